@@ -1,0 +1,32 @@
+"""Everything accounts sends to the outside world goes through here.
+
+Swap the class with ``ACCOUNTS_ADAPTER`` to change how mail is sent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+
+class DefaultAccountAdapter:
+    def send_mail(
+        self, template_prefix: str, to: str, context: dict, *, language: str = "en"
+    ) -> None:
+        context = {"base_url": settings.TOBIRA_BASE_URL, **context}
+        with translation.override(language):
+            subject = (
+                render_to_string(f"{template_prefix}_subject.txt", context).strip().splitlines()[0]
+            )
+            body = render_to_string(f"{template_prefix}_message.txt", context)
+        message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
+        message.send()
+
+
+def get_adapter() -> DefaultAccountAdapter:
+    return import_string(
+        getattr(settings, "ACCOUNTS_ADAPTER", "accounts.adapter.DefaultAccountAdapter")
+    )()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please try again.")
+SIGNIN_THROTTLED_MESSAGE = _("Too many sign-in attempts. Wait a few minutes, then try again.")
+
+
+class RootSignInForm(forms.Form):
+    mode = "root"
+    email = forms.CharField(
+        label=_("Root user email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def rate_limit_key(self, account_id: str | None) -> str:
+        return "root:" + self.cleaned_data["email"].strip().lower()
+
+
+class IAMSignInForm(forms.Form):
+    mode = "iam"
+    account = forms.CharField(
+        label=_("Account ID (12 digits) or account alias"),
+        max_length=63,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "organization", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+    user_name = forms.CharField(
+        label=_("IAM user name"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def rate_limit_key(self, account_id: str | None) -> str:
+        # Keyed by the resolved account when there is one, so the id and the
+        # alias of one account share a bucket.
+        account = account_id or self.cleaned_data["account"].strip().lower()
+        return f"iam:{account}:{self.cleaned_data['user_name'].strip().lower()}"
+
+
+class ChangePasswordForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("Current password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirm new password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        old, new1, new2 = (
+            cleaned.get(k) for k in ("old_password", "new_password1", "new_password2")
+        )
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_password2", _("The two new passwords do not match."))
+        elif new1:
+            if old and new1 == old:
+                self.add_error(
+                    "new_password1", _("The new password must be different from the current one.")
+                )
+            else:
+                try:
+                    password_validation.validate_password(new1, self.user)
+                except forms.ValidationError as error:
+                    self.add_error("new_password1", error)
+        return cleaned

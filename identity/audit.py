@@ -1,0 +1,79 @@
+"""Audit trail: one CloudTrail-like event per security-relevant action.
+
+``record`` is called inside the transaction of the change it describes, so the
+event and the change commit or roll back together. Request parameters pass
+through ``_scrub``: any key that looks like a secret is dropped, whatever the
+caller sent, so a careless caller cannot leak a password into the trail.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .models import AuditEvent, User
+from .requestinfo import client_ip, user_agent
+
+_SECRET_KEY_PATTERN = re.compile(
+    r"pass|secret|token|code|seed|key|otp|signature|credential", re.IGNORECASE
+)
+
+SOURCE_SIGNIN = "signin.tobira"
+SOURCE_IAM = "iam.tobira"
+SOURCE_ORGANIZATIONS = "organizations.tobira"
+
+
+def user_identity(user: User | None) -> dict[str, Any]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {"type": "Anonymous"}
+    identity = {
+        "type": "Root" if user.is_root else "IAMUser",
+        "principalId": user.unique_id,
+        "arn": user.arn,
+        "accountId": user.account_id,
+    }
+    if not user.is_root:
+        identity["userName"] = user.name
+    return identity
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if not _SECRET_KEY_PATTERN.search(str(k))}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def record(
+    *,
+    event_name: str,
+    event_source: str,
+    request=None,
+    actor: User | None = None,
+    account_id: str = "",
+    request_parameters: dict | None = None,
+    response_elements: dict | None = None,
+    additional_event_data: dict | None = None,
+    error_code: str = "",
+    error_message: str = "",
+) -> AuditEvent:
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
+    return AuditEvent.objects.create(
+        event_name=event_name,
+        event_source=event_source,
+        recipient_account_id=account_id
+        or (actor.account_id if actor is not None and actor.is_authenticated else "")
+        or "",
+        user_identity=user_identity(actor),
+        source_ip_address=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+        request_parameters=_scrub(request_parameters or {}),
+        response_elements=_scrub(response_elements or {}),
+        additional_event_data=_scrub(additional_event_data or {}),
+        error_code=error_code,
+        error_message=error_message[:256],
+    )

@@ -1,0 +1,17 @@
+"""The Celery application. Tasks are thin: they load state by id and call a service."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "identity.settings")
+
+app = Celery("tobira")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="identity.ping")
+def ping(value: str) -> str:
+    """A no-op round trip used by health checks and the broker integration test."""
+    return value

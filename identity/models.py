@@ -1,0 +1,278 @@
+"""The directory: organizations own accounts; accounts own users and groups.
+
+Every row below an account carries its account; reads go through
+``identity.selectors`` which always filter by the acting principal's reach.
+State changes go through ``identity.services``. Models hold data and
+invariants the database can enforce, not business rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import ids
+
+ACCOUNT_ALIAS_VALIDATOR = RegexValidator(
+    r"^(?!\d+$)[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$",
+    _(
+        "An alias has 3 to 63 characters: lowercase letters, digits and hyphens, "
+        "not starting or ending with a hyphen, and not only digits."
+    ),
+)
+E164_VALIDATOR = RegexValidator(
+    r"^\+[1-9]\d{6,14}$",
+    _("Enter the number in international E.164 form, for example +81312345678."),
+)
+USER_NAME_VALIDATOR = RegexValidator(
+    r"^[\w+=,.@-]{1,64}$",
+    _("Use 1 to 64 letters, digits and + = , . @ _ - characters."),
+    flags=0,
+)
+GROUP_NAME_VALIDATOR = RegexValidator(
+    r"^[\w+=,.@-]{1,128}$", _("Use 1 to 128 letters, digits and + = , . @ _ - characters.")
+)
+PATH_VALIDATOR = RegexValidator(
+    r"^(/|/[\x21-\x7e]+/)$",
+    _("A path starts and ends with a slash, for example /engineering/."),
+)
+
+
+class Organization(models.Model):
+    id = models.CharField(
+        primary_key=True, max_length=12, default=ids.new_organization_id, editable=False
+    )
+    name = models.CharField(_("name"), max_length=128)
+    management_account = models.OneToOneField(
+        "Account",
+        on_delete=models.PROTECT,
+        related_name="managed_organization",
+        null=True,
+        verbose_name=_("management account"),
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organization")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:organizations::{self.management_account_id}:organization/{self.id}"
+
+
+class Account(models.Model):
+    id = models.CharField(
+        primary_key=True, max_length=12, default=ids.new_account_id, editable=False
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(_("account name"), max_length=50)
+    alias = models.CharField(
+        _("account alias"),
+        max_length=63,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[ACCOUNT_ALIAS_VALIDATOR],
+    )
+    root_email = models.EmailField(_("root user email address"), max_length=254)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=16, blank=True, validators=[E164_VALIDATOR]
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("account")
+        constraints = [
+            models.UniqueConstraint(Lower("root_email"), name="account_root_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def is_management_account(self) -> bool:
+        return self.organization.management_account_id == self.id
+
+    @property
+    def signin_identifier(self) -> str:
+        return self.alias or self.id
+
+
+class UserManager(BaseUserManager):
+    def get_by_natural_key(self, arn):
+        return self.get(arn=arn)
+
+
+class User(AbstractBaseUser):
+    class Kind(models.TextChoices):
+        ROOT = "root", _("Root user")
+        IAM = "iam", _("IAM user")
+        SSO = "sso", _("SSO user")
+
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="users",
+        null=True,
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("user name"), max_length=64, validators=[USER_NAME_VALIDATOR])
+    path = models.CharField(_("path"), max_length=512, default="/", validators=[PATH_VALIDATOR])
+    arn = models.CharField("ARN", max_length=1100, unique=True)
+    unique_id = models.CharField(
+        _("user ID"), max_length=32, unique=True, default=ids.new_user_unique_id
+    )
+    contact_email = models.EmailField(_("contact email"), max_length=254, blank=True)
+    password_reset_required = models.BooleanField(
+        _("must change password at next sign-in"), default=False
+    )
+    password_last_used = models.DateTimeField(
+        _("console password last used"), null=True, blank=True
+    )
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "arn"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                condition=models.Q(kind="iam"),
+                name="user_name_ci_unique_per_account",
+            ),
+            models.UniqueConstraint(
+                "account", condition=models.Q(kind="root"), name="one_root_user_per_account"
+            ),
+        ]
+        indexes = [
+            models.Index("account", "kind", Lower("name"), name="user_account_kind_name_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def is_root(self) -> bool:
+        return self.kind == self.Kind.ROOT
+
+    @property
+    def email(self) -> str:
+        """Where notifications go: the account's email for root, the optional contact email otherwise."""
+        if self.is_root and self.account_id:
+            return self.account.root_email
+        return self.contact_email
+
+    @property
+    def display_name(self) -> str:
+        return self.email if self.is_root else self.name
+
+    @property
+    def has_console_password(self) -> bool:
+        return self.has_usable_password()
+
+
+class Group(models.Model):
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="groups", verbose_name=_("account")
+    )
+    name = models.CharField(_("group name"), max_length=128, validators=[GROUP_NAME_VALIDATOR])
+    path = models.CharField(_("path"), max_length=512, default="/", validators=[PATH_VALIDATOR])
+    arn = models.CharField("ARN", max_length=1100, unique=True)
+    unique_id = models.CharField(max_length=32, unique=True, default=ids.new_group_unique_id)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    members = models.ManyToManyField(User, through="GroupMembership", related_name="iam_groups")
+
+    class Meta:
+        verbose_name = _("group")
+        constraints = [
+            models.UniqueConstraint(
+                "account", Lower("name"), name="group_name_ci_unique_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.arn
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("group", "user", name="group_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("audit events are append-only")
+
+    def delete(self):
+        raise TypeError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One CloudTrail-like record. Append-only; holds no secret (see ``identity.audit``).
+
+    Account and user are stored as values, not foreign keys: the trail must
+    outlive the users it talks about.
+    """
+
+    event_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event_time = models.DateTimeField(default=timezone.now, db_index=True)
+    event_source = models.CharField(max_length=64)
+    event_name = models.CharField(max_length=64)
+    recipient_account_id = models.CharField(max_length=12, blank=True, db_index=True)
+    user_identity = models.JSONField(default=dict)
+    source_ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_parameters = models.JSONField(default=dict)
+    response_elements = models.JSONField(default=dict)
+    additional_event_data = models.JSONField(default=dict)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=256, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-event_time"]
+        indexes = [
+            models.Index(
+                fields=["recipient_account_id", "-event_time"], name="audit_account_time_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_time:%Y-%m-%dT%H:%M:%SZ} {self.event_name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit events are append-only")

@@ -1,0 +1,29 @@
+"""Queueing Celery work after the transaction that asked for it commits."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    """Send ``task`` with ``args`` once the current transaction commits.
+
+    The change that asked for the work has already committed by then; when the
+    broker cannot be reached the failure is logged (task name and ids only,
+    never arguments that might be personal data) instead of turning a saved
+    change into an error page.
+    """
+
+    def send():
+        try:
+            task.apply_async(
+                args=args, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2}
+            )
+        except Exception:  # noqa: BLE001 - kombu raises several unrelated types
+            logger.exception("could not queue task %s", task.name)
+
+    transaction.on_commit(send)

@@ -1,0 +1,34 @@
+"""Where a request came from, as far as we can trust it."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the right-most untrusted X-Forwarded-For hop.
+
+    X-Forwarded-For is read only when TRUSTED_PROXY_COUNT says how many proxies
+    in front of us append to it; otherwise anyone could choose their own address
+    (and their own rate-limit bucket).
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:512]

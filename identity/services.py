@@ -1,0 +1,229 @@
+"""State changes of the directory. Each is atomic and writes its audit event.
+
+Services take keyword-only arguments and are named ``<entity>_<verb>`` so a
+grep finds every writer of a thing.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import audit, ids
+from .models import Account, Organization, User
+
+
+def _new_account_id() -> str:
+    for _attempt in range(10):
+        candidate = ids.new_account_id()
+        if not Account.objects.filter(pk=candidate).exists():
+            return candidate
+    raise RuntimeError("could not find a free account id")  # 10 collisions in 10^12: never
+
+
+def _check_root_email_free(root_email: str) -> None:
+    if Account.objects.filter(root_email__iexact=root_email).exists():
+        raise ValidationError(
+            {"root_email": _("An account with this email address already exists.")},
+            code="duplicate",
+        )
+
+
+def _check_alias_free(alias: str | None) -> None:
+    if alias and Account.objects.filter(alias=alias).exists():
+        raise ValidationError({"alias": _("This alias is already taken.")}, code="duplicate")
+
+
+def _account_create(
+    *, organization: Organization, name: str, root_email: str, alias: str | None, contact_phone: str
+) -> Account:
+    account = Account(
+        id=_new_account_id(),
+        organization=organization,
+        name=name,
+        root_email=root_email.strip(),
+        alias=alias or None,
+        contact_phone=contact_phone,
+    )
+    account.full_clean(exclude=["organization"])
+    account.save(force_insert=True)
+    User.objects.create(
+        kind=User.Kind.ROOT,
+        account=account,
+        name="root",
+        arn=ids.root_arn(account.id),
+        unique_id=account.id,
+    )
+    return account
+
+
+def _set_root_password(account: Account, password: str | None) -> User:
+    root = User.objects.get(account=account, kind=User.Kind.ROOT)
+    if password:
+        validate_password(password, root)
+        root.set_password(password)
+    else:
+        root.set_unusable_password()
+    root.save(update_fields=["password"])
+    return root
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    name: str,
+    account_name: str,
+    root_email: str,
+    root_password: str | None,
+    alias: str | None = None,
+    contact_phone: str = "",
+    request=None,
+) -> Organization:
+    """A new organization with its management account and that account's root user."""
+    _check_root_email_free(root_email)
+    _check_alias_free(alias)
+    organization = Organization(name=name)
+    organization.full_clean(exclude=["management_account"])
+    organization.save(force_insert=True)
+    account = _account_create(
+        organization=organization,
+        name=account_name,
+        root_email=root_email,
+        alias=alias,
+        contact_phone=contact_phone,
+    )
+    organization.management_account = account
+    organization.save(update_fields=["management_account"])
+    root = _set_root_password(account, root_password)
+    audit.record(
+        event_name="CreateOrganization",
+        event_source=audit.SOURCE_ORGANIZATIONS,
+        request=request,
+        actor=root if request is None or not request.user.is_authenticated else None,
+        account_id=account.id,
+        request_parameters={
+            "organizationName": name,
+            "accountName": account_name,
+            "email": root_email,
+        },
+        response_elements={"organizationId": organization.id, "managementAccountId": account.id},
+    )
+    return organization
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    root_email: str,
+    alias: str | None = None,
+    contact_phone: str = "",
+    root_password: str | None = None,
+    request=None,
+) -> Account:
+    """A member account in ``organization``, with its root user.
+
+    As in AWS, the root user of a new member account has no password unless
+    one is given: whoever owns the address sets one later.
+    """
+    _check_root_email_free(root_email)
+    _check_alias_free(alias)
+    account = _account_create(
+        organization=organization,
+        name=name,
+        root_email=root_email,
+        alias=alias,
+        contact_phone=contact_phone,
+    )
+    _set_root_password(account, root_password)
+    audit.record(
+        event_name="CreateAccount",
+        event_source=audit.SOURCE_ORGANIZATIONS,
+        request=request,
+        actor=actor,
+        account_id=organization.management_account_id,
+        request_parameters={"accountName": name, "email": root_email, "alias": alias or ""},
+        response_elements={"accountId": account.id},
+    )
+    return account
+
+
+@transaction.atomic
+def iam_user_create(
+    *,
+    actor: User | None,
+    account: Account,
+    name: str,
+    path: str = "/",
+    password: str | None = None,
+    password_reset_required: bool = False,
+    contact_email: str = "",
+    request=None,
+) -> User:
+    """An IAM user, with a console password when one is given."""
+    user = User(
+        kind=User.Kind.IAM,
+        account=account,
+        name=name,
+        path=path or "/",
+        arn=ids.user_arn(account.id, path or "/", name),
+        contact_email=contact_email,
+        password_reset_required=bool(password) and password_reset_required,
+    )
+    user.full_clean(exclude=["password", "account", "arn"])
+    if User.objects.filter(account=account, kind=User.Kind.IAM, name__iexact=name).exists():
+        raise ValidationError(
+            {"name": _("A user with this name already exists in this account.")}, code="duplicate"
+        )
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+    except IntegrityError:  # a concurrent create of the same name
+        raise ValidationError(
+            {"name": _("A user with this name already exists in this account.")}, code="duplicate"
+        ) from None
+    common = {"request": request, "actor": actor, "account_id": account.id}
+    audit.record(
+        event_name="CreateUser",
+        event_source=audit.SOURCE_IAM,
+        request_parameters={"userName": name, "path": user.path},
+        response_elements={"userId": user.unique_id, "arn": user.arn},
+        **common,
+    )
+    if password:
+        audit.record(
+            event_name="CreateLoginProfile",
+            event_source=audit.SOURCE_IAM,
+            request_parameters={
+                "userName": name,
+                "passwordResetRequired": user.password_reset_required,
+            },
+            **common,
+        )
+    return user
+
+
+@transaction.atomic
+def iam_user_delete(*, actor: User, user: User, request=None) -> None:
+    if user.kind != User.Kind.IAM:
+        raise ValidationError(_("Only IAM users can be deleted."), code="not_iam_user")
+    account_id, name, unique_id = user.account_id, user.name, user.unique_id
+    user.delete()
+    audit.record(
+        event_name="DeleteUser",
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=account_id,
+        request_parameters={"userName": name},
+        response_elements={"userId": unique_id},
+    )

@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup", views.signup, name="signup"),
+    path("console/", include("identity.console_urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("accounts.urls")),
+]
+
+handler403 = "identity.errors.permission_denied"
+handler404 = "identity.errors.not_found"

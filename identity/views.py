@@ -1,0 +1,257 @@
+"""The admin console: organizations, accounts, IAM users.
+
+Each view reaches its objects through ``selectors`` (another tenant's object
+is a 404), asks ``authorization.require`` for the IAM action, calls one
+service and renders.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import ids, ratelimit, selectors, services
+from .authorization import require
+from .forms import AccountCreateForm, DeleteConfirmForm, IAMUserCreateForm, SignUpForm
+from .models import AuditEvent, User
+
+PAGE_SIZE = 25
+
+
+def _page(request, queryset, per_page: int = PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _apply_service_errors(
+    form, error: ValidationError, *, bare_errors_to: str = "password"
+) -> None:
+    """Put a service's errors on the form's fields; a bare error list is about the password."""
+    if not hasattr(error, "error_dict"):
+        error = ValidationError({bare_errors_to: error.error_list})
+    for field, errors in error.error_dict.items():
+        field = bare_errors_to if field == "password" else field
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:signin")
+    return redirect("console:home")
+
+
+@login_required
+def console_home(request):
+    principal = request.user
+    organization = selectors.organization_of(principal)
+    accounts_page = _page(request, selectors.organization_accounts(principal))
+    can_manage = principal.is_root and principal.account.is_management_account
+    return render(
+        request,
+        "console/home.html",
+        {
+            "organization": organization,
+            "accounts_page": accounts_page,
+            "can_add_account": can_manage,
+        },
+    )
+
+
+@sensitive_post_parameters("password1", "password2")
+def signup(request):
+    """Create an organization: its management account and that account's root user."""
+    if not settings.SIGNUP_ENABLED:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        if ratelimit.is_limited("signup", request=request):
+            form.is_valid()
+            form.add_error(
+                None, _("Too many new organizations from your address. Try again later.")
+            )
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                organization = services.organization_create(
+                    name=data["organization_name"],
+                    account_name=data["account_name"],
+                    root_email=data["root_email"],
+                    root_password=data["password1"],
+                    alias=data["alias"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to="password1")
+            else:
+                ratelimit.hit("signup", request=request)
+                root = selectors.account_root_user(organization.management_account)
+                login(request, root, backend="accounts.backends.ConsoleSignInBackend")
+                messages.success(
+                    request,
+                    _(
+                        "Organization %(org)s created. You are signed in as the root user of account %(account)s."
+                    )
+                    % {"org": organization.id, "account": organization.management_account_id},
+                )
+                return redirect("console:home")
+    else:
+        form = SignUpForm()
+    return render(request, "console/signup.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("password1", "password2")
+@login_required
+def account_create(request):
+    principal = request.user
+    organization = selectors.organization_of(principal)
+    management = organization.management_account
+    # Only the management account's principals may add accounts to an organization.
+    require(request, "organizations:CreateAccount", organization.arn, account=management)
+    if request.method == "POST":
+        form = AccountCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                account = services.account_create(
+                    actor=principal,
+                    organization=organization,
+                    name=data["name"],
+                    root_email=data["root_email"],
+                    alias=data["alias"],
+                    contact_phone=data["contact_phone"],
+                    root_password=data["password1"] or None,
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to="password1")
+            else:
+                messages.success(
+                    request,
+                    _("Account %(id)s (%(name)s) was added.")
+                    % {"id": account.id, "name": account.name},
+                )
+                return redirect("console:account_detail", account_id=account.id)
+    else:
+        form = AccountCreateForm()
+    return render(
+        request, "console/account_create.html", {"form": form, "organization": organization}
+    )
+
+
+@login_required
+def account_detail(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(request, "iam:GetAccountSummary", f"arn:aws:iam::{account.id}:root", account=account)
+    root = selectors.account_root_user(account)
+    user_count = User.objects.filter(account=account, kind=User.Kind.IAM).count()
+    return render(
+        request,
+        "console/account_detail.html",
+        {"account": account, "root": root, "user_count": user_count},
+    )
+
+
+@login_required
+def user_list(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(request, "iam:ListUsers", ids.user_arn(account.id, "/", "*"), account=account)
+    search = request.GET.get("q", "")[:64]
+    page = _page(request, selectors.account_users(account=account, search=search))
+    return render(
+        request, "console/user_list.html", {"account": account, "page": page, "search": search}
+    )
+
+
+@sensitive_post_parameters("password")
+@login_required
+def user_create(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(request, "iam:CreateUser", ids.user_arn(account.id, "/", "*"), account=account)
+    if request.method == "POST":
+        form = IAMUserCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.iam_user_create(
+                    actor=request.user,
+                    account=account,
+                    name=data["name"],
+                    path=data["path"],
+                    password=data["password"],
+                    password_reset_required=data["password_reset_required"],
+                    contact_email=data["contact_email"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error)
+            else:
+                if (
+                    data["password"]
+                    and data["password_kind"] == IAMUserCreateForm.PASSWORD_AUTOGENERATED
+                ):
+                    # Shown once, in this response only: it is stored nowhere but as a hash.
+                    response = render(
+                        request,
+                        "console/user_created.html",
+                        {"account": account, "user": user, "generated_password": data["password"]},
+                    )
+                    response["Cache-Control"] = "no-store"
+                    return response
+                messages.success(request, _("User %(name)s was created.") % {"name": user.name})
+                return redirect("console:user_detail", account_id=account.id, user_name=user.name)
+    else:
+        form = IAMUserCreateForm()
+    return render(request, "console/user_create.html", {"account": account, "form": form})
+
+
+@login_required
+def user_detail(request, account_id: str, user_name: str):
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    require(request, "iam:GetUser", user.arn, account=account)
+    groups = user.iam_groups.order_by("name")
+    return render(
+        request, "console/user_detail.html", {"account": account, "user": user, "groups": groups}
+    )
+
+
+@login_required
+def user_delete(request, account_id: str, user_name: str):
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    require(request, "iam:DeleteUser", user.arn, account=account)
+    if request.method == "POST":
+        form = DeleteConfirmForm(user.name, request.POST)
+        if form.is_valid():
+            services.iam_user_delete(actor=request.user, user=user, request=request)
+            messages.success(request, _("User %(name)s was deleted.") % {"name": user.name})
+            return redirect("console:user_list", account_id=account.id)
+    else:
+        form = DeleteConfirmForm(user.name)
+    return render(
+        request, "console/user_delete.html", {"account": account, "user": user, "form": form}
+    )
+
+
+@login_required
+def audit_list(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(
+        request,
+        "cloudtrail:LookupEvents",
+        f"arn:aws:cloudtrail::{account.id}:trail/*",
+        account=account,
+    )
+    events = AuditEvent.objects.filter(recipient_account_id=account.id).order_by("-event_time")
+    return render(
+        request, "console/audit_list.html", {"account": account, "page": _page(request, events, 50)}
+    )
