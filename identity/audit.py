@@ -2,7 +2,7 @@
 
 ``record`` is called inside the transaction of the change it describes, so the
 event and the change commit or roll back together. Request parameters pass
-through ``_scrub``: any key that looks like a secret is dropped, whatever the
+through ``_scrub``: any key that names a secret is dropped, whatever the
 caller sent, so a careless caller cannot leak a password into the trail.
 """
 
@@ -14,8 +14,11 @@ from typing import Any
 from .models import AuditEvent, User
 from .requestinfo import client_ip, user_agent
 
+# A key that names a secret ends with one of these nouns (newPassword,
+# secret_access_key, authCode, totpSeed); "passwordResetRequired" does not.
 _SECRET_KEY_PATTERN = re.compile(
-    r"pass|secret|token|code|seed|key|otp|signature|credential", re.IGNORECASE
+    r"(password|passwd|passphrase|secret|token|code|seed|otp|signature|key|credential|digits)s?$",
+    re.IGNORECASE,
 )
 
 SOURCE_SIGNIN = "signin.tobira"
@@ -39,7 +42,11 @@ def user_identity(user: User | None) -> dict[str, Any]:
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items() if not _SECRET_KEY_PATTERN.search(str(k))}
+        return {
+            k: _scrub(v)
+            for k, v in value.items()
+            if not _SECRET_KEY_PATTERN.search(str(k).replace("_", ""))
+        }
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:

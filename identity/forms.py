@@ -51,9 +51,17 @@ def _password_field(label, *, required=True):
     )
 
 
-def _clean_alias(value: str) -> str | None:
-    value = (value or "").strip().lower()
-    return value or None
+class AliasField(forms.CharField):
+    """An account alias: lowercased before it is validated, None when left empty."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=63, required=False, validators=[ACCOUNT_ALIAS_VALIDATOR], **kwargs
+        )
+
+    def to_python(self, value):
+        value = super().to_python(value).lower()
+        return value or None
 
 
 class SignUpForm(_PasswordPairMixin, forms.Form):
@@ -64,18 +72,12 @@ class SignUpForm(_PasswordPairMixin, forms.Form):
         help_text=_("For example: Example Corp management"),
     )
     root_email = forms.EmailField(label=_("Root user email address"), max_length=254)
-    alias = forms.CharField(
+    alias = AliasField(
         label=_("Account alias (optional)"),
-        max_length=63,
-        required=False,
-        validators=[ACCOUNT_ALIAS_VALIDATOR],
         help_text=_("Used in the sign-in URL instead of the 12-digit account ID."),
     )
     password1 = _password_field(_("Root user password"))
     password2 = _password_field(_("Confirm root user password"))
-
-    def clean_alias(self):
-        return _clean_alias(self.cleaned_data.get("alias"))
 
 
 class AccountCreateForm(_PasswordPairMixin, forms.Form):
@@ -85,12 +87,7 @@ class AccountCreateForm(_PasswordPairMixin, forms.Form):
         max_length=254,
         help_text=_("Must not belong to any other account."),
     )
-    alias = forms.CharField(
-        label=_("Account alias (optional)"),
-        max_length=63,
-        required=False,
-        validators=[ACCOUNT_ALIAS_VALIDATOR],
-    )
+    alias = AliasField(label=_("Account alias (optional)"))
     contact_phone = forms.CharField(
         label=_("Contact phone (optional)"),
         max_length=16,
@@ -102,9 +99,6 @@ class AccountCreateForm(_PasswordPairMixin, forms.Form):
     )
     password1 = _password_field(_("Root user password (optional)"), required=False)
     password2 = _password_field(_("Confirm root user password"), required=False)
-
-    def clean_alias(self):
-        return _clean_alias(self.cleaned_data.get("alias"))
 
 
 class IAMUserCreateForm(forms.Form):

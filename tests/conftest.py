@@ -1,0 +1,121 @@
+"""Shared fixtures. State is built through services, as the code builds it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from identity import services
+from identity.celery import app as celery_app
+from identity.models import User
+
+PASSWORD = "Correct-Horse-42!battery"
+
+
+@pytest.fixture(autouse=True)
+def _test_defaults(settings):
+    """Rate limits off (tests that need them switch them on); tasks run inline."""
+    settings.RATELIMIT_ENABLED = False
+    cache.clear()
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+    cache.clear()
+
+
+def make_organization(name="Example", email="root@example.test", alias=None, password=PASSWORD):
+    return services.organization_create(
+        name=name,
+        account_name=f"{name} management",
+        root_email=email,
+        root_password=password,
+        alias=alias,
+    )
+
+
+def root_of(account) -> User:
+    return User.objects.get(account=account, kind=User.Kind.ROOT)
+
+
+@pytest.fixture
+def organization(db):
+    return make_organization(alias="example-corp")
+
+
+@pytest.fixture
+def management_account(organization):
+    return organization.management_account
+
+
+@pytest.fixture
+def management_root(management_account):
+    return root_of(management_account)
+
+
+@pytest.fixture
+def member_account(organization, management_root):
+    return services.account_create(
+        actor=management_root,
+        organization=organization,
+        name="Example production",
+        root_email="member-root@example.test",
+        alias="example-prod",
+        root_password=PASSWORD,
+    )
+
+
+@pytest.fixture
+def member_root(member_account):
+    return root_of(member_account)
+
+
+@pytest.fixture
+def other_organization(db):
+    return make_organization(name="Other", email="root@other.test", alias="other-corp")
+
+
+@pytest.fixture
+def other_root(other_organization):
+    return root_of(other_organization.management_account)
+
+
+@pytest.fixture
+def make_iam_user(management_root):
+    def make(account=None, name="alice", password=PASSWORD, **kwargs):
+        account = account or management_root.account
+        return services.iam_user_create(
+            actor=None, account=account, name=name, password=password, **kwargs
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_iam_user):
+    return make_iam_user(name="alice", contact_email="alice@example.test")
+
+
+def signin_root(client, email, password=PASSWORD, **extra):
+    return client.post(
+        reverse("accounts:signin"), {"mode": "root", "email": email, "password": password}, **extra
+    )
+
+
+def signin_iam(client, account, user_name, password=PASSWORD, **extra):
+    return client.post(
+        reverse("accounts:signin"),
+        {"mode": "iam", "account": account, "user_name": user_name, "password": password},
+        **extra,
+    )
+
+
+def error_text(response) -> str:
+    """The text of the page's error alert (non-field errors)."""
+    match = re.search(
+        r'<div class="alert alert-error" role="alert">(.*?)</div>', response.content.decode(), re.S
+    )
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
