@@ -1,0 +1,54 @@
+# Sourced by bin/demo and bin/test: installs what a fresh machine lacks.
+# Safe to run again; each step is skipped when already done.
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
+}
+
+ensure_uv() {
+  if ! command -v uv >/dev/null 2>&1; then
+    export PATH="$HOME/.local/bin:$PATH"
+  fi
+  if ! command -v uv >/dev/null 2>&1; then
+    say "installing uv from PyPI"
+    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+  fi
+}
+
+ensure_python_env() {
+  ensure_uv
+  say "syncing the Python environment (uv.lock)"
+  uv sync --frozen --python python3.11 --quiet
+}
+
+ensure_apt_package() {  # ensure_apt_package <command-or-path> <package>
+  if [ -e "$1" ] || command -v "$1" >/dev/null 2>&1; then return 0; fi
+  say "installing $2 from Debian"
+  if [ -z "${_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}
+
+ensure_postgresql() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    say "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0; sleep 1; done
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432 (set DATABASE_URL to one that is)." >&2
+  return 1
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return 0; fi
+  ensure_apt_package redis-server redis-server
+  say "starting Redis"
+  as_root mkdir -p /var/lib/redis /var/log/redis
+  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 1; done
+  echo "Redis is not reachable on 127.0.0.1:6379" >&2
+  return 1
+}
