@@ -26,7 +26,9 @@ SOURCE_IAM = "iam.tobira"
 SOURCE_ORGANIZATIONS = "organizations.tobira"
 
 
-def user_identity(user: User | None) -> dict[str, Any]:
+def user_identity(user: User | None, *, request=None) -> dict[str, Any]:
+    if user is None and request is None:
+        return {"type": "Tobira"}  # the service itself: a management command, a task
     if user is None or not getattr(user, "is_authenticated", False):
         return {"type": "Anonymous"}
     identity = {
@@ -75,7 +77,7 @@ def record(
         recipient_account_id=account_id
         or (actor.account_id if actor is not None and actor.is_authenticated else "")
         or "",
-        user_identity=user_identity(actor),
+        user_identity=user_identity(actor, request=request),
         source_ip_address=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
         request_parameters=_scrub(request_parameters or {}),

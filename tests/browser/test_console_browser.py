@@ -1,0 +1,113 @@
+"""A person's path through the console in a real browser, in English and Japanese."""
+
+import pytest
+
+from identity.models import User
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ERIN_PASSWORD = "Erin-First-Pass-2026"
+ERIN_NEW_PASSWORD = "Erin-Own-Passphrase-99"
+
+
+def test_admin_creates_a_user_who_must_change_password_at_first_sign_in(
+    page, shoot, management_root
+):
+    account = management_root.account
+
+    page.goto("/signin")
+    shoot(page, "signin-root-en")
+    page.fill("#id_email", "root@example.test")
+    page.fill("#id_password", "not-the-password")
+    page.click("button[type=submit]:has-text('Sign in')")
+    assert page.locator(".alert-error").inner_text().strip() == (
+        "Your authentication information is incorrect. Please try again."
+    )
+    assert page.input_value("#id_email") == "root@example.test"  # nothing lost
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]:has-text('Sign in')")
+    page.wait_for_url("**/console/")
+    assert account.id in page.content()
+    shoot(page, "console-home-en")
+
+    page.click(f"a[href='/console/accounts/{account.id}/']")
+    shoot(page, "account-detail-en")
+    page.click("text=Create user")
+    assert page.locator(".alert-info").is_visible()  # SSO is recommended for people
+    page.fill("#id_name", "erin")
+    assert not page.is_visible("#id_password")  # only asked for when it applies
+    page.check("input[value=custom]")
+    page.fill("#id_password", ERIN_PASSWORD)
+    assert page.is_checked("#id_password_reset_required")
+    shoot(page, "user-create-en")
+    page.click("button[type=submit]:has-text('Create user')")
+    page.wait_for_url("**/users/erin/")
+    assert "User erin was created." in page.content()
+    shoot(page, "user-detail-en")
+
+    page.goto(f"/console/accounts/{account.id}/users/?q=er")
+    assert page.locator("table.table tbody tr").count() == 1
+    shoot(page, "user-list-en")
+
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/signin")
+
+    page.goto("/signin/example-corp")
+    assert page.input_value("#id_account") == "example-corp"
+    shoot(page, "signin-iam-en")
+    page.fill("#id_user_name", "erin")
+    page.fill("#id_password", ERIN_PASSWORD)
+    page.click("button[type=submit]:has-text('Sign in')")
+    page.wait_for_url("**/password/change")
+    assert "You must change your password before you continue." in page.content()
+    shoot(page, "change-password-required-en")
+
+    page.goto("/console/")  # nothing else opens yet
+    page.wait_for_url("**/password/change")
+
+    page.fill("#id_old_password", ERIN_PASSWORD)
+    page.fill("#id_new_password1", ERIN_NEW_PASSWORD)
+    page.fill("#id_new_password2", ERIN_NEW_PASSWORD)
+    page.click("button[type=submit]:has-text('Change password')")
+    page.wait_for_url("**/security-credentials")
+    assert "Your password has been changed." in page.content()
+    shoot(page, "security-credentials-en")
+    erin = User.objects.get(name="erin")
+    assert not erin.password_reset_required and erin.check_password(ERIN_NEW_PASSWORD)
+
+
+def test_the_console_speaks_japanese(page, shoot, management_root, alice):
+    account = management_root.account
+    page.goto("/signin")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator("h1").inner_text() == "サインイン"
+    shoot(page, "signin-root-ja")
+
+    page.fill("#id_email", "root@example.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    shoot(page, "console-home-ja")
+    for name, path in (
+        ("account-detail-ja", f"/console/accounts/{account.id}/"),
+        ("user-list-ja", f"/console/accounts/{account.id}/users/"),
+        ("user-create-ja", f"/console/accounts/{account.id}/users/new"),
+        ("user-detail-ja", f"/console/accounts/{account.id}/users/alice/"),
+        ("user-delete-ja", f"/console/accounts/{account.id}/users/alice/delete"),
+        ("account-create-ja", "/console/organization/accounts/new"),
+        ("events-ja", f"/console/accounts/{account.id}/events/"),
+        ("security-credentials-ja", "/security-credentials"),
+        ("change-password-ja", "/password/change"),
+    ):
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert "Sign out" not in page.content()  # the chrome is translated too
+        shoot(page, name)
+
+    page.click("button:has-text('サインアウト')")
+    page.wait_for_url("**/signin")
+    page.goto("/signup")
+    shoot(page, "signup-ja")
