@@ -38,6 +38,7 @@ def _clean_env(tmp_path, **extra):
             "ALLOWED_HOSTS",
             "TOBIRA_PRODUCTION",
             "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests' session sets it
         }
     }
     env.update(
