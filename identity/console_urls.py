@@ -16,5 +16,10 @@ urlpatterns = [
         views.user_delete,
         name="user_delete",
     ),
+    path(
+        "accounts/<str:account_id>/users/<str:user_name>/console-access",
+        views.user_console_access,
+        name="user_console_access",
+    ),
     path("accounts/<str:account_id>/events/", views.audit_list, name="audit_list"),
 ]

@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import audit, ids
 from .models import Account, Organization, User
+from .queue import enqueue_on_commit
 
 
 def _new_account_id() -> str:
@@ -227,3 +229,54 @@ def iam_user_delete(*, actor: User, user: User, request=None) -> None:
         request_parameters={"userName": name},
         response_elements={"userId": unique_id},
     )
+
+
+@transaction.atomic
+def iam_user_console_access_set(
+    *,
+    actor: User,
+    user: User,
+    password: str | None,
+    password_reset_required: bool = False,
+    request=None,
+) -> None:
+    """Give an IAM user a new console password, or take console access away (``password=None``).
+
+    Either way the user's existing sessions end: Django ties each session to
+    the password hash, which changes here.
+    """
+    if user.kind != User.Kind.IAM:
+        raise ValidationError(
+            _("Only IAM users' console access is managed here."), code="not_iam_user"
+        )
+    had_password = user.has_usable_password()
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+        user.password_reset_required = password_reset_required
+        event_name = "UpdateLoginProfile" if had_password else "CreateLoginProfile"
+    else:
+        user.set_unusable_password()
+        user.password_reset_required = False
+        event_name = "DeleteLoginProfile"
+    user.save(update_fields=["password", "password_reset_required"])
+    audit.record(
+        event_name=event_name,
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={
+            "userName": user.name,
+            "passwordResetRequired": user.password_reset_required,
+        },
+    )
+    if password and had_password:
+        from accounts import tasks  # accounts builds on identity, not the other way round
+
+        enqueue_on_commit(
+            tasks.send_password_changed_notification,
+            user.pk,
+            timezone.now().isoformat(),
+            translation.get_language() or "en",
+        )

@@ -1,8 +1,8 @@
-// Progressive enhancement of the create-user form: show the custom password
+// Progressive enhancement of the console-password forms: show the custom password
 // field only when it applies. Without JavaScript every field stays visible.
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-user-create]");
+  var form = document.querySelector("form[data-console-password]");
   if (!form) return;
   var access = form.querySelector("#id_console_access");
   var kinds = form.querySelectorAll("input[name=password_kind]");
