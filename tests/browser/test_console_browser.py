@@ -97,6 +97,7 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
         ("user-create-ja", f"/console/accounts/{account.id}/users/new"),
         ("user-detail-ja", f"/console/accounts/{account.id}/users/alice/"),
         ("user-delete-ja", f"/console/accounts/{account.id}/users/alice/delete"),
+        ("user-console-access-ja", f"/console/accounts/{account.id}/users/alice/console-access"),
         ("account-create-ja", "/console/organization/accounts/new"),
         ("events-ja", f"/console/accounts/{account.id}/events/"),
         ("security-credentials-ja", "/security-credentials"),
