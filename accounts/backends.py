@@ -7,45 +7,57 @@ answer nor its timing tells an attacker which it was.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.hashers import make_password
 
 from identity.models import Account, User
 
 
+def canonical(identifier: str) -> str:
+    """How a typed identifier is compared and rate-limited: trimmed, lower-cased."""
+    return (identifier or "").strip().lower()
+
+
+# The database compares case-insensitively with UPPER(), which folds some
+# non-ASCII letters onto ASCII ones (UPPER('ı') = 'I'). Every lookup below is
+# confirmed in Python against the same canonical form the rate limits use, so
+# a look-alike spelling can neither sign in nor draw on a fresh rate-limit bucket.
+
+
 def find_account(identifier: str) -> Account | None:
     """An account by its 12-digit id or its alias; None when there is none."""
-    identifier = (identifier or "").strip().lower()
-    if not identifier or len(identifier) > 63:
+    identifier = canonical(identifier)
+    if not identifier or len(identifier) > 63 or not identifier.isascii():
         return None
-    lookup = (
-        {"pk": identifier}
-        if identifier.isdigit() and len(identifier) == 12
-        else {"alias": identifier}
-    )
-    return Account.objects.filter(**lookup).first()
+    if re.fullmatch(r"[0-9]{12}", identifier):
+        return Account.objects.filter(pk=identifier).first()
+    return Account.objects.filter(alias=identifier).first()
 
 
 def find_root_user(email: str) -> User | None:
-    email = (email or "").strip()
+    email = canonical(email)
     if not email or len(email) > 254:
         return None
-    return (
+    user = (
         User.objects.select_related("account")
         .filter(kind=User.Kind.ROOT, account__root_email__iexact=email)
         .first()
     )
+    return user if user is not None and canonical(user.account.root_email) == email else None
 
 
 def find_iam_user(account: Account | None, user_name: str) -> User | None:
-    user_name = (user_name or "").strip()
-    if account is None or not user_name or len(user_name) > 64:
+    user_name = canonical(user_name)
+    if account is None or not user_name or len(user_name) > 64 or not user_name.isascii():
         return None
-    return (
+    user = (
         User.objects.select_related("account")
         .filter(kind=User.Kind.IAM, account=account, name__iexact=user_name)
         .first()
     )
+    return user if user is not None and canonical(user.name) == user_name else None
 
 
 class ConsoleSignInBackend(BaseBackend):

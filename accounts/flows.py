@@ -26,18 +26,20 @@ class SignInResult:
     throttled: bool = False
 
 
-def _failed(request, *, account_id: str, throttled: bool, params: dict) -> SignInResult:
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
+
+
+def _record_failure(request, *, account_id: str, throttled: bool, params: dict) -> None:
     audit.record(
         event_name="ConsoleLogin",
         event_source=audit.SOURCE_SIGNIN,
         request=request,
-        actor=None,
-        account_id=account_id,
+        actor=None,  # anonymous, whatever session the browser carries
+        account_id=account_id,  # empty when no account matched: no tenant's trail gets it
         request_parameters=params,
         response_elements={"ConsoleLogin": "Failure"},
         error_code="Throttled" if throttled else "Failed authentication",
     )
-    return SignInResult(throttled=throttled)
 
 
 def signin(request, form) -> SignInResult:
@@ -50,17 +52,22 @@ def signin(request, form) -> SignInResult:
     else:
         account = find_account(data["account"])
         candidate = find_iam_user(account, data["user_name"])
-        params = {"loginTo": "iam", "userName": data["user_name"][:64]}
+        # A user name that matched nobody may be a password typed in the wrong box.
+        params = {"loginTo": "iam", "userName": candidate.name if candidate else HIDDEN}
     account_id = account.id if account else ""
     user_key = form.rate_limit_key(account_id or None)
 
-    if ratelimit.is_limited("signin_failed", request=request, user_key=user_key):
-        return _failed(request, account_id=account_id, throttled=True, params=params)
+    attempt = ratelimit.attempt("signin_failed", request=request, user_key=user_key)
+    if not attempt.allowed:
+        if attempt.just_tripped:  # one event when a limit trips, not one per refused request
+            _record_failure(request, account_id=account_id, throttled=True, params=params)
+        return SignInResult(throttled=True)
 
     user = authenticate(request, password=data["password"], user=candidate)
     if user is None:
-        ratelimit.hit("signin_failed", request=request, user_key=user_key)
-        return _failed(request, account_id=account_id, throttled=False, params=params)
+        _record_failure(request, account_id=account_id, throttled=False, params=params)
+        return SignInResult()
+    ratelimit.take_back("signin_failed", request=request, user_key=user_key)
 
     with transaction.atomic():
         login(request, user)  # cycles the session key
@@ -93,12 +100,21 @@ def signout(request) -> None:
     logout(request)
 
 
-def password_change_check_throttle(request) -> bool:
-    return ratelimit.is_limited("change_password", request=request, user_key=request.user.arn)
+def password_change_attempt(request) -> bool:
+    """Count a change-password attempt; False when the user has made too many."""
+    attempt = ratelimit.attempt("change_password", request=request, user_key=request.user.arn)
+    if attempt.just_tripped:
+        audit.record(
+            event_name="ChangePassword",
+            event_source=audit.SOURCE_IAM,
+            request=request,
+            error_code="Throttled",
+            error_message="Too many attempts with a wrong current password.",
+        )
+    return attempt.allowed
 
 
 def password_change_wrong_old(request) -> None:
-    ratelimit.hit("change_password", request=request, user_key=request.user.arn)
     audit.record(
         event_name="ChangePassword",
         event_source=audit.SOURCE_IAM,
@@ -112,6 +128,7 @@ def password_change_wrong_old(request) -> None:
 def password_change(request, *, new_password: str) -> None:
     """Set a new password for the signed-in user; other sessions of the user end."""
     user = request.user
+    ratelimit.take_back("change_password", request=request, user_key=user.arn)
     was_required = user.password_reset_required
     user.set_password(new_password)
     user.password_reset_required = False

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from .backends import canonical
+
 SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please try again.")
 SIGNIN_THROTTLED_MESSAGE = _("Too many sign-in attempts. Wait a few minutes, then try again.")
 
@@ -23,7 +25,7 @@ class RootSignInForm(forms.Form):
     )
 
     def rate_limit_key(self, account_id: str | None) -> str:
-        return "root:" + self.cleaned_data["email"].strip().lower()
+        return "root:" + canonical(self.cleaned_data["email"])
 
 
 class IAMSignInForm(forms.Form):
@@ -52,8 +54,8 @@ class IAMSignInForm(forms.Form):
     def rate_limit_key(self, account_id: str | None) -> str:
         # Keyed by the resolved account when there is one, so the id and the
         # alias of one account share a bucket.
-        account = account_id or self.cleaned_data["account"].strip().lower()
-        return f"iam:{account}:{self.cleaned_data['user_name'].strip().lower()}"
+        account = account_id or canonical(self.cleaned_data["account"])
+        return f"iam:{account}:{canonical(self.cleaned_data['user_name'])}"
 
 
 class ChangePasswordForm(forms.Form):

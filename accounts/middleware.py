@@ -28,3 +28,21 @@ class PasswordChangeRequiredMiddleware:
             ):
                 return redirect("accounts:change_password")
         return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages shown to a signed-in person are never kept by the browser or a proxy.
+
+    Otherwise the Back button after signing out would show user lists and
+    email addresses from the cache.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store, private"
+        return response

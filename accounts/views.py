@@ -86,12 +86,11 @@ def change_password(request):
     status = 200
     if request.method == "POST":
         form = ChangePasswordForm(user, request.POST)
-        if flows.password_change_check_throttle(request):
-            form.is_valid()
-            form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
-            status = 429
-        elif form.is_valid():
-            if not user.check_password(form.cleaned_data["old_password"]):
+        if form.is_valid():
+            if not flows.password_change_attempt(request):
+                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+                status = 429
+            elif not user.check_password(form.cleaned_data["old_password"]):
                 flows.password_change_wrong_old(request)
                 form.add_error("old_password", _("The current password is incorrect."))
             else:

@@ -56,12 +56,15 @@ def _scrub(value: Any) -> Any:
     return str(value)
 
 
+FROM_REQUEST = object()  # the default actor: whoever is signed in on ``request``
+
+
 def record(
     *,
     event_name: str,
     event_source: str,
     request=None,
-    actor: User | None = None,
+    actor: User | None | object = FROM_REQUEST,
     account_id: str = "",
     request_parameters: dict | None = None,
     response_elements: dict | None = None,
@@ -69,8 +72,12 @@ def record(
     error_code: str = "",
     error_message: str = "",
 ) -> AuditEvent:
-    if actor is None and request is not None:
-        actor = getattr(request, "user", None)
+    """Write one event. ``actor=None`` means nobody is signed in (a failed sign-in):
+    the event is anonymous even if the browser carries another principal's
+    session. ``account_id`` names the account whose trail receives the event;
+    it defaults to the actor's account, and is empty for anonymous events."""
+    if actor is FROM_REQUEST:
+        actor = getattr(request, "user", None) if request is not None else None
     return AuditEvent.objects.create(
         event_name=event_name,
         event_source=event_source,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from . import audit
 from .models import Account, User
 
 
@@ -56,7 +57,17 @@ class AccessDenied(PermissionDenied):
 
 
 def require(request, action: str, resource_arn: str, *, account: Account) -> Decision:
+    """Allow, or audit the refusal in the principal's own trail and raise a 403."""
     decision = authorize(request.user, action, resource_arn, account=account)
     if not decision.allowed:
+        service, _sep, name = action.partition(":")
+        audit.record(
+            event_name=name,
+            event_source=f"{service}.tobira",
+            request=request,
+            request_parameters={"resource": resource_arn},
+            error_code="AccessDenied",
+            error_message=decision.explanation,
+        )
         raise AccessDenied(decision, action, resource_arn)
     return decision

@@ -1,4 +1,7 @@
+import re
+
 from django.shortcuts import render
+from django.views.debug import SafeExceptionReporterFilter
 
 
 def permission_denied(request, exception=None):
@@ -18,3 +21,11 @@ def permission_denied(request, exception=None):
 
 def not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
+
+
+class ExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Django's filter, also hiding every ``*_URL`` setting: broker and cache URLs carry passwords."""
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL", flags=re.IGNORECASE
+    )

@@ -31,12 +31,14 @@ E164_VALIDATOR = RegexValidator(
     _("Enter the number in international E.164 form, for example +81312345678."),
 )
 USER_NAME_VALIDATOR = RegexValidator(
-    r"^[\w+=,.@-]{1,64}$",
-    _("Use 1 to 64 letters, digits and + = , . @ _ - characters."),
-    flags=0,
+    # ASCII only, as AWS: look-alike letters from other scripts would make two
+    # names that read the same. A name of dots only could not appear in a URL.
+    r"^(?!\.+$)[A-Za-z0-9_+=,.@-]{1,64}$",
+    _("Use 1 to 64 characters: ASCII letters, digits and + = , . @ _ - (not only dots)."),
 )
 GROUP_NAME_VALIDATOR = RegexValidator(
-    r"^[\w+=,.@-]{1,128}$", _("Use 1 to 128 letters, digits and + = , . @ _ - characters.")
+    r"^(?!\.+$)[A-Za-z0-9_+=,.@-]{1,128}$",
+    _("Use 1 to 128 characters: ASCII letters, digits and + = , . @ _ - (not only dots)."),
 )
 PATH_VALIDATOR = RegexValidator(
     r"^(/|/[\x21-\x7e]+/)$",

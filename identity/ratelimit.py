@@ -8,13 +8,16 @@ client address) and ``user`` (whatever key the caller names: the identifier
 typed into a form, so unknown users are limited exactly like known ones).
 
 Counters are fixed windows in the cache (Redis in production), so every web
-process sees the same counts. Keys hold a hash of the value, never the value:
+process sees the same counts. Every attempt is counted before it is judged,
+with Redis's atomic INCR; production refuses to start on a cache without
+atomic increments (``identity.checks``). Keys hold a hash of the value, never the value:
 an email address typed into the sign-in form does not end up in Redis.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -60,11 +63,28 @@ def _rules(name: str) -> tuple[Rule, ...]:
         raise ImproperlyConfigured(f"no rate limit named {name!r} in settings.RATELIMITS") from None
 
 
+def _ip_bucket(request) -> str:
+    """One bucket per IPv4 address and per IPv6 /64 (what one subscriber gets).
+
+    An address that cannot be read shares a single "unknown" bucket: a limit
+    must never fail open.
+    """
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 def _keys(name: str, request, user_key: str | None) -> list[tuple[str, Rule]]:
     now = int(time.time())
     keys = []
     for rule in _rules(name):
-        value = client_ip(request) if rule.scope == "ip" else user_key
+        value = _ip_bucket(request) if rule.scope == "ip" else user_key
         if not value:
             continue
         digest = hashlib.sha256(f"{rule.scope}:{value}".encode()).hexdigest()[:32]
@@ -73,30 +93,40 @@ def _keys(name: str, request, user_key: str | None) -> list[tuple[str, Rule]]:
     return keys
 
 
-def is_limited(name: str, *, request, user_key: str | None = None) -> bool:
-    """True when any rule of ``name`` has used up its window. Counts nothing."""
-    if not settings.RATELIMIT_ENABLED:
-        return False
-    keys = _keys(name, request, user_key)
-    counts = cache.get_many([key for key, _ in keys])
-    return any(counts.get(key, 0) >= rule.limit for key, rule in keys)
+@dataclass(frozen=True)
+class Attempt:
+    allowed: bool
+    just_tripped: bool = False  # the first refusal in this window: worth one audit event
 
 
-def hit(name: str, *, request, user_key: str | None = None) -> None:
-    """Count one attempt against every rule of ``name``."""
+_ALLOWED = Attempt(allowed=True)
+
+
+def attempt(name: str, *, request, user_key: str | None = None) -> Attempt:
+    """Count this attempt against every rule of ``name``, then decide from the counts.
+
+    Counting comes first and is atomic (Redis INCR), so parallel requests
+    cannot all slip past a check made before any of them was counted. A caller
+    whose attempt turned out to be legitimate gives it back with ``take_back``.
+    """
     if not settings.RATELIMIT_ENABLED:
-        return
+        return _ALLOWED
+    allowed, just_tripped = True, False
     for key, rule in _keys(name, request, user_key):
-        # add() is a no-op when the key exists; incr() is atomic in Redis.
-        cache.add(key, 0, timeout=rule.period + 1)
+        cache.add(key, 0, timeout=rule.period + 1)  # a no-op when the key exists
         try:
-            cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=rule.period + 1)
+            count = 1
+        if count > rule.limit:
+            allowed = False
+            just_tripped = just_tripped or count == rule.limit + 1
+    return Attempt(allowed=allowed, just_tripped=just_tripped)
 
 
 def take_back(name: str, *, request, user_key: str | None = None) -> None:
-    """Undo one's own earlier hit (after a success), never anybody else's."""
+    """Undo one's own attempt (after a success), never anybody else's."""
     if not settings.RATELIMIT_ENABLED:
         return
     for key, _rule in _keys(name, request, user_key):

@@ -31,4 +31,6 @@ def client_ip(request) -> str | None:
 
 
 def user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:512]
+    """The User-Agent header, without the control characters a database refuses."""
+    value = request.META.get("HTTP_USER_AGENT", "")[:512]
+    return "".join(ch for ch in value if ch >= " " and ch != "\x7f")

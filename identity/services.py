@@ -103,7 +103,7 @@ def organization_create(
         event_name="CreateOrganization",
         event_source=audit.SOURCE_ORGANIZATIONS,
         request=request,
-        actor=root if request is None or not request.user.is_authenticated else None,
+        actor=root,  # the organization's creator becomes its management account's root user
         account_id=account.id,
         request_parameters={
             "organizationName": name,

@@ -51,6 +51,8 @@ def env_list(name: str, default: str) -> list[str]:
 
 PRODUCTION = env_bool("TOBIRA_PRODUCTION", False)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when TOBIRA_PRODUCTION=1")
 
 
 def _secret_key() -> str:
@@ -65,8 +67,10 @@ def _secret_key() -> str:
         return path.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created with mode 0600 from the start, never readable by others.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
     return key
 
 
@@ -96,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.NoStoreForSignedInMiddleware",
 ]
 
 if PRODUCTION:
@@ -124,33 +129,35 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
-DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tobira.sqlite3'}")
-if DATABASE_URL.startswith("sqlite"):
+# Variables holding URLs with credentials start with an underscore: Django's
+# debug page and settings dumps show only upper-case names.
+_database_url = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tobira.sqlite3'}")
+if _database_url.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, throttles); shared between processes in every mode ----
-CACHE_URL = env("CACHE_URL")
-if CACHE_URL and CACHE_URL.startswith(("redis://", "rediss://")):
+_cache_url = env("CACHE_URL")
+if _cache_url and _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
+            "LOCATION": _cache_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tobira"),
         }
     }
-elif CACHE_URL in (None, "db"):
+elif _cache_url in (None, "db"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "tobira_cache",
         }
     }
-elif CACHE_URL == "locmem":
+elif _cache_url == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured("CACHE_URL must be redis://..., 'db' or 'locmem'")
@@ -187,7 +194,7 @@ CSRF_COOKIE_HTTPONLY = True
 RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 RATELIMITS = {
     "signin_failed": env("RATELIMIT_SIGNIN_FAILED", "20/m/ip,5/5m/user"),
-    "signup": env("RATELIMIT_SIGNUP", "5/h/ip"),
+    "signup": env("RATELIMIT_SIGNUP", "10/h/ip"),
     "change_password": env("RATELIMIT_CHANGE_PASSWORD", "10/5m/user"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
@@ -245,7 +252,11 @@ def _email_settings(url: str) -> dict:
 globals().update(_email_settings(env("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tobira <no-reply@tobira.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-TOBIRA_BASE_URL = env("TOBIRA_BASE_URL", "http://localhost:8000")
+TOBIRA_BASE_URL = env("TOBIRA_BASE_URL", None if PRODUCTION else "http://localhost:8000")
+if not TOBIRA_BASE_URL:
+    raise ImproperlyConfigured(
+        "TOBIRA_BASE_URL (used in links in emails) must be set when TOBIRA_PRODUCTION=1"
+    )
 
 # --- Celery ---------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport. It needs no server and no extra
@@ -293,6 +304,8 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS.append("security.W008")
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "identity.errors.ExceptionReporterFilter"
 
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {

@@ -78,11 +78,10 @@ def signup(request):
     status = 200
     if request.method == "POST":
         form = SignUpForm(request.POST)
-        if ratelimit.is_limited("signup", request=request):
+        # Every attempt counts, failed ones too: the answers say which emails are taken.
+        if not ratelimit.attempt("signup", request=request).allowed:
             form.is_valid()
-            form.add_error(
-                None, _("Too many new organizations from your address. Try again later.")
-            )
+            form.add_error(None, _("Too many attempts from your address. Try again later."))
             status = 429
         elif form.is_valid():
             data = form.cleaned_data
@@ -98,7 +97,6 @@ def signup(request):
             except ValidationError as error:
                 _apply_service_errors(form, error, bare_errors_to="password1")
             else:
-                ratelimit.hit("signup", request=request)
                 root = selectors.account_root_user(organization.management_account)
                 login(request, root, backend="accounts.backends.ConsoleSignInBackend")
                 messages.success(
@@ -170,7 +168,7 @@ def account_detail(request, account_id: str):
 def user_list(request, account_id: str):
     account = selectors.account_get(request.user, account_id)
     require(request, "iam:ListUsers", ids.user_arn(account.id, "/", "*"), account=account)
-    search = request.GET.get("q", "")[:64]
+    search = request.GET.get("q", "").replace("\x00", "")[:64]
     page = _page(request, selectors.account_users(account=account, search=search))
     return render(
         request, "console/user_list.html", {"account": account, "page": page, "search": search}

@@ -209,7 +209,7 @@ def test_create_user_errors_keep_the_input(client, management_root, make_iam_use
     assert 'value="/team/"' in body
 
     response = client.post(url, {"name": "bad name!", "path": "/"})
-    assert "Use 1 to 64 letters" in response.content.decode()
+    assert "Use 1 to 64 characters: ASCII letters" in response.content.decode()
 
     response = client.post(url, {"name": "frank", "path": "no-slashes"})
     assert "A path starts and ends with a slash" in response.content.decode()

@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
@@ -20,31 +22,88 @@ def test_bad_rules_are_refused_at_start(spec):
         ratelimit.parse(spec)
 
 
-def test_hits_count_per_key_and_take_back_undoes_one(settings):
+@pytest.fixture
+def limits(settings):
     settings.RATELIMIT_ENABLED = True
-    settings.RATELIMITS = {"t": "2/m/user"}
+
+    def set_rules(spec):
+        settings.RATELIMITS = {"t": spec}
+
+    return set_rules
+
+
+def test_attempts_count_per_key_and_take_back_undoes_one(limits):
+    limits("2/m/user")
     request = RequestFactory().get("/")
-    for _ in range(2):
-        assert not ratelimit.is_limited("t", request=request, user_key="a")
-        ratelimit.hit("t", request=request, user_key="a")
-    assert ratelimit.is_limited("t", request=request, user_key="a")
-    assert not ratelimit.is_limited("t", request=request, user_key="b")
-    ratelimit.take_back("t", request=request, user_key="a")
-    assert not ratelimit.is_limited("t", request=request, user_key="a")
+    first = ratelimit.attempt("t", request=request, user_key="a")
+    second = ratelimit.attempt("t", request=request, user_key="a")
+    third = ratelimit.attempt("t", request=request, user_key="a")
+    fourth = ratelimit.attempt("t", request=request, user_key="a")
+    assert (first.allowed, second.allowed, third.allowed, fourth.allowed) == (
+        True,
+        True,
+        False,
+        False,
+    )
+    assert (third.just_tripped, fourth.just_tripped) == (True, False)
+    assert ratelimit.attempt("t", request=request, user_key="b").allowed
+
+    for _ in range(3):
+        ratelimit.take_back("t", request=request, user_key="a")
+    assert ratelimit.attempt("t", request=request, user_key="a").allowed
 
 
-def test_window_expires(settings, time_machine):
-    settings.RATELIMIT_ENABLED = True
-    settings.RATELIMITS = {"t": "1/m/ip"}
+def test_window_expires(limits, time_machine):
+    limits("1/m/ip")
     request = RequestFactory().get("/")
     time_machine.move_to("2026-01-01T00:00:10Z", tick=False)
-    ratelimit.hit("t", request=request)
-    assert ratelimit.is_limited("t", request=request)
+    assert ratelimit.attempt("t", request=request).allowed
+    assert not ratelimit.attempt("t", request=request).allowed
     time_machine.move_to("2026-01-01T00:01:05Z", tick=False)
-    assert not ratelimit.is_limited("t", request=request)
+    assert ratelimit.attempt("t", request=request).allowed
+
+
+def test_parallel_attempts_cannot_overshoot_the_limit(limits):
+    """Counting comes before judging, atomically: 40 racing attempts, exactly 5 allowed."""
+    limits("5/m/user")
+    barrier = threading.Barrier(40)
+    results = []
+
+    def one():
+        request = RequestFactory().get("/")
+        barrier.wait()
+        results.append(ratelimit.attempt("t", request=request, user_key="victim").allowed)
+
+    threads = [threading.Thread(target=one) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 5
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same_bucket"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),  # one /64
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("::ffff:192.0.2.1", "192.0.2.1", True),  # IPv4-mapped is the IPv4 address
+        ("192.0.2.1", "192.0.2.2", False),
+        (
+            "not-an-address",
+            "also/not",
+            True,
+        ),  # unreadable addresses share one bucket: never fail open
+    ],
+)
+def test_ip_buckets(limits, first, second, same_bucket):
+    limits("1/m/ip")
+    assert ratelimit.attempt("t", request=RequestFactory().get("/", REMOTE_ADDR=first)).allowed
+    again = ratelimit.attempt("t", request=RequestFactory().get("/", REMOTE_ADDR=second)).allowed
+    assert again is not same_bucket
 
 
 def test_unknown_limit_name_is_a_configuration_error(settings):
     settings.RATELIMIT_ENABLED = True
     with pytest.raises(ImproperlyConfigured):
-        ratelimit.is_limited("nope", request=RequestFactory().get("/"))
+        ratelimit.attempt("nope", request=RequestFactory().get("/"))

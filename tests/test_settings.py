@@ -107,6 +107,7 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
         TOBIRA_PRODUCTION="1",
         SECRET_KEY="x7!kq" * 12,
         ALLOWED_HOSTS="console.example.com",
+        TOBIRA_BASE_URL="https://console.example.com",
         DATABASE_URL="postgres://tobira@127.0.0.1:5432/tobira",
         CACHE_URL="redis://127.0.0.1:6379/0",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/1",
@@ -121,3 +122,47 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def _production_env(tmp_path, **extra):
+    return _clean_env(
+        tmp_path,
+        TOBIRA_PRODUCTION="1",
+        SECRET_KEY="x7!kq" * 12,
+        ALLOWED_HOSTS="console.example.com",
+        TOBIRA_BASE_URL="https://console.example.com",
+        **extra,
+    )
+
+
+def test_production_refuses_debug(tmp_path):
+    env = _production_env(tmp_path, DEBUG="1")
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_refuses_rate_limits_on_a_cache_without_atomic_increments(tmp_path):
+    env = _production_env(
+        tmp_path, DATABASE_URL="postgres://tobira@127.0.0.1:5432/tobira", CACHE_URL="db"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "tobira.E001" in result.stderr
+
+
+def test_debug_page_filter_hides_urls_with_credentials(settings):
+    from identity.errors import ExceptionReporterFilter
+
+    settings.CELERY_BROKER_URL = "redis://:hunter2@cache.internal:6379/0"
+    shown = ExceptionReporterFilter().get_safe_settings()
+    assert "hunter2" not in str(shown)
+    assert shown["CELERY_BROKER_URL"] == ExceptionReporterFilter.cleansed_substitute
