@@ -10,6 +10,15 @@ SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please 
 SIGNIN_THROTTLED_MESSAGE = _("Too many sign-in attempts. Wait a few minutes, then try again.")
 
 
+def _password_field(label, autocomplete: str, **attrs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete, **attrs}),
+    )
+
+
 class RootSignInForm(forms.Form):
     mode = "root"
     email = forms.CharField(
@@ -17,12 +26,7 @@ class RootSignInForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        max_length=4096,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field(_("Password"), "current-password")
 
     def rate_limit_key(self, account_id: str | None) -> str:
         return "root:" + canonical(self.cleaned_data["email"])
@@ -44,12 +48,7 @@ class IAMSignInForm(forms.Form):
             attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}
         ),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        max_length=4096,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field(_("Password"), "current-password")
 
     def rate_limit_key(self, account_id: str | None) -> str:
         # Keyed by the resolved account when there is one, so the id and the
@@ -59,25 +58,10 @@ class IAMSignInForm(forms.Form):
 
 
 class ChangePasswordForm(forms.Form):
-    old_password = forms.CharField(
-        label=_("Current password"),
-        max_length=4096,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-    )
-    new_password1 = forms.CharField(
-        label=_("New password"),
-        max_length=4096,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    new_password2 = forms.CharField(
-        label=_("Confirm new password"),
-        max_length=4096,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    old_password = _password_field(_("Current password"), "current-password", autofocus=True)
+    new_password1 = _password_field(_("New password"), "new-password")
+    new_password1.help_text = password_validation.password_validators_help_text_html()  # lazy
+    new_password2 = _password_field(_("Confirm new password"), "new-password")
 
     def __init__(self, user, *args, **kwargs):
         self.user = user

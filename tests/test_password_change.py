@@ -112,3 +112,16 @@ def test_change_password_needs_sign_in(client):
     response = client.get(reverse("accounts:change_password"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:signin"))
+
+
+def test_password_rules_are_shown_in_the_page_language(client, alice):
+    signin_iam(client, "example-corp", "alice")
+    english = client.get(
+        reverse("accounts:change_password"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    japanese = client.get(
+        reverse("accounts:change_password"), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert "Your password must contain at least 12 characters." in english
+    assert "Your password must contain" not in japanese
+    assert "12" in japanese
