@@ -75,6 +75,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_encryption_keys() -> list[str]:
+    """Fernet keys for secrets at rest, newest first (see ``identity.crypto``)."""
+    keys = env_list("FIELD_ENCRYPTION_KEYS", "")
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set when TOBIRA_PRODUCTION=1 "
+            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+        )
+    # Embedded default: derived from SECRET_KEY, so it survives restarts like the key does.
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(b"tobira field encryption\x00" + SECRET_KEY.encode()).digest()
+    return [base64.urlsafe_b64encode(digest).decode()]
+
+
+FIELD_ENCRYPTION_KEYS = _field_encryption_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1]")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when TOBIRA_PRODUCTION=1")

@@ -209,7 +209,9 @@ def test_passwords_are_argon2id_at_the_owasp_minimum(alice):
 def test_older_hashes_are_upgraded_at_sign_in(client, alice):
     from django.contrib.auth.hashers import make_password
 
-    User.objects.filter(pk=alice.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+    User.objects.filter(pk=alice.pk).update(
+        password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
     assert signin_iam(client, "example-corp", "alice").status_code == 302
     alice.refresh_from_db()
     assert alice.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")

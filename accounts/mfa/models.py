@@ -1,0 +1,94 @@
+"""MFA devices: one table for what every kind shares, one per kind for the rest.
+
+``MFADevice`` is django-otp's ``Device`` with throttling and timestamps, plus
+the account, so that device names are unique within an account (as AWS's are,
+across every kind) and the eight-device limit counts every kind together.
+The kinds are multi-table children: virtual devices (authenticator apps) and
+hardware TOTP tokens now, WebAuthn credentials later.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+from identity import crypto
+from identity.models import Account
+
+MAX_DEVICES_PER_USER = 8
+
+DEVICE_NAME_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9_+=,.@-]{1,128}$",
+    _("Use 1 to 128 characters: ASCII letters, digits and + = , . @ _ -."),
+)
+
+
+class MFADevice(ThrottlingMixin, TimestampMixin, Device):
+    class Kind(models.TextChoices):
+        VIRTUAL = "virtual", _("Authenticator app")
+        HARDWARE = "hardware", _("Hardware TOTP token")
+
+    name = models.CharField(_("device name"), max_length=128, validators=[DEVICE_NAME_VALIDATOR])
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mfa_devices")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    enabled_at = models.DateTimeField(_("enabled"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "account", Lower("name"), name="mfa_device_name_ci_unique_per_account"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "confirmed"], name="mfa_device_user_confirmed_idx")]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:mfa/{self.name}"
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+
+class TOTPSecret(models.Model):
+    """The TOTP part of a device: the encrypted seed, the last step used, the drift."""
+
+    seed_encrypted = models.TextField()
+    last_step = models.BigIntegerField(default=-1)  # a step is never accepted twice
+    drift = models.SmallIntegerField(default=0)  # in steps, learned when enabling or resyncing
+
+    class Meta:
+        abstract = True
+
+    @property
+    def key(self) -> bytes:
+        return crypto.decrypt(self.seed_encrypted)
+
+    def set_key(self, key: bytes) -> None:
+        self.seed_encrypted = crypto.encrypt(key)
+
+
+class VirtualMFADevice(TOTPSecret, MFADevice):
+    """An authenticator app (Google Authenticator, Authy, 1Password, ...)."""
+
+    class Meta:
+        verbose_name = _("virtual MFA device")
+
+    def __str__(self) -> str:
+        return self.arn
+
+
+class HardwareTOTPDevice(TOTPSecret, MFADevice):
+    """A hardware token whose serial number and seed an administrator imported."""
+
+    serial = models.CharField(_("serial number"), max_length=64)
+
+    class Meta:
+        verbose_name = _("hardware TOTP token")
+        constraints = [models.UniqueConstraint("serial", name="hardware_totp_serial_unique")]
+
+    def __str__(self) -> str:
+        return self.serial

@@ -1,0 +1,288 @@
+"""State changes of MFA devices. Atomic, audited; the device row is locked while a code is checked.
+
+Views for these arrive with the rest of the MFA issue; the services and their
+tests come first so every page calls the same rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from identity import audit
+from identity.models import User
+
+from . import totp
+from .models import MAX_DEVICES_PER_USER, HardwareTOTPDevice, MFADevice, VirtualMFADevice
+
+SETUP_TTL = timedelta(minutes=15)  # an abandoned authenticator-app setup expires
+ENABLE_WINDOW = 2  # steps either side of now in which two consecutive codes enable a device
+RESYNC_WINDOW = 20  # a drifted device is found up to ten minutes either way
+SIGNIN_TOLERANCE = 1  # ±1 step at sign-in
+
+
+def _purge_expired_setups(account_id: str) -> None:
+    MFADevice.objects.filter(
+        account_id=account_id, confirmed=False, created_at__lt=timezone.now() - SETUP_TTL
+    ).delete()
+
+
+def _check_room_and_name(user: User, name: str) -> None:
+    _purge_expired_setups(user.account_id)
+    if MFADevice.objects.filter(user=user, confirmed=True).count() >= MAX_DEVICES_PER_USER:
+        raise ValidationError(
+            _("You can have at most %(max)d MFA devices. Remove one before you add another.")
+            % {"max": MAX_DEVICES_PER_USER},
+            code="too_many_devices",
+        )
+    if MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
+        raise ValidationError(
+            {"name": _("An MFA device with this name already exists in this account.")},
+            code="duplicate",
+        )
+
+
+def _save_new(device: MFADevice) -> None:
+    device.full_clean(exclude=["user", "account", "seed_encrypted"])
+    try:
+        with transaction.atomic():
+            device.save(force_insert=True)
+    except IntegrityError:  # the same name, created at the same moment
+        raise ValidationError(
+            {"name": _("An MFA device with this name already exists in this account.")},
+            code="duplicate",
+        ) from None
+
+
+@transaction.atomic
+def virtual_mfa_device_create(*, user: User, name: str) -> tuple[VirtualMFADevice, bytes]:
+    """A pending authenticator-app device with a fresh 160-bit seed; enabled by two codes."""
+    _check_room_and_name(user, name)
+    key = secrets.token_bytes(20)
+    device = VirtualMFADevice(
+        user=user,
+        account_id=user.account_id,
+        name=name,
+        kind=MFADevice.Kind.VIRTUAL,
+        confirmed=False,
+    )
+    device.set_key(key)
+    _save_new(device)
+    return device, key
+
+
+def _two_codes(first_code: str, second_code: str) -> tuple[str, str]:
+    first, second = totp.normalize(first_code), totp.normalize(second_code)
+    if first is None or second is None:
+        raise ValidationError(_("Enter two 6-digit codes."), code="format")
+    if first == second:
+        raise ValidationError(
+            _("Enter two different codes: wait for the next code before you type it."), code="same"
+        )
+    return first, second
+
+
+def _lock(device: MFADevice):
+    return type(device).objects.select_for_update().get(pk=device.pk)
+
+
+def mfa_device_enable(
+    *, actor: User, device: VirtualMFADevice, first_code: str, second_code: str, request=None
+) -> None:
+    """Enable a pending TOTP device when ``first_code`` and ``second_code`` are two consecutive codes."""
+    first, second = _two_codes(first_code, second_code)
+    with transaction.atomic():
+        device = _lock(device)
+        if device.confirmed:
+            raise ValidationError(_("This device is already enabled."), code="enabled")
+        if device.created_at < timezone.now() - SETUP_TTL:
+            raise ValidationError(_("This setup has expired. Start again."), code="expired")
+        if (
+            MFADevice.objects.filter(user=device.user_id, confirmed=True).count()
+            >= MAX_DEVICES_PER_USER
+        ):
+            raise ValidationError(
+                _("You can have at most %(max)d MFA devices. Remove one before you add another.")
+                % {"max": MAX_DEVICES_PER_USER},
+                code="too_many_devices",
+            )
+        now = totp.current_step()
+        step = totp.find_consecutive(
+            device.key, first, second, around=now, window=ENABLE_WINDOW, after=device.last_step
+        )
+        if step is not None:
+            device.last_step, device.drift = step, step - now
+            device.confirmed, device.enabled_at = True, timezone.now()
+            device.save(update_fields=["last_step", "drift", "confirmed", "enabled_at"])
+            audit.record(
+                event_name="EnableMFADevice",
+                event_source=audit.SOURCE_IAM,
+                request=request,
+                actor=actor,
+                account_id=device.account_id,
+                request_parameters={"userName": device.user.name, "serialNumber": device.arn},
+            )
+            return
+    # Recorded outside the transaction above, which the error below would roll back.
+    audit.record(
+        event_name="EnableMFADevice",
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=device.account_id,
+        request_parameters={"serialNumber": device.arn},
+        error_code="InvalidAuthenticationCode",
+        error_message="The codes were not two consecutive codes of this device.",
+    )
+    raise ValidationError(
+        _("The codes are not valid. Enter two consecutive codes from your authenticator app."),
+        code="invalid",
+    )
+
+
+def parse_seed(seed: str) -> bytes:
+    """A hardware token's seed as its vendor ships it: base32 or hex."""
+    text = "".join((seed or "").split()).upper()
+    if not text:
+        raise ValidationError({"seed": _("Enter the seed.")}, code="required")
+    try:
+        if all(c in "0123456789ABCDEF" for c in text) and len(text) % 2 == 0 and len(text) >= 32:
+            key = bytes.fromhex(text)
+        else:
+            key = base64.b32decode(text + "=" * (-len(text) % 8))
+    except (ValueError, binascii.Error):
+        raise ValidationError(
+            {"seed": _("The seed must be base32 or hexadecimal.")}, code="format"
+        ) from None
+    if len(key) < 16:
+        raise ValidationError(
+            {"seed": _("The seed is too short: at least 128 bits.")}, code="short"
+        )
+    return key
+
+
+@transaction.atomic
+def hardware_totp_device_enable(
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    serial: str,
+    seed: str,
+    first_code: str,
+    second_code: str,
+    request=None,
+) -> HardwareTOTPDevice:
+    """Import a hardware token for ``user`` and enable it with two consecutive codes."""
+    first, second = _two_codes(first_code, second_code)
+    key = parse_seed(seed)
+    _check_room_and_name(user, name)
+    if HardwareTOTPDevice.objects.filter(serial=serial).exists():
+        raise ValidationError(
+            {"serial": _("A token with this serial number is already assigned.")}, code="duplicate"
+        )
+    now = totp.current_step()
+    step = totp.find_consecutive(key, first, second, around=now, window=ENABLE_WINDOW, after=-1)
+    if step is None:
+        raise ValidationError(
+            _("The codes are not valid. Enter two consecutive codes from the token."),
+            code="invalid",
+        )
+    device = HardwareTOTPDevice(
+        user=user,
+        account_id=user.account_id,
+        name=name,
+        kind=MFADevice.Kind.HARDWARE,
+        serial=serial,
+        confirmed=True,
+        enabled_at=timezone.now(),
+        last_step=step,
+        drift=step - now,
+    )
+    device.set_key(key)
+    _save_new(device)
+    audit.record(
+        event_name="EnableMFADevice",
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={"userName": user.name, "serialNumber": serial},
+    )
+    return device
+
+
+@transaction.atomic
+def mfa_device_resync(
+    *, actor: User, device, first_code: str, second_code: str, request=None
+) -> None:
+    """Learn a drifted device's clock again from two consecutive codes."""
+    first, second = _two_codes(first_code, second_code)
+    device = _lock(device)
+    now = totp.current_step()
+    step = totp.find_consecutive(
+        device.key, first, second, around=now, window=RESYNC_WINDOW, after=device.last_step
+    )
+    if step is None:
+        raise ValidationError(
+            _("The codes are not valid. Enter two consecutive codes from the device."),
+            code="invalid",
+        )
+    device.last_step, device.drift = step, step - now
+    device.save(update_fields=["last_step", "drift"])
+    audit.record(
+        event_name="ResyncMFADevice",
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=device.account_id,
+        request_parameters={"serialNumber": device.arn},
+    )
+
+
+def mfa_device_verify(*, device, code: str) -> bool:
+    """Sign-in check of one code: ±1 step around the device's clock, never a step used before.
+
+    The row is locked for the check, so two requests cannot both spend one
+    code or both slip past the throttle; the throttle's exponential back-off
+    lives on the row, shared by every web process.
+    """
+    with transaction.atomic():
+        device = _lock(device)
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            return False
+        normalized = totp.normalize(code)
+        step = None
+        if normalized is not None:
+            around = totp.current_step() + device.drift
+            step = totp.find_step(
+                device.key,
+                normalized,
+                around=around,
+                tolerance=SIGNIN_TOLERANCE,
+                after=device.last_step,
+            )
+        if step is None:
+            device.throttle_increment(commit=False)
+            device.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
+            return False
+        device.last_step = step
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        device.save(
+            update_fields=[
+                "last_step",
+                "throttling_failure_timestamp",
+                "throttling_failure_count",
+                "last_used_at",
+            ]
+        )
+        return True

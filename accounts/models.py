@@ -1,0 +1,3 @@
+from .mfa.models import HardwareTOTPDevice, MFADevice, VirtualMFADevice
+
+__all__ = ["HardwareTOTPDevice", "MFADevice", "VirtualMFADevice"]
