@@ -6,6 +6,7 @@ input and render what a flow returns.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -18,12 +19,19 @@ from identity.queue import enqueue_on_commit
 
 from . import tasks
 from .backends import find_account, find_iam_user, find_root_user
+from .mfa import services as mfa_services
+from .mfa.models import MFADevice, concrete
+
+PENDING_SIGNIN = "tobira_pending_signin"
+PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
+MFA_SESSION_KEY = "tobira_mfa"
 
 
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None = None
     throttled: bool = False
+    mfa_required: bool = False
 
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
@@ -69,8 +77,26 @@ def signin(request, form) -> SignInResult:
         return SignInResult()
     ratelimit.take_back("signin_failed", request=request, user_key=user_key)
 
+    if MFADevice.objects.filter(user=user, confirmed=True).exists():
+        # Password verified; the MFA step finishes signing in. The pending state
+        # lives in a fresh session, for a few minutes, and signs nobody in.
+        request.session.cycle_key()
+        request.session[PENDING_SIGNIN] = {
+            "user": user.pk,
+            "at": int(time.time()),
+            "params": params,
+        }
+        return SignInResult(mfa_required=True)
+    _complete_signin(request, user, params)
+    return SignInResult(user=user)
+
+
+def _complete_signin(request, user: User, params: dict, *, device: MFADevice | None = None) -> None:
     with transaction.atomic():
         login(request, user)  # cycles the session key
+        if device is not None:
+            # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge.
+            request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device.arn}
         user.password_last_used = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])
         audit.record(
@@ -81,10 +107,50 @@ def signin(request, form) -> SignInResult:
             request_parameters=params,
             response_elements={"ConsoleLogin": "Success"},
             additional_event_data={
-                "MFAUsed": "No",
+                "MFAUsed": "Yes" if device is not None else "No",
                 "PasswordResetRequired": user.password_reset_required,
             },
         )
+
+
+def pending_signin_user(request) -> User | None:
+    """The user who passed the password step in this session, while that is recent."""
+    pending = request.session.get(PENDING_SIGNIN)
+    if not pending or time.time() - pending["at"] > PENDING_SIGNIN_TTL:
+        request.session.pop(PENDING_SIGNIN, None)
+        return None
+    return User.objects.select_related("account").filter(pk=pending["user"], is_active=True).first()
+
+
+def signin_mfa(request, *, user: User, device_id: int | None, code: str) -> SignInResult:
+    """The MFA step: one code from one of the user's devices. Generic failure, throttled."""
+    params = request.session[PENDING_SIGNIN]["params"]
+    user_key = f"user:{user.pk}"
+    attempt = ratelimit.attempt("mfa_failed", request=request, user_key=user_key)
+    if not attempt.allowed:
+        return SignInResult(throttled=True)
+    device = (
+        MFADevice.objects.filter(user=user, confirmed=True, pk=device_id).first()
+        if device_id
+        else None
+    )
+    if device is None or not mfa_services.mfa_device_verify(device=concrete(device), code=code):
+        audit.record(
+            event_name="ConsoleLogin",
+            event_source=audit.SOURCE_SIGNIN,
+            request=request,
+            actor=None,
+            account_id=user.account_id,
+            request_parameters=params,
+            response_elements={"ConsoleLogin": "Failure"},
+            additional_event_data={"MFAUsed": "Yes"},
+            error_code="Failed authentication",
+            error_message="The MFA code was not valid.",
+        )
+        return SignInResult()
+    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
+    request.session.pop(PENDING_SIGNIN, None)
+    _complete_signin(request, user, params, device=device)
     return SignInResult(user=user)
 
 

@@ -85,3 +85,59 @@ class ChangePasswordForm(forms.Form):
                 except forms.ValidationError as error:
                     self.add_error("new_password1", error)
         return cleaned
+
+
+class MFACodeForm(forms.Form):
+    device = forms.TypedChoiceField(label=_("MFA device"), coerce=int, widget=forms.RadioSelect)
+    code = forms.CharField(
+        label=_("MFA code"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def __init__(self, devices, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (device.pk, f"{device.name} ({device.get_kind_display()})") for device in devices
+        ]
+        self.fields["device"].choices = choices
+        if choices:
+            self.fields["device"].initial = choices[0][0]
+
+
+class MFAAssignForm(forms.Form):
+    name = forms.CharField(
+        label=_("Device name"),
+        max_length=128,
+        help_text=_(
+            "Unique within the account. For example: alice-phone. Letters, digits and + = , . @ _ -."
+        ),
+    )
+
+    def clean_name(self):
+        from .mfa.models import DEVICE_NAME_VALIDATOR
+
+        name = self.cleaned_data["name"].strip()
+        DEVICE_NAME_VALIDATOR(name)
+        return name
+
+
+class MFAEnableForm(forms.Form):
+    code1 = forms.CharField(
+        label=_("MFA code 1"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    code2 = forms.CharField(
+        label=_("MFA code 2"),
+        max_length=16,
+        help_text=_("Wait for the next code (about 30 seconds), then type it here."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

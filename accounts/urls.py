@@ -8,6 +8,9 @@ urlpatterns = [
     path("signin", views.signin, name="signin"),
     path("signin/<str:account_identifier>", views.signin, name="signin_account"),
     path("signout", views.signout, name="signout"),
+    path("mfa", views.signin_mfa, name="signin_mfa"),
+    path("security-credentials/mfa/assign", views.mfa_assign, name="mfa_assign"),
+    path("security-credentials/mfa/<int:device_id>/enable", views.mfa_enable, name="mfa_enable"),
     path("password/change", views.change_password, name="change_password"),
     path("security-credentials", views.security_credentials, name="security_credentials"),
 ]

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -17,8 +18,13 @@ from .forms import (
     SIGNIN_THROTTLED_MESSAGE,
     ChangePasswordForm,
     IAMSignInForm,
+    MFAAssignForm,
+    MFACodeForm,
+    MFAEnableForm,
     RootSignInForm,
 )
+from .mfa import selectors as mfa_selectors
+from .mfa import services as mfa_services
 
 
 def _safe_next(request, default: str) -> str:
@@ -47,6 +53,10 @@ def signin(request, account_identifier: str | None = None):
         form = form_class(request.POST)
         if form.is_valid():
             result = flows.signin(request, form)
+            if result.mfa_required:
+                target = reverse("accounts:signin_mfa")
+                next_url = _safe_next(request, "")
+                return redirect(target + (f"?{urlencode({'next': next_url})}" if next_url else ""))
             if result.user is not None:
                 if result.user.password_reset_required:
                     return redirect("accounts:change_password")
@@ -115,8 +125,102 @@ def security_credentials(request):
         "accounts/security_credentials.html",
         {
             "account": user.account,
+            "mfa_devices": mfa_selectors.user_devices(user),
             "signin_url": request.build_absolute_uri(
                 reverse("accounts:signin_account", args=[user.account.signin_identifier])
             ),
+        },
+    )
+
+
+@never_cache
+def signin_mfa(request):
+    """*Additional verification required*: a code from one of the user's MFA devices."""
+    user = flows.pending_signin_user(request)
+    if user is None:
+        messages.info(request, _("Your sign-in expired. Sign in again."))
+        return redirect("accounts:signin")
+    devices = mfa_selectors.user_devices(user)
+    status = 200
+    if request.method == "POST":
+        form = MFACodeForm(devices, request.POST)
+        if form.is_valid():
+            result = flows.signin_mfa(
+                request,
+                user=user,
+                device_id=form.cleaned_data["device"],
+                code=form.cleaned_data["code"],
+            )
+            if result.user is not None:
+                if result.user.password_reset_required:
+                    return redirect("accounts:change_password")
+                return redirect(_safe_next(request, reverse("console:home")))
+            if result.throttled:
+                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+                status = 429
+            else:
+                form.add_error(None, _("The code is not valid. Check it and try again."))
+    else:
+        form = MFACodeForm(devices)
+    return render(
+        request,
+        "accounts/signin_mfa.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+@login_required
+def mfa_assign(request):
+    user = request.user
+    if request.method == "POST":
+        form = MFAAssignForm(request.POST)
+        if form.is_valid():
+            try:
+                device, _key = mfa_services.virtual_mfa_device_create(
+                    user=user, name=form.cleaned_data["name"]
+                )
+            except ValidationError as error:
+                form.add_error(None if not hasattr(error, "error_dict") else "name", error.messages)
+            else:
+                return redirect("accounts:mfa_enable", device_id=device.pk)
+    else:
+        form = MFAAssignForm(initial={"name": f"{user.name if not user.is_root else 'root'}-app"})
+    return render(request, "accounts/mfa_assign.html", {"form": form})
+
+
+@never_cache
+@login_required
+def mfa_enable(request, device_id: int):
+    device = mfa_selectors.user_pending_virtual_device(request.user, device_id)
+    if request.method == "POST":
+        form = MFAEnableForm(request.POST)
+        if form.is_valid():
+            try:
+                mfa_services.mfa_device_enable(
+                    actor=request.user,
+                    device=device,
+                    first_code=form.cleaned_data["code1"],
+                    second_code=form.cleaned_data["code2"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request, _("MFA device %(name)s was assigned.") % {"name": device.name}
+                )
+                return redirect("accounts:security_credentials")
+    else:
+        form = MFAEnableForm()
+    key = device.key
+    return render(
+        request,
+        "accounts/mfa_enable.html",
+        {
+            "form": form,
+            "device": device,
+            "qr_svg": mfa_selectors.provisioning_qr_svg(request.user, device, key),
+            "secret": mfa_selectors.base32_secret(key),
         },
     )

@@ -217,6 +217,7 @@ RATELIMITS = {
     "signin_failed": env("RATELIMIT_SIGNIN_FAILED", "20/m/ip,5/5m/user"),
     "signup": env("RATELIMIT_SIGNUP", "10/h/ip"),
     "change_password": env("RATELIMIT_CHANGE_PASSWORD", "10/5m/user"),
+    "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
 # Behind a proxy that sets X-Forwarded-For, name how many proxies to trust.

@@ -92,3 +92,12 @@ class HardwareTOTPDevice(TOTPSecret, MFADevice):
 
     def __str__(self) -> str:
         return self.serial
+
+
+def concrete(device: MFADevice) -> MFADevice:
+    """The kind-specific row of a device (the one that can check a code)."""
+    kinds = {
+        MFADevice.Kind.VIRTUAL: "virtualmfadevice",
+        MFADevice.Kind.HARDWARE: "hardwaretotpdevice",
+    }
+    return getattr(device, kinds[device.kind])

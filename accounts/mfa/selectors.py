@@ -1,0 +1,52 @@
+"""Reads of MFA devices, always through their owner."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote, urlencode
+
+import segno
+from django.db.models import QuerySet
+from django.http import Http404
+
+from identity.models import User
+
+from .models import MFADevice, VirtualMFADevice
+
+ISSUER = "Tobira"
+
+
+def user_devices(user: User) -> QuerySet[MFADevice]:
+    return MFADevice.objects.filter(user=user, confirmed=True).order_by("enabled_at", "pk")
+
+
+def user_pending_virtual_device(user: User, device_id: int) -> VirtualMFADevice:
+    device = VirtualMFADevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+    if device is None:
+        raise Http404
+    return device
+
+
+def base32_secret(key: bytes) -> str:
+    return base64.b32encode(key).decode("ascii").rstrip("=")
+
+
+def provisioning_uri(user: User, device: MFADevice, key: bytes) -> str:
+    """``otpauth://totp/Tobira:LABEL?secret=...&issuer=Tobira`` (Google's Key Uri Format)."""
+    who = user.email if user.is_root else user.name
+    label = quote(f"{ISSUER}:{who}@{user.account.signin_identifier}", safe=":@")
+    query = urlencode(
+        {
+            "secret": base32_secret(key),
+            "issuer": ISSUER,
+            "algorithm": "SHA1",
+            "digits": 6,
+            "period": 30,
+        }
+    )
+    return f"otpauth://totp/{label}?{query}"
+
+
+def provisioning_qr_svg(user: User, device: MFADevice, key: bytes) -> str:
+    """The QR code as inline SVG (no image libraries, no request for an image)."""
+    return segno.make(provisioning_uri(user, device, key), error="m").svg_inline(scale=5, border=2)

@@ -1,0 +1,134 @@
+"""The self-service authenticator-app pages and the MFA step at sign-in, through the real views."""
+
+import base64
+import re
+
+import pyotp
+import pytest
+from django.urls import reverse
+
+from accounts.mfa.models import VirtualMFADevice
+from identity.models import AuditEvent
+from tests.conftest import error_text, signin_iam
+
+pytestmark = pytest.mark.django_db
+
+T0 = 1_900_000_020
+
+
+@pytest.fixture
+def at(time_machine):
+    def move(seconds):
+        time_machine.move_to(seconds, tick=False)
+
+    move(T0)
+    return move
+
+
+def assign_app(client, at, name="alice-app"):
+    response = client.post(reverse("accounts:mfa_assign"), {"name": name})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "<svg" in page
+    secret = re.search(r'data-testid="secret">([A-Z2-7]+)<', page).group(1)
+    app = pyotp.TOTP(secret)
+    at(T0 + 30)
+    response = client.post(response["Location"], {"code1": app.at(T0), "code2": app.at(T0 + 30)})
+    assert response.status_code == 302, error_text(response)
+    return app
+
+
+def test_assign_an_authenticator_app_then_sign_in_with_it(client, alice, at):
+    signin_iam(client, "example-corp", "alice")
+    app = assign_app(client, at)
+    listing = client.get(reverse("accounts:security_credentials")).content.decode()
+    assert f"arn:aws:iam::{alice.account_id}:mfa/alice-app" in listing
+    client.post(reverse("accounts:signout"))
+
+    at(T0 + 600)
+    response = signin_iam(client, "example-corp", "alice")
+    assert response["Location"] == reverse("accounts:signin_mfa")
+    assert "_auth_user_id" not in client.session  # nobody is signed in yet
+    page = client.get(reverse("accounts:signin_mfa")).content.decode()
+    assert "Additional verification required" in page and "alice-app" in page
+    assert client.get(reverse("console:home")).status_code == 302
+
+    device = VirtualMFADevice.objects.get(user=alice)
+    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": "000000"})
+    assert error_text(response) == "The code is not valid. Check it and try again."
+    at(T0 + 700)  # past the back-off
+    response = client.post(
+        reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 700)}
+    )
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == alice.pk
+    assert client.session["tobira_mfa"]["device"] == device.arn
+    event = AuditEvent.objects.filter(event_name="ConsoleLogin", error_code="").latest("event_time")
+    assert event.additional_event_data["MFAUsed"] == "Yes"
+
+
+def test_the_pending_step_expires_and_belongs_to_its_session(client, alice, at):
+    signin_iam(client, "example-corp", "alice")
+    assign_app(client, at)
+    client.post(reverse("accounts:signout"))
+    signin_iam(client, "example-corp", "alice")
+    at(T0 + 30 + 301)
+    response = client.get(reverse("accounts:signin_mfa"))
+    assert response["Location"] == reverse("accounts:signin")
+
+
+def test_another_users_device_is_not_accepted(client, alice, make_iam_user, at):
+    bob = make_iam_user(name="bob")
+    signin_iam(client, "example-corp", "bob")
+    bob_app = assign_app(client, at, name="bob-app")
+    client.post(reverse("accounts:signout"))
+    signin_iam(client, "example-corp", "alice")
+    assign_app(client, at)
+    client.post(reverse("accounts:signout"))
+
+    at(T0 + 900)
+    signin_iam(client, "example-corp", "alice")
+    bob_device = VirtualMFADevice.objects.get(user=bob)
+    response = client.post(
+        reverse("accounts:signin_mfa"), {"device": bob_device.pk, "code": bob_app.at(T0 + 900)}
+    )
+    assert "_auth_user_id" not in client.session
+    assert "Select a valid choice." in response.content.decode()  # not one of alice's devices
+
+
+def test_pending_setup_pages_of_other_users_are_404(client, alice, make_iam_user):
+    bob = make_iam_user(name="bob")
+    signin_iam(client, "example-corp", "bob")
+    client.post(reverse("accounts:mfa_assign"), {"name": "bob-app"})
+    device = VirtualMFADevice.objects.get(user=bob)
+    client.post(reverse("accounts:signout"))
+    signin_iam(client, "example-corp", "alice")
+    assert client.get(reverse("accounts:mfa_enable", args=[device.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("accounts:mfa_enable", args=[device.pk]), {"code1": "1", "code2": "2"}
+        ).status_code
+        == 404
+    )
+
+
+def test_assign_refuses_a_duplicate_name_clearly(client, alice, make_iam_user, at):
+    signin_iam(client, "example-corp", "alice")
+    assign_app(client, at, name="shared-name")
+    client.post(reverse("accounts:signout"))
+    make_iam_user(name="bob")
+    signin_iam(client, "example-corp", "bob")
+    response = client.post(reverse("accounts:mfa_assign"), {"name": "Shared-Name"})
+    assert "already exists in this account" in response.content.decode()
+    assert 'value="Shared-Name"' in response.content.decode()
+
+
+def test_the_provisioning_uri_names_the_issuer_and_the_account(alice):
+    from accounts.mfa import selectors, services
+
+    device, key = services.virtual_mfa_device_create(user=alice, name="alice-app")
+    uri = selectors.provisioning_uri(alice, device, key)
+    parsed = pyotp.parse_uri(uri)
+    assert parsed.issuer == "Tobira"
+    assert parsed.secret == base64.b32encode(key).decode().rstrip("=")
+    assert "alice@example-corp" in uri
