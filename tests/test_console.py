@@ -390,3 +390,17 @@ def test_admin_disables_console_access(client, management_root, alice):
         url, {"console_access": "on", "password_kind": "custom", "password": "alice"}
     )
     assert "This password is too short." in response.content.decode()
+
+
+def test_page_titles_are_plain_text(client, management_root, alice):
+    client.force_login(management_root)
+    account = management_root.account_id
+    for url in (
+        reverse("console:home"),
+        reverse("accounts:security_credentials"),
+        reverse("console:user_list", args=[account]),
+        reverse("console:user_detail", args=[account, "alice"]),
+        reverse("accounts:mfa_assign"),
+    ):
+        title = re.search(r"<title>(.*?)</title>", client.get(url).content.decode(), re.S).group(1)
+        assert "<" not in title and title.strip().endswith("· Tobira"), (url, title)
