@@ -34,14 +34,19 @@ def _purge_expired_setups(account_id: str) -> None:
     ).delete()
 
 
-def _check_room_and_name(user: User, name: str) -> None:
-    _purge_expired_setups(user.account_id)
+def _check_room(user) -> None:
+    """At most eight enabled devices per user, of every kind together (as AWS)."""
     if MFADevice.objects.filter(user=user, confirmed=True).count() >= MAX_DEVICES_PER_USER:
         raise ValidationError(
             _("You can have at most %(max)d MFA devices. Remove one before you add another.")
             % {"max": MAX_DEVICES_PER_USER},
             code="too_many_devices",
         )
+
+
+def _check_room_and_name(user: User, name: str) -> None:
+    _purge_expired_setups(user.account_id)
+    _check_room(user)
     if MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
         raise ValidationError(
             {"name": _("An MFA device with this name already exists in this account.")},
@@ -104,15 +109,7 @@ def mfa_device_enable(
             raise ValidationError(_("This device is already enabled."), code="enabled")
         if device.created_at < timezone.now() - SETUP_TTL:
             raise ValidationError(_("This setup has expired. Start again."), code="expired")
-        if (
-            MFADevice.objects.filter(user=device.user_id, confirmed=True).count()
-            >= MAX_DEVICES_PER_USER
-        ):
-            raise ValidationError(
-                _("You can have at most %(max)d MFA devices. Remove one before you add another.")
-                % {"max": MAX_DEVICES_PER_USER},
-                code="too_many_devices",
-            )
+        _check_room(device.user_id)
         now = totp.current_step()
         step = totp.find_consecutive(
             device.key, first, second, around=now, window=ENABLE_WINDOW, after=device.last_step
