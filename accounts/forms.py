@@ -141,3 +141,9 @@ class MFAEnableForm(forms.Form):
         help_text=_("Wait for the next code (about 30 seconds), then type it here."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class MFARemoveForm(forms.Form):
+    """The owner re-enters their password before a device goes."""
+
+    password = _password_field(_("Your password"), "current-password", autofocus=True)

@@ -8,13 +8,27 @@ from celery import shared_task
 
 from . import notifications
 
+MAIL_RETRIES = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 6,
+}
 
-@shared_task(
-    name="accounts.send_password_changed_notification",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=6,
-)
+
+@shared_task(name="accounts.send_password_changed_notification", **MAIL_RETRIES)
 def send_password_changed_notification(user_id: int, changed_at: str, language: str) -> bool:
     return notifications.password_changed(user_id=user_id, changed_at=changed_at, language=language)
+
+
+@shared_task(name="accounts.send_mfa_device_notification", **MAIL_RETRIES)
+def send_mfa_device_notification(
+    user_id: int, device_arn: str, added: bool, changed_at: str, language: str
+) -> bool:
+    return notifications.mfa_device_changed(
+        user_id=user_id,
+        device_arn=device_arn,
+        added=added,
+        changed_at=changed_at,
+        language=language,
+    )

@@ -21,6 +21,7 @@ from .forms import (
     MFAAssignForm,
     MFACodeForm,
     MFAEnableForm,
+    MFARemoveForm,
     RootSignInForm,
 )
 from .mfa import selectors as mfa_selectors
@@ -223,4 +224,30 @@ def mfa_enable(request, device_id: int):
             "qr_svg": mfa_selectors.provisioning_qr_svg(request.user, device, key),
             "secret": mfa_selectors.base32_secret(key),
         },
+    )
+
+
+@login_required
+def mfa_remove(request, device_id: int):
+    device = mfa_selectors.user_device_get(request.user, device_id)
+    status = 200
+    if request.method == "POST":
+        form = MFARemoveForm(request.POST)
+        if form.is_valid():
+            # Wrong passwords here count against the same limit as on the change-password page.
+            if not flows.password_change_attempt(request):
+                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+                status = 429
+            elif not request.user.check_password(form.cleaned_data["password"]):
+                form.add_error("password", _("The password is incorrect."))
+            else:
+                mfa_services.mfa_device_delete(actor=request.user, device=device, request=request)
+                messages.success(
+                    request, _("MFA device %(name)s was removed.") % {"name": device.name}
+                )
+                return redirect("accounts:security_credentials")
+    else:
+        form = MFARemoveForm()
+    return render(
+        request, "accounts/mfa_remove.html", {"form": form, "device": device}, status=status
     )

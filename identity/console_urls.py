@@ -28,5 +28,10 @@ urlpatterns = [
         views.user_console_access,
         name="user_console_access",
     ),
+    path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/mfa/<int:device_id>/remove",
+        views.user_mfa_remove,
+        name="user_mfa_remove",
+    ),
     path("accounts/<account_id:account_id>/events/", views.audit_list, name="audit_list"),
 ]

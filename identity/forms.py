@@ -185,12 +185,14 @@ class DeleteConfirmForm(forms.Form):
     """Destructive actions ask the person to type the object's name."""
 
     confirmation = forms.CharField(
-        label=_("To confirm deletion, enter the user name"), max_length=64
+        label=_("To confirm deletion, enter the user name"), max_length=128
     )
 
-    def __init__(self, expected: str, *args, **kwargs):
+    def __init__(self, expected: str, *args, label=None, **kwargs):
         self.expected = expected
         super().__init__(*args, **kwargs)
+        if label is not None:
+            self.fields["confirmation"].label = label
 
     def clean_confirmation(self):
         value = self.cleaned_data["confirmation"].strip()

@@ -18,6 +18,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.mfa import selectors as mfa_selectors
+from accounts.mfa import services as mfa_services
+
 from . import ids, ratelimit, selectors, services
 from .authorization import require
 from .forms import (
@@ -266,9 +269,32 @@ def user_detail(request, account_id: str, user_name: str):
     user = selectors.account_user_get(account=account, user_name=user_name)
     require(request, "iam:GetUser", user.arn, account=account)
     groups = user.iam_groups.order_by("name")
+    devices = mfa_selectors.user_devices(user)
     return render(
-        request, "console/user_detail.html", {"account": account, "user": user, "groups": groups}
+        request,
+        "console/user_detail.html",
+        {"account": account, "user": user, "groups": groups, "mfa_devices": devices},
     )
+
+
+@login_required
+def user_mfa_remove(request, account_id: str, user_name: str, device_id: int):
+    """An administrator deactivates a user's MFA device (the way back for a user who lost it)."""
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    device = mfa_selectors.user_device_get(user, device_id)
+    require(request, "iam:DeactivateMFADevice", user.arn, account=account)
+    label = _("To confirm, enter the device name")
+    if request.method == "POST":
+        form = DeleteConfirmForm(device.name, request.POST, label=label)
+        if form.is_valid():
+            mfa_services.mfa_device_delete(actor=request.user, device=device, request=request)
+            messages.success(request, _("MFA device %(name)s was removed.") % {"name": device.name})
+            return redirect("console:user_detail", account_id=account.id, user_name=user.name)
+    else:
+        form = DeleteConfirmForm(device.name, label=label)
+    context = {"account": account, "user": user, "device": device, "form": form}
+    return render(request, "console/user_mfa_remove.html", context)
 
 
 @login_required

@@ -50,3 +50,11 @@ def provisioning_uri(user: User, device: MFADevice, key: bytes) -> str:
 def provisioning_qr_svg(user: User, device: MFADevice, key: bytes) -> str:
     """The QR code as inline SVG (no image libraries, no request for an image)."""
     return segno.make(provisioning_uri(user, device, key), error="m").svg_inline(scale=5, border=2)
+
+
+def user_device_get(user: User, device_id: int) -> MFADevice:
+    """One of ``user``'s enabled devices; 404 for anybody else's."""
+    device = MFADevice.objects.filter(user=user, confirmed=True, pk=device_id).first()
+    if device is None:
+        raise Http404
+    return device

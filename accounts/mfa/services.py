@@ -13,11 +13,12 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from identity import audit
 from identity.models import User
+from identity.queue import enqueue_on_commit
 
 from . import totp
 from .models import MAX_DEVICES_PER_USER, HardwareTOTPDevice, MFADevice, VirtualMFADevice
@@ -32,6 +33,19 @@ def _purge_expired_setups(account_id: str) -> None:
     MFADevice.objects.filter(
         account_id=account_id, confirmed=False, created_at__lt=timezone.now() - SETUP_TTL
     ).delete()
+
+
+def _notify_owner(device: MFADevice, *, added: bool) -> None:
+    from accounts import tasks  # tasks import the notifications, which import models: keep it lazy
+
+    enqueue_on_commit(
+        tasks.send_mfa_device_notification,
+        device.user_id,
+        device.arn,
+        added,
+        timezone.now().isoformat(),
+        translation.get_language() or "en",
+    )
 
 
 def _check_room(user) -> None:
@@ -126,6 +140,7 @@ def mfa_device_enable(
                 account_id=device.account_id,
                 request_parameters={"userName": device.user.name, "serialNumber": device.arn},
             )
+            _notify_owner(device, added=True)
             return
     # Recorded outside the transaction above, which the error below would roll back.
     audit.record(
@@ -213,6 +228,7 @@ def hardware_totp_device_enable(
         account_id=user.account_id,
         request_parameters={"userName": user.name, "serialNumber": serial},
     )
+    _notify_owner(device, added=True)
     return device
 
 
@@ -241,6 +257,23 @@ def mfa_device_resync(
         actor=actor,
         account_id=device.account_id,
         request_parameters={"serialNumber": device.arn},
+    )
+
+
+@transaction.atomic
+def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
+    """Deactivate and delete a device; its owner is told by email."""
+    device = MFADevice.objects.select_for_update().get(pk=device.pk)
+    arn, account_id, owner = device.arn, device.account_id, device.user
+    _notify_owner(device, added=False)
+    device.delete()
+    audit.record(
+        event_name="DeactivateMFADevice",
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=account_id,
+        request_parameters={"userName": owner.name, "serialNumber": arn},
     )
 
 

@@ -132,3 +132,61 @@ def test_the_provisioning_uri_names_the_issuer_and_the_account(alice):
     assert parsed.issuer == "Tobira"
     assert parsed.secret == base64.b32encode(key).decode().rstrip("=")
     assert "alice@example-corp" in uri
+
+
+def test_the_owner_removes_a_device_after_reentering_the_password(
+    client, alice, at, mailoutbox, django_capture_on_commit_callbacks
+):
+    signin_iam(client, "example-corp", "alice")
+    with django_capture_on_commit_callbacks(execute=True):
+        assign_app(client, at)
+    assert [m.subject for m in mailoutbox] == ["An MFA device was added to your Tobira user"]
+    device = VirtualMFADevice.objects.get(user=alice)
+    url = reverse("accounts:mfa_remove", args=[device.pk])
+    assert "will no longer be accepted" in client.get(url).content.decode()
+
+    response = client.post(url, {"password": "not-my-password"})
+    assert "The password is incorrect." in response.content.decode()
+    assert VirtualMFADevice.objects.filter(pk=device.pk).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"password": "Correct-Horse-42!battery"})
+    assert response.status_code == 302
+    assert not VirtualMFADevice.objects.filter(pk=device.pk).exists()
+    assert mailoutbox[-1].subject == "An MFA device was removed from your Tobira user"
+    assert device.arn in mailoutbox[-1].body
+    assert AuditEvent.objects.filter(event_name="DeactivateMFADevice").count() == 1
+
+
+def test_an_administrator_removes_a_users_device_with_confirmation(
+    client, alice, management_root, at
+):
+    signin_iam(client, "example-corp", "alice")
+    assign_app(client, at)
+    client.post(reverse("accounts:signout"))
+    device = VirtualMFADevice.objects.get(user=alice)
+
+    client.force_login(management_root)
+    detail = client.get(
+        reverse("console:user_detail", args=[alice.account_id, "alice"])
+    ).content.decode()
+    assert device.arn in detail
+    url = reverse("console:user_mfa_remove", args=[alice.account_id, "alice", device.pk])
+    response = client.post(url, {"confirmation": "wrong-name"})
+    assert "The name you entered does not match." in response.content.decode()
+    response = client.post(url, {"confirmation": "alice-app"})
+    assert response.status_code == 302
+    assert not VirtualMFADevice.objects.filter(pk=device.pk).exists()
+
+
+def test_other_users_devices_cannot_be_removed(client, alice, make_iam_user, at):
+    signin_iam(client, "example-corp", "alice")
+    assign_app(client, at)
+    client.post(reverse("accounts:signout"))
+    device = VirtualMFADevice.objects.get(user=alice)
+    make_iam_user(name="bob")
+    signin_iam(client, "example-corp", "bob")
+    url = reverse("accounts:mfa_remove", args=[device.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"password": "Correct-Horse-42!battery"}).status_code == 404
+    assert VirtualMFADevice.objects.filter(pk=device.pk).exists()
