@@ -12,6 +12,7 @@ urlpatterns = [
     path("security-credentials/mfa/assign", views.mfa_assign, name="mfa_assign"),
     path("security-credentials/mfa/<int:device_id>/enable", views.mfa_enable, name="mfa_enable"),
     path("security-credentials/mfa/<int:device_id>/remove", views.mfa_remove, name="mfa_remove"),
+    path("security-credentials/mfa/<int:device_id>/resync", views.mfa_resync, name="mfa_resync"),
     path("password/change", views.change_password, name="change_password"),
     path("security-credentials", views.security_credentials, name="security_credentials"),
 ]

@@ -26,6 +26,7 @@ from .forms import (
 )
 from .mfa import selectors as mfa_selectors
 from .mfa import services as mfa_services
+from .mfa.models import concrete
 
 
 def _safe_next(request, default: str) -> str:
@@ -251,3 +252,30 @@ def mfa_remove(request, device_id: int):
     return render(
         request, "accounts/mfa_remove.html", {"form": form, "device": device}, status=status
     )
+
+
+@login_required
+def mfa_resync(request, device_id: int):
+    """Two consecutive codes teach Tobira a drifted device's clock again."""
+    device = concrete(mfa_selectors.user_device_get(request.user, device_id))
+    if request.method == "POST":
+        form = MFAEnableForm(request.POST)
+        if form.is_valid():
+            try:
+                mfa_services.mfa_device_resync(
+                    actor=request.user,
+                    device=device,
+                    first_code=form.cleaned_data["code1"],
+                    second_code=form.cleaned_data["code2"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request, _("MFA device %(name)s was resynchronized.") % {"name": device.name}
+                )
+                return redirect("accounts:security_credentials")
+    else:
+        form = MFAEnableForm()
+    return render(request, "accounts/mfa_resync.html", {"form": form, "device": device})

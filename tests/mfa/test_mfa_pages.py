@@ -190,3 +190,19 @@ def test_other_users_devices_cannot_be_removed(client, alice, make_iam_user, at)
     assert client.get(url).status_code == 404
     assert client.post(url, {"password": "Correct-Horse-42!battery"}).status_code == 404
     assert VirtualMFADevice.objects.filter(pk=device.pk).exists()
+
+
+def test_resync_a_drifted_device_through_the_page(client, alice, at):
+    signin_iam(client, "example-corp", "alice")
+    app = assign_app(client, at)
+    device = VirtualMFADevice.objects.get(user=alice)
+    url = reverse("accounts:mfa_resync", args=[device.pk])
+    at(T0 + 3600)
+    slow = T0 + 3600 - 300  # the device's clock is five minutes slow
+    response = client.post(url, {"code1": "111111", "code2": "222222"})
+    assert "The codes are not valid." in response.content.decode()
+    response = client.post(url, {"code1": app.at(slow - 30), "code2": app.at(slow)})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.drift == -10
+    assert AuditEvent.objects.filter(event_name="ResyncMFADevice").count() == 1
