@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "Bench-Passphrase-2026!"
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tobira_bench")
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tobira_bench"
+)
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
 
 
@@ -56,10 +58,17 @@ def server_env() -> dict:
 def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
     """A fresh database with ``users`` IAM users, each with one enabled authenticator app."""
     env = server_env()
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "tobira_bench"], check=True)
+    subprocess.run(
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "tobira_bench"], check=True
+    )
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "tobira_bench"], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CACHE_URL", "TOBIRA_VAR_DIR")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CACHE_URL", "TOBIRA_VAR_DIR")
+        }
+    )
     import django
 
     django.setup()
@@ -75,21 +84,35 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
 
     cache.clear()
     organization = services.organization_create(
-        name="Bench", account_name="Bench", root_email="root@bench.test", root_password=PASSWORD, alias="bench"
+        name="Bench",
+        account_name="Bench",
+        root_email="root@bench.test",
+        root_password=PASSWORD,
+        alias="bench",
     )
     account = organization.management_account
     password_hash = make_password(PASSWORD)  # one hash, shared: preparing must not take an hour
     User.objects.bulk_create(
-        User(kind="iam", account=account, name=f"u{i:05d}", arn=ids.user_arn(account.id, "/", f"u{i:05d}"),
-             password=password_hash)
+        User(
+            kind="iam",
+            account=account,
+            name=f"u{i:05d}",
+            arn=ids.user_arn(account.id, "/", f"u{i:05d}"),
+            password=password_hash,
+        )
         for i in range(users)
     )
     seeds = []
     for user in User.objects.filter(account=account, kind="iam").order_by("name"):
         key = secrets.token_bytes(20)
         VirtualMFADevice.objects.create(
-            user=user, account=account, name=f"{user.name}-app", kind=MFADevice.Kind.VIRTUAL, confirmed=True,
-            enabled_at=timezone.now(), seed_encrypted=crypto.encrypt(key),
+            user=user,
+            account=account,
+            name=f"{user.name}-app",
+            kind=MFADevice.Kind.VIRTUAL,
+            confirmed=True,
+            enabled_at=timezone.now(),
+            seed_encrypted=crypto.encrypt(key),
         )
         seeds.append((user.name, base64.b32encode(key).decode()))
     return account.alias, seeds
@@ -139,7 +162,13 @@ def one_signin(base: str, alias: str, name: str, seed: str) -> float:
         token = TOKEN.search(form.text).group(1)
         step = http.post(
             f"{base}/signin",
-            data={"csrfmiddlewaretoken": token, "mode": "iam", "account": alias, "user_name": name, "password": PASSWORD},
+            data={
+                "csrfmiddlewaretoken": token,
+                "mode": "iam",
+                "account": alias,
+                "user_name": name,
+                "password": PASSWORD,
+            },
             headers={"Referer": f"{base}/signin"},
         )
         assert step.url.endswith("/mfa"), step.url
@@ -158,7 +187,9 @@ def one_signin(base: str, alias: str, name: str, seed: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=60, help="stop sending new sign-ins after this long")
+    parser.add_argument(
+        "--seconds", type=float, default=60, help="stop sending new sign-ins after this long"
+    )
     args = parser.parse_args()
 
     workers = os.cpu_count() or 1
@@ -169,9 +200,20 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "identity.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--access-logfile", "/dev/null", "--log-level", "warning"],
-        cwd=ROOT, env=server_env(),
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "identity.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env(),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -214,10 +256,14 @@ def main() -> None:
     count = len(latencies)
     per_signin = (cpu_after - cpu_before) / count
     quantiles = statistics.quantiles(latencies, n=100)
-    print(f"gunicorn workers: {workers}, concurrency: {concurrency}, sign-ins: {count} in {elapsed:.1f} s")
+    print(
+        f"gunicorn workers: {workers}, concurrency: {concurrency}, sign-ins: {count} in {elapsed:.1f} s"
+    )
     print(f"sign-ins/s: {count / elapsed:.1f}")
     print(f"latency p50: {quantiles[49] * 1000:.0f} ms, p95: {quantiles[94] * 1000:.0f} ms")
-    print(f"argon2id verify: {verify * 1000:.1f} ms CPU; server CPU per sign-in: {per_signin * 1000:.1f} ms")
+    print(
+        f"argon2id verify: {verify * 1000:.1f} ms CPU; server CPU per sign-in: {per_signin * 1000:.1f} ms"
+    )
     print(f"server CPU per sign-in: {per_signin / verify:.2f} verifies (goal <= 1.15)")
 
 
