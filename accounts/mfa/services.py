@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import secrets
 from datetime import timedelta
 
@@ -16,12 +17,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from identity import audit
+from identity import audit, crypto
 from identity.models import User
 from identity.queue import enqueue_on_commit
 
 from . import totp
 from .models import MAX_DEVICES_PER_USER, HardwareTOTPDevice, MFADevice, VirtualMFADevice
+
+logger = logging.getLogger(__name__)
 
 SETUP_TTL = timedelta(minutes=15)  # an abandoned authenticator-app setup expires
 ENABLE_WINDOW = 2  # steps either side of now in which two consecutive codes enable a device
@@ -291,10 +294,17 @@ def mfa_device_verify(*, device, code: str) -> bool:
             return False
         normalized = totp.normalize(code)
         step = None
+        try:
+            key = device.key
+        except crypto.DecryptionError:
+            # Fail closed, loudly: the keys in FIELD_ENCRYPTION_KEYS do not match the ones that
+            # encrypted this seed (a rotation gone wrong, or another SECRET_KEY in the embedded default).
+            logger.error("cannot decrypt the seed of MFA device %s", device.pk)
+            return False
         if normalized is not None:
             around = totp.current_step() + device.drift
             step = totp.find_step(
-                device.key,
+                key,
                 normalized,
                 around=around,
                 tolerance=SIGNIN_TOLERANCE,

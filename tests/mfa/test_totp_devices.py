@@ -261,3 +261,13 @@ def test_one_code_cannot_be_spent_twice_in_parallel(alice, at):
     for thread in threads:
         thread.join()
     assert results.count(True) == 1
+
+
+def test_a_seed_no_key_decrypts_fails_closed(alice, at, settings, caplog):
+    from cryptography.fernet import Fernet
+
+    device, app = _enabled_device(alice, "alice-app")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    at(T0 + 60)
+    assert not services.mfa_device_verify(device=device, code=app.at(T0 + 60))
+    assert "cannot decrypt the seed of MFA device" in caplog.text
