@@ -20,7 +20,7 @@ from identity.queue import enqueue_on_commit
 from . import tasks
 from .backends import find_account, find_iam_user, find_root_user
 from .mfa import services as mfa_services
-from .mfa.models import MFADevice, concrete
+from .mfa.models import MFADevice
 
 PENDING_SIGNIN = "tobira_pending_signin"
 PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
@@ -97,7 +97,7 @@ def _complete_signin(request, user: User, params: dict, *, device: MFADevice | N
         if device is not None:
             # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge.
             request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device.arn}
-        user.password_last_used = timezone.now()
+        user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])
         audit.record(
             event_name="ConsoleLogin",
@@ -122,19 +122,19 @@ def pending_signin_user(request) -> User | None:
     return User.objects.select_related("account").filter(pk=pending["user"], is_active=True).first()
 
 
-def signin_mfa(request, *, user: User, device_id: int | None, code: str) -> SignInResult:
+def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> SignInResult:
     """The MFA step: one code from one of the user's devices. Generic failure, throttled."""
     params = request.session[PENDING_SIGNIN]["params"]
     user_key = f"user:{user.pk}"
     attempt = ratelimit.attempt("mfa_failed", request=request, user_key=user_key)
     if not attempt.allowed:
         return SignInResult(throttled=True)
-    device = (
-        MFADevice.objects.filter(user=user, confirmed=True, pk=device_id).first()
-        if device_id
-        else None
-    )
-    if device is None or not mfa_services.mfa_device_verify(device=concrete(device), code=code):
+    # ``device`` is one of ``user``'s enabled devices (the form offered only those) or None.
+    if (
+        device is None
+        or device.user_id != user.pk
+        or not mfa_services.mfa_device_verify(device=device, code=code)
+    ):
         audit.record(
             event_name="ConsoleLogin",
             event_source=audit.SOURCE_SIGNIN,

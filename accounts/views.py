@@ -142,7 +142,7 @@ def signin_mfa(request):
     if user is None:
         messages.info(request, _("Your sign-in expired. Sign in again."))
         return redirect("accounts:signin")
-    devices = mfa_selectors.user_devices(user)
+    devices = list(mfa_selectors.user_devices(user))
     status = 200
     if request.method == "POST":
         form = MFACodeForm(devices, request.POST)
@@ -150,7 +150,7 @@ def signin_mfa(request):
             result = flows.signin_mfa(
                 request,
                 user=user,
-                device_id=form.cleaned_data["device"],
+                device=next((d for d in devices if d.pk == form.cleaned_data["device"]), None),
                 code=form.cleaned_data["code"],
             )
             if result.user is not None:

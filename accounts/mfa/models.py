@@ -94,10 +94,15 @@ class HardwareTOTPDevice(TOTPSecret, MFADevice):
         return self.serial
 
 
+def concrete_model(kind: str) -> type[MFADevice]:
+    """The kind-specific model, the one that can check a code."""
+    return {MFADevice.Kind.VIRTUAL: VirtualMFADevice, MFADevice.Kind.HARDWARE: HardwareTOTPDevice}[
+        kind
+    ]
+
+
 def concrete(device: MFADevice) -> MFADevice:
-    """The kind-specific row of a device (the one that can check a code)."""
-    kinds = {
-        MFADevice.Kind.VIRTUAL: "virtualmfadevice",
-        MFADevice.Kind.HARDWARE: "hardwaretotpdevice",
-    }
-    return getattr(device, kinds[device.kind])
+    """The kind-specific row of a device."""
+    if type(device) is not MFADevice:
+        return device
+    return concrete_model(device.kind).objects.get(pk=device.pk)

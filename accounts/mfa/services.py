@@ -22,7 +22,13 @@ from identity.models import User
 from identity.queue import enqueue_on_commit
 
 from . import totp
-from .models import MAX_DEVICES_PER_USER, HardwareTOTPDevice, MFADevice, VirtualMFADevice
+from .models import (
+    MAX_DEVICES_PER_USER,
+    HardwareTOTPDevice,
+    MFADevice,
+    VirtualMFADevice,
+    concrete_model,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +118,8 @@ def _two_codes(first_code: str, second_code: str) -> tuple[str, str]:
 
 
 def _lock(device: MFADevice):
-    return type(device).objects.select_for_update().get(pk=device.pk)
+    """The device's kind-specific row, locked until the transaction ends (one query)."""
+    return concrete_model(device.kind).objects.select_for_update().get(pk=device.pk)
 
 
 def mfa_device_enable(
