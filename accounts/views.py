@@ -191,30 +191,40 @@ def mfa_assign(request):
     return render(request, "accounts/mfa_assign.html", {"form": form})
 
 
+def _two_codes_step(request, device, service, success_message):
+    """Run ``service`` with two consecutive codes typed into an ``MFAEnableForm``.
+
+    Returns the form to show again, or the redirect after success.
+    """
+    if request.method != "POST":
+        return MFAEnableForm(), None
+    form = MFAEnableForm(request.POST)
+    if form.is_valid():
+        try:
+            service(
+                actor=request.user,
+                device=device,
+                first_code=form.cleaned_data["code1"],
+                second_code=form.cleaned_data["code2"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, success_message % {"name": device.name})
+            return form, redirect("accounts:security_credentials")
+    return form, None
+
+
 @never_cache
 @login_required
 def mfa_enable(request, device_id: int):
     device = mfa_selectors.user_pending_virtual_device(request.user, device_id)
-    if request.method == "POST":
-        form = MFAEnableForm(request.POST)
-        if form.is_valid():
-            try:
-                mfa_services.mfa_device_enable(
-                    actor=request.user,
-                    device=device,
-                    first_code=form.cleaned_data["code1"],
-                    second_code=form.cleaned_data["code2"],
-                    request=request,
-                )
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                messages.success(
-                    request, _("MFA device %(name)s was assigned.") % {"name": device.name}
-                )
-                return redirect("accounts:security_credentials")
-    else:
-        form = MFAEnableForm()
+    form, done = _two_codes_step(
+        request, device, mfa_services.mfa_device_enable, _("MFA device %(name)s was assigned.")
+    )
+    if done:
+        return done
     key = device.key
     return render(
         request,
@@ -258,24 +268,12 @@ def mfa_remove(request, device_id: int):
 def mfa_resync(request, device_id: int):
     """Two consecutive codes teach Tobira a drifted device's clock again."""
     device = concrete(mfa_selectors.user_device_get(request.user, device_id))
-    if request.method == "POST":
-        form = MFAEnableForm(request.POST)
-        if form.is_valid():
-            try:
-                mfa_services.mfa_device_resync(
-                    actor=request.user,
-                    device=device,
-                    first_code=form.cleaned_data["code1"],
-                    second_code=form.cleaned_data["code2"],
-                    request=request,
-                )
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                messages.success(
-                    request, _("MFA device %(name)s was resynchronized.") % {"name": device.name}
-                )
-                return redirect("accounts:security_credentials")
-    else:
-        form = MFAEnableForm()
+    form, done = _two_codes_step(
+        request,
+        device,
+        mfa_services.mfa_device_resync,
+        _("MFA device %(name)s was resynchronized."),
+    )
+    if done:
+        return done
     return render(request, "accounts/mfa_resync.html", {"form": form, "device": device})
