@@ -102,12 +102,17 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
         ("events-ja", f"/console/accounts/{account.id}/events/"),
         ("security-credentials-ja", "/security-credentials"),
         ("change-password-ja", "/password/change"),
+        ("mfa-assign-ja", "/security-credentials/mfa/assign"),
     ):
         response = page.goto(path)
         assert response.status == 200, path
         assert "Sign out" not in page.content()  # the chrome is translated too
         shoot(page, name)
 
+    page.click("button:has-text('次へ')")  # the assign page: on to the QR code
+    page.wait_for_url("**/enable")
+    assert page.locator("h1").inner_text() == "認証アプリケーションの設定"
+    shoot(page, "mfa-enable-ja")
     page.click("button:has-text('サインアウト')")
     page.wait_for_url("**/signin")
     page.goto("/signup")
