@@ -108,7 +108,7 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
         SECRET_KEY="x7!kq" * 12,
         ALLOWED_HOSTS="console.example.com",
         TOBIRA_BASE_URL="https://console.example.com",
-        FIELD_ENCRYPTION_KEYS="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=",
+        FIELD_ENCRYPTION_KEYS="dG9iaXJhLXNldHRpbmdzLXRlc3Qta2V5LTMyYnl0ZXM=",
         DATABASE_URL="postgres://tobira@127.0.0.1:5432/tobira",
         CACHE_URL="redis://127.0.0.1:6379/0",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/1",
@@ -132,7 +132,7 @@ def _production_env(tmp_path, **extra):
         SECRET_KEY="x7!kq" * 12,
         ALLOWED_HOSTS="console.example.com",
         TOBIRA_BASE_URL="https://console.example.com",
-        FIELD_ENCRYPTION_KEYS="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=",
+        FIELD_ENCRYPTION_KEYS="dG9iaXJhLXNldHRpbmdzLXRlc3Qta2V5LTMyYnl0ZXM=",
         **extra,
     )
 

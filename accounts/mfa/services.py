@@ -44,6 +44,18 @@ def _purge_expired_setups(account_id: str) -> None:
     ).delete()
 
 
+def _audit(event_name: str, *, actor, account_id: str, request, **fields) -> None:
+    """One IAM audit event about an MFA device."""
+    audit.record(
+        event_name=event_name,
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=account_id,
+        **fields,
+    )
+
+
 def _notify_owner(device: MFADevice, *, added: bool) -> None:
     from accounts import tasks  # tasks import the notifications, which import models: keep it lazy
 
@@ -142,23 +154,21 @@ def mfa_device_enable(
             device.last_step, device.drift = step, step - now
             device.confirmed, device.enabled_at = True, timezone.now()
             device.save(update_fields=["last_step", "drift", "confirmed", "enabled_at"])
-            audit.record(
-                event_name="EnableMFADevice",
-                event_source=audit.SOURCE_IAM,
-                request=request,
+            _audit(
+                "EnableMFADevice",
                 actor=actor,
                 account_id=device.account_id,
+                request=request,
                 request_parameters={"userName": device.user.name, "serialNumber": device.arn},
             )
             _notify_owner(device, added=True)
             return
     # Recorded outside the transaction above, which the error below would roll back.
-    audit.record(
-        event_name="EnableMFADevice",
-        event_source=audit.SOURCE_IAM,
-        request=request,
+    _audit(
+        "EnableMFADevice",
         actor=actor,
         account_id=device.account_id,
+        request=request,
         request_parameters={"serialNumber": device.arn},
         error_code="InvalidAuthenticationCode",
         error_message="The codes were not two consecutive codes of this device.",
@@ -230,12 +240,11 @@ def hardware_totp_device_enable(
     )
     device.set_key(key)
     _save_new(device)
-    audit.record(
-        event_name="EnableMFADevice",
-        event_source=audit.SOURCE_IAM,
-        request=request,
+    _audit(
+        "EnableMFADevice",
         actor=actor,
         account_id=user.account_id,
+        request=request,
         request_parameters={"userName": user.name, "serialNumber": serial},
     )
     _notify_owner(device, added=True)
@@ -260,12 +269,11 @@ def mfa_device_resync(
         )
     device.last_step, device.drift = step, step - now
     device.save(update_fields=["last_step", "drift"])
-    audit.record(
-        event_name="ResyncMFADevice",
-        event_source=audit.SOURCE_IAM,
-        request=request,
+    _audit(
+        "ResyncMFADevice",
         actor=actor,
         account_id=device.account_id,
+        request=request,
         request_parameters={"serialNumber": device.arn},
     )
 
@@ -277,12 +285,11 @@ def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
     arn, account_id, owner = device.arn, device.account_id, device.user
     _notify_owner(device, added=False)
     device.delete()
-    audit.record(
-        event_name="DeactivateMFADevice",
-        event_source=audit.SOURCE_IAM,
-        request=request,
+    _audit(
+        "DeactivateMFADevice",
         actor=actor,
         account_id=account_id,
+        request=request,
         request_parameters={"userName": owner.name, "serialNumber": arn},
     )
 
