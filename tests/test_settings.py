@@ -102,13 +102,8 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_check_deploy_is_clean_in_production_mode(tmp_path):
-    env = _clean_env(
+    env = _production_env(
         tmp_path,
-        TOBIRA_PRODUCTION="1",
-        SECRET_KEY="x7!kq" * 12,
-        ALLOWED_HOSTS="console.example.com",
-        TOBIRA_BASE_URL="https://console.example.com",
-        FIELD_ENCRYPTION_KEYS="dG9iaXJhLXNldHRpbmdzLXRlc3Qta2V5LTMyYnl0ZXM=",
         DATABASE_URL="postgres://tobira@127.0.0.1:5432/tobira",
         CACHE_URL="redis://127.0.0.1:6379/0",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/1",

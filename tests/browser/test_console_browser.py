@@ -117,3 +117,60 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
     page.wait_for_url("**/signin")
     page.goto("/signup")
     shoot(page, "signup-ja")
+
+    # The MFA pages that need an enabled device, in Japanese.
+    from accounts.mfa import services as mfa_services
+    from accounts.mfa.models import VirtualMFADevice
+
+    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    page.goto("/signin/example-corp")
+    page.fill("#id_user_name", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mfa")
+    assert page.locator("h1").inner_text() == "追加の検証が必要です"
+    shoot(page, "signin-mfa-ja")
+    page.goto("/signin")  # leave alice's sign-in unfinished; the administrator's pages next
+    page.fill("#id_email", "root@example.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    response = page.goto(f"/console/accounts/{account.id}/users/alice/mfa/{device.pk}/remove")
+    assert response.status == 200
+    shoot(page, "user-mfa-remove-ja")
+    response = page.goto(f"/console/accounts/{account.id}/users/alice/")
+    shoot(page, "user-detail-mfa-ja")
+
+
+def test_own_mfa_pages_in_japanese(page, shoot, live_server, alice):
+    """A user with a device, signed in through a session made on the server side (its code is unknown here)."""
+    from django.test import Client
+
+    from accounts.mfa import services as mfa_services
+    from accounts.mfa.models import VirtualMFADevice
+
+    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    client = Client()
+    client.force_login(alice)
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            },
+            {"name": "django_language", "value": "ja", "url": live_server.url},
+        ]
+    )
+    for name, path in (
+        ("security-credentials-mfa-ja", "/security-credentials"),
+        ("mfa-resync-ja", f"/security-credentials/mfa/{device.pk}/resync"),
+        ("mfa-remove-ja", f"/security-credentials/mfa/{device.pk}/remove"),
+    ):
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.locator("html").get_attribute("lang") == "ja"
+        assert "Sign out" not in page.content()
+        shoot(page, name)

@@ -190,6 +190,10 @@ def test_other_users_devices_cannot_be_removed(client, alice, make_iam_user, at)
     assert client.get(url).status_code == 404
     assert client.post(url, {"password": "Correct-Horse-42!battery"}).status_code == 404
     assert VirtualMFADevice.objects.filter(pk=device.pk).exists()
+    url = reverse("accounts:mfa_resync", args=[device.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"code1": "123456", "code2": "654321"}).status_code == 404
+    assert client.get(reverse("accounts:mfa_resync", args=[999999])).status_code == 404
 
 
 def test_resync_a_drifted_device_through_the_page(client, alice, at):
