@@ -33,5 +33,10 @@ urlpatterns = [
         views.user_mfa_remove,
         name="user_mfa_remove",
     ),
+    path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/mfa/hardware",
+        views.user_mfa_hardware,
+        name="user_mfa_hardware",
+    ),
     path("accounts/<account_id:account_id>/events/", views.audit_list, name="audit_list"),
 ]

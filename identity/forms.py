@@ -5,6 +5,7 @@ import string
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -199,3 +200,56 @@ class DeleteConfirmForm(forms.Form):
         if value.lower() != self.expected.lower():
             raise ValidationError(_("The name you entered does not match."), code="mismatch")
         return value
+
+
+SERIAL_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9+=/:,.@_-]{1,64}$",
+    _("Use 1 to 64 characters: ASCII letters, digits and + = / : , . @ _ -."),
+)
+
+
+class HardwareTokenForm(forms.Form):
+    """An administrator imports a hardware TOTP token and proves it with two codes."""
+
+    name = forms.CharField(
+        label=_("Device name"),
+        max_length=128,
+        help_text=_("Unique within the account. Letters, digits and + = , . @ _ -."),
+    )
+    serial = forms.CharField(
+        label=_("Serial number"),
+        max_length=64,
+        validators=[SERIAL_VALIDATOR],
+        help_text=_("Printed on the back of the token, for example GAKT000A1B2C."),
+    )
+    seed = forms.CharField(
+        label=_("Seed"),
+        max_length=256,
+        strip=True,
+        # Shown again after a mistake so nothing typed is lost; the page is never cached.
+        widget=forms.PasswordInput(
+            render_value=True, attrs={"autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("From the seed file the vendor sent with the token: base32 or hexadecimal."),
+    )
+    code1 = forms.CharField(
+        label=_("MFA code 1"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    code2 = forms.CharField(
+        label=_("MFA code 2"),
+        max_length=16,
+        help_text=_("Press the button again for the next code, then type it here."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_name(self):
+        from accounts.mfa.models import DEVICE_NAME_VALIDATOR
+
+        name = self.cleaned_data["name"].strip()
+        DEVICE_NAME_VALIDATOR(name)
+        return name
+
+    def clean_serial(self):
+        return self.cleaned_data["serial"].strip()

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.mfa import selectors as mfa_selectors
@@ -27,6 +28,7 @@ from .forms import (
     AccountCreateForm,
     ConsolePasswordForm,
     DeleteConfirmForm,
+    HardwareTokenForm,
     IAMUserCreateForm,
     SignUpForm,
 )
@@ -40,11 +42,16 @@ def _page(request, queryset, per_page: int = PAGE_SIZE):
 
 
 def _apply_service_errors(
-    form, error: ValidationError, *, bare_errors_to: str = "password"
+    form, error: ValidationError, *, bare_errors_to: str | None = "password"
 ) -> None:
-    """Put a service's errors on the form's fields; a bare error list is about the password."""
+    """Put a service's errors on the form's fields.
+
+    A bare error list goes to ``bare_errors_to`` (the password, for the services
+    that take one) or, with None, to the top of the form.
+    """
     if not hasattr(error, "error_dict"):
-        error = ValidationError({bare_errors_to: error.error_list})
+        form.add_error(bare_errors_to, error.error_list)
+        return
     for field, errors in error.error_dict.items():
         field = bare_errors_to if field == "password" else field
         form.add_error(field if field in form.fields else None, errors)
@@ -295,6 +302,44 @@ def user_mfa_remove(request, account_id: str, user_name: str, device_id: int):
         form = DeleteConfirmForm(device.name, label=label)
     context = {"account": account, "user": user, "device": device, "form": form}
     return render(request, "console/user_mfa_remove.html", context)
+
+
+@sensitive_post_parameters("seed")
+@never_cache
+@login_required
+def user_mfa_hardware(request, account_id: str, user_name: str):
+    """An administrator imports a hardware TOTP token for a user: serial, seed, two codes."""
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    require(request, "iam:EnableMFADevice", user.arn, account=account)
+    if request.method == "POST":
+        form = HardwareTokenForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                device = mfa_services.hardware_totp_device_enable(
+                    actor=request.user,
+                    user=user,
+                    name=data["name"],
+                    serial=data["serial"],
+                    seed=data["seed"],
+                    first_code=data["code1"],
+                    second_code=data["code2"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(
+                    request,
+                    _("Hardware TOTP token %(serial)s was assigned to %(user)s.")
+                    % {"serial": device.serial, "user": user.name},
+                )
+                return redirect("console:user_detail", account_id=account.id, user_name=user.name)
+    else:
+        form = HardwareTokenForm(initial={"name": f"{user.name}-token"})
+    context = {"account": account, "user": user, "form": form}
+    return render(request, "console/user_mfa_hardware.html", context)
 
 
 @login_required

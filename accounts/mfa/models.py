@@ -49,6 +49,14 @@ class MFADevice(ThrottlingMixin, TimestampMixin, Device):
     def arn(self) -> str:
         return f"arn:aws:iam::{self.account_id}:mfa/{self.name}"
 
+    @property
+    def identifier(self) -> str:
+        """What the console shows: a hardware token's serial number, else the ARN."""
+        if self.kind == self.Kind.HARDWARE:
+            token = self if isinstance(self, HardwareTOTPDevice) else self.hardwaretotpdevice
+            return token.serial
+        return self.arn
+
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
 

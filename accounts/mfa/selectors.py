@@ -17,7 +17,11 @@ ISSUER = "Tobira"
 
 
 def user_devices(user: User) -> QuerySet[MFADevice]:
-    return MFADevice.objects.filter(user=user, confirmed=True).order_by("enabled_at", "pk")
+    return (
+        MFADevice.objects.filter(user=user, confirmed=True)
+        .select_related("hardwaretotpdevice")  # the serial number, without a query per token
+        .order_by("enabled_at", "pk")
+    )
 
 
 def user_pending_virtual_device(user: User, device_id: int) -> VirtualMFADevice:

@@ -200,7 +200,6 @@ def parse_seed(seed: str) -> bytes:
     return key
 
 
-@transaction.atomic
 def hardware_totp_device_enable(
     *,
     actor: User,
@@ -215,40 +214,51 @@ def hardware_totp_device_enable(
     """Import a hardware token for ``user`` and enable it with two consecutive codes."""
     first, second = _two_codes(first_code, second_code)
     key = parse_seed(seed)
-    _check_room_and_name(user, name)
-    if HardwareTOTPDevice.objects.filter(serial=serial).exists():
-        raise ValidationError(
-            {"serial": _("A token with this serial number is already assigned.")}, code="duplicate"
-        )
-    now = totp.current_step()
-    step = totp.find_consecutive(key, first, second, around=now, window=ENABLE_WINDOW, after=-1)
-    if step is None:
-        raise ValidationError(
-            _("The codes are not valid. Enter two consecutive codes from the token."),
-            code="invalid",
-        )
-    device = HardwareTOTPDevice(
-        user=user,
-        account_id=user.account_id,
-        name=name,
-        kind=MFADevice.Kind.HARDWARE,
-        serial=serial,
-        confirmed=True,
-        enabled_at=timezone.now(),
-        last_step=step,
-        drift=step - now,
-    )
-    device.set_key(key)
-    _save_new(device)
+    with transaction.atomic():
+        _check_room_and_name(user, name)
+        if HardwareTOTPDevice.objects.filter(serial=serial).exists():
+            raise ValidationError(
+                {"serial": _("A token with this serial number is already assigned.")},
+                code="duplicate",
+            )
+        now = totp.current_step()
+        step = totp.find_consecutive(key, first, second, around=now, window=ENABLE_WINDOW, after=-1)
+        if step is not None:
+            device = HardwareTOTPDevice(
+                user=user,
+                account_id=user.account_id,
+                name=name,
+                kind=MFADevice.Kind.HARDWARE,
+                serial=serial,
+                confirmed=True,
+                enabled_at=timezone.now(),
+                last_step=step,
+                drift=step - now,
+            )
+            device.set_key(key)
+            _save_new(device)
+            _audit(
+                "EnableMFADevice",
+                actor=actor,
+                account_id=user.account_id,
+                request=request,
+                request_parameters={"userName": user.name, "serialNumber": serial},
+            )
+            _notify_owner(device, added=True)
+            return device
     _audit(
         "EnableMFADevice",
         actor=actor,
         account_id=user.account_id,
         request=request,
         request_parameters={"userName": user.name, "serialNumber": serial},
+        error_code="InvalidAuthenticationCode",
+        error_message="The codes were not two consecutive codes of this token.",
     )
-    _notify_owner(device, added=True)
-    return device
+    raise ValidationError(
+        _("The codes are not valid. Enter two consecutive codes from the token."),
+        code="invalid",
+    )
 
 
 @transaction.atomic
