@@ -19,12 +19,14 @@ from identity.queue import enqueue_on_commit
 
 from . import tasks
 from .backends import find_account, find_iam_user, find_root_user
+from .mfa import enforcement
 from .mfa import services as mfa_services
 from .mfa.models import MFADevice
 
 PENDING_SIGNIN = "tobira_pending_signin"
 PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
 MFA_SESSION_KEY = "tobira_mfa"
+ROOT_MFA_PROMPT = "tobira_root_mfa_prompt"  # an enforced root user must first see the MFA prompt
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class SignInResult:
     user: User | None = None
     throttled: bool = False
     mfa_required: bool = False
+    root_mfa_prompt: bool = False
 
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
@@ -88,6 +91,11 @@ def signin(request, form) -> SignInResult:
         }
         return SignInResult(mfa_required=True)
     _complete_signin(request, user, params)
+    if user.is_root and enforcement.signin_prompt(request, user) is not None:
+        # Signed in, but only the prompt and the MFA registration pages open until
+        # the person registers a device or (during the grace period) asks to be reminded later.
+        request.session[ROOT_MFA_PROMPT] = True
+        return SignInResult(user=user, root_mfa_prompt=True)
     return SignInResult(user=user)
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+
+from . import flows
+from .mfa.models import MFADevice
 
 
 class PasswordChangeRequiredMiddleware:
@@ -27,6 +31,52 @@ class PasswordChangeRequiredMiddleware:
                 "/" + settings.STATIC_URL.lstrip("/")
             ):
                 return redirect("accounts:change_password")
+        return self.get_response(request)
+
+
+class RootMFAPromptMiddleware:
+    """An enforced root user without MFA sees the prompt before anything else.
+
+    Set at sign-in (``flows.ROOT_MFA_PROMPT``); cleared by *Remind me later*
+    during the grace period, or as soon as the user has an MFA device. Until
+    then only the prompt, the MFA registration pages, changing the password,
+    signing out and the language switch open.
+    """
+
+    ALLOWED = frozenset(
+        {
+            "accounts:root_mfa_prompt",
+            "accounts:mfa_assign",
+            "accounts:mfa_enable",
+            "accounts:change_password",
+            "accounts:signout",
+            "set_language",
+        }
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.session.get(flows.ROOT_MFA_PROMPT)
+            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        ):
+            if MFADevice.objects.filter(user=user, confirmed=True).exists():
+                request.session.pop(flows.ROOT_MFA_PROMPT, None)
+            else:
+                try:
+                    name = resolve(request.path_info).view_name
+                except Resolver404:
+                    name = ""
+                if name not in self.ALLOWED:
+                    target = reverse("accounts:root_mfa_prompt")
+                    if request.method == "GET":
+                        target += "?" + urlencode({"next": request.get_full_path()})
+                    return redirect(target)
         return self.get_response(request)
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("signin/<str:account_identifier>", views.signin, name="signin_account"),
     path("signout", views.signout, name="signout"),
     path("mfa", views.signin_mfa, name="signin_mfa"),
+    path("mfa/required", views.root_mfa_prompt, name="root_mfa_prompt"),
     path("security-credentials/mfa/assign", views.mfa_assign, name="mfa_assign"),
     path("security-credentials/mfa/<int:device_id>/enable", views.mfa_enable, name="mfa_enable"),
     path("security-credentials/mfa/<int:device_id>/remove", views.mfa_remove, name="mfa_remove"),

@@ -24,6 +24,7 @@ from .forms import (
     MFARemoveForm,
     RootSignInForm,
 )
+from .mfa import enforcement
 from .mfa import selectors as mfa_selectors
 from .mfa import services as mfa_services
 from .mfa.models import concrete
@@ -36,6 +37,12 @@ def _safe_next(request, default: str) -> str:
     ):
         return target
     return default
+
+
+def _redirect_keeping_next(request, view_name: str):
+    next_url = _safe_next(request, "")
+    target = reverse(view_name)
+    return redirect(target + (f"?{urlencode({'next': next_url})}" if next_url else ""))
 
 
 @sensitive_post_parameters("password")
@@ -56,12 +63,12 @@ def signin(request, account_identifier: str | None = None):
         if form.is_valid():
             result = flows.signin(request, form)
             if result.mfa_required:
-                target = reverse("accounts:signin_mfa")
-                next_url = _safe_next(request, "")
-                return redirect(target + (f"?{urlencode({'next': next_url})}" if next_url else ""))
+                return _redirect_keeping_next(request, "accounts:signin_mfa")
             if result.user is not None:
                 if result.user.password_reset_required:
                     return redirect("accounts:change_password")
+                if result.root_mfa_prompt:
+                    return _redirect_keeping_next(request, "accounts:root_mfa_prompt")
                 return redirect(_safe_next(request, reverse("console:home")))
             form.add_error(
                 None, SIGNIN_THROTTLED_MESSAGE if result.throttled else SIGNIN_FAILED_MESSAGE
@@ -277,3 +284,32 @@ def mfa_resync(request, device_id: int):
     if done:
         return done
     return render(request, "accounts/mfa_resync.html", {"form": form, "device": device})
+
+
+@never_cache
+@login_required
+def root_mfa_prompt(request):
+    """*MFA is required for the root user*: register a device now, or (in the grace period) later."""
+    if not request.session.get(flows.ROOT_MFA_PROMPT):
+        return redirect(_safe_next(request, reverse("console:home")))
+    status = enforcement.root_status(request.user)
+    if not status.must_register:  # a device was registered, or the administrator cancelled
+        request.session.pop(flows.ROOT_MFA_PROMPT, None)
+        return redirect(_safe_next(request, reverse("console:home")))
+    http_status = 200
+    if request.method == "POST":
+        if status.overdue:
+            messages.error(
+                request, _("The grace period has ended: register an MFA device to continue.")
+            )
+            http_status = 403
+        else:
+            request.session.pop(flows.ROOT_MFA_PROMPT, None)
+            enforcement.reminder_postponed(request, status)
+            return redirect(_safe_next(request, reverse("console:home")))
+    return render(
+        request,
+        "accounts/root_mfa_prompt.html",
+        {"status": status, "next": _safe_next(request, "")},
+        status=http_status,
+    )

@@ -10,6 +10,12 @@ app_name = "console"
 urlpatterns = [
     path("", views.console_home, name="home"),
     path("organization/accounts/new", views.account_create, name="account_create"),
+    path("organization/root-mfa", views.root_mfa, name="root_mfa"),
+    path(
+        "organization/root-mfa/waves/<int:wave_id>/cancel",
+        views.root_mfa_wave_cancel,
+        name="root_mfa_wave_cancel",
+    ),
     path("accounts/<account_id:account_id>/", views.account_detail, name="account_detail"),
     path("accounts/<account_id:account_id>/users/", views.user_list, name="user_list"),
     path("accounts/<account_id:account_id>/users/new", views.user_create, name="user_create"),

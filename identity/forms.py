@@ -253,3 +253,41 @@ class HardwareTokenForm(forms.Form):
 
     def clean_serial(self):
         return self.cleaned_data["serial"].strip()
+
+
+class RootMFAWaveForm(forms.Form):
+    """Schedule root MFA enforcement for the management account or a wave of member accounts."""
+
+    scope = forms.ChoiceField(label=_("Accounts"), widget=forms.RadioSelect)
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Member accounts"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only with “Chosen member accounts”."),
+    )
+    start = forms.DateField(
+        label=_("Start date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Root users of these accounts are asked to register MFA from this day."),
+    )
+    grace_days = forms.IntegerField(
+        label=_("Grace period (days)"),
+        min_value=1,
+        max_value=365,
+        help_text=_("Counted from each root user's first prompt. After it, MFA is mandatory."),
+    )
+
+    def __init__(self, organization, *args, **kwargs):
+        from accounts.mfa.models import RootMFAWave
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = RootMFAWave.Scope.choices
+        self.fields["accounts"].queryset = (
+            organization.accounts.exclude(pk=organization.management_account_id)
+            .select_related("organization")
+            .order_by("name", "id")
+        )
+        self.fields["accounts"].label_from_instance = lambda account: (
+            f"{account.name} ({account.id})"
+        )

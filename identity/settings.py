@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.RootMFAPromptMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
 ]
 
@@ -220,6 +221,8 @@ RATELIMITS = {
     "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
+# Root MFA enforcement: days from the first prompt until MFA is mandatory (a wave may set its own).
+ROOT_MFA_GRACE_DAYS = int(env("ROOT_MFA_GRACE_DAYS", "35"))
 # Behind a proxy that sets X-Forwarded-For, name how many proxies to trust.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 

@@ -15,12 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.mfa import enforcement
 from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
+from accounts.mfa.models import RootMFAWave
 
 from . import ids, ratelimit, selectors, services
 from .authorization import require
@@ -30,6 +33,7 @@ from .forms import (
     DeleteConfirmForm,
     HardwareTokenForm,
     IAMUserCreateForm,
+    RootMFAWaveForm,
     SignUpForm,
 )
 from .models import AuditEvent, User
@@ -158,6 +162,99 @@ def account_create(request):
         form = AccountCreateForm()
     return render(
         request, "console/account_create.html", {"form": form, "organization": organization}
+    )
+
+
+def _management_organization(request, action: str):
+    """The principal's organization, when the principal may ``action`` on it (else 403)."""
+    organization = selectors.organization_of(request.user)
+    require(request, action, organization.arn, account=organization.management_account)
+    return organization
+
+
+@login_required
+def root_mfa(request):
+    """Root MFA enforcement of the organization: the waves, a new wave, every account's status."""
+    organization = _management_organization(request, "organizations:DescribeRootMFAEnforcement")
+    if request.method == "POST":
+        require(
+            request,
+            "organizations:EnableRootMFAEnforcement",
+            organization.arn,
+            account=organization.management_account,
+        )
+        form = RootMFAWaveForm(organization, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                wave = enforcement.wave_create(
+                    actor=request.user,
+                    organization=organization,
+                    scope=data["scope"],
+                    accounts=list(data["accounts"]),
+                    start=data["start"],
+                    grace_days=data["grace_days"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(
+                    request,
+                    _("Root MFA enforcement was scheduled from %(date)s.")
+                    % {"date": wave.starts_at.date().isoformat()},
+                )
+                return redirect("console:root_mfa")
+    else:
+        has_management_wave = organization.root_mfa_waves.filter(
+            scope=RootMFAWave.Scope.MANAGEMENT
+        ).exists()
+        form = RootMFAWaveForm(
+            organization,
+            initial={
+                "scope": RootMFAWave.Scope.ALL_MEMBERS
+                if has_management_wave
+                else RootMFAWave.Scope.MANAGEMENT,
+                "start": timezone.localdate(),
+                "grace_days": enforcement.default_grace_days(),
+            },
+        )
+    waves = enforcement.organization_waves(organization.pk)
+    page = _page(request, enforcement.organization_accounts_with_status(organization))
+    return render(
+        request,
+        "console/root_mfa.html",
+        {
+            "organization": organization,
+            "form": form,
+            "waves": waves,
+            "now": timezone.now(),
+            "page": page,
+            "rows": enforcement.statuses(page.object_list, waves),
+        },
+    )
+
+
+@login_required
+def root_mfa_wave_cancel(request, wave_id: int):
+    organization = _management_organization(request, "organizations:DisableRootMFAEnforcement")
+    wave = organization.root_mfa_waves.filter(pk=wave_id).first()
+    if wave is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            enforcement.wave_cancel(actor=request.user, wave=wave, request=request)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("The enforcement wave was cancelled."))
+            return redirect("console:root_mfa")
+    return render(
+        request,
+        "console/root_mfa_wave_cancel.html",
+        {"organization": organization, "wave": wave, "error": error},
+        status=409 if error else 200,
     )
 
 

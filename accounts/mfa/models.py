@@ -114,3 +114,64 @@ def concrete(device: MFADevice) -> MFADevice:
     if type(device) is not MFADevice:
         return device
     return concrete_model(device.kind).objects.get(pk=device.pk)
+
+
+class RootMFAWave(models.Model):
+    """One step of an organization's root-MFA rollout: which accounts, from when, how much grace.
+
+    The management account comes first (a wave of its own); member accounts
+    follow in waves of chosen accounts or of all of them, present and future.
+    An account's enforcement is the earliest wave that covers it.
+    """
+
+    class Scope(models.TextChoices):
+        MANAGEMENT = "management", _("The management account")
+        ALL_MEMBERS = "all_members", _("All member accounts")
+        SELECTED = "selected", _("Chosen member accounts")
+
+    organization = models.ForeignKey(
+        "identity.Organization", on_delete=models.CASCADE, related_name="root_mfa_waves"
+    )
+    scope = models.CharField(_("accounts"), max_length=16, choices=Scope.choices)
+    accounts = models.ManyToManyField(Account, blank=True, related_name="root_mfa_waves")
+    starts_at = models.DateTimeField(_("start"))
+    grace_days = models.PositiveSmallIntegerField(_("grace period (days)"))
+    created_by = models.CharField(max_length=2048)  # the ARN of who scheduled it
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                condition=models.Q(scope="management"),
+                name="root_mfa_one_management_wave",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} from {self.starts_at:%Y-%m-%d}"
+
+    def covers(self, account: Account, selected_ids: set[str] | None = None) -> bool:
+        if self.scope == self.Scope.MANAGEMENT:
+            return account.pk == account.organization.management_account_id
+        if account.pk == account.organization.management_account_id:
+            return False
+        if self.scope == self.Scope.ALL_MEMBERS:
+            return True
+        if selected_ids is None:
+            selected_ids = {a.pk for a in self.accounts.all()}
+        return account.pk in selected_ids
+
+
+class RootMFAPrompt(models.Model):
+    """When an enforced root user without MFA was first asked: the grace period runs from here."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="root_mfa_prompt"
+    )
+    first_prompted_at = models.DateTimeField()
+    last_prompted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: first prompted {self.first_prompted_at:%Y-%m-%d}"

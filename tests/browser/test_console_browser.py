@@ -102,7 +102,9 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
         ("events-ja", f"/console/accounts/{account.id}/events/"),
         ("security-credentials-ja", "/security-credentials"),
         ("change-password-ja", "/password/change"),
-        ("mfa-assign-ja", "/security-credentials/mfa/assign"),
+        ("user-mfa-hardware-ja", f"/console/accounts/{account.id}/users/alice/mfa/hardware"),
+        ("root-mfa-ja", "/console/organization/root-mfa"),
+        ("mfa-assign-ja", "/security-credentials/mfa/assign"),  # last: the test goes on from it
     ):
         response = page.goto(path)
         assert response.status == 200, path

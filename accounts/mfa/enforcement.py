@@ -1,0 +1,316 @@
+"""Root MFA enforcement: an organization rolls it out in waves, each root user gets a grace period.
+
+The management account's root comes first; member accounts follow in waves
+(chosen accounts, or all of them, present and future), each from a start
+date. An enforced root user without an MFA device is asked to register one
+at sign-in; the grace period (35 days by default) runs from that first
+prompt. During it the person may choose *Remind me later*; after it, sign-in
+goes no further than the device-registration pages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from identity import audit
+from identity.models import Account, Organization, User
+
+from .models import MFADevice, RootMFAPrompt, RootMFAWave
+
+DAY = timedelta(days=1)
+MAX_GRACE_DAYS = 365
+
+
+def default_grace_days() -> int:
+    return getattr(settings, "ROOT_MFA_GRACE_DAYS", 35)
+
+
+class Status:
+    NOT_ENFORCED = "not_enforced"
+    SCHEDULED = "scheduled"
+    REGISTERED = "registered"
+    NOT_PROMPTED = (
+        "not_prompted"  # enforced; the grace period starts at the root user's next sign-in
+    )
+    GRACE = "grace"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class RootMFAStatus:
+    code: str
+    wave: RootMFAWave | None = None
+    grace_ends: datetime | None = None
+    days_left: int | None = None
+
+    @property
+    def must_register(self) -> bool:
+        """At sign-in: the prompt is shown (grace) or nothing else opens (overdue)."""
+        return self.code in (Status.GRACE, Status.OVERDUE)
+
+    @property
+    def overdue(self) -> bool:
+        return self.code == Status.OVERDUE
+
+
+def organization_waves(organization_id: str) -> list[RootMFAWave]:
+    """Every wave of an organization with its chosen accounts (two queries)."""
+    return list(
+        RootMFAWave.objects.filter(organization_id=organization_id).prefetch_related("accounts")
+    )
+
+
+def covering_wave(account: Account, waves: list[RootMFAWave]) -> RootMFAWave | None:
+    """The earliest wave that covers ``account``: its start and grace period apply."""
+    covering = [
+        wave
+        for wave in waves
+        if wave.covers(account, selected_ids={a.pk for a in wave.accounts.all()})
+    ]
+    return min(covering, key=lambda wave: (wave.starts_at, wave.pk), default=None)
+
+
+def status_of(
+    account: Account,
+    *,
+    waves: list[RootMFAWave],
+    root_has_mfa: bool,
+    prompt: RootMFAPrompt | None,
+    now: datetime,
+) -> RootMFAStatus:
+    wave = covering_wave(account, waves)
+    if root_has_mfa:
+        return RootMFAStatus(Status.REGISTERED, wave)
+    if wave is None:
+        return RootMFAStatus(Status.NOT_ENFORCED)
+    if wave.starts_at > now:
+        return RootMFAStatus(Status.SCHEDULED, wave)
+    if prompt is None:
+        return RootMFAStatus(Status.NOT_PROMPTED, wave)
+    grace_ends = prompt.first_prompted_at + wave.grace_days * DAY
+    if now >= grace_ends:
+        return RootMFAStatus(Status.OVERDUE, wave, grace_ends, 0)
+    days_left = math.ceil((grace_ends - now) / DAY)
+    return RootMFAStatus(Status.GRACE, wave, grace_ends, days_left)
+
+
+def _root_has_mfa():
+    return Exists(
+        MFADevice.objects.filter(account=OuterRef("pk"), user__kind=User.Kind.ROOT, confirmed=True)
+    )
+
+
+def organization_accounts_with_status(organization: Organization) -> QuerySet[Account]:
+    """The organization's accounts, management first, ready for ``statuses`` (one query a page)."""
+    return (
+        Account.objects.filter(organization=organization)
+        .select_related("organization", "root_mfa_prompt")
+        .annotate(root_has_mfa=_root_has_mfa())
+        .order_by("created", "id")
+    )
+
+
+def statuses(accounts, waves: list[RootMFAWave], *, now: datetime | None = None) -> list:
+    """``(account, status)`` for accounts from ``organization_accounts_with_status``."""
+    now = now or timezone.now()
+    return [
+        (
+            account,
+            status_of(
+                account,
+                waves=waves,
+                root_has_mfa=account.root_has_mfa,
+                prompt=getattr(account, "root_mfa_prompt", None),
+                now=now,
+            ),
+        )
+        for account in accounts
+    ]
+
+
+def root_status(user: User, *, now: datetime | None = None) -> RootMFAStatus:
+    """The root MFA status of ``user``'s account (for the prompt page and the sign-in step)."""
+    account = (
+        organization_accounts_with_status(user.account.organization)
+        .filter(pk=user.account_id)
+        .get()
+    )
+    waves = organization_waves(account.organization_id)
+    return statuses([account], waves, now=now)[0][1]
+
+
+def signin_prompt(request, user: User) -> RootMFAStatus | None:
+    """At sign-in of a root user without MFA: the status if the person must be asked, else None.
+
+    The first prompt starts the grace period. Each prompt is audited.
+    """
+    if not user.is_root:
+        return None
+    now = timezone.now()
+    status = root_status(user, now=now)
+    if status.code == Status.NOT_PROMPTED:
+        try:
+            with transaction.atomic():
+                RootMFAPrompt.objects.create(
+                    account_id=user.account_id, first_prompted_at=now, last_prompted_at=now
+                )
+        except IntegrityError:  # another sign-in of the same root user got there first
+            pass
+        status = root_status(user, now=now)
+    if not status.must_register:
+        return None
+    RootMFAPrompt.objects.filter(account_id=user.account_id).update(last_prompted_at=now)
+    audit.record(
+        event_name="RootMFAEnforcementPrompt",
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        actor=user,
+        additional_event_data={
+            "Status": "Overdue" if status.overdue else "GracePeriod",
+            "DaysLeft": status.days_left,
+            "GracePeriodEnds": status.grace_ends.isoformat(),
+        },
+    )
+    return status
+
+
+def reminder_postponed(request, status: RootMFAStatus) -> None:
+    audit.record(
+        event_name="RootMFAEnforcementRemindLater",
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        additional_event_data={"DaysLeft": status.days_left},
+    )
+
+
+# --- Administration ---------------------------------------------------------------
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _wave_event(event_name: str, wave: RootMFAWave, account_ids: list[str], *, actor, request):
+    audit.record(
+        event_name=event_name,
+        event_source=audit.SOURCE_ORGANIZATIONS,
+        request=request,
+        actor=actor,
+        request_parameters={
+            "organizationId": wave.organization_id,
+            "scope": wave.scope,
+            "accountIds": account_ids,
+            "startDate": wave.starts_at.date().isoformat(),
+            "gracePeriodDays": wave.grace_days,
+        },
+    )
+
+
+@transaction.atomic
+def wave_create(
+    *,
+    actor: User,
+    organization: Organization,
+    scope: str,
+    accounts: list[Account],
+    start: date,
+    grace_days: int,
+    request=None,
+) -> RootMFAWave:
+    """Schedule a wave. The management account first; member waves start no earlier than it."""
+    # One organization's rollout changes one at a time.
+    Organization.objects.select_for_update().filter(pk=organization.pk).get()
+    if start < timezone.localdate():
+        raise ValidationError({"start": _("The start date cannot be in the past.")}, code="past")
+    if not 1 <= grace_days <= MAX_GRACE_DAYS:
+        raise ValidationError(
+            {"grace_days": _("The grace period is 1 to %(max)d days.") % {"max": MAX_GRACE_DAYS}},
+            code="grace",
+        )
+    starts_at = start_of_day(start)
+    management_wave = RootMFAWave.objects.filter(
+        organization=organization, scope=RootMFAWave.Scope.MANAGEMENT
+    ).first()
+    if scope == RootMFAWave.Scope.MANAGEMENT:
+        if management_wave is not None:
+            raise ValidationError(
+                _("MFA is already enforced on the management account's root user."),
+                code="exists",
+            )
+        accounts = []
+    else:
+        if management_wave is None:
+            raise ValidationError(
+                _("Enforce MFA on the management account first, then on member accounts."),
+                code="management_first",
+            )
+        if starts_at < management_wave.starts_at:
+            raise ValidationError(
+                {
+                    "start": _(
+                        "Member accounts follow the management account: start on %(date)s or later."
+                    )
+                    % {"date": management_wave.starts_at.date().isoformat()}
+                },
+                code="management_first",
+            )
+        if scope == RootMFAWave.Scope.SELECTED:
+            if not accounts:
+                raise ValidationError({"accounts": _("Choose at least one account.")})
+            if any(
+                a.organization_id != organization.pk or a.pk == organization.management_account_id
+                for a in accounts
+            ):
+                raise ValidationError(
+                    {"accounts": _("Choose member accounts of this organization.")}
+                )
+        else:
+            accounts = []
+    wave = RootMFAWave.objects.create(
+        organization=organization,
+        scope=scope,
+        starts_at=starts_at,
+        grace_days=grace_days,
+        created_by=actor.arn,
+    )
+    wave.accounts.set(accounts)
+    _wave_event(
+        "EnableRootMFAEnforcement",
+        wave,
+        sorted(a.pk for a in accounts),
+        actor=actor,
+        request=request,
+    )
+    return wave
+
+
+@transaction.atomic
+def wave_cancel(*, actor: User, wave: RootMFAWave, request=None) -> None:
+    """Cancel a wave that has not started. The management wave goes last."""
+    Organization.objects.select_for_update().filter(pk=wave.organization_id).get()
+    if wave.starts_at <= timezone.now():
+        raise ValidationError(
+            _("This wave has started; a started wave cannot be cancelled."), code="started"
+        )
+    if (
+        wave.scope == RootMFAWave.Scope.MANAGEMENT
+        and RootMFAWave.objects.filter(organization_id=wave.organization_id)
+        .exclude(pk=wave.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("Cancel the member-account waves first: the management account comes first."),
+            code="management_first",
+        )
+    account_ids = sorted(a.pk for a in wave.accounts.all())
+    _wave_event("CancelRootMFAEnforcement", wave, account_ids, actor=actor, request=request)
+    wave.delete()

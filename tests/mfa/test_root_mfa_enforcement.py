@@ -1,0 +1,319 @@
+"""Root MFA enforcement: waves, the grace period from the first prompt, and the admin status page.
+
+Time travels with ``time-machine``; codes come from ``pyotp``.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from django.urls import reverse
+
+from accounts.mfa.models import RootMFAPrompt, RootMFAWave
+from identity import services
+from identity.models import AuditEvent
+from tests.conftest import PASSWORD, error_text, root_of, signin_iam, signin_root
+
+pytestmark = pytest.mark.django_db
+
+DAY1 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+PROMPT = reverse("accounts:root_mfa_prompt")
+HOME = reverse("console:home")
+PAGE = reverse("console:root_mfa")
+
+
+@pytest.fixture
+def clock(time_machine):
+    def move(when):
+        time_machine.move_to(when, tick=False)
+
+    move(DAY1)
+    return move
+
+
+def schedule(client, **data):
+    body = {"scope": "management", "start": "2026-12-01", "grace_days": "35", **data}
+    return client.post(PAGE, body)
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def register_app(client, name="root-app"):
+    response = client.post(reverse("accounts:mfa_assign"), {"name": name})
+    assert response.status_code == 302, error_text(response)
+    page = client.get(response["Location"]).content.decode()
+    app = pyotp.TOTP(re.search(r'data-testid="secret">([A-Z2-7]+)<', page).group(1))
+    now = datetime.now(UTC).timestamp()
+    response = client.post(response["Location"], {"code1": app.at(now - 30), "code2": app.at(now)})
+    assert response.status_code == 302, error_text(response)
+
+
+def test_grace_period_from_first_prompt_then_mandatory(client, management_root, clock):
+    client.force_login(management_root)
+    assert schedule(client).status_code == 302
+    client.post(reverse("accounts:signout"))
+
+    # First sign-in after the start: the prompt, 35 days left, nothing else opens.
+    clock(DAY1 + timedelta(hours=1))
+    response = signin_root(client, "root@example.test")
+    assert response["Location"] == PROMPT
+    page = client.get(PROMPT).content.decode()
+    assert "MFA is required for the root user" in page and "35 days left" in page
+    assert client.get(HOME)["Location"].startswith(PROMPT)
+    assert (
+        client.get(reverse("console:user_list", args=[management_root.account_id])).status_code
+        == 302
+    )
+    prompt = RootMFAPrompt.objects.get(account=management_root.account)
+    assert prompt.first_prompted_at == DAY1 + timedelta(hours=1)
+
+    # Remind me later: this session goes on, audited.
+    response = client.post(PROMPT)
+    assert response["Location"] == HOME
+    assert client.get(HOME).status_code == 200
+    assert AuditEvent.objects.filter(event_name="RootMFAEnforcementRemindLater").count() == 1
+    client.post(reverse("accounts:signout"))
+
+    # 34 days later: one day left; the grace period did not restart.
+    clock(DAY1 + timedelta(days=34, hours=2))
+    signin_root(client, "root@example.test")
+    assert "1 day left" in client.get(PROMPT).content.decode()
+    client.post(PROMPT)
+    client.post(reverse("accounts:signout"))
+
+    # After 35 days: no "Remind me later"; only registration, the password and sign-out open.
+    clock(DAY1 + timedelta(days=35, hours=1, seconds=1))
+    assert signin_root(client, "root@example.test")["Location"] == PROMPT
+    page = client.get(PROMPT).content.decode()
+    assert "The grace period ended" in page and "Remind me later" not in page
+    assert client.post(PROMPT).status_code == 403
+    assert client.get(HOME)["Location"].startswith(PROMPT)
+    assert client.get(reverse("accounts:mfa_assign")).status_code == 200
+    assert client.get(reverse("accounts:change_password")).status_code == 200
+    event = AuditEvent.objects.filter(event_name="RootMFAEnforcementPrompt").latest("event_time")
+    assert event.additional_event_data["Status"] == "Overdue"
+
+    register_app(client)
+    assert client.get(HOME).status_code == 200
+    assert client.get(PROMPT)["Location"] == HOME
+    client.post(reverse("accounts:signout"))
+
+    # From now on the root user signs in with the device, and is not prompted.
+    assert signin_root(client, "root@example.test")["Location"] == reverse("accounts:signin_mfa")
+
+
+def test_the_management_account_comes_first(client, management_root, member_account, clock):
+    client.force_login(management_root)
+    response = schedule(client, scope="all_members")
+    assert "Enforce MFA on the management account first" in error_text(response)
+    assert schedule(client, start="2026-12-10").status_code == 302
+    response = schedule(client, scope="all_members", start="2026-12-05")
+    assert "start on 2026-12-10 or later" in response.content.decode()
+    response = schedule(client, scope="selected", start="2026-12-10")
+    assert "Choose at least one account." in response.content.decode()
+    response = schedule(client, scope="management", start="2026-12-11")
+    assert "already enforced" in error_text(response)
+    response = schedule(client, start="2026-11-30", scope="all_members")
+    assert "The start date cannot be in the past." in response.content.decode()
+    response = schedule(client, scope="all_members", start="2026-12-10", grace_days="0")
+    assert response.status_code == 200 and RootMFAWave.objects.count() == 1
+    assert (
+        schedule(
+            client, scope="selected", start="2026-12-12", accounts=[member_account.id]
+        ).status_code
+        == 302
+    )
+    assert list(RootMFAWave.objects.values_list("scope", flat=True)) == ["management", "selected"]
+    created = AuditEvent.objects.filter(event_name="EnableRootMFAEnforcement")
+    assert sorted(e.request_parameters["accountIds"] for e in created) == [[], [member_account.id]]
+
+
+def test_waves_reach_only_their_accounts_from_their_start(
+    client, management_root, member_account, clock
+):
+    other_member = services.account_create(
+        actor=management_root,
+        organization=member_account.organization,
+        name="Staging",
+        root_email="staging@example.test",
+        root_password=PASSWORD,
+    )
+    client.force_login(management_root)
+    schedule(client)
+    schedule(client, scope="selected", start="2026-12-20", accounts=[member_account.id])
+    client.post(reverse("accounts:signout"))
+
+    # Before the wave starts, the member's root user signs in as before.
+    assert signin_root(client, "member-root@example.test")["Location"] == HOME
+    client.post(reverse("accounts:signout"))
+    clock(datetime(2026, 12, 20, 0, 0, 1, tzinfo=UTC))
+    assert signin_root(client, "member-root@example.test")["Location"] == PROMPT
+    client.post(reverse("accounts:signout"))
+    # The account that was not chosen is not enforced.
+    assert signin_root(client, "staging@example.test")["Location"] == HOME
+    assert not RootMFAPrompt.objects.filter(account=other_member).exists()
+
+
+def test_all_members_covers_accounts_added_later_and_never_iam_users(
+    client, management_root, organization, alice, clock
+):
+    client.force_login(management_root)
+    schedule(client)
+    schedule(client, scope="all_members")
+    later = services.account_create(
+        actor=management_root,
+        organization=organization,
+        name="Later",
+        root_email="later@example.test",
+        root_password=PASSWORD,
+    )
+    client.post(reverse("accounts:signout"))
+    assert signin_root(client, "later@example.test")["Location"] == PROMPT
+    assert RootMFAPrompt.objects.filter(account=later).exists()
+    client.post(reverse("accounts:signout"))
+    assert signin_iam(client, "example-corp", "alice")["Location"] == HOME
+
+
+def test_cancel_a_wave_before_it_starts_with_confirmation(
+    client, management_root, member_account, clock
+):
+    client.force_login(management_root)
+    schedule(client, start="2026-12-01")
+    schedule(client, scope="all_members", start="2026-12-15")
+    management_wave, member_wave = RootMFAWave.objects.order_by("starts_at")
+
+    url = reverse("console:root_mfa_wave_cancel", args=[management_wave.pk])
+    response = client.post(url)
+    assert response.status_code == 409 and "a started wave cannot be cancelled" in (
+        response.content.decode()
+    )
+    url = reverse("console:root_mfa_wave_cancel", args=[member_wave.pk])
+    assert "Cancel the enforcement wave?" in client.get(url).content.decode()
+    assert RootMFAWave.objects.count() == 2
+    assert client.post(url)["Location"] == PAGE
+    assert list(RootMFAWave.objects.all()) == [management_wave]
+    assert AuditEvent.objects.filter(event_name="CancelRootMFAEnforcement").count() == 1
+
+
+def test_the_management_wave_is_cancelled_last(client, management_root, member_account, clock):
+    client.force_login(management_root)
+    schedule(client, start="2026-12-05")
+    schedule(client, scope="all_members", start="2026-12-15")
+    management_wave = RootMFAWave.objects.get(scope="management")
+    response = client.post(reverse("console:root_mfa_wave_cancel", args=[management_wave.pk]))
+    assert "Cancel the member-account waves first" in response.content.decode()
+    assert RootMFAWave.objects.count() == 2
+
+
+def test_status_page_shows_every_account(client, management_root, organization, clock):
+    members = [
+        services.account_create(
+            actor=management_root,
+            organization=organization,
+            name=f"Member {i}",
+            root_email=f"m{i}@example.test",
+            root_password=PASSWORD,
+        )
+        for i in range(4)
+    ]
+    client.force_login(management_root)
+    schedule(client)
+    schedule(client, scope="selected", accounts=[m.id for m in members[:3]])
+    schedule(client, scope="selected", start="2027-01-10", accounts=[members[3].id])
+    client.post(reverse("accounts:signout"))
+    signin_root(client, "m0@example.test")  # grace starts now
+    client.post(reverse("accounts:signout"))
+    clock(DAY1 + timedelta(days=10))
+    signin_root(client, "m1@example.test")  # grace starts ten days later
+    register_app(client, name="m1-root-app")
+    client.post(reverse("accounts:signout"))
+    clock(DAY1 + timedelta(days=36))
+
+    client.force_login(management_root)
+    page = client.get(PAGE).content.decode()
+
+    def status(account):
+        match = re.search(
+            rf'data-account="{account.id}">.*?<td class="status-(\w+)">(.*?)</td>', page, re.S
+        )
+        return match.group(1), match.group(2)
+
+    assert status(management_root.account) == (
+        "not_prompted",
+        "Enforced; the grace period starts at the next sign-in",
+    )
+    assert status(members[0]) == ("overdue", "Overdue: sign-in blocked until MFA is registered")
+    assert status(members[1]) == ("registered", "Registered")
+    assert status(members[2])[0] == "not_prompted"
+    assert status(members[3]) == ("scheduled", "Scheduled")
+
+    clock(DAY1 + timedelta(days=37))
+    signin_root(client, "m2@example.test")
+    client.post(reverse("accounts:signout"))
+    clock(DAY1 + timedelta(days=40))
+    client.force_login(management_root)
+    page = client.get(PAGE).content.decode()
+    assert status(members[2]) == ("grace", "In grace period: 32 days left")
+
+
+def test_status_page_queries_do_not_grow_with_accounts(
+    client, management_root, organization, clock, django_assert_max_num_queries
+):
+    def add(n, start):
+        for i in range(start, start + n):
+            services.account_create(
+                actor=management_root,
+                organization=organization,
+                name=f"Member {i}",
+                root_email=f"m{i}@example.test",
+                root_password=PASSWORD,
+            )
+
+    client.force_login(management_root)
+    schedule(client)
+    add(2, 0)
+    schedule(client, scope="selected", accounts=[a.id for a in organization.accounts.all()[1:]])
+    # Session and user, organization, waves and their accounts, the page's count and rows,
+    # the form's member accounts: the same 8 queries for 3 accounts and for 23.
+    with django_assert_max_num_queries(8):
+        assert client.get(PAGE).status_code == 200
+    add(20, 2)
+    schedule(client, scope="selected", accounts=[a.id for a in organization.accounts.all()[1:]])
+    with django_assert_max_num_queries(8):
+        assert client.get(PAGE).status_code == 200
+
+
+def test_only_the_management_root_manages_enforcement(
+    client, management_root, member_root, other_root, clock
+):
+    client.force_login(management_root)
+    schedule(client, start="2026-12-05")
+    wave = RootMFAWave.objects.get()
+    cancel = reverse("console:root_mfa_wave_cancel", args=[wave.pk])
+
+    client.force_login(member_root)
+    assert client.get(PAGE).status_code == 403
+    assert schedule(client, scope="all_members", start="2026-12-06").status_code == 403
+    assert client.post(cancel).status_code == 403
+    client.force_login(other_root)  # another organization's management root
+    assert client.get(cancel).status_code == 404
+    assert client.post(cancel).status_code == 404
+    assert RootMFAWave.objects.count() == 1
+    assert "No MFA" not in client.get(PAGE).content.decode()  # its own, empty page
+    assert root_of(management_root.account) == management_root
+
+
+def test_a_member_account_of_another_organization_cannot_be_chosen(
+    client, management_root, other_organization, clock
+):
+    client.force_login(management_root)
+    schedule(client)
+    response = schedule(
+        client, scope="selected", accounts=[other_organization.management_account_id]
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert RootMFAWave.objects.count() == 1
