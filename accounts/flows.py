@@ -19,7 +19,7 @@ from identity.queue import enqueue_on_commit
 
 from . import tasks
 from .backends import find_account, find_iam_user, find_root_user
-from .mfa import enforcement
+from .mfa import enforcement, webauthn
 from .mfa import services as mfa_services
 from .mfa.models import MFADevice
 
@@ -130,12 +130,40 @@ def pending_signin_user(request) -> User | None:
     return User.objects.select_related("account").filter(pk=pending["user"], is_active=True).first()
 
 
-def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> SignInResult:
-    """The MFA step: one code from one of the user's devices. Generic failure, throttled."""
-    params = request.session[PENDING_SIGNIN]["params"]
+def _mfa_failed(request, user: User, params: dict, message: str) -> SignInResult:
+    audit.record(
+        event_name="ConsoleLogin",
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        actor=None,
+        account_id=user.account_id,
+        request_parameters=params,
+        response_elements={"ConsoleLogin": "Failure"},
+        additional_event_data={"MFAUsed": "Yes"},
+        error_code="Failed authentication",
+        error_message=message,
+    )
+    return SignInResult()
+
+
+def _mfa_attempt(request, user: User) -> tuple[str, bool]:
+    """Count an MFA attempt of ``user``; the rate-limit key and whether it may go on."""
     user_key = f"user:{user.pk}"
-    attempt = ratelimit.attempt("mfa_failed", request=request, user_key=user_key)
-    if not attempt.allowed:
+    return user_key, ratelimit.attempt("mfa_failed", request=request, user_key=user_key).allowed
+
+
+def _mfa_succeeded(request, user: User, user_key: str, device: MFADevice) -> SignInResult:
+    params = request.session[PENDING_SIGNIN]["params"]
+    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
+    request.session.pop(PENDING_SIGNIN, None)
+    _complete_signin(request, user, params, device=device)
+    return SignInResult(user=user)
+
+
+def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> SignInResult:
+    """The MFA step with a code: one code from one of the user's devices. Generic failure, throttled."""
+    user_key, allowed = _mfa_attempt(request, user)
+    if not allowed:
         return SignInResult(throttled=True)
     # ``device`` is one of ``user``'s enabled devices (the form offered only those) or None.
     if (
@@ -143,23 +171,25 @@ def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> S
         or device.user_id != user.pk
         or not mfa_services.mfa_device_verify(device=device, code=code)
     ):
-        audit.record(
-            event_name="ConsoleLogin",
-            event_source=audit.SOURCE_SIGNIN,
-            request=request,
-            actor=None,
-            account_id=user.account_id,
-            request_parameters=params,
-            response_elements={"ConsoleLogin": "Failure"},
-            additional_event_data={"MFAUsed": "Yes"},
-            error_code="Failed authentication",
-            error_message="The MFA code was not valid.",
+        params = request.session[PENDING_SIGNIN]["params"]
+        return _mfa_failed(request, user, params, "The MFA code was not valid.")
+    return _mfa_succeeded(request, user, user_key, device)
+
+
+def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResult:
+    """The MFA step with a passkey or security key: an assertion from one of the user's keys."""
+    user_key, allowed = _mfa_attempt(request, user)
+    if not allowed:
+        return SignInResult(throttled=True)
+    assertion = webauthn.authenticate(request, user=user, credential_json=credential_json)
+    if not assertion.ok:
+        if assertion.reason == "SignCountRegression":
+            webauthn.record_possible_clone(request, assertion)
+        params = request.session[PENDING_SIGNIN]["params"]
+        return _mfa_failed(
+            request, user, params, f"The WebAuthn assertion was refused: {assertion.reason}."
         )
-        return SignInResult()
-    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
-    request.session.pop(PENDING_SIGNIN, None)
-    _complete_signin(request, user, params, device=device)
-    return SignInResult(user=user)
+    return _mfa_succeeded(request, user, user_key, assertion.device)
 
 
 def signout(request) -> None:

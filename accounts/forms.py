@@ -113,12 +113,61 @@ class MFACodeForm(forms.Form):
 
 
 class MFAAssignForm(forms.Form):
+    WEBAUTHN, APP = "webauthn", "app"
+    device_type = forms.ChoiceField(
+        label=_("Device type"),
+        choices=[
+            (WEBAUTHN, _("Passkey or security key")),
+            (APP, _("Authenticator app")),
+        ],
+        initial=APP,
+        required=False,  # an authenticator app when not chosen
+        widget=forms.RadioSelect,
+    )
     name = forms.CharField(
         label=_("Device name"),
         max_length=128,
+        required=False,
         help_text=_(
-            "Unique within the account. For example: alice-phone. Letters, digits and + = , . @ _ -."
+            "Unique within the account. Letters, digits and + = , . @ _ -. "
+            "Leave it empty for a passkey or security key: it is named after the authenticator, "
+            "for example alice-YubiKey-5-NFC."
         ),
+    )
+
+    def __init__(self, *args, app_suggestion: str, **kwargs):
+        kwargs.setdefault("initial", {"device_type": self.APP, "name": app_suggestion})
+        super().__init__(*args, **kwargs)
+        self.app_suggestion = app_suggestion
+        self.fields["name"].widget.attrs["data-app-suggestion"] = app_suggestion
+
+    def clean(self):
+        cleaned = super().clean()
+        name, kind = cleaned.get("name", ""), cleaned.get("device_type") or self.APP
+        cleaned["device_type"] = kind
+        if kind == self.WEBAUTHN and name == self.app_suggestion:
+            name = ""  # the app's suggestion does not name a passkey
+        elif kind == self.APP and not name:
+            name = self.app_suggestion
+        if name:
+            from .mfa.models import DEVICE_NAME_VALIDATOR
+
+            try:
+                DEVICE_NAME_VALIDATOR(name)
+            except forms.ValidationError as error:
+                self.add_error("name", error)
+        cleaned["name"] = name
+        return cleaned
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+
+class MFARenameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Device name"),
+        max_length=128,
+        help_text=_("Unique within the account. Letters, digits and + = , . @ _ -."),
     )
 
     def clean_name(self):
@@ -127,6 +176,12 @@ class MFAAssignForm(forms.Form):
         name = self.cleaned_data["name"].strip()
         DEVICE_NAME_VALIDATOR(name)
         return name
+
+
+class WebAuthnResponseForm(forms.Form):
+    """What the page's script posts: the browser's ``PublicKeyCredential.toJSON()``."""
+
+    credential = forms.CharField(max_length=65536, widget=forms.HiddenInput, strip=False)
 
 
 class MFAEnableForm(forms.Form):

@@ -48,6 +48,8 @@ class RootMFAPromptMiddleware:
             "accounts:root_mfa_prompt",
             "accounts:mfa_assign",
             "accounts:mfa_enable",
+            "accounts:mfa_passkey",
+            "accounts:mfa_passkey_options",
             "accounts:change_password",
             "accounts:signout",
             "set_language",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -22,12 +23,14 @@ from .forms import (
     MFACodeForm,
     MFAEnableForm,
     MFARemoveForm,
+    MFARenameForm,
     RootSignInForm,
+    WebAuthnResponseForm,
 )
-from .mfa import enforcement
+from .mfa import enforcement, webauthn
 from .mfa import selectors as mfa_selectors
 from .mfa import services as mfa_services
-from .mfa.models import concrete
+from .mfa.models import MFADevice, concrete
 
 
 def _safe_next(request, default: str) -> str:
@@ -144,58 +147,171 @@ def security_credentials(request):
 
 @never_cache
 def signin_mfa(request):
-    """*Additional verification required*: a code from one of the user's MFA devices."""
+    """*Additional verification required*: a passkey or security key, or a code from a device."""
     user = flows.pending_signin_user(request)
     if user is None:
         messages.info(request, _("Your sign-in expired. Sign in again."))
         return redirect("accounts:signin")
     devices = list(mfa_selectors.user_devices(user))
+    code_devices = [d for d in devices if d.kind != MFADevice.Kind.WEBAUTHN]
+    has_keys = len(code_devices) < len(devices)
     status = 200
+    form = MFACodeForm(code_devices)
+    key_error = None
     if request.method == "POST":
-        form = MFACodeForm(devices, request.POST)
-        if form.is_valid():
-            result = flows.signin_mfa(
-                request,
-                user=user,
-                device=next((d for d in devices if d.pk == form.cleaned_data["device"]), None),
-                code=form.cleaned_data["code"],
-            )
+        if request.POST.get("method") == "webauthn":
+            key_form = WebAuthnResponseForm(request.POST)
+            credential = key_form.data.get("credential", "") if key_form.is_valid() else ""
+            result = flows.signin_webauthn(request, user=user, credential_json=credential)
+        else:
+            form = MFACodeForm(code_devices, request.POST)
+            result = None
+            if form.is_valid():
+                result = flows.signin_mfa(
+                    request,
+                    user=user,
+                    device=next(
+                        (d for d in code_devices if d.pk == form.cleaned_data["device"]), None
+                    ),
+                    code=form.cleaned_data["code"],
+                )
+        if result is not None:
             if result.user is not None:
                 if result.user.password_reset_required:
                     return redirect("accounts:change_password")
                 return redirect(_safe_next(request, reverse("console:home")))
             if result.throttled:
-                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+                message = _("Too many attempts. Wait a few minutes, then try again.")
                 status = 429
+            elif request.POST.get("method") == "webauthn":
+                message = _(
+                    "The passkey or security key was not accepted. Use a key registered to this "
+                    "user, or another MFA device."
+                )
             else:
-                form.add_error(None, _("The code is not valid. Check it and try again."))
-    else:
-        form = MFACodeForm(devices)
+                message = _("The code is not valid. Check it and try again.")
+            if request.POST.get("method") == "webauthn":
+                key_error = message
+            else:
+                form.add_error(None, message)
     return render(
         request,
         "accounts/signin_mfa.html",
-        {"form": form, "next": _safe_next(request, "")},
+        {
+            "form": form if code_devices else None,
+            "has_keys": has_keys,
+            "key_error": key_error,
+            "next": _safe_next(request, ""),
+        },
         status=status,
     )
 
 
+@require_POST
+def signin_mfa_options(request):
+    """Assertion options for the user in the middle of signing in (their keys only)."""
+    user = flows.pending_signin_user(request)
+    if user is None:
+        return JsonResponse({"error": "expired"}, status=403)
+    return HttpResponse(
+        webauthn.authentication_options(request, user), content_type="application/json"
+    )
+
+
+WEBAUTHN_PENDING_NAME = "tobira_webauthn_name"
+
+
 @login_required
 def mfa_assign(request):
+    """Step 1 of assigning a device: its type and name."""
     user = request.user
+    suggestion = f"{'root' if user.is_root else user.name}-app"
     if request.method == "POST":
-        form = MFAAssignForm(request.POST)
+        form = MFAAssignForm(request.POST, app_suggestion=suggestion)
         if form.is_valid():
+            name = form.cleaned_data["name"]
             try:
-                device, _key = mfa_services.virtual_mfa_device_create(
-                    user=user, name=form.cleaned_data["name"]
-                )
+                if form.cleaned_data["device_type"] == MFAAssignForm.WEBAUTHN:
+                    mfa_services.check_room_and_name(user, name)
+                    request.session[WEBAUTHN_PENDING_NAME] = name
+                    return redirect("accounts:mfa_passkey")
+                device, _key = mfa_services.virtual_mfa_device_create(user=user, name=name)
             except ValidationError as error:
                 form.add_error(None if not hasattr(error, "error_dict") else "name", error.messages)
             else:
                 return redirect("accounts:mfa_enable", device_id=device.pk)
     else:
-        form = MFAAssignForm(initial={"name": f"{user.name if not user.is_root else 'root'}-app"})
+        form = MFAAssignForm(app_suggestion=suggestion)
     return render(request, "accounts/mfa_assign.html", {"form": form})
+
+
+@never_cache
+@login_required
+def mfa_passkey(request):
+    """Step 2 for a passkey or security key: the browser creates it, Tobira verifies it."""
+    user = request.user
+    name = request.session.get(WEBAUTHN_PENDING_NAME, "")
+    error = None
+    status = 200
+    if request.method == "POST":
+        form = WebAuthnResponseForm(request.POST)
+        if form.is_valid():
+            try:
+                device = webauthn.register(
+                    request, user=user, credential_json=form.cleaned_data["credential"], name=name
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+                status = 400
+            else:
+                request.session.pop(WEBAUTHN_PENDING_NAME, None)
+                messages.success(
+                    request, _("MFA device %(name)s was assigned.") % {"name": device.name}
+                )
+                return redirect("accounts:security_credentials")
+        else:
+            error = _("The browser sent no usable answer. Try again.")
+            status = 400
+    return render(
+        request,
+        "accounts/mfa_passkey.html",
+        {"form": WebAuthnResponseForm(), "name": name, "error": error},
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def mfa_passkey_options(request):
+    return HttpResponse(
+        webauthn.registration_options(request, request.user), content_type="application/json"
+    )
+
+
+@login_required
+def mfa_rename(request, device_id: int):
+    device = mfa_selectors.user_device_get(request.user, device_id)
+    if request.method == "POST":
+        form = MFARenameForm(request.POST)
+        if form.is_valid():
+            try:
+                mfa_services.mfa_device_rename(
+                    actor=request.user,
+                    device=device,
+                    name=form.cleaned_data["name"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error("name", error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("MFA device %(name)s was renamed.") % {"name": form.cleaned_data["name"]},
+                )
+                return redirect("accounts:security_credentials")
+    else:
+        form = MFARenameForm(initial={"name": device.name})
+    return render(request, "accounts/mfa_rename.html", {"form": form, "device": device})
 
 
 def _two_codes_step(request, device, service, success_message):
@@ -259,11 +375,17 @@ def mfa_remove(request, device_id: int):
             elif not request.user.check_password(form.cleaned_data["password"]):
                 form.add_error("password", _("The password is incorrect."))
             else:
-                mfa_services.mfa_device_delete(actor=request.user, device=device, request=request)
-                messages.success(
-                    request, _("MFA device %(name)s was removed.") % {"name": device.name}
-                )
-                return redirect("accounts:security_credentials")
+                try:
+                    mfa_services.mfa_device_delete(
+                        actor=request.user, device=device, request=request
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error.messages)
+                else:
+                    messages.success(
+                        request, _("MFA device %(name)s was removed.") % {"name": device.name}
+                    )
+                    return redirect("accounts:security_credentials")
     else:
         form = MFARemoveForm()
     return render(

@@ -269,7 +269,10 @@ class RootMFAWaveForm(forms.Form):
     start = forms.DateField(
         label=_("Start date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Root users of these accounts are asked to register MFA from this day."),
+        help_text=_(
+            "Root users of these accounts are asked to register MFA from this day. A wave can "
+            "be cancelled until it starts: one that starts today starts at once."
+        ),
     )
     grace_days = forms.IntegerField(
         label=_("Grace period (days)"),

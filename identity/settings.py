@@ -283,6 +283,15 @@ if not TOBIRA_BASE_URL:
         "TOBIRA_BASE_URL (used in links in emails) must be set when TOBIRA_PRODUCTION=1"
     )
 
+# --- WebAuthn (passkeys and security keys) -------------------------------------
+# The relying party is the site people see: its host name is the RP ID, and the
+# browser reports the page's origin, which must be one of WEBAUTHN_ORIGINS.
+_base = urlsplit(TOBIRA_BASE_URL)
+WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", _base.hostname or "localhost")
+WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", "Tobira")
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", f"{_base.scheme}://{_base.netloc}")
+WEBAUTHN_CHALLENGE_TTL = 300  # seconds: a ceremony's challenge is good for five minutes, once
+
 # --- Celery ---------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport. It needs no server and no extra
 # package, and unlike an in-memory broker it works between two processes (the

@@ -202,7 +202,7 @@ def root_mfa(request):
                 messages.success(
                     request,
                     _("Root MFA enforcement was scheduled from %(date)s.")
-                    % {"date": wave.starts_at.date().isoformat()},
+                    % {"date": timezone.localdate(wave.starts_at).isoformat()},
                 )
                 return redirect("console:root_mfa")
     else:

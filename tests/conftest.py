@@ -119,3 +119,11 @@ def error_text(response) -> str:
         r'<div class="alert alert-error" role="alert">(.*?)</div>', response.content.decode(), re.S
     )
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
+
+
+@pytest.fixture
+def client_factory():
+    """More browsers: each call is a new test client with its own cookies."""
+    from django.test import Client
+
+    return Client

@@ -137,6 +137,12 @@ def statuses(accounts, waves: list[RootMFAWave], *, now: datetime | None = None)
     ]
 
 
+def is_enforced(account: Account, *, now: datetime | None = None) -> bool:
+    """Whether a started wave requires MFA of ``account``'s root user."""
+    wave = covering_wave(account, organization_waves(account.organization_id))
+    return wave is not None and wave.starts_at <= (now or timezone.now())
+
+
 def root_status(user: User, *, now: datetime | None = None) -> RootMFAStatus:
     """The root MFA status of ``user``'s account (for the prompt page and the sign-in step)."""
     account = (
@@ -209,7 +215,7 @@ def _wave_event(event_name: str, wave: RootMFAWave, account_ids: list[str], *, a
             "organizationId": wave.organization_id,
             "scope": wave.scope,
             "accountIds": account_ids,
-            "startDate": wave.starts_at.date().isoformat(),
+            "startDate": timezone.localdate(wave.starts_at).isoformat(),
             "gracePeriodDays": wave.grace_days,
         },
     )
@@ -259,7 +265,7 @@ def wave_create(
                     "start": _(
                         "Member accounts follow the management account: start on %(date)s or later."
                     )
-                    % {"date": management_wave.starts_at.date().isoformat()}
+                    % {"date": timezone.localdate(management_wave.starts_at).isoformat()}
                 },
                 code="management_first",
             )

@@ -31,6 +31,7 @@ class MFADevice(ThrottlingMixin, TimestampMixin, Device):
     class Kind(models.TextChoices):
         VIRTUAL = "virtual", _("Authenticator app")
         HARDWARE = "hardware", _("Hardware TOTP token")
+        WEBAUTHN = "webauthn", _("Passkey or security key")
 
     name = models.CharField(_("device name"), max_length=128, validators=[DEVICE_NAME_VALIDATOR])
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mfa_devices")
@@ -102,11 +103,71 @@ class HardwareTOTPDevice(TOTPSecret, MFADevice):
         return self.serial
 
 
+class WebAuthnCredential(MFADevice):
+    """A passkey or security key (WebAuthn / FIDO2, or a U2F key through WebAuthn)."""
+
+    credential_id = models.BinaryField(max_length=1023)
+    credential_id_hash = models.CharField(max_length=64, unique=True)  # sha256, for look-ups
+    public_key = models.BinaryField()  # COSE
+    sign_count = models.BigIntegerField(default=0)
+    aaguid = models.CharField(max_length=36, blank=True)
+    attestation_format = models.CharField(max_length=32, blank=True)
+    transports = models.JSONField(default=list, blank=True)
+    backup_eligible = models.BooleanField(default=False)  # a synced passkey can be backed up
+    backup_state = models.BooleanField(default=False)  # ... and is
+    user_verified = models.BooleanField(default=False)  # at registration: PIN or biometrics
+    possibly_cloned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey or security key")
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def is_synced(self) -> bool:
+        return self.backup_eligible
+
+
+class WebAuthnUserHandle(models.Model):
+    """The random WebAuthn user handle of a user (never the database id)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="webauthn_handle",
+    )
+    handle = models.BinaryField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"WebAuthn user handle of {self.user_id}"
+
+
+class WebAuthnChallenge(models.Model):
+    """A challenge handed to the browser: hashed, bound to user, session and purpose, single-use."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register"
+        AUTHENTICATE = "authenticate"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    challenge_hash = models.CharField(max_length=64)
+    session_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} challenge of {self.user_id}"
+
+
 def concrete_model(kind: str) -> type[MFADevice]:
-    """The kind-specific model, the one that can check a code."""
-    return {MFADevice.Kind.VIRTUAL: VirtualMFADevice, MFADevice.Kind.HARDWARE: HardwareTOTPDevice}[
-        kind
-    ]
+    """The kind-specific model, the one that can check a code or an assertion."""
+    return {
+        MFADevice.Kind.VIRTUAL: VirtualMFADevice,
+        MFADevice.Kind.HARDWARE: HardwareTOTPDevice,
+        MFADevice.Kind.WEBAUTHN: WebAuthnCredential,
+    }[kind]
 
 
 def concrete(device: MFADevice) -> MFADevice:

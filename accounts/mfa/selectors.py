@@ -19,7 +19,8 @@ ISSUER = "Tobira"
 def user_devices(user: User) -> QuerySet[MFADevice]:
     return (
         MFADevice.objects.filter(user=user, confirmed=True)
-        .select_related("hardwaretotpdevice")  # the serial number, without a query per token
+        # The serial number and the passkey flags, without a query per device.
+        .select_related("hardwaretotpdevice", "webauthncredential")
         .order_by("enabled_at", "pk")
     )
 

@@ -21,7 +21,7 @@ from identity import audit, crypto
 from identity.models import User
 from identity.queue import enqueue_on_commit
 
-from . import totp
+from . import enforcement, totp
 from .models import (
     MAX_DEVICES_PER_USER,
     HardwareTOTPDevice,
@@ -44,7 +44,7 @@ def _purge_expired_setups(account_id: str) -> None:
     ).delete()
 
 
-def _audit(event_name: str, *, actor, account_id: str, request, **fields) -> None:
+def audit_device_event(event_name: str, *, actor, account_id: str, request, **fields) -> None:
     """One IAM audit event about an MFA device."""
     audit.record(
         event_name=event_name,
@@ -56,7 +56,7 @@ def _audit(event_name: str, *, actor, account_id: str, request, **fields) -> Non
     )
 
 
-def _notify_owner(device: MFADevice, *, added: bool) -> None:
+def notify_owner(device: MFADevice, *, added: bool) -> None:
     from accounts import tasks  # tasks import the notifications, which import models: keep it lazy
 
     enqueue_on_commit(
@@ -79,32 +79,44 @@ def _check_room(user) -> None:
         )
 
 
-def _check_room_and_name(user: User, name: str) -> None:
+def check_room_and_name(user: User, name: str) -> None:
+    """Room for one more device, and ``name`` (when given) free in the account."""
     _purge_expired_setups(user.account_id)
     _check_room(user)
-    if MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
+    if name and MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
         raise ValidationError(
-            {"name": _("An MFA device with this name already exists in this account.")},
-            code="duplicate",
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
         )
 
 
-def _save_new(device: MFADevice) -> None:
-    device.full_clean(exclude=["user", "account", "seed_encrypted"])
+def save_new(device: MFADevice, *, exclude: tuple[str, ...] = ("seed_encrypted",)) -> None:
+    """Insert a new device after its field checks; a duplicate name is a form error."""
+    device.full_clean(exclude=["user", "account", *exclude])
     try:
         with transaction.atomic():
             device.save(force_insert=True)
-    except IntegrityError:  # the same name, created at the same moment
+    except IntegrityError as error:  # the same name or serial, created at the same moment
+        if "serial" in str(error):
+            raise _serial_taken() from None
         raise ValidationError(
-            {"name": _("An MFA device with this name already exists in this account.")},
-            code="duplicate",
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
         ) from None
 
 
 @transaction.atomic
 def virtual_mfa_device_create(*, user: User, name: str) -> tuple[VirtualMFADevice, bytes]:
     """A pending authenticator-app device with a fresh 160-bit seed; enabled by two codes."""
-    _check_room_and_name(user, name)
+    check_room_and_name(user, name)
     key = secrets.token_bytes(20)
     device = VirtualMFADevice(
         user=user,
@@ -114,7 +126,7 @@ def virtual_mfa_device_create(*, user: User, name: str) -> tuple[VirtualMFADevic
         confirmed=False,
     )
     device.set_key(key)
-    _save_new(device)
+    save_new(device)
     return device, key
 
 
@@ -154,17 +166,17 @@ def mfa_device_enable(
             device.last_step, device.drift = step, step - now
             device.confirmed, device.enabled_at = True, timezone.now()
             device.save(update_fields=["last_step", "drift", "confirmed", "enabled_at"])
-            _audit(
+            audit_device_event(
                 "EnableMFADevice",
                 actor=actor,
                 account_id=device.account_id,
                 request=request,
                 request_parameters={"userName": device.user.name, "serialNumber": device.arn},
             )
-            _notify_owner(device, added=True)
+            notify_owner(device, added=True)
             return
     # Recorded outside the transaction above, which the error below would roll back.
-    _audit(
+    audit_device_event(
         "EnableMFADevice",
         actor=actor,
         account_id=device.account_id,
@@ -211,19 +223,27 @@ def hardware_totp_device_enable(
     second_code: str,
     request=None,
 ) -> HardwareTOTPDevice:
-    """Import a hardware token for ``user`` and enable it with two consecutive codes."""
-    first, second = _two_codes(first_code, second_code)
-    key = parse_seed(seed)
-    with transaction.atomic():
-        _check_room_and_name(user, name)
-        if HardwareTOTPDevice.objects.filter(serial=serial).exists():
-            raise ValidationError(
-                {"serial": _("A token with this serial number is already assigned.")},
-                code="duplicate",
-            )
+    """Import a hardware token for ``user`` and enable it with two consecutive codes.
+
+    The codes are checked first: only someone holding the seed learns anything
+    else (such as whether a serial number is taken, in any organization).
+    Every refusal is audited.
+    """
+    params = {"userName": user.name, "serialNumber": serial}
+    try:
+        first, second = _two_codes(first_code, second_code)
+        key = parse_seed(seed)
         now = totp.current_step()
         step = totp.find_consecutive(key, first, second, around=now, window=ENABLE_WINDOW, after=-1)
-        if step is not None:
+        if step is None:
+            raise ValidationError(
+                _("The codes are not valid. Enter two consecutive codes from the token."),
+                code="InvalidAuthenticationCode",
+            )
+        with transaction.atomic():
+            check_room_and_name(user, name)
+            if HardwareTOTPDevice.objects.filter(serial=serial).exists():
+                raise _serial_taken()
             device = HardwareTOTPDevice(
                 user=user,
                 account_id=user.account_id,
@@ -236,28 +256,45 @@ def hardware_totp_device_enable(
                 drift=step - now,
             )
             device.set_key(key)
-            _save_new(device)
-            _audit(
+            save_new(device)
+            audit_device_event(
                 "EnableMFADevice",
                 actor=actor,
                 account_id=user.account_id,
                 request=request,
-                request_parameters={"userName": user.name, "serialNumber": serial},
+                request_parameters=params,
             )
-            _notify_owner(device, added=True)
+            notify_owner(device, added=True)
             return device
-    _audit(
-        "EnableMFADevice",
-        actor=actor,
-        account_id=user.account_id,
-        request=request,
-        request_parameters={"userName": user.name, "serialNumber": serial},
-        error_code="InvalidAuthenticationCode",
-        error_message="The codes were not two consecutive codes of this token.",
+    except ValidationError as error:
+        audit_device_event(
+            "EnableMFADevice",
+            actor=actor,
+            account_id=user.account_id,
+            request=request,
+            request_parameters=params,
+            error_code=_first_code(error),
+            error_message="The hardware token was not imported.",
+        )
+        raise
+
+
+def _first_code(error: ValidationError) -> str:
+    errors = (
+        [e for field_errors in error.error_dict.values() for e in field_errors]
+        if hasattr(error, "error_dict")
+        else error.error_list
     )
-    raise ValidationError(
-        _("The codes are not valid. Enter two consecutive codes from the token."),
-        code="invalid",
+    return next((e.code for e in errors if e.code), "ValidationError")
+
+
+def _serial_taken() -> ValidationError:
+    return ValidationError(
+        {
+            "serial": ValidationError(
+                _("A token with this serial number is already assigned."), code="duplicate"
+            )
+        }
     )
 
 
@@ -279,7 +316,7 @@ def mfa_device_resync(
         )
     device.last_step, device.drift = step, step - now
     device.save(update_fields=["last_step", "drift"])
-    _audit(
+    audit_device_event(
         "ResyncMFADevice",
         actor=actor,
         account_id=device.account_id,
@@ -293,9 +330,25 @@ def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
     """Deactivate and delete a device; its owner is told by email."""
     device = MFADevice.objects.select_for_update().get(pk=device.pk)
     arn, account_id, owner = device.arn, device.account_id, device.user
-    _notify_owner(device, added=False)
+    if (
+        actor is not None
+        and actor.pk == owner.pk
+        and owner.is_root
+        and not MFADevice.objects.filter(user=owner, confirmed=True).exclude(pk=device.pk).exists()
+        and enforcement.is_enforced(owner.account)
+    ):
+        # An administrator may still remove it (a lost device); the root user is then
+        # asked to register one at the next sign-in.
+        raise ValidationError(
+            _(
+                "Your organization requires MFA for the root user: register another MFA device "
+                "before you remove this one."
+            ),
+            code="last_enforced_device",
+        )
+    notify_owner(device, added=False)
     device.delete()
-    _audit(
+    audit_device_event(
         "DeactivateMFADevice",
         actor=actor,
         account_id=account_id,
@@ -350,3 +403,45 @@ def mfa_device_verify(*, device, code: str) -> bool:
             ]
         )
         return True
+
+
+@transaction.atomic
+def mfa_device_rename(*, actor: User, device: MFADevice, name: str, request=None) -> None:
+    """A new name, unique within the account; the device's ARN follows its name."""
+    device = MFADevice.objects.select_for_update().get(pk=device.pk)
+    if name == device.name:
+        return
+    if (
+        MFADevice.objects.filter(account_id=device.account_id, name__iexact=name)
+        .exclude(pk=device.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
+        )
+    old_arn = device.arn
+    device.name = name
+    try:
+        with transaction.atomic():
+            device.save(update_fields=["name"])
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
+        ) from None
+    audit_device_event(
+        "UpdateMFADevice",
+        actor=actor,
+        account_id=device.account_id,
+        request=request,
+        request_parameters={"serialNumber": old_arn, "newSerialNumber": device.arn},
+    )

@@ -124,3 +124,33 @@ def test_an_iam_user_without_permission_is_refused(client, alice, make_iam_user,
     response = client.post(url(alice), body())
     assert response.status_code == 403
     assert not MFADevice.objects.exists()
+
+
+def test_serials_of_other_tenants_cannot_be_probed(
+    admin, alice, other_root, client, django_user_model
+):
+    """The codes are checked before the serial: without the seed nobody learns a serial is taken."""
+    assert admin.post(url(alice), body()).status_code == 302
+    from identity import services
+
+    bob = services.iam_user_create(
+        actor=None, account=other_root.account, name="bob", password=None
+    )
+    client.force_login(other_root)
+    before = AuditEvent.objects.filter(event_name="EnableMFADevice").count()
+    probe = {"name": "x", "seed": "A" * 32, "code1": "000000", "code2": "111111"}
+    hit = client.post(url(bob), {**probe, "serial": "GAKT000A1B2C"})
+    miss = client.post(url(bob), {**probe, "serial": "GAKT-NOSUCH"})
+    assert (
+        error_text(hit)
+        == error_text(miss)
+        == ("The codes are not valid. Enter two consecutive codes from the token.")
+    )
+    assert AuditEvent.objects.filter(event_name="EnableMFADevice").count() == before + 2
+
+
+def test_every_refused_import_is_audited(admin, alice):
+    assert admin.post(url(alice), body()).status_code == 302
+    admin.post(url(alice), body(name="alice-token-2"))  # the serial is taken
+    refused = AuditEvent.objects.filter(event_name="EnableMFADevice").exclude(error_code="")
+    assert [e.error_code for e in refused] == ["duplicate"]

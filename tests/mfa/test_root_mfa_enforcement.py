@@ -317,3 +317,44 @@ def test_a_member_account_of_another_organization_cannot_be_chosen(
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert RootMFAWave.objects.count() == 1
+
+
+def test_an_enforced_root_cannot_remove_its_last_device(client, management_root, clock):
+    """Otherwise an overdue root registers a throw-away device, removes it, and goes on without MFA."""
+    client.force_login(management_root)
+    schedule(client)
+    client.post(reverse("accounts:signout"))
+    clock(DAY1 + timedelta(days=40))
+    signin_root(client, "root@example.test")
+    RootMFAPrompt.objects.filter(account=management_root.account).update(first_prompted_at=DAY1)
+    register_app(client)
+    device = management_root.mfadevice_set.get()
+    response = client.post(reverse("accounts:mfa_remove", args=[device.pk]), {"password": PASSWORD})
+    assert response.status_code == 200
+    assert "Your organization requires MFA for the root user" in response.content.decode()
+    assert management_root.mfadevice_set.filter(pk=device.pk).exists()
+
+    # With a second device, the first may go.
+    register_app(client, name="root-app-2")
+    response = client.post(reverse("accounts:mfa_remove", args=[device.pk]), {"password": PASSWORD})
+    assert response.status_code == 302
+    assert management_root.mfadevice_set.count() == 1
+
+
+def test_start_dates_are_local_dates(client, management_root, member_account, clock, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    client.force_login(management_root)
+    assert schedule(client, start="2026-12-10").status_code == 302
+    response = schedule(client, scope="all_members", start="2026-12-05")
+    assert "start on 2026-12-10 or later" in response.content.decode()
+    assert schedule(client, scope="all_members", start="2026-12-20").status_code == 302
+    wave = RootMFAWave.objects.get(scope="all_members")
+    client.post(reverse("console:root_mfa_wave_cancel", args=[wave.pk]))
+    dates = {
+        e.event_name: e.request_parameters["startDate"]
+        for e in AuditEvent.objects.filter(request_parameters__scope="all_members")
+    }
+    assert dates == {
+        "EnableRootMFAEnforcement": "2026-12-20",
+        "CancelRootMFAEnforcement": "2026-12-20",
+    }
