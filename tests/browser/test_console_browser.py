@@ -170,6 +170,8 @@ def test_own_mfa_pages_in_japanese(page, shoot, live_server, alice):
         ("security-credentials-mfa-ja", "/security-credentials"),
         ("mfa-resync-ja", f"/security-credentials/mfa/{device.pk}/resync"),
         ("mfa-remove-ja", f"/security-credentials/mfa/{device.pk}/remove"),
+        ("mfa-rename-ja", f"/security-credentials/mfa/{device.pk}/rename"),
+        ("mfa-passkey-ja", "/security-credentials/mfa/passkey"),
     ):
         response = page.goto(path)
         assert response.status == 200, path

@@ -173,3 +173,35 @@ def test_another_users_key_is_refused_by_the_server(
         in page.locator("[data-webauthn-error]").inner_text()
     )
     assert page.context.cookies() and "console" not in page.url
+
+
+def test_the_passkey_pages_in_japanese(page, shoot, alice):
+    add_authenticator(page, AUTHENTICATORS["platform-passkey"])
+    page.goto("/signin/example-corp")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    page.fill("#id_user_name", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    page.goto("/security-credentials/mfa/assign")
+    page.check("input[name=device_type][value=webauthn]")
+    shoot(page, "webauthn-assign-ja")
+    page.click("button:has-text('次へ')")
+    page.wait_for_url("**/mfa/passkey")
+    assert page.locator("h1").inner_text() == "パスキーまたはセキュリティキーの設定"
+    shoot(page, "webauthn-setup-ja")
+    page.click("button:has-text('続行')")
+    page.wait_for_url("**/security-credentials")
+    assert "同期パスキー" in page.content() or "デバイス固定" in page.content()
+    shoot(page, "webauthn-listed-ja")
+    page.click("button:has-text('サインアウト')")
+    page.wait_for_url("**/signin")
+    page.goto("/signin/example-corp")
+    page.fill("#id_user_name", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mfa")
+    shoot(page, "webauthn-signin-ja")
+    page.click("button:has-text('パスキーまたはセキュリティキーを使用')")
+    page.wait_for_url("**/console/")
