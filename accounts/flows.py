@@ -18,7 +18,7 @@ from identity.models import User
 from identity.queue import enqueue_on_commit
 
 from . import tasks
-from .backends import find_account, find_iam_user, find_root_user
+from .backends import find_account, find_iam_user, find_root_user, unique_or_none
 from .mfa import enforcement, webauthn
 from .mfa import services as mfa_services
 from .mfa.models import MFADevice
@@ -80,7 +80,10 @@ def signin(request, form) -> SignInResult:
         return SignInResult()
     ratelimit.take_back("signin_failed", request=request, user_key=user_key)
 
-    if MFADevice.objects.filter(user=user, confirmed=True).exists():
+    has_mfa = getattr(user, "has_mfa", None)  # annotated by the look-up: no second query
+    if has_mfa is None:
+        has_mfa = MFADevice.objects.filter(user=user, confirmed=True).exists()
+    if has_mfa:
         # Password verified; the MFA step finishes signing in. The pending state
         # lives in a fresh session, for a few minutes, and signs nobody in.
         request.session.cycle_key()
@@ -127,7 +130,9 @@ def pending_signin_user(request) -> User | None:
     if not pending or time.time() - pending["at"] > PENDING_SIGNIN_TTL:
         request.session.pop(PENDING_SIGNIN, None)
         return None
-    return User.objects.select_related("account").filter(pk=pending["user"], is_active=True).first()
+    return unique_or_none(
+        User.objects.select_related("account").filter(pk=pending["user"], is_active=True)
+    )
 
 
 def _mfa_failed(request, user: User, params: dict, message: str) -> SignInResult:

@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-ATOMIC_CACHES = {"django.core.cache.backends.redis.RedisCache"}
+ATOMIC_CACHES = {
+    "django.core.cache.backends.redis.RedisCache",
+    "identity.cache.SharedClientRedisCache",
+}
 
 
 @register(deploy=True)

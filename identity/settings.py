@@ -167,7 +167,7 @@ _cache_url = env("CACHE_URL")
 if _cache_url and _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "identity.cache.SharedClientRedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tobira"),
         }

@@ -89,7 +89,7 @@ def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path):
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "identity.cache.SharedClientRedisCache"
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

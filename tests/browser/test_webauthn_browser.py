@@ -205,3 +205,19 @@ def test_the_passkey_pages_in_japanese(page, shoot, alice):
     shoot(page, "webauthn-signin-ja")
     page.click("button:has-text('パスキーまたはセキュリティキーを使用')")
     page.wait_for_url("**/console/")
+
+
+def test_registering_the_same_key_twice_says_so(page, alice):
+    add_authenticator(page, AUTHENTICATORS["roaming-security-key"])
+    sign_in_password(page)
+    page.wait_for_url("**/console/")
+    register_key(page)
+    page.goto("/security-credentials/mfa/assign")
+    page.check("input[name=device_type][value=webauthn]")
+    page.click("button:has-text('Next')")
+    page.wait_for_url("**/mfa/passkey")
+    page.click("button:has-text('Continue')")  # excludeCredentials names this key
+    error = page.locator("[data-webauthn-error]")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "This passkey or security key is already registered to you."
+    assert WebAuthnCredential.objects.filter(user=alice).count() == 1
