@@ -19,6 +19,29 @@ def _password_field(label, autocomplete: str, **attrs) -> forms.CharField:
     )
 
 
+class DeviceNameField(forms.CharField):
+    """An MFA device name, trimmed and checked against AWS's pattern."""
+
+    def __init__(self, **kwargs):
+        from .mfa.models import DEVICE_NAME_VALIDATOR
+
+        kwargs.setdefault("label", _("Device name"))
+        kwargs.setdefault(
+            "help_text", _("Unique within the account. Letters, digits and + = , . @ _ -.")
+        )
+        super().__init__(max_length=128, validators=[DEVICE_NAME_VALIDATOR], **kwargs)
+
+
+def code_field(label, *, help_text=None, autocomplete="one-time-code") -> forms.CharField:
+    """One TOTP code (6 digits; the service says what is wrong with it)."""
+    return forms.CharField(
+        label=label,
+        max_length=16,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete, "inputmode": "numeric"}),
+    )
+
+
 class RootSignInForm(forms.Form):
     mode = "root"
     email = forms.CharField(
@@ -124,9 +147,7 @@ class MFAAssignForm(forms.Form):
         required=False,  # an authenticator app when not chosen
         widget=forms.RadioSelect,
     )
-    name = forms.CharField(
-        label=_("Device name"),
-        max_length=128,
+    name = DeviceNameField(
         required=False,
         help_text=_(
             "Unique within the account. Letters, digits and + = , . @ _ -. "
@@ -149,33 +170,12 @@ class MFAAssignForm(forms.Form):
             name = ""  # the app's suggestion does not name a passkey
         elif kind == self.APP and not name:
             name = self.app_suggestion
-        if name:
-            from .mfa.models import DEVICE_NAME_VALIDATOR
-
-            try:
-                DEVICE_NAME_VALIDATOR(name)
-            except forms.ValidationError as error:
-                self.add_error("name", error)
         cleaned["name"] = name
         return cleaned
 
-    def clean_name(self):
-        return self.cleaned_data["name"].strip()
-
 
 class MFARenameForm(forms.Form):
-    name = forms.CharField(
-        label=_("Device name"),
-        max_length=128,
-        help_text=_("Unique within the account. Letters, digits and + = , . @ _ -."),
-    )
-
-    def clean_name(self):
-        from .mfa.models import DEVICE_NAME_VALIDATOR
-
-        name = self.cleaned_data["name"].strip()
-        DEVICE_NAME_VALIDATOR(name)
-        return name
+    name = DeviceNameField()
 
 
 class WebAuthnResponseForm(forms.Form):
@@ -185,16 +185,10 @@ class WebAuthnResponseForm(forms.Form):
 
 
 class MFAEnableForm(forms.Form):
-    code1 = forms.CharField(
-        label=_("MFA code 1"),
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
-    code2 = forms.CharField(
-        label=_("MFA code 2"),
-        max_length=16,
+    code1 = code_field(_("MFA code 1"))
+    code2 = code_field(
+        _("MFA code 2"),
         help_text=_("Wait for the next code (about 30 seconds), then type it here."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 

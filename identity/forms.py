@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import DeviceNameField, code_field
+
 from .models import (
     ACCOUNT_ALIAS_VALIDATOR,
     E164_VALIDATOR,
@@ -211,11 +213,7 @@ SERIAL_VALIDATOR = RegexValidator(
 class HardwareTokenForm(forms.Form):
     """An administrator imports a hardware TOTP token and proves it with two codes."""
 
-    name = forms.CharField(
-        label=_("Device name"),
-        max_length=128,
-        help_text=_("Unique within the account. Letters, digits and + = , . @ _ -."),
-    )
+    name = DeviceNameField()
     serial = forms.CharField(
         label=_("Serial number"),
         max_length=64,
@@ -232,24 +230,12 @@ class HardwareTokenForm(forms.Form):
         ),
         help_text=_("From the seed file the vendor sent with the token: base32 or hexadecimal."),
     )
-    code1 = forms.CharField(
-        label=_("MFA code 1"),
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
-    code2 = forms.CharField(
-        label=_("MFA code 2"),
-        max_length=16,
+    code1 = code_field(_("MFA code 1"), autocomplete="off")
+    code2 = code_field(
+        _("MFA code 2"),
         help_text=_("Press the button again for the next code, then type it here."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        autocomplete="off",
     )
-
-    def clean_name(self):
-        from accounts.mfa.models import DEVICE_NAME_VALIDATOR
-
-        name = self.cleaned_data["name"].strip()
-        DEVICE_NAME_VALIDATOR(name)
-        return name
 
     def clean_serial(self):
         return self.cleaned_data["serial"].strip()
