@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from identity.authorization import require
+
 from . import flows
 from .forms import (
     SIGNIN_FAILED_MESSAGE,
@@ -31,6 +33,16 @@ from .mfa import enforcement, webauthn
 from .mfa import selectors as mfa_selectors
 from .mfa import services as mfa_services
 from .mfa.models import MFADevice, concrete
+
+
+def _require_own(request, action: str, resource: str | None = None) -> None:
+    """Self-service pages ask the policy engine too: about the user's own ARN (or ``resource``)."""
+    user = request.user
+    require(request, action, resource or user.arn, account=user.account)
+
+
+def _mfa_arn(user, name: str) -> str:
+    return f"arn:aws:iam::{user.account_id}:mfa/{name}"
 
 
 def _safe_next(request, default: str) -> str:
@@ -105,6 +117,7 @@ def signout(request):
 @login_required
 def change_password(request):
     user = request.user
+    _require_own(request, "iam:ChangePassword")
     status = 200
     if request.method == "POST":
         form = ChangePasswordForm(user, request.POST)
@@ -132,6 +145,7 @@ def change_password(request):
 @login_required
 def security_credentials(request):
     user = request.user
+    _require_own(request, "iam:GetUser")
     return render(
         request,
         "accounts/security_credentials.html",
@@ -225,12 +239,15 @@ WEBAUTHN_PENDING_NAME = "tobira_webauthn_name"
 def mfa_assign(request):
     """Step 1 of assigning a device: its type and name."""
     user = request.user
+    _require_own(request, "iam:EnableMFADevice")
     suggestion = f"{'root' if user.is_root else user.name}-app"
     if request.method == "POST":
         form = MFAAssignForm(request.POST, app_suggestion=suggestion)
         if form.is_valid():
             name = form.cleaned_data["name"]
             try:
+                if form.cleaned_data["device_type"] == MFAAssignForm.APP:
+                    _require_own(request, "iam:CreateVirtualMFADevice", _mfa_arn(user, name))
                 if form.cleaned_data["device_type"] == MFAAssignForm.WEBAUTHN:
                     mfa_services.check_room_and_name(user, name)
                     request.session[WEBAUTHN_PENDING_NAME] = name
@@ -250,6 +267,7 @@ def mfa_assign(request):
 def mfa_passkey(request):
     """Step 2 for a passkey or security key: the browser creates it, Tobira verifies it."""
     user = request.user
+    _require_own(request, "iam:EnableMFADevice")
     name = request.session.get(WEBAUTHN_PENDING_NAME, "")
     error = None
     status = 200
@@ -283,6 +301,7 @@ def mfa_passkey(request):
 @require_POST
 @login_required
 def mfa_passkey_options(request):
+    _require_own(request, "iam:EnableMFADevice")
     return HttpResponse(
         webauthn.registration_options(request, request.user), content_type="application/json"
     )
@@ -291,6 +310,7 @@ def mfa_passkey_options(request):
 @login_required
 def mfa_rename(request, device_id: int):
     device = mfa_selectors.user_device_get(request.user, device_id)
+    _require_own(request, "iam:TagMFADevice", device.arn)
     if request.method == "POST":
         form = MFARenameForm(request.POST)
         if form.is_valid():
@@ -343,6 +363,7 @@ def _two_codes_step(request, device, service, success_message):
 @login_required
 def mfa_enable(request, device_id: int):
     device = mfa_selectors.user_pending_virtual_device(request.user, device_id)
+    _require_own(request, "iam:EnableMFADevice")
     form, done = _two_codes_step(
         request, device, mfa_services.mfa_device_enable, _("MFA device %(name)s was assigned.")
     )
@@ -364,6 +385,7 @@ def mfa_enable(request, device_id: int):
 @login_required
 def mfa_remove(request, device_id: int):
     device = mfa_selectors.user_device_get(request.user, device_id)
+    _require_own(request, "iam:DeactivateMFADevice")
     status = 200
     if request.method == "POST":
         form = MFARemoveForm(request.POST)
@@ -397,6 +419,7 @@ def mfa_remove(request, device_id: int):
 def mfa_resync(request, device_id: int):
     """Two consecutive codes teach Tobira a drifted device's clock again."""
     device = concrete(mfa_selectors.user_device_get(request.user, device_id))
+    _require_own(request, "iam:ResyncMFADevice")
     form, done = _two_codes_step(
         request,
         device,

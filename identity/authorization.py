@@ -1,12 +1,14 @@
 """The one question every console view asks: may this principal do this action here?
 
-Until the policy engine lands this answers from the principal's kind alone:
-the root user of an account may do everything in that account, and the root
-user of an organization's management account may do everything in the
-organization's accounts. Views must reach objects through
-``identity.selectors`` first (other tenants are 404 before this is asked);
-this decides what a principal may do with what it can see. The policy issue
-replaces the inside of ``authorize`` and keeps its signature.
+Views reach objects through ``identity.selectors`` first (other tenants are
+404 before this is asked); this decides what a principal may do with what it
+can see, with the policy engine (``identity.policy``): the principal's
+identity policies and its account's SCP chain, in the request's context
+(``aws:MultiFactorAuthPresent`` and the other global keys).
+
+Across accounts only the organization's management-account root user acts
+(on its organization's accounts), as before; everyone else acts in their own
+account only.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, policies
 from .models import Account, User
+from .policy import context_of, evaluate
 
 
 @dataclass(frozen=True)
@@ -26,26 +29,47 @@ class Decision:
     explanation: str
 
 
-def authorize(principal: User, action: str, resource_arn: str, *, account: Account) -> Decision:
+def _policies(principal: User) -> policies.PrincipalPolicies:
+    """Loaded once per request and principal."""
+    cached = getattr(principal, "_tobira_policies", None)
+    if cached is None:
+        cached = principal._tobira_policies = policies.principal_policies(principal)
+    return cached
+
+
+def authorize(
+    principal: User, action: str, resource_arn: str, *, account: Account, request=None
+) -> Decision:
     if not principal.is_authenticated or not principal.is_active:
         return Decision(False, _("You are not signed in."))
-    if principal.is_root and principal.account_id == account.id:
-        return Decision(True, _("The root user may do everything in its account."))
-    if (
-        principal.is_root
-        and principal.account.is_management_account
-        and principal.account.organization_id == account.organization_id
-    ):
+    if principal.account_id != account.id:
+        if (
+            principal.is_root
+            and principal.account.is_management_account
+            and principal.account.organization_id == account.organization_id
+        ):
+            return Decision(
+                True,
+                _("The management account's root user may act on its organization's accounts."),
+            )
         return Decision(
-            True, _("The management account's root user may act on its organization's accounts.")
+            False,
+            _("%(principal)s cannot act in account %(account)s.")
+            % {"principal": principal.arn, "account": account.id},
         )
-    return Decision(
-        False,
-        _(
-            "%(principal)s is not authorized to perform %(action)s on resource %(resource)s: no policy allows it."
-        )
-        % {"principal": principal.arn, "action": action, "resource": resource_arn},
+    loaded = _policies(principal)
+    values = policies.request_context(request, principal) if request is not None else {}
+    result = evaluate(
+        action=action,
+        resource=resource_arn,
+        context=context_of(values),
+        identity_policies=loaded.identity,
+        scp_levels=loaded.scp_levels,
+        is_root=principal.is_root,
     )
+    if result.allowed:
+        return Decision(True, result.explanation)
+    return Decision(False, f"{principal.arn}: {result.explanation}")
 
 
 class AccessDenied(PermissionDenied):
@@ -56,9 +80,14 @@ class AccessDenied(PermissionDenied):
         self.resource_arn = resource_arn
 
 
+def allowed(request, action: str, resource_arn: str, *, account: Account) -> bool:
+    """Whether the signed-in principal may; for showing or hiding a part of a page."""
+    return authorize(request.user, action, resource_arn, account=account, request=request).allowed
+
+
 def require(request, action: str, resource_arn: str, *, account: Account) -> Decision:
     """Allow, or audit the refusal in the principal's own trail and raise a 403."""
-    decision = authorize(request.user, action, resource_arn, account=account)
+    decision = authorize(request.user, action, resource_arn, account=account, request=request)
     if not decision.allowed:
         service, _sep, name = action.partition(":")
         audit.record(
@@ -67,7 +96,7 @@ def require(request, action: str, resource_arn: str, *, account: Account) -> Dec
             request=request,
             request_parameters={"resource": resource_arn},
             error_code="AccessDenied",
-            error_message=decision.explanation,
+            error_message=decision.explanation[:256],
         )
         raise AccessDenied(decision, action, resource_arn)
     return decision

@@ -34,3 +34,16 @@ def root_arn(account_id: str) -> str:
 
 def group_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:group{path}{name}"
+
+
+def new_policy_id() -> str:
+    """Customer managed policy ids start with ANPA, as AWS's do."""
+    return "ANPA" + "".join(secrets.choice(_BASE32_UPPER) for _ in range(17))
+
+
+def new_scp_id() -> str:
+    return "p-" + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(8))
+
+
+def policy_arn(account_id: str, path: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:policy{path}{name}"

@@ -278,3 +278,167 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("audit events are append-only")
+
+
+POLICY_NAME_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9_+=,.@-]{1,128}$",
+    _("Use 1 to 128 characters: ASCII letters, digits and + = , . @ _ -."),
+)
+
+
+class CustomerPolicy(models.Model):
+    """A customer managed policy of an account; its document lives in up to five versions."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="policies")
+    name = models.CharField(_("policy name"), max_length=128, validators=[POLICY_NAME_VALIDATOR])
+    path = models.CharField(_("path"), max_length=512, default="/", validators=[PATH_VALIDATOR])
+    description = models.CharField(_("description"), max_length=1000, blank=True)
+    arn = models.CharField("ARN", max_length=1100, unique=True)
+    policy_id = models.CharField(max_length=32, unique=True, default=ids.new_policy_id)
+    default_version = models.CharField(max_length=8, default="v1")
+    next_version = models.PositiveIntegerField(default=2)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer managed policy")
+        constraints = [
+            models.UniqueConstraint(
+                "account", Lower("name"), name="policy_name_ci_unique_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.arn
+
+
+class PolicyVersion(models.Model):
+    policy = models.ForeignKey(CustomerPolicy, on_delete=models.CASCADE, related_name="versions")
+    version_id = models.CharField(max_length=8)
+    document = models.TextField()
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("policy", "version_id", name="policy_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.version_id}"
+
+
+class PolicyAttachment(models.Model):
+    """A managed policy (AWS's or the account's own, by ARN) attached to a user or a group."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="attachments")
+    policy_arn = models.CharField(max_length=1100)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "policy_arn", name="attachment_user_unique"),
+            models.UniqueConstraint("group", "policy_arn", name="attachment_group_unique"),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, group__isnull=True)
+                | models.Q(user__isnull=True, group__isnull=False),
+                name="attachment_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_arn} -> {self.user_id or self.group_id}"
+
+
+class InlinePolicy(models.Model):
+    """A policy embedded in one user or one group."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="inline_policies")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
+    )
+    name = models.CharField(_("policy name"), max_length=128, validators=[POLICY_NAME_VALIDATOR])
+    document = models.TextField()
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="inline_user_name_unique"),
+            models.UniqueConstraint("group", Lower("name"), name="inline_group_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, group__isnull=True)
+                | models.Q(user__isnull=True, group__isnull=False),
+                name="inline_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceControlPolicy(models.Model):
+    """An organization's own SCP (AWS's FullAWSAccess is data, not a row)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scps")
+    name = models.CharField(_("policy name"), max_length=128, validators=[POLICY_NAME_VALIDATOR])
+    description = models.CharField(_("description"), max_length=512, blank=True)
+    policy_id = models.CharField(max_length=16, unique=True, default=ids.new_scp_id)
+    document = models.TextField()
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("service control policy")
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="scp_name_ci_unique_per_organization"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        return (
+            f"arn:aws:organizations::{self.organization.management_account_id}:policy/"
+            f"{self.organization_id}/service_control_policy/{self.policy_id}"
+        )
+
+
+class SCPAttachment(models.Model):
+    """An SCP attached to the organization (``account`` empty) or to one account.
+
+    A target without any attachment has AWS's FullAWSAccess, as a new one does.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="scp_attachments"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="scp_attachments"
+    )
+    policy_arn = models.CharField(max_length=1100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "organization", "account", "policy_arn", name="scp_attachment_unique"
+            ),
+            models.UniqueConstraint(
+                "organization",
+                "policy_arn",
+                condition=models.Q(account__isnull=True),
+                name="scp_attachment_root_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_arn} -> {self.account_id or self.organization_id}"

@@ -211,7 +211,25 @@ def iam_user_create(
             },
             **common,
         )
+    if user.password_reset_required:
+        _allow_own_password_change(actor, user, request)
     return user
+
+
+CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+
+
+def _allow_own_password_change(actor, user: User, request) -> None:
+    """As AWS's console does: a user who must change their password gets IAMUserChangePassword."""
+    from . import policies
+
+    policies.policy_attach(
+        actor=actor,
+        account=user.account,
+        policy_arn=CHANGE_PASSWORD_POLICY,
+        user=user,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -260,6 +278,8 @@ def iam_user_console_access_set(
         user.password_reset_required = False
         event_name = "DeleteLoginProfile"
     user.save(update_fields=["password", "password_reset_required"])
+    if user.password_reset_required:
+        _allow_own_password_change(actor, user, request)
     audit.record(
         event_name=event_name,
         event_source=audit.SOURCE_IAM,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -83,13 +84,49 @@ def other_root(other_organization):
     return root_of(other_organization.management_account)
 
 
+# What most tests' IAM users hold: their own password and MFA devices, nothing else.
+SELF_SERVICE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ManageOwnCredentials",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GetUser",
+                    "iam:ChangePassword",
+                    "iam:ListMFADevices",
+                    "iam:EnableMFADevice",
+                    "iam:ResyncMFADevice",
+                    "iam:DeactivateMFADevice",
+                ],
+                "Resource": "arn:aws:iam::*:user/${aws:username}",
+            },
+            {
+                "Sid": "ManageOwnMFADevices",
+                "Effect": "Allow",
+                "Action": ["iam:CreateVirtualMFADevice", "iam:TagMFADevice"],
+                "Resource": "arn:aws:iam::*:mfa/*",
+            },
+        ],
+    }
+)
+
+
 @pytest.fixture
 def make_iam_user(management_root):
-    def make(account=None, name="alice", password=PASSWORD, **kwargs):
+    def make(account=None, name="alice", password=PASSWORD, self_service=True, **kwargs):
+        from identity import policies
+
         account = account or management_root.account
-        return services.iam_user_create(
+        user = services.iam_user_create(
             actor=None, account=account, name=name, password=password, **kwargs
         )
+        if self_service:
+            policies.inline_policy_put(
+                actor=None, user=user, name="SelfService", document=SELF_SERVICE_POLICY
+            )
+        return user
 
     return make
 

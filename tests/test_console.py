@@ -139,7 +139,7 @@ def test_iam_user_sees_an_explained_403_on_admin_pages(client, alice):
     assert response.status_code == 403
     body = response.content.decode()
     assert "iam:ListUsers" in body
-    assert "no policy allows it" in body
+    assert "no identity-based policy allows it" in body
 
 
 def test_create_user_with_custom_password(client, management_root):

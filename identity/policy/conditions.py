@@ -1,0 +1,206 @@
+"""Condition operators, as AWS documents them.
+
+Within one operator and key, the policy's values are ORed; keys and operators
+are ANDed by the caller. A key absent from the request makes a condition
+false, except that negated operators (``StringNotEquals``, ``NotIpAddress``,
+``ArnNotLike``, ...) are then true; ``...IfExists`` is true when the key is
+absent; ``Null`` tests presence. ``ForAnyValue:`` is true when some value of
+the request matches (false when there is none); ``ForAllValues:`` when every
+value matches (true when there is none).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .matching import Missing, Template, wildcard_match
+
+# --- value parsers -------------------------------------------------------------------
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _date(text: str) -> float | None:
+    """An ISO 8601 date or date-time, or epoch seconds; as epoch seconds (UTC when no zone)."""
+    if text is None:
+        return None
+    text = str(text).strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return float(text)
+    if not _ISO.match(text):
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def _network(text: str):
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _address(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _arn_parts(text: str) -> list[str] | None:
+    parts = text.split(":", 5)
+    return parts if len(parts) == 6 and parts[0] == "arn" else None
+
+
+def _arn_like(pattern: str, value: str) -> bool:
+    p, v = _arn_parts(pattern), _arn_parts(value)
+    if p is None or v is None:
+        return False
+    return all(wildcard_match(a, b) for a, b in zip(p, v, strict=True))
+
+
+def _numeric(compare: Callable[[float, float], bool]):
+    def match(policy: str, value: str) -> bool:
+        a, b = _number(value), _number(policy)
+        return a is not None and b is not None and compare(a, b)
+
+    return match
+
+
+def _dated(compare: Callable[[float, float], bool]):
+    def match(policy: str, value: str) -> bool:
+        a, b = _date(value), _date(policy)
+        return a is not None and b is not None and compare(a, b)
+
+    return match
+
+
+def _ip(policy: str, value: str) -> bool:
+    network, address = _network(policy), _address(value)
+    return (
+        network is not None
+        and address is not None
+        and address.version == network.version
+        and address in network
+    )
+
+
+def _bool(policy: str, value: str) -> bool:
+    policy, value = str(policy).lower(), str(value).lower()
+    return policy in ("true", "false") and policy == value
+
+
+# name -> (match(policy_value, request_value), negated, uses_wildcards)
+OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
+    "StringEquals": (lambda p, v: p == v, False),
+    "StringNotEquals": (lambda p, v: p == v, True),
+    "StringEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), False),
+    "StringNotEqualsIgnoreCase": (lambda p, v: p.casefold() == v.casefold(), True),
+    "StringLike": (lambda p, v: wildcard_match(p, v), False),
+    "StringNotLike": (lambda p, v: wildcard_match(p, v), True),
+    "NumericEquals": (_numeric(lambda a, b: a == b), False),
+    "NumericNotEquals": (_numeric(lambda a, b: a == b), True),
+    "NumericLessThan": (_numeric(lambda a, b: a < b), False),
+    "NumericLessThanEquals": (_numeric(lambda a, b: a <= b), False),
+    "NumericGreaterThan": (_numeric(lambda a, b: a > b), False),
+    "NumericGreaterThanEquals": (_numeric(lambda a, b: a >= b), False),
+    "DateEquals": (_dated(lambda a, b: a == b), False),
+    "DateNotEquals": (_dated(lambda a, b: a == b), True),
+    "DateLessThan": (_dated(lambda a, b: a < b), False),
+    "DateLessThanEquals": (_dated(lambda a, b: a <= b), False),
+    "DateGreaterThan": (_dated(lambda a, b: a > b), False),
+    "DateGreaterThanEquals": (_dated(lambda a, b: a >= b), False),
+    "Bool": (_bool, False),
+    "BinaryEquals": (lambda p, v: p == v, False),
+    "IpAddress": (_ip, False),
+    "NotIpAddress": (_ip, True),
+    "ArnEquals": (_arn_like, False),  # AWS: ArnEquals behaves as ArnLike
+    "ArnLike": (_arn_like, False),
+    "ArnNotEquals": (_arn_like, True),
+    "ArnNotLike": (_arn_like, True),
+    "Null": (None, False),
+}
+# Operators whose values may hold policy variables.
+VARIABLE_OPERATORS = frozenset(name for name in OPERATORS if name.startswith(("String", "Arn")))
+
+
+def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
+    """``ForAnyValue:StringLikeIfExists`` -> ("StringLike", "ForAnyValue", True); None if unknown."""
+    set_operator = None
+    if ":" in text:
+        set_operator, _sep, text = text.partition(":")
+        if set_operator not in ("ForAnyValue", "ForAllValues"):
+            return None
+    if_exists = text.endswith("IfExists") and text != "IfExists"
+    base = text[: -len("IfExists")] if if_exists else text
+    if base not in OPERATORS or (base == "Null" and (if_exists or set_operator)):
+        return None
+    return base, set_operator, if_exists
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One operator on one key with its values."""
+
+    operator: str
+    set_operator: str | None
+    if_exists: bool
+    key: str  # lower-cased: condition keys are case-insensitive
+    values: tuple  # strings, or Templates when the values hold variables
+
+    def test(self, context) -> bool:
+        present = context.get(self.key)
+        if self.operator == "Null":
+            is_null = present is None or len(present) == 0
+            return any((str(v).lower() == "true") == is_null for v in self.values)
+        match, negated = OPERATORS[self.operator]
+        if present is None or (self.set_operator is None and len(present) == 0):
+            if self.if_exists:
+                return True
+            if self.set_operator == "ForAllValues":
+                return True
+            if self.set_operator == "ForAnyValue":
+                return False
+            return negated
+        policy_values = self._policy_values(context)
+
+        def hit(value: str) -> bool:
+            return any(match(p, value) for p in policy_values)
+
+        if self.set_operator == "ForAllValues":
+            return all((not hit(v)) if negated else hit(v) for v in present)
+        if self.set_operator == "ForAnyValue":
+            return any((not hit(v)) if negated else hit(v) for v in present)
+        matched = any(hit(v) for v in present)
+        return not matched if negated else matched
+
+    def _policy_values(self, context) -> list[str]:
+        values = []
+        for value in self.values:
+            if isinstance(value, Template):
+                try:
+                    values.append(value.render(context))
+                except Missing:
+                    continue  # a variable the request lacks matches nothing
+            else:
+                values.append(value)
+        return values

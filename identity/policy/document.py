@@ -1,0 +1,278 @@
+"""Policy documents: parsed, validated and compiled once.
+
+``parse(text)`` returns a ``Policy`` or raises ``PolicyError`` naming the
+offending element (``Statement[2].Condition.StringLikee: unknown operator``).
+Any JSON, or any text, gives one or the other: never another exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .conditions import VARIABLE_OPERATORS, Condition, parse_operator
+from .matching import Missing, Template, wildcard_regex
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
+_SID = re.compile(r"^[A-Za-z0-9]*$")
+_CONDITION_KEY = re.compile(r"^[A-Za-z0-9:/_.\-]+$")
+_STATEMENT_KEYS = {
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+    "Principal",
+    "NotPrincipal",
+}
+
+
+class PolicyError(ValueError):
+    """An invalid policy document; ``path`` names the element, ``message`` says what is wrong."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    index: int
+    sid: str
+    effect: str  # "Allow" or "Deny"
+    actions: tuple[str, ...]  # lower-cased patterns
+    not_action: bool
+    resources: tuple[Template, ...]
+    not_resource: bool
+    conditions: tuple[Condition, ...]
+
+    @property
+    def label(self) -> str:
+        return self.sid or f"Statement[{self.index}]"
+
+    def matches_action(self, action: str) -> bool:
+        hit = any(
+            p == "*" or p == action or wildcard_regex(p).fullmatch(action) is not None
+            for p in self.actions
+        )
+        return hit != self.not_action
+
+    def matches_resource(self, resource: str, context) -> bool:
+        hit = False
+        for template in self.resources:
+            if template.text == "*":
+                hit = True
+                break
+            try:
+                if template.pattern_regex(context).fullmatch(resource) is not None:
+                    hit = True
+                    break
+            except Missing:
+                continue
+        return hit != self.not_resource
+
+    def matches_conditions(self, context) -> bool:
+        for condition in self.conditions:  # noqa: SIM110 - a plain loop is faster on this hot path
+            if not condition.test(context):
+                return False
+        return True
+
+
+@dataclass(slots=True)
+class Policy:
+    version: str
+    statements: tuple[Statement, ...]
+    _by_action: dict = field(default_factory=dict)
+
+    def statements_for(self, action: str) -> tuple[Statement, ...]:
+        """The statements whose Action/NotAction covers ``action`` (lower-case); cached."""
+        found = self._by_action.get(action)
+        if found is None:
+            if len(self._by_action) > 4096:
+                self._by_action.clear()
+            found = self._by_action[action] = tuple(
+                s for s in self.statements if s.matches_action(action)
+            )
+        return found
+
+
+def _strings(value, path: str, *, allow_empty: bool = False) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and (value or allow_empty):
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise PolicyError(f"{path}[{i}]", "must be a string")
+            out.append(item)
+        return out
+    raise PolicyError(path, "must be a string or a non-empty list of strings")
+
+
+def _condition_values(value, path: str) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise PolicyError(path, "must have at least one value")
+    out = []
+    for i, item in enumerate(items):
+        where = f"{path}[{i}]" if isinstance(value, list) else path
+        if isinstance(item, bool):
+            out.append("true" if item else "false")
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            out.append(json.dumps(item))
+        elif isinstance(item, str):
+            out.append(item)
+        else:
+            raise PolicyError(where, "must be a string, a number or a boolean")
+    return out
+
+
+def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Statement:
+    if not isinstance(raw, dict):
+        raise PolicyError(path, "must be an object")
+    for key in raw:
+        if key not in _STATEMENT_KEYS:
+            raise PolicyError(f"{path}.{key}", "unknown element")
+    if "Principal" in raw or "NotPrincipal" in raw:
+        key = "Principal" if "Principal" in raw else "NotPrincipal"
+        raise PolicyError(f"{path}.{key}", "not allowed in identity-based policies or SCPs")
+    sid = raw.get("Sid", "")
+    if not isinstance(sid, str) or not _SID.match(sid):
+        raise PolicyError(f"{path}.Sid", "must contain only letters and digits")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyError(f"{path}.Effect", 'must be "Allow" or "Deny"')
+
+    if ("Action" in raw) == ("NotAction" in raw):
+        raise PolicyError(path, "needs exactly one of Action or NotAction")
+    action_key = "Action" if "Action" in raw else "NotAction"
+    actions = _strings(raw[action_key], f"{path}.{action_key}")
+    for i, action in enumerate(actions):
+        if not _ACTION.match(action):
+            raise PolicyError(
+                f"{path}.{action_key}[{i}]"
+                if isinstance(raw[action_key], list)
+                else f"{path}.{action_key}",
+                f'"{action}" is not service:action',
+            )
+
+    if "Resource" in raw and "NotResource" in raw:
+        raise PolicyError(path, "needs only one of Resource or NotResource")
+    if "Resource" not in raw and "NotResource" not in raw:
+        if not scp:
+            raise PolicyError(path, "needs Resource or NotResource")
+        resource_key, resources = "Resource", ["*"]
+    else:
+        resource_key = "Resource" if "Resource" in raw else "NotResource"
+        resources = _strings(raw[resource_key], f"{path}.{resource_key}")
+    for i, resource in enumerate(resources):
+        if resource != "*" and not resource.startswith("arn:"):
+            where = (
+                f"{path}.{resource_key}[{i}]"
+                if isinstance(raw.get(resource_key), list)
+                else f"{path}.{resource_key}"
+            )
+            raise PolicyError(where, f'"{resource}" is not "*" or an ARN')
+
+    conditions = []
+    block = raw.get("Condition", {})
+    if not isinstance(block, dict):
+        raise PolicyError(f"{path}.Condition", "must be an object")
+    for operator_text, keys in block.items():
+        where = f"{path}.Condition.{operator_text}"
+        parsed = parse_operator(operator_text) if isinstance(operator_text, str) else None
+        if parsed is None:
+            raise PolicyError(where, "unknown operator")
+        operator, set_operator, if_exists = parsed
+        if not isinstance(keys, dict) or not keys:
+            raise PolicyError(where, "must be an object of condition keys and values")
+        for key, value in keys.items():
+            if not _CONDITION_KEY.match(key) or len(key) > 256:
+                raise PolicyError(f"{where}.{key}", "is not a condition key")
+            values = _condition_values(value, f"{where}.{key}")
+            use_vars = variables and operator in VARIABLE_OPERATORS
+            compiled = tuple(
+                Template(v, variables=True) if use_vars and "${" in v else v for v in values
+            )
+            if operator == "Null":
+                for v in values:
+                    if v.lower() not in ("true", "false"):
+                        raise PolicyError(f"{where}.{key}", 'Null takes "true" or "false"')
+            conditions.append(Condition(operator, set_operator, if_exists, key.lower(), compiled))
+    return Statement(
+        index=index,
+        sid=sid,
+        effect=effect,
+        actions=tuple(a.lower() for a in actions),
+        not_action=action_key == "NotAction",
+        resources=tuple(Template(r, variables=variables) for r in resources),
+        not_resource=resource_key == "NotResource",
+        conditions=tuple(conditions),
+    )
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse(document, *, scp: bool = False) -> Policy:
+    """A compiled ``Policy`` from JSON text (or already-decoded JSON); ``PolicyError`` otherwise."""
+    if isinstance(document, (str, bytes)):
+        return _parse_text(
+            document if isinstance(document, str) else document.decode("utf-8", "replace"), scp
+        )
+    return _compile(document, scp)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str, scp: bool) -> Policy:
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        raise PolicyError("", f"not valid JSON ({error})") from None
+    return _compile(raw, scp)
+
+
+def _compile(raw, scp: bool) -> Policy:
+    try:
+        if not isinstance(raw, dict):
+            raise PolicyError("", "a policy is a JSON object")
+        for key in raw:
+            if key not in ("Version", "Id", "Statement"):
+                raise PolicyError(key, "unknown element")
+        version = raw.get("Version", "2008-10-17")
+        if version not in VERSIONS:
+            raise PolicyError("Version", 'must be "2012-10-17" or "2008-10-17"')
+        if "Id" in raw and not isinstance(raw["Id"], str):
+            raise PolicyError("Id", "must be a string")
+        if "Statement" not in raw:
+            raise PolicyError("Statement", "is required")
+        statements_raw = raw["Statement"]
+        variables = version == "2012-10-17"
+        if isinstance(statements_raw, dict):
+            statements = [_statement(statements_raw, 0, "Statement", variables, scp=scp)]
+        elif isinstance(statements_raw, list) and statements_raw:
+            statements = [
+                _statement(s, i, f"Statement[{i}]", variables, scp=scp)
+                for i, s in enumerate(statements_raw)
+            ]
+        else:
+            raise PolicyError("Statement", "must be an object or a non-empty list of objects")
+        sids = [s.sid for s in statements if s.sid]
+        if len(sids) != len(set(sids)):
+            duplicate = next(s for s in sids if sids.count(s) > 1)
+            raise PolicyError("Statement", f'the Sid "{duplicate}" is used twice')
+        return Policy(version=version, statements=tuple(statements))
+    except RecursionError:
+        raise PolicyError("", "nested too deeply") from None
+
+
+def size_without_whitespace(text: str) -> int:
+    """AWS counts a policy's size without whitespace."""
+    return len(re.sub(r"\s+", "", text))
