@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     converters,  # noqa: F401 - registers account_id and iam_name
+    policy_views,
     views,
 )
 
@@ -43,6 +44,56 @@ urlpatterns = [
         "accounts/<account_id:account_id>/users/<iam_name:user_name>/mfa/hardware",
         views.user_mfa_hardware,
         name="user_mfa_hardware",
+    ),
+    path(
+        "accounts/<account_id:account_id>/policies/",
+        policy_views.policy_list,
+        name="policy_list",
+    ),
+    path(
+        "accounts/<account_id:account_id>/policies/new",
+        policy_views.policy_create,
+        name="policy_create",
+    ),
+    path(
+        "accounts/<account_id:account_id>/policies/aws/<iam_name:name>",
+        policy_views.aws_policy_detail,
+        name="aws_policy_detail",
+    ),
+    path(
+        "accounts/<account_id:account_id>/policies/<iam_name:name>/",
+        policy_views.policy_detail,
+        name="policy_detail",
+    ),
+    path(
+        "accounts/<account_id:account_id>/policies/<iam_name:name>/versions/<str:version_id>",
+        policy_views.policy_version_action,
+        name="policy_version_action",
+    ),
+    path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/permissions",
+        policy_views.user_permissions,
+        name="user_permissions",
+    ),
+    path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/permissions/detach",
+        policy_views.user_policy_detach,
+        name="user_policy_detach",
+    ),
+    path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/inline/new",
+        policy_views.user_inline_policy,
+        name="user_inline_policy_new",
+    ),
+    path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/inline/<iam_name:name>",
+        policy_views.user_inline_policy,
+        name="user_inline_policy",
+    ),
+    path(
+        "accounts/<account_id:account_id>/simulator",
+        policy_views.simulator,
+        name="simulator",
     ),
     path("accounts/<account_id:account_id>/events/", views.audit_list, name="audit_list"),
 ]

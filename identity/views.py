@@ -26,7 +26,7 @@ from accounts.mfa import services as mfa_services
 from accounts.mfa.models import RootMFAWave
 
 from . import ids, ratelimit, selectors, services
-from .authorization import require
+from .authorization import allowed, require
 from .forms import (
     AccountCreateForm,
     ConsolePasswordForm,
@@ -70,6 +70,14 @@ def home(request):
 @login_required
 def console_home(request):
     principal = request.user
+    # The landing page asks too: what it lists depends on what the principal may see.
+    if not allowed(
+        request,
+        "iam:GetAccountSummary",
+        f"arn:aws:iam::{principal.account_id}:root",
+        account=principal.account,
+    ):
+        return render(request, "console/home.html", {"restricted": True})
     organization = selectors.organization_of(principal)
     accounts_page = _page(request, selectors.organization_accounts(principal))
     can_manage = principal.is_root and principal.account.is_management_account

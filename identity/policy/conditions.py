@@ -23,7 +23,12 @@ from .matching import Missing, Template, wildcard_match
 # --- value parsers -------------------------------------------------------------------
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def _number(text: str) -> float | None:
+    if not isinstance(text, str) or not _NUMBER.fullmatch(text):
+        return None
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -141,6 +146,10 @@ OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
 }
 # Operators whose values may hold policy variables.
 VARIABLE_OPERATORS = frozenset(name for name in OPERATORS if name.startswith(("String", "Arn")))
+# Operators that compare with wildcards: there ${*} and ${?} stay literal characters.
+WILDCARD_OPERATORS = frozenset(
+    {"StringLike", "StringNotLike"} | {name for name in OPERATORS if name.startswith("Arn")}
+)
 
 
 def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
@@ -198,7 +207,9 @@ class Condition:
         for value in self.values:
             if isinstance(value, Template):
                 try:
-                    values.append(value.render(context))
+                    values.append(
+                        value.render(context, for_wildcards=self.operator in WILDCARD_OPERATORS)
+                    )
                 except Missing:
                     continue  # a variable the request lacks matches nothing
             else:

@@ -125,7 +125,10 @@ def _condition_values(value, path: str) -> list[str]:
         if isinstance(item, bool):
             out.append("true" if item else "false")
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
-            out.append(json.dumps(item))
+            try:
+                out.append(json.dumps(item))
+            except ValueError:  # an integer too long to print
+                raise PolicyError(where, "is not a usable number") from None
         elif isinstance(item, str):
             out.append(item)
         else:
@@ -143,7 +146,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         key = "Principal" if "Principal" in raw else "NotPrincipal"
         raise PolicyError(f"{path}.{key}", "not allowed in identity-based policies or SCPs")
     sid = raw.get("Sid", "")
-    if not isinstance(sid, str) or not _SID.match(sid):
+    if not isinstance(sid, str) or not _SID.fullmatch(sid):
         raise PolicyError(f"{path}.Sid", "must contain only letters and digits")
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
@@ -154,7 +157,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
     action_key = "Action" if "Action" in raw else "NotAction"
     actions = _strings(raw[action_key], f"{path}.{action_key}")
     for i, action in enumerate(actions):
-        if not _ACTION.match(action):
+        if not _ACTION.fullmatch(action):
             raise PolicyError(
                 f"{path}.{action_key}[{i}]"
                 if isinstance(raw[action_key], list)
@@ -193,7 +196,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         if not isinstance(keys, dict) or not keys:
             raise PolicyError(where, "must be an object of condition keys and values")
         for key, value in keys.items():
-            if not _CONDITION_KEY.match(key) or len(key) > 256:
+            if not _CONDITION_KEY.fullmatch(key) or len(key) > 256:
                 raise PolicyError(f"{where}.{key}", "is not a condition key")
             values = _condition_values(value, f"{where}.{key}")
             use_vars = variables and operator in VARIABLE_OPERATORS

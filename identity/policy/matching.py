@@ -21,6 +21,11 @@ class Missing(Exception):
     """A policy variable names a key the request does not have, and no default is given."""
 
 
+# ${*} and ${?} rendered for a wildcard comparison: characters that stand for a literal * and ?.
+LITERAL_STAR, LITERAL_QUESTION = "\x00", "\x01"
+_MARKS = {LITERAL_STAR: re.escape("*"), LITERAL_QUESTION: re.escape("?")}
+
+
 @lru_cache(maxsize=65536)
 def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern:
     parts = []
@@ -29,13 +34,20 @@ def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern:
             parts.append(".*")
         elif char == "?":
             parts.append(".")
+        elif char in _MARKS:
+            parts.append(_MARKS[char])
         else:
             parts.append(re.escape(char))
     return re.compile("".join(parts), (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
 
 
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    if "*" not in pattern and "?" not in pattern:
+    if (
+        "*" not in pattern
+        and "?" not in pattern
+        and LITERAL_STAR not in pattern
+        and LITERAL_QUESTION not in pattern
+    ):
         return pattern.lower() == value.lower() if ignore_case else pattern == value
     return wildcard_regex(pattern, ignore_case).fullmatch(value) is not None
 
@@ -75,14 +87,18 @@ class Template:
             self.parts.append(("text", text[position:], None))
         self.has_variables = any(kind != "text" for kind, _v, _d in self.parts)
 
-    def render(self, context) -> str:
-        """The plain string (for exact comparisons)."""
+    def render(self, context, *, for_wildcards: bool = False) -> str:
+        """The plain string (for exact comparisons); with ``for_wildcards`` the ``${*}`` and
+        ``${?}`` literals come out as marks that ``wildcard_match`` compares literally."""
         if not self.has_variables:
             return self.text
         out = []
         for kind, value, default in self.parts:
-            if kind == "text" or kind == "literal":
+            if kind == "text":
                 out.append(value)
+            elif kind == "literal":
+                marks = {"*": LITERAL_STAR, "?": LITERAL_QUESTION}
+                out.append(marks.get(value, value) if for_wildcards else value)
             else:
                 out.append(_variable(context, value, default))
         return "".join(out)

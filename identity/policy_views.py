@@ -1,0 +1,379 @@
+"""Console pages for policies: lists, the JSON editor, versions, attachments, the simulator."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import ids, policies, selectors
+from .authorization import require
+from .forms import (
+    AttachPolicyForm,
+    InlinePolicyForm,
+    PolicyCreateForm,
+    PolicyVersionForm,
+    SimulatorForm,
+)
+from .models import CustomerPolicy, InlinePolicy, PolicyAttachment, User
+from .policy import context_of, evaluate
+from .views import _apply_service_errors
+
+PAGE_SIZE = 25
+
+
+def _policy_get(account, name: str) -> CustomerPolicy:
+    policy = CustomerPolicy.objects.filter(account=account, name__iexact=name).first()
+    if policy is None:
+        raise Http404
+    return policy
+
+
+@login_required
+def policy_list(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(request, "iam:ListPolicies", ids.policy_arn(account.id, "/", "*"), account=account)
+    customer = (
+        CustomerPolicy.objects.filter(account=account)
+        .annotate(version_count=Count("versions", distinct=True))
+        .order_by("name")
+    )
+    page = Paginator(customer, PAGE_SIZE).get_page(request.GET.get("page"))
+    attached = dict(
+        PolicyAttachment.objects.filter(account=account)
+        .values_list("policy_arn")
+        .annotate(n=Count("id"))
+    )
+    return render(
+        request,
+        "console/policy_list.html",
+        {
+            "account": account,
+            "page": page,
+            "aws_policies": policies.aws_managed_policies(),
+            "attached": attached,
+        },
+    )
+
+
+@login_required
+def policy_create(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(request, "iam:CreatePolicy", ids.policy_arn(account.id, "/", "*"), account=account)
+    if request.method == "POST":
+        form = PolicyCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                policy = policies.customer_policy_create(
+                    actor=request.user,
+                    account=account,
+                    name=data["name"].strip(),
+                    description=data["description"],
+                    document=data["document"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(request, _("Policy %(name)s was created.") % {"name": policy.name})
+                return redirect("console:policy_detail", account_id=account.id, name=policy.name)
+    else:
+        form = PolicyCreateForm()
+    return render(request, "console/policy_create.html", {"account": account, "form": form})
+
+
+@login_required
+def policy_detail(request, account_id: str, name: str):
+    account = selectors.account_get(request.user, account_id)
+    policy = _policy_get(account, name)
+    require(request, "iam:GetPolicy", policy.arn, account=account)
+    form = PolicyVersionForm(initial={"set_default": True})
+    if request.method == "POST":
+        require(request, "iam:CreatePolicyVersion", policy.arn, account=account)
+        form = PolicyVersionForm(request.POST)
+        if form.is_valid():
+            try:
+                version = policies.customer_policy_version_create(
+                    actor=request.user,
+                    policy=policy,
+                    document=form.cleaned_data["document"],
+                    set_default=form.cleaned_data["set_default"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(
+                    request, _("Version %(version)s was created.") % {"version": version.version_id}
+                )
+                return redirect("console:policy_detail", account_id=account.id, name=policy.name)
+    versions = list(policy.versions.order_by("-created", "-pk"))
+    default = next((v for v in versions if v.version_id == policy.default_version), None)
+    if request.method != "POST" and default is not None:
+        form = PolicyVersionForm(initial={"set_default": True, "document": default.document})
+    attachments = PolicyAttachment.objects.filter(policy_arn=policy.arn).select_related(
+        "user", "group"
+    )
+    return render(
+        request,
+        "console/policy_detail.html",
+        {
+            "account": account,
+            "policy": policy,
+            "versions": versions,
+            "default": default,
+            "form": form,
+            "attachments": attachments,
+        },
+    )
+
+
+@require_POST
+@login_required
+def policy_version_action(request, account_id: str, name: str, version_id: str):
+    """Make a version the default, or delete a version that is not."""
+    account = selectors.account_get(request.user, account_id)
+    policy = _policy_get(account, name)
+    deleting = request.POST.get("action") == "delete"
+    action = "iam:DeletePolicyVersion" if deleting else "iam:SetDefaultPolicyVersion"
+    require(request, action, policy.arn, account=account)
+    service = (
+        policies.customer_policy_version_delete
+        if deleting
+        else policies.customer_policy_default_set
+    )
+    try:
+        service(actor=request.user, policy=policy, version_id=version_id[:8], request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The policy versions were updated."))
+    return redirect("console:policy_detail", account_id=account.id, name=policy.name)
+
+
+@login_required
+def aws_policy_detail(request, account_id: str, name: str):
+    account = selectors.account_get(request.user, account_id)
+    policy = next((p for p in policies.aws_managed_policies() if p.name == name), None)
+    if policy is None:
+        raise Http404
+    require(request, "iam:GetPolicy", policy.arn, account=account)
+    return render(request, "console/aws_policy_detail.html", {"account": account, "policy": policy})
+
+
+def _attach_choices(account):
+    managed = [(p.arn, f"{p.name} (AWS)") for p in policies.aws_managed_policies()]
+    customer = [
+        (arn, name)
+        for arn, name in CustomerPolicy.objects.filter(account=account)
+        .order_by("name")
+        .values_list("arn", "name")
+    ]
+    return managed + customer
+
+
+@login_required
+def user_permissions(request, account_id: str, user_name: str):
+    """A user's policies (attach, detach, inline) and their effective permissions."""
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    require(request, "iam:ListAttachedUserPolicies", user.arn, account=account)
+    form = AttachPolicyForm(_attach_choices(account))
+    if request.method == "POST":
+        require(request, "iam:AttachUserPolicy", user.arn, account=account)
+        form = AttachPolicyForm(_attach_choices(account), request.POST)
+        if form.is_valid():
+            try:
+                policies.policy_attach(
+                    actor=request.user,
+                    account=account,
+                    policy_arn=form.cleaned_data["policy_arn"],
+                    user=user,
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(request, _("The policy was attached."))
+                return redirect(
+                    "console:user_permissions", account_id=account.id, user_name=user.name
+                )
+    attached = list(PolicyAttachment.objects.filter(user=user).order_by("policy_arn"))
+    names = dict(CustomerPolicy.objects.filter(account=account).values_list("arn", "name"))
+    for attachment in attached:
+        managed = policies.aws_managed(attachment.policy_arn)
+        attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
+    inline = list(InlinePolicy.objects.filter(user=user).order_by("name"))
+    return render(
+        request,
+        "console/user_permissions.html",
+        {
+            "account": account,
+            "user": user,
+            "form": form,
+            "attached": attached,
+            "inline": inline,
+            "effective": _effective(user),
+        },
+    )
+
+
+# The console's own actions, for the effective-permissions table (docs/permissions.md has them all).
+EFFECTIVE_ACTIONS = (
+    ("iam:ChangePassword", "user"),
+    ("iam:GetUser", "user"),
+    ("iam:EnableMFADevice", "user"),
+    ("iam:ListUsers", "users"),
+    ("iam:CreateUser", "users"),
+    ("iam:DeleteUser", "users"),
+    ("iam:UpdateLoginProfile", "users"),
+    ("iam:ListPolicies", "policies"),
+    ("iam:CreatePolicy", "policies"),
+    ("iam:AttachUserPolicy", "users"),
+    ("cloudtrail:LookupEvents", "trail"),
+)
+
+
+def _effective(user: User) -> list[dict]:
+    loaded = policies.principal_policies(user)
+    rows = []
+    for action, kind in EFFECTIVE_ACTIONS:
+        resource = {
+            "user": user.arn,
+            "users": ids.user_arn(user.account_id, "/", "*"),
+            "policies": ids.policy_arn(user.account_id, "/", "*"),
+            "trail": f"arn:aws:cloudtrail::{user.account_id}:trail/*",
+        }[kind]
+        row = {"action": action, "resource": resource}
+        for mfa in (False, True):
+            decision = evaluate(
+                action=action,
+                resource=resource,
+                context=context_of(
+                    {
+                        "aws:username": user.name,
+                        "aws:userid": user.unique_id,
+                        "aws:PrincipalAccount": user.account_id,
+                        "aws:PrincipalArn": user.arn,
+                        "aws:MultiFactorAuthPresent": mfa,
+                    }
+                ),
+                identity_policies=loaded.identity,
+                scp_levels=loaded.scp_levels,
+            )
+            row["mfa" if mfa else "no_mfa"] = decision
+        rows.append(row)
+    return rows
+
+
+@require_POST
+@login_required
+def user_policy_detach(request, account_id: str, user_name: str):
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    require(request, "iam:DetachUserPolicy", user.arn, account=account)
+    policies.policy_detach(
+        actor=request.user,
+        account=account,
+        policy_arn=request.POST.get("policy_arn", "")[:1100],
+        user=user,
+        request=request,
+    )
+    messages.success(request, _("The policy was detached."))
+    return redirect("console:user_permissions", account_id=account.id, user_name=user.name)
+
+
+@login_required
+def user_inline_policy(request, account_id: str, user_name: str, name: str | None = None):
+    """Create or edit one inline policy of a user (the JSON editor), or delete it."""
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    inline = None
+    if name is not None:
+        inline = InlinePolicy.objects.filter(user=user, name__iexact=name).first()
+        if inline is None:
+            raise Http404
+    require(request, "iam:GetUserPolicy", user.arn, account=account)
+    if request.method == "POST":
+        if request.POST.get("action") == "delete" and inline is not None:
+            require(request, "iam:DeleteUserPolicy", user.arn, account=account)
+            policies.inline_policy_delete(actor=request.user, inline=inline, request=request)
+            messages.success(request, _("The inline policy was deleted."))
+            return redirect("console:user_permissions", account_id=account.id, user_name=user.name)
+        require(request, "iam:PutUserPolicy", user.arn, account=account)
+        form = InlinePolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                policies.inline_policy_put(
+                    actor=request.user,
+                    user=user,
+                    name=form.cleaned_data["name"].strip(),
+                    document=form.cleaned_data["document"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(request, _("The inline policy was saved."))
+                return redirect(
+                    "console:user_permissions", account_id=account.id, user_name=user.name
+                )
+    else:
+        initial = {"name": inline.name, "document": inline.document} if inline else None
+        form = InlinePolicyForm(initial=initial)
+    return render(
+        request,
+        "console/inline_policy.html",
+        {"account": account, "user": user, "form": form, "inline": inline},
+    )
+
+
+@login_required
+def simulator(request, account_id: str):
+    """The policy simulator: a user, actions, a resource and context values; decisions and why."""
+    account = selectors.account_get(request.user, account_id)
+    require(
+        request, "iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*"), account=account
+    )
+    users = list(User.objects.filter(account=account, kind=User.Kind.IAM).order_by("name")[:500])
+    results = None
+    form = SimulatorForm(users, request.GET or None)
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        user = next(u for u in users if u.name == data["user"])
+        loaded = policies.principal_policies(user)
+        values = {
+            "aws:username": user.name,
+            "aws:userid": user.unique_id,
+            "aws:PrincipalAccount": user.account_id,
+            "aws:PrincipalArn": user.arn,
+            "aws:MultiFactorAuthPresent": data["mfa"],
+            **data["context"],
+        }
+        if data["mfa"]:
+            values.setdefault("aws:MultiFactorAuthAge", "60")
+        results = [
+            (
+                action,
+                evaluate(
+                    action=action,
+                    resource=data["resource"].strip() or "*",
+                    context=context_of(values),
+                    identity_policies=loaded.identity,
+                    scp_levels=loaded.scp_levels,
+                ),
+            )
+            for action in data["actions"]
+        ]
+    return render(
+        request,
+        "console/simulator.html",
+        {"account": account, "form": form, "results": results},
+    )
