@@ -15,8 +15,8 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from .matching import Missing, Template, wildcard_match
 
@@ -26,6 +26,7 @@ from .matching import Missing, Template, wildcard_match
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
+@lru_cache(maxsize=16384)
 def _number(text: str) -> float | None:
     if not isinstance(text, str) or not _NUMBER.fullmatch(text):
         return None
@@ -39,6 +40,7 @@ def _number(text: str) -> float | None:
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
+@lru_cache(maxsize=16384)
 def _date(text: str) -> float | None:
     """An ISO 8601 date or date-time, or epoch seconds; as epoch seconds (UTC when no zone)."""
     if text is None:
@@ -57,6 +59,7 @@ def _date(text: str) -> float | None:
     return value.timestamp()
 
 
+@lru_cache(maxsize=16384)
 def _network(text: str):
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
@@ -64,6 +67,7 @@ def _network(text: str):
         return None
 
 
+@lru_cache(maxsize=16384)
 def _address(text: str):
     try:
         return ipaddress.ip_address(text.strip())
@@ -166,22 +170,60 @@ def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
     return base, set_operator, if_exists
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """One operator on one key with its values."""
+def _static_matcher(operator: str, values: tuple[str, ...]) -> Callable[[str], bool]:
+    """``value -> bool``: does a request value match one of the policy's values (compiled once)."""
+    if operator == "StringEquals" or operator == "StringNotEquals" or operator == "BinaryEquals":
+        exact = frozenset(values)
+        return exact.__contains__
+    if operator in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+        folded = frozenset(v.casefold() for v in values)
+        return lambda value: value.casefold() in folded
+    if operator == "Bool":
+        wanted = frozenset(v.lower() for v in values if v.lower() in ("true", "false"))
+        return lambda value: value.lower() in wanted
+    if operator in ("IpAddress", "NotIpAddress"):
+        networks = tuple(n for n in (_network(v) for v in values) if n is not None)
 
-    operator: str
-    set_operator: str | None
-    if_exists: bool
-    key: str  # lower-cased: condition keys are case-insensitive
-    values: tuple  # strings, or Templates when the values hold variables
+        def in_networks(value: str) -> bool:
+            address = _address(value)
+            return address is not None and any(
+                address.version == n.version and address in n for n in networks
+            )
+
+        return in_networks
+    match, _negated = OPERATORS[operator]
+    if len(values) == 1:
+        only = values[0]
+        return lambda value: match(only, value)
+    return lambda value: any(match(p, value) for p in values)
+
+
+class Condition:
+    """One operator on one key with its values; values without variables are compiled once."""
+
+    __slots__ = ("operator", "set_operator", "if_exists", "key", "values", "negated", "_static")
+
+    def __init__(self, operator, set_operator, if_exists, key, values):
+        self.operator = operator
+        self.set_operator = set_operator
+        self.if_exists = if_exists
+        self.key = key  # lower-cased: condition keys are case-insensitive
+        self.values = values  # strings, or Templates when the values hold variables
+        self.negated = OPERATORS[operator][1]
+        templated = any(isinstance(v, Template) for v in values)
+        self._static = (
+            None if operator == "Null" or templated else _static_matcher(operator, values)
+        )
+
+    def __repr__(self) -> str:
+        return f"Condition({self.set_operator or ''}{self.operator}{'IfExists' if self.if_exists else ''} {self.key})"
 
     def test(self, context) -> bool:
         present = context.get(self.key)
         if self.operator == "Null":
             is_null = present is None or len(present) == 0
             return any((str(v).lower() == "true") == is_null for v in self.values)
-        match, negated = OPERATORS[self.operator]
+        negated = self.negated
         if present is None or (self.set_operator is None and len(present) == 0):
             if self.if_exists:
                 return True
@@ -190,17 +232,20 @@ class Condition:
             if self.set_operator == "ForAnyValue":
                 return False
             return negated
-        policy_values = self._policy_values(context)
+        hit = self._static
+        if hit is None:
+            match = OPERATORS[self.operator][0]
+            policy_values = self._policy_values(context)
 
-        def hit(value: str) -> bool:
-            return any(match(p, value) for p in policy_values)
+            def hit(value: str) -> bool:
+                return any(match(p, value) for p in policy_values)
 
+        if self.set_operator is None:
+            matched = hit(present[0]) if len(present) == 1 else any(hit(v) for v in present)
+            return not matched if negated else matched
         if self.set_operator == "ForAllValues":
             return all((not hit(v)) if negated else hit(v) for v in present)
-        if self.set_operator == "ForAnyValue":
-            return any((not hit(v)) if negated else hit(v) for v in present)
-        matched = any(hit(v) for v in present)
-        return not matched if negated else matched
+        return any((not hit(v)) if negated else hit(v) for v in present)
 
     def _policy_values(self, context) -> list[str]:
         values = []

@@ -51,6 +51,7 @@ class Statement:
     resources: tuple[Template, ...]
     not_resource: bool
     conditions: tuple[Condition, ...]
+    any_resource: bool = False  # "Resource": "*": no resource check at all
 
     @property
     def label(self) -> str:
@@ -64,6 +65,8 @@ class Statement:
         return hit != self.not_action
 
     def matches_resource(self, resource: str, context) -> bool:
+        if self.any_resource:
+            return True
         hit = False
         for template in self.resources:
             if template.text == "*":
@@ -217,6 +220,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         resources=tuple(Template(r, variables=variables) for r in resources),
         not_resource=resource_key == "NotResource",
         conditions=tuple(conditions),
+        any_resource=resource_key == "Resource" and "*" in resources,
     )
 
 

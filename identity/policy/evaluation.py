@@ -13,7 +13,7 @@ Every decision says why.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .document import Policy, Statement
@@ -28,29 +28,82 @@ class NamedPolicy:
     kind: str = "identity"  # "identity" or "scp"
 
 
-@dataclass(frozen=True, slots=True)
 class Decision:
-    decision: str  # Allow, ExplicitDeny or ImplicitDeny
-    explanation: str
-    policy: str = ""
-    statement: str = ""
+    """Allow, ExplicitDeny or ImplicitDeny, with the policy and statement that decided.
+
+    The sentence that explains it is written when someone reads it.
+    """
+
+    __slots__ = ("decision", "policy", "statement", "_why")
+
+    def __init__(self, decision: str, why, policy: str = "", statement: str = ""):
+        self.decision, self._why, self.policy, self.statement = decision, why, policy, statement
 
     @property
     def allowed(self) -> bool:
         return self.decision == ALLOW
 
+    @property
+    def explanation(self) -> str:
+        if callable(self._why):
+            self._why = self._why()
+        return self._why
 
-def context_of(values: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
-    """Request context keys lower-cased (they are case-insensitive), values as tuples of strings."""
-    out = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, set, frozenset)):
-            out[key.lower()] = tuple(_text(v) for v in value)
-        else:
-            out[key.lower()] = (_text(value),)
-    return out
+    def __repr__(self) -> str:
+        return f"Decision({self.decision}: {self.explanation})"
+
+
+_KEY_MAPS: dict[tuple, dict[str, str]] = {}
+
+
+class Context:
+    """A request's condition keys: case-insensitive, each value a tuple of strings.
+
+    Values are converted when a condition first asks for them: a decision
+    usually reads one or two of the dozen keys a request carries. The
+    lower-case spelling of a set of keys is worked out once per set.
+    """
+
+    __slots__ = ("_raw", "_names", "_seen")
+
+    def __init__(self, values: Mapping[str, object]):
+        self._raw = values
+        keys = tuple(values)
+        names = _KEY_MAPS.get(keys)
+        if names is None:
+            if len(_KEY_MAPS) >= 1024:
+                _KEY_MAPS.clear()
+            names = _KEY_MAPS[keys] = {key.lower(): key for key in keys}
+        self._names = names
+        self._seen: dict[str, tuple[str, ...] | None] = {}
+
+    def get(self, key: str, default=None):
+        try:
+            value = self._seen[key]
+        except KeyError:
+            name = self._names.get(key)
+            raw = None if name is None else self._raw[name]
+            if raw is None:
+                value = None
+            elif isinstance(raw, str):
+                value = (raw,)
+            elif isinstance(raw, (list, tuple, set, frozenset)):
+                value = tuple(_text(v) for v in raw)
+            else:
+                value = (_text(raw),)
+            self._seen[key] = value
+        return default if value is None else value
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key.lower()) is not None
+
+    def keys(self):
+        return [k for k in self._names if self.get(k) is not None]
+
+
+def context_of(values: Mapping[str, object]) -> Context:
+    """The request context for ``evaluate`` from ``{"aws:SourceIp": "203.0.113.7", ...}``."""
+    return values if isinstance(values, Context) else Context(values)
 
 
 def _text(value) -> str:
@@ -59,25 +112,95 @@ def _text(value) -> str:
     return str(value)
 
 
-def _first(
-    policies: Iterable[NamedPolicy], effect: str, action: str, resource: str, context
-) -> tuple[NamedPolicy, Statement] | None:
-    for named in policies:
-        for statement in named.policy.statements_for(action):
-            if (
-                statement.effect == effect
-                and statement.matches_resource(resource, context)
-                and statement.matches_conditions(context)
-            ):
-                return named, statement
+Match = tuple[NamedPolicy, Statement]
+
+
+def _first(candidates: Sequence[Match], resource: str, context) -> Match | None:
+    for named, statement in candidates:
+        if statement.matches_resource(resource, context) and statement.matches_conditions(context):
+            return named, statement
     return None
+
+
+class _Plan:
+    """For one action and one set of policies: the statements that can apply, in order."""
+
+    __slots__ = ("denies", "scp_allows", "allows")
+
+    def __init__(self, action: str, identity, scp_levels, is_root: bool):
+        def matching(policies, effect):
+            return tuple(
+                (named, statement)
+                for named in policies
+                for statement in named.policy.statements_for(action)
+                if statement.effect == effect
+            )
+
+        scps = [p for _level, policies in scp_levels for p in policies]
+        self.denies = matching(scps if is_root else [*scps, *identity], "Deny")
+        self.scp_allows = tuple(
+            (level, matching(policies, "Allow")) for level, policies in scp_levels
+        )
+        self.allows = () if is_root else matching(identity, "Allow")
+
+
+class _PolicySet:
+    __slots__ = ("identity", "scp_levels", "is_root", "plans")
+
+    def __init__(self, identity, scp_levels, is_root):
+        self.identity, self.scp_levels, self.is_root = identity, scp_levels, is_root
+        self.plans: dict[str, _Plan] = {}
+
+    def plan(self, action: str) -> _Plan:
+        plan = self.plans.get(action)
+        if plan is None:
+            if len(self.plans) > 1024:
+                self.plans.clear()
+            plan = self.plans[action] = _Plan(action, self.identity, self.scp_levels, self.is_root)
+        return plan
+
+
+_SETS: dict[tuple, _PolicySet] = {}
+_MAX_SETS = 4096
+
+
+_RECENT: dict[tuple, tuple] = {}
+
+
+def _policy_set(identity, scp_levels, is_root: bool) -> _PolicySet:
+    # The same sequences passed again (a request asking several questions): found by identity;
+    # the entry holds them, so their identities cannot be reused meanwhile.
+    recent = _RECENT.get((id(identity), id(scp_levels), is_root))
+    if recent is not None and recent[0] is identity and recent[1] is scp_levels:
+        return recent[2]
+    found = _policy_set_by_content(identity, scp_levels, is_root)
+    if len(_RECENT) >= _MAX_SETS:
+        _RECENT.clear()
+    _RECENT[(id(identity), id(scp_levels), is_root)] = (identity, scp_levels, found)
+    return found
+
+
+def _policy_set_by_content(identity, scp_levels, is_root: bool) -> _PolicySet:
+    # Parsed policies are shared (``parse`` caches by content), so their identities name a
+    # set; the entry keeps them alive, so an identity cannot be reused while it is cached.
+    key = (
+        is_root,
+        tuple((n.name, n.kind, id(n.policy)) for n in identity),
+        tuple((level, tuple((n.name, id(n.policy)) for n in ps)) for level, ps in scp_levels),
+    )
+    found = _SETS.get(key)
+    if found is None:
+        if len(_SETS) >= _MAX_SETS:
+            _SETS.clear()
+        found = _SETS[key] = _PolicySet(tuple(identity), tuple(scp_levels), is_root)
+    return found
 
 
 def evaluate(
     *,
     action: str,
     resource: str,
-    context: Mapping[str, tuple[str, ...]],
+    context: Context,
     identity_policies: Sequence[NamedPolicy] = (),
     scp_levels: Sequence[tuple[str, Sequence[NamedPolicy]]] = (),
     is_root: bool = False,
@@ -86,40 +209,51 @@ def evaluate(
 
     ``context`` comes from ``context_of``. ``scp_levels`` is the chain of
     (level name, SCPs attached there), empty for the management account.
+
+    The statements that can apply to an action are gathered once per set of
+    policies (``parse`` caches documents by content, so a set is recognised
+    across requests); a decision then reads only those statements.
     """
-    key = action.lower()
-    every = [p for _level, policies in scp_levels for p in policies]
-    if not is_root:
-        every.extend(identity_policies)
-    denied = _first(every, "Deny", key, resource, context)
+    plan = _policy_set(identity_policies, scp_levels, is_root).plan(action.lower())
+    return _decide(plan, action, resource, context, is_root)
+
+
+def _decide(plan: _Plan, action: str, resource: str, context, is_root: bool) -> Decision:
+    denied = _first(plan.denies, resource, context)
     if denied is not None:
         named, statement = denied
         return Decision(
             EXPLICIT_DENY,
-            f"{action} on {resource} is explicitly denied by statement {statement.label} "
-            f"of {_what(named)}.",
+            lambda: (
+                f"{action} on {resource} is explicitly denied by statement "
+                f"{statement.label} of {_what(named)}."
+            ),
             named.name,
             statement.label,
         )
-    for level, policies in scp_levels:
-        if _first(policies, "Allow", key, resource, context) is None:
+    for level, allows in plan.scp_allows:
+        if _first(allows, resource, context) is None:
             return Decision(
                 IMPLICIT_DENY,
-                f"{action} on {resource} is denied: no service control policy attached to the "
-                f"{level} allows it.",
+                lambda level=level: (
+                    f"{action} on {resource} is denied: no service control "
+                    f"policy attached to the {level} allows it."
+                ),
             )
     if is_root:
         return Decision(ALLOW, "The root user may do everything that no SCP denies.")
-    allowed = _first(identity_policies, "Allow", key, resource, context)
+    allowed = _first(plan.allows, resource, context)
     if allowed is None:
         return Decision(
             IMPLICIT_DENY,
-            f"{action} on {resource} is denied: no identity-based policy allows it.",
+            lambda: f"{action} on {resource} is denied: no identity-based policy allows it.",
         )
     named, statement = allowed
     return Decision(
         ALLOW,
-        f"{action} on {resource} is allowed by statement {statement.label} of {_what(named)}.",
+        lambda: (
+            f"{action} on {resource} is allowed by statement {statement.label} of {_what(named)}."
+        ),
         named.name,
         statement.label,
     )
