@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.console_home, name="home"),
     path("organization/accounts/new", views.account_create, name="account_create"),
     path("organization/root-mfa", views.root_mfa, name="root_mfa"),
+    path("organization/scps", policy_views.scp_list, name="scp_list"),
     path(
         "organization/root-mfa/waves/<int:wave_id>/cancel",
         views.root_mfa_wave_cancel,

@@ -388,3 +388,21 @@ class SimulatorForm(forms.Form):
                 raise ValidationError(_("Write each context key as key=value."))
             values[key.strip()] = value.strip()
         return values
+
+
+class SCPCreateForm(forms.Form):
+    name = forms.CharField(label=_("Policy name"), max_length=128)
+    description = forms.CharField(label=_("Description (optional)"), max_length=512, required=False)
+    document = _document_field(
+        initial="""{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "DenyLeavingTheOrganization",
+      "Effect": "Deny",
+      "Action": "organizations:LeaveOrganization",
+      "Resource": "*"
+    }
+  ]
+}"""
+    )

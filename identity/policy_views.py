@@ -19,6 +19,7 @@ from .forms import (
     InlinePolicyForm,
     PolicyCreateForm,
     PolicyVersionForm,
+    SCPCreateForm,
     SimulatorForm,
 )
 from .models import CustomerPolicy, InlinePolicy, PolicyAttachment, User
@@ -376,4 +377,96 @@ def simulator(request, account_id: str):
         request,
         "console/simulator.html",
         {"account": account, "form": form, "results": results},
+    )
+
+
+@login_required
+def scp_list(request):
+    """The organization's service control policies and where they are attached."""
+    organization = selectors.organization_of(request.user)
+    management = organization.management_account
+    require(request, "organizations:ListPolicies", organization.arn, account=management)
+    accounts = list(organization.accounts.order_by("created", "id"))
+    own = {
+        scp.arn: scp for scp in organization.scps.select_related("organization").order_by("name")
+    }
+    catalog = {p.arn: p for p in policies.aws_scps()}
+    create_form = SCPCreateForm()
+    if request.method == "POST":
+        op = request.POST.get("op")
+        action = {
+            "create": "organizations:CreatePolicy",
+            "attach": "organizations:AttachPolicy",
+            "detach": "organizations:DetachPolicy",
+        }.get(op)
+        if action is None:
+            raise Http404
+        require(request, action, organization.arn, account=management)
+        try:
+            if op == "create":
+                create_form = SCPCreateForm(request.POST)
+                if create_form.is_valid():
+                    data = create_form.cleaned_data
+                    policies.scp_create(
+                        actor=request.user,
+                        organization=organization,
+                        name=data["name"].strip(),
+                        description=data["description"],
+                        document=data["document"],
+                        request=request,
+                    )
+                    messages.success(request, _("The SCP was created."))
+                    return redirect("console:scp_list")
+            else:
+                arn = request.POST.get("policy_arn", "")
+                if arn not in own and arn not in catalog:
+                    raise Http404
+                target_id = request.POST.get("target", "")
+                target = next((a for a in accounts if a.id == target_id), None)
+                if target is None and target_id != organization.id:
+                    raise Http404
+                service = policies.scp_attach if op == "attach" else policies.scp_detach
+                service(
+                    actor=request.user,
+                    organization=organization,
+                    policy_arn=arn,
+                    account=target,
+                    request=request,
+                )
+                messages.success(request, _("The SCP attachments were updated."))
+                return redirect("console:scp_list")
+        except ValidationError as error:
+            if op == "create":
+                _apply_service_errors(create_form, error, bare_errors_to=None)
+            else:
+                messages.error(request, " ".join(error.messages))
+                return redirect("console:scp_list")
+    attached: dict[str | None, list[str]] = {}
+    for attachment in organization.scp_attachments.all():
+        attached.setdefault(attachment.account_id, []).append(attachment.policy_arn)
+    names = {
+        **{arn: p.name for arn, p in catalog.items()},
+        **{arn: p.name for arn, p in own.items()},
+    }
+    targets = [(organization.id, _("Organization root"), attached.get(None))] + [
+        (a.id, f"{a.name} ({a.id})", attached.get(a.id)) for a in accounts
+    ]
+    rows = [
+        (
+            target_id,
+            label,
+            [(arn, names.get(arn, arn)) for arn in (arns or [policies.FULL_AWS_ACCESS])],
+            arns is None,
+        )
+        for target_id, label, arns in targets
+    ]
+    return render(
+        request,
+        "console/scp_list.html",
+        {
+            "organization": organization,
+            "scps": [*catalog.values(), *own.values()],
+            "rows": rows,
+            "create_form": create_form,
+        },
     )

@@ -104,6 +104,15 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
         ("change-password-ja", "/password/change"),
         ("user-mfa-hardware-ja", f"/console/accounts/{account.id}/users/alice/mfa/hardware"),
         ("root-mfa-ja", "/console/organization/root-mfa"),
+        ("scps-ja", "/console/organization/scps"),
+        ("policies-ja", f"/console/accounts/{account.id}/policies/"),
+        ("policy-create-ja", f"/console/accounts/{account.id}/policies/new"),
+        ("aws-policy-ja", f"/console/accounts/{account.id}/policies/aws/IAMReadOnlyAccess"),
+        ("user-permissions-ja", f"/console/accounts/{account.id}/users/alice/permissions"),
+        (
+            "simulator-ja",
+            f"/console/accounts/{account.id}/simulator?user=alice&actions=iam%3AListUsers%0Aiam%3AChangePassword&resource=*",
+        ),
         ("mfa-assign-ja", "/security-credentials/mfa/assign"),  # last: the test goes on from it
     ):
         response = page.goto(path)

@@ -1,15 +1,72 @@
 """Create a demo organization to try the console with; prints how to sign in."""
 
+import json
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from identity import services
+from identity import policies, services
 from identity.models import Account, User
 
 DEMO_ROOT_EMAIL = "root@demo.tobira.localhost"
 DEMO_MEMBER_EMAIL = "member-root@demo.tobira.localhost"
 DEMO_PASSWORD = "Tobira-demo-2026!"
+
+
+# The AWS documentation's policy that seed 003 adapts, with ${aws:username} for any user.
+_OWN = "arn:aws:iam::*:user/${aws:username}"
+FORCED_MFA_SELF_MANAGE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AllowViewAccountInfo",
+            "Effect": "Allow",
+            "Action": ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "AllowManageOwnPasswords",
+            "Effect": "Allow",
+            "Action": ["iam:ChangePassword", "iam:GetUser"],
+            "Resource": _OWN,
+        },
+        {
+            "Sid": "AllowManageOwnVirtualMFADevice",
+            "Effect": "Allow",
+            "Action": ["iam:CreateVirtualMFADevice"],
+            "Resource": "arn:aws:iam::*:mfa/*",
+        },
+        {
+            "Sid": "AllowManageOwnUserMFA",
+            "Effect": "Allow",
+            "Action": [
+                "iam:DeactivateMFADevice",
+                "iam:EnableMFADevice",
+                "iam:ListMFADevices",
+                "iam:ResyncMFADevice",
+            ],
+            "Resource": _OWN,
+        },
+        {
+            "Sid": "DenyAllExceptListedIfNoMFA",
+            "Effect": "Deny",
+            "NotAction": [
+                "iam:CreateVirtualMFADevice",
+                "iam:EnableMFADevice",
+                "iam:GetUser",
+                "iam:GetMFADevice",
+                "iam:ListMFADevices",
+                "iam:ListVirtualMFADevices",
+                "iam:ResyncMFADevice",
+                "iam:ChangePassword",
+                "sts:GetSessionToken",
+            ],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+    ],
+}
 
 
 class Command(BaseCommand):
@@ -39,8 +96,15 @@ class Command(BaseCommand):
                     alias="demo-corp-prod",
                     root_password=DEMO_PASSWORD,
                 )
+                forced_mfa = policies.customer_policy_create(
+                    actor=root,
+                    account=management,
+                    name="forced-mfa-self-manage",
+                    description="Seed 003: manage your own credentials; nothing else without MFA.",
+                    document=json.dumps(FORCED_MFA_SELF_MANAGE, indent=2),
+                )
                 for name, reset in (("alice", False), ("bob", True)):
-                    services.iam_user_create(
+                    user = services.iam_user_create(
                         actor=root,
                         account=management,
                         name=name,
@@ -48,6 +112,10 @@ class Command(BaseCommand):
                         password_reset_required=reset,
                         contact_email=f"{name}@demo.tobira.localhost",
                     )
+                    for arn in (forced_mfa.arn, "arn:aws:iam::aws:policy/IAMReadOnlyAccess"):
+                        policies.policy_attach(
+                            actor=root, account=management, policy_arn=arn, user=user
+                        )
                 for index in range(1, 31):
                     services.iam_user_create(
                         actor=root,
@@ -67,6 +135,7 @@ class Command(BaseCommand):
   Console:        {base}/signin
   Root user:      {DEMO_ROOT_EMAIL} / {DEMO_PASSWORD}
   IAM user:       {base}/signin/demo-corp  user alice / {DEMO_PASSWORD}
+                  (forced-mfa-self-manage + IAMReadOnlyAccess: assign an MFA device, then sign in with it)
   IAM user (must change password at first sign-in): bob / {DEMO_PASSWORD}
   Member account root: {DEMO_MEMBER_EMAIL} / {DEMO_PASSWORD}
 """

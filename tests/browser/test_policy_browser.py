@@ -1,0 +1,48 @@
+"""The policy pages in real Chromium: the editor's in-place error, a new version, the simulator."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+from tests.conftest import PASSWORD  # noqa: E402
+
+
+def test_write_a_policy_attach_it_and_simulate(page, shoot, management_root, alice):
+    account = management_root.account
+    page.goto("/signin")
+    page.fill("#id_email", "root@example.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    page.goto(f"/console/accounts/{account.id}/policies/")
+    shoot(page, "policies-en")
+    page.click("text=Create policy")
+    page.fill("#id_name", "team-readers")
+    document = page.input_value("#id_document")
+    page.fill("#id_document", document.replace('"Allow"', '"Alow"'))
+    page.click("button:has-text('Create policy')")
+    error = page.locator("[data-testid=policy-error]")
+    assert error.inner_text() == 'Statement[0].Effect: must be "Allow" or "Deny"'
+    assert '"Alow"' in page.input_value("#id_document")  # the text stays
+    shoot(page, "policy-create-error-en")
+    page.fill("#id_document", document)
+    page.click("button:has-text('Create policy')")
+    page.wait_for_url("**/policies/team-readers/")
+    shoot(page, "policy-detail-en")
+
+    page.goto(f"/console/accounts/{account.id}/users/alice/permissions")
+    page.select_option("#id_policy_arn", label="team-readers")
+    page.click("button:has-text('Attach')")
+    assert "The policy was attached." in page.content()
+    shoot(page, "user-permissions-en")
+
+    page.goto(f"/console/accounts/{account.id}/simulator")
+    page.select_option("#id_user", "alice")
+    page.fill("#id_actions", "iam:ListUsers\niam:CreateUser")
+    page.click("button:has-text('Run simulation')")
+    results = page.locator("[data-testid=results]").inner_text()
+    assert "allowed by statement ReadUsers of policy team-readers" in results
+    assert "no identity-based policy allows it" in results
+    shoot(page, "simulator-en")
+    page.goto("/console/organization/scps")
+    shoot(page, "scps-en")
