@@ -26,6 +26,7 @@ from .mfa.models import MFADevice
 PENDING_SIGNIN = "tobira_pending_signin"
 PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
 MFA_SESSION_KEY = "tobira_mfa"
+RECOVERED = "tobira_recovered"  # signed in without the MFA device: a banner says what to do
 ROOT_MFA_PROMPT = "tobira_root_mfa_prompt"  # an enforced root user must first see the MFA prompt
 
 
@@ -35,6 +36,7 @@ class SignInResult:
     throttled: bool = False
     mfa_required: bool = False
     root_mfa_prompt: bool = False
+    recovered: bool = False
 
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
@@ -102,7 +104,9 @@ def signin(request, form) -> SignInResult:
     return SignInResult(user=user)
 
 
-def _complete_signin(request, user: User, params: dict, *, device: MFADevice | None = None) -> None:
+def _complete_signin(
+    request, user: User, params: dict, *, device: MFADevice | None = None, recovery: str = ""
+) -> None:
     with transaction.atomic():
         login(request, user)  # cycles the session key
         if device is not None:
@@ -120,6 +124,7 @@ def _complete_signin(request, user: User, params: dict, *, device: MFADevice | N
             additional_event_data={
                 "MFAUsed": "Yes" if device is not None else "No",
                 "PasswordResetRequired": user.password_reset_required,
+                **({"Recovery": recovery} if recovery else {}),
             },
         )
 
@@ -195,6 +200,23 @@ def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResul
             request, user, params, f"The WebAuthn assertion was refused: {assertion.reason}."
         )
     return _mfa_succeeded(request, user, user_key, assertion.device)
+
+
+def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
+    """The MFA step with a recovery code: signed in without MFA present, told what to do next."""
+    from recovery import codes
+
+    user_key, allowed = _mfa_attempt(request, user)
+    if not allowed:
+        return SignInResult(throttled=True)
+    params = request.session[PENDING_SIGNIN]["params"]
+    if not codes.spend(user=user, code=code):
+        return _mfa_failed(request, user, params, "The recovery code was not valid.")
+    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
+    request.session.pop(PENDING_SIGNIN, None)
+    _complete_signin(request, user, params, recovery="RecoveryCode")
+    request.session[RECOVERED] = "recovery_code"
+    return SignInResult(user=user, recovered=True)
 
 
 def signout(request) -> None:

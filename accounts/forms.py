@@ -196,3 +196,11 @@ class MFARemoveForm(forms.Form):
     """The owner re-enters their password before a device goes."""
 
     password = _password_field(_("Your password"), "current-password", autofocus=True)
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

@@ -9,6 +9,11 @@ from identity.models import User
 from .adapter import get_adapter
 
 
+def send(template: str, *, user_id: int, changed_at: str, language: str, **context) -> bool:
+    """Mail ``template`` to the user. False when there is nobody to tell."""
+    return _notify(template, user_id=user_id, changed_at=changed_at, language=language, **context)
+
+
 def _notify(template: str, *, user_id: int, changed_at: str, language: str, **context) -> bool:
     user = User.objects.select_related("account").filter(pk=user_id).first()
     if user is None or not user.email:

@@ -24,4 +24,9 @@ urlpatterns = [
     path("security-credentials/mfa/<int:device_id>/resync", views.mfa_resync, name="mfa_resync"),
     path("password/change", views.change_password, name="change_password"),
     path("security-credentials", views.security_credentials, name="security_credentials"),
+    path(
+        "security-credentials/recovery-codes",
+        views.recovery_codes_page,
+        name="recovery_codes",
+    ),
 ]

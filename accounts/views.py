@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from identity.authorization import require
+from recovery import codes as recovery_codes
 
 from . import flows
 from .forms import (
@@ -26,6 +27,7 @@ from .forms import (
     MFAEnableForm,
     MFARemoveForm,
     MFARenameForm,
+    RecoveryCodeForm,
     RootSignInForm,
     WebAuthnResponseForm,
 )
@@ -151,6 +153,8 @@ def security_credentials(request):
         "accounts/security_credentials.html",
         {
             "account": user.account,
+            "recovered": request.session.get(flows.RECOVERED),
+            "recovery_codes_left": recovery_codes.remaining(user),
             "mfa_devices": mfa_selectors.user_devices(user),
             "signin_url": request.build_absolute_uri(
                 reverse("accounts:signin_account", args=[user.account.signin_identifier])
@@ -171,12 +175,21 @@ def signin_mfa(request):
     has_keys = len(code_devices) < len(devices)
     status = 200
     form = MFACodeForm(code_devices)
+    recovery_form = RecoveryCodeForm()
     key_error = None
     if request.method == "POST":
-        if request.POST.get("method") == "webauthn":
+        method = request.POST.get("method")
+        if method == "webauthn":
             key_form = WebAuthnResponseForm(request.POST)
             credential = key_form.data.get("credential", "") if key_form.is_valid() else ""
             result = flows.signin_webauthn(request, user=user, credential_json=credential)
+        elif method == "recovery_code":
+            recovery_form = RecoveryCodeForm(request.POST)
+            result = None
+            if recovery_form.is_valid():
+                result = flows.signin_recovery_code(
+                    request, user=user, code=recovery_form.cleaned_data["recovery_code"]
+                )
         else:
             form = MFACodeForm(code_devices, request.POST)
             result = None
@@ -193,6 +206,8 @@ def signin_mfa(request):
             if result.user is not None:
                 if result.user.password_reset_required:
                     return redirect("accounts:change_password")
+                if result.recovered:
+                    return redirect("accounts:security_credentials")
                 return redirect(_safe_next(request, reverse("console:home")))
             if result.throttled:
                 message = _("Too many attempts. Wait a few minutes, then try again.")
@@ -202,10 +217,14 @@ def signin_mfa(request):
                     "The passkey or security key was not accepted. Use a key registered to this "
                     "user, or another MFA device."
                 )
+            elif method == "recovery_code":
+                message = _("The recovery code is not valid, or it was used before.")
             else:
                 message = _("The code is not valid. Check it and try again.")
-            if request.POST.get("method") == "webauthn":
+            if method == "webauthn":
                 key_error = message
+            elif method == "recovery_code":
+                recovery_form.add_error(None, message)
             else:
                 form.add_error(None, message)
     return render(
@@ -215,6 +234,7 @@ def signin_mfa(request):
             "form": form if code_devices else None,
             "has_keys": has_keys,
             "key_error": key_error,
+            "recovery_form": recovery_form if recovery_codes.has_codes(user) else None,
             "next": _safe_next(request, ""),
         },
         status=status,
@@ -457,4 +477,35 @@ def root_mfa_prompt(request):
         "accounts/root_mfa_prompt.html",
         {"status": status, "next": _safe_next(request, "")},
         status=http_status,
+    )
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+def recovery_codes_page(request):
+    """Generate ten recovery codes (after the password), shown once; the old set stops working."""
+    user = request.user
+    _require_own(request, "iam:EnableMFADevice")
+    status = 200
+    if request.method == "POST":
+        form = MFARemoveForm(request.POST)
+        if form.is_valid():
+            if not flows.password_change_attempt(request):
+                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+                status = 429
+            elif not user.check_password(form.cleaned_data["password"]):
+                form.add_error("password", _("The password is incorrect."))
+            else:
+                codes = recovery_codes.generate(user=user, request=request)
+                response = render(request, "accounts/recovery_codes_shown.html", {"codes": codes})
+                response["Cache-Control"] = "no-store"
+                return response
+    else:
+        form = MFARemoveForm()
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"form": form, "remaining": recovery_codes.remaining(user)},
+        status=status,
     )

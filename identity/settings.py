@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "identity",
     "accounts",
+    "recovery",
 ]
 
 MIDDLEWARE = [

@@ -180,6 +180,7 @@ def test_own_mfa_pages_in_japanese(page, shoot, live_server, alice):
         ("mfa-resync-ja", f"/security-credentials/mfa/{device.pk}/resync"),
         ("mfa-remove-ja", f"/security-credentials/mfa/{device.pk}/remove"),
         ("mfa-rename-ja", f"/security-credentials/mfa/{device.pk}/rename"),
+        ("recovery-codes-ja", "/security-credentials/recovery-codes"),
         ("mfa-passkey-ja", "/security-credentials/mfa/passkey"),
     ):
         response = page.goto(path)

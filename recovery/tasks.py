@@ -1,0 +1,21 @@
+"""Celery tasks of recovery."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts import notifications
+from accounts.tasks import MAIL_RETRIES
+
+
+@shared_task(name="recovery.send_recovery_code_used_notification", **MAIL_RETRIES)
+def send_recovery_code_used_notification(
+    user_id: int, used_at: str, remaining: int, language: str
+) -> bool:
+    return notifications.send(
+        "emails/recovery_code_used",
+        user_id=user_id,
+        changed_at=used_at,
+        language=language,
+        remaining=remaining,
+    )
