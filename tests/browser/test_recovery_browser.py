@@ -1,0 +1,48 @@
+"""Recovery codes in real Chromium: generate, lose the device, sign in with a code, see the banner."""
+
+import pytest
+
+from accounts.mfa import services as mfa_services
+from accounts.mfa.models import VirtualMFADevice
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page):
+    page.goto("/signin/example-corp")
+    page.fill("#id_user_name", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_sign_in_with_a_recovery_code(page, shoot, alice):
+    sign_in(page)
+    page.wait_for_url("**/console/")
+    page.goto("/security-credentials")
+    page.click("text=Generate recovery codes")
+    page.wait_for_url("**/recovery-codes")
+    shoot(page, "recovery-codes-en")
+    page.fill("#id_password", PASSWORD)
+    page.click("button:has-text('Generate recovery codes')")
+    codes = [c.strip() for c in page.locator("[data-testid=codes] code").all_inner_texts()]
+    assert len(codes) == 10
+    shoot(page, "recovery-codes-shown-en")
+
+    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    page.click("text=I have saved them")
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/signin")
+
+    sign_in(page)
+    page.wait_for_url("**/mfa")
+    page.click("text=Lost your MFA device? Use a recovery code")
+    page.fill("#id_recovery_code", codes[0])
+    shoot(page, "signin-recovery-code-en")
+    page.click("button:has-text('Sign in with a recovery code')")
+    page.wait_for_url("**/security-credentials")
+    banner = page.locator("[data-testid=recovered-banner]")
+    assert "You signed in without your MFA device." in banner.inner_text()
+    assert "9 unused recovery codes." in page.content()
+    shoot(page, "security-credentials-recovered-en")
