@@ -109,8 +109,11 @@ def _complete_signin(
 ) -> None:
     with transaction.atomic():
         login(request, user)  # cycles the session key
+        # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge. login() keeps the data of
+        # a session that was already this user's: an earlier MFA must not outlive this sign-in.
+        request.session.pop(MFA_SESSION_KEY, None)
+        request.session.pop(RECOVERED, None)
         if device is not None:
-            # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge.
             request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device.arn}
         user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])

@@ -38,7 +38,13 @@ def _policies(principal: User) -> policies.PrincipalPolicies:
 
 
 def authorize(
-    principal: User, action: str, resource_arn: str, *, account: Account, request=None
+    principal: User,
+    action: str,
+    resource_arn: str,
+    *,
+    account: Account,
+    request=None,
+    context: dict | None = None,
 ) -> Decision:
     if not principal.is_authenticated or not principal.is_active:
         return Decision(False, _("You are not signed in."))
@@ -59,6 +65,8 @@ def authorize(
         )
     loaded = _policies(principal)
     values = policies.request_context(request, principal) if request is not None else {}
+    if context:
+        values = {**values, **context}  # the action's own keys, such as iam:PolicyARN
     result = evaluate(
         action=action,
         resource=resource_arn,
@@ -85,9 +93,13 @@ def allowed(request, action: str, resource_arn: str, *, account: Account) -> boo
     return authorize(request.user, action, resource_arn, account=account, request=request).allowed
 
 
-def require(request, action: str, resource_arn: str, *, account: Account) -> Decision:
+def require(
+    request, action: str, resource_arn: str, *, account: Account, context: dict | None = None
+) -> Decision:
     """Allow, or audit the refusal in the principal's own trail and raise a 403."""
-    decision = authorize(request.user, action, resource_arn, account=account, request=request)
+    decision = authorize(
+        request.user, action, resource_arn, account=account, request=request, context=context
+    )
     if not decision.allowed:
         service, _sep, name = action.partition(":")
         audit.record(

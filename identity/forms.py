@@ -299,7 +299,7 @@ _EXAMPLE_POLICY = """{
 def _document_field(**kwargs):
     return forms.CharField(
         label=_("Policy document (JSON)"),
-        max_length=131072,
+        max_length=32768,  # the largest policy is 6,144 characters without whitespace
         strip=False,
         widget=forms.Textarea(
             attrs={"rows": 18, "spellcheck": "false", "class": "code-editor", "autocomplete": "off"}

@@ -43,6 +43,21 @@ MAX_ATTACHED = 10  # managed policies per user or group (AWS's default quota)
 FULL_AWS_ACCESS = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
 
 
+def organization_root_arn(organization: Organization) -> str:
+    """The ARN of the organization's root (the SCP target above every account)."""
+    return (
+        f"arn:aws:organizations::{organization.management_account_id}:root/"
+        f"{organization.id}/r-{organization.id[2:6]}"
+    )
+
+
+def organization_account_arn(organization: Organization, account: Account) -> str:
+    return (
+        f"arn:aws:organizations::{organization.management_account_id}:account/"
+        f"{organization.id}/{account.id}"
+    )
+
+
 @dataclass(frozen=True)
 class ManagedPolicy:
     name: str
@@ -94,13 +109,19 @@ def aws_scps() -> list[ManagedPolicy]:
 
 
 def validate_document(text: str, *, limit: int, scp: bool = False) -> None:
-    """A ``ValidationError`` on the ``document`` field naming the element, or the size."""
-    try:
-        parse(text, scp=scp)
-    except PolicyError as error:
-        raise ValidationError({"document": ValidationError(str(error), code="invalid")}) from None
+    """A ``ValidationError`` on the ``document`` field: the size first, then the element at fault.
+
+    Validation does not keep what it parsed: only stored documents are cached.
+    """
     size = size_without_whitespace(text)
-    if size > limit:
+    if size <= limit:
+        try:
+            parse(text, scp=scp, remember=False)
+        except PolicyError as error:
+            raise ValidationError(
+                {"document": ValidationError(str(error), code="invalid")}
+            ) from None
+    else:
         raise ValidationError(
             {
                 "document": ValidationError(
@@ -472,6 +493,7 @@ def inline_policy_put(
 @transaction.atomic
 def inline_policy_delete(*, actor: User, inline: InlinePolicy, request=None) -> None:
     owner = inline.user or inline.group
+    who = {"userName": owner.name} if inline.user_id else {"groupName": owner.name}
     inline.delete()
     _policy_event(
         "DeleteUserPolicy" if inline.user_id else "DeleteGroupPolicy",
@@ -479,6 +501,7 @@ def inline_policy_delete(*, actor: User, inline: InlinePolicy, request=None) -> 
         account_id=owner.account_id,
         request=request,
         policyName=inline.name,
+        **who,
     )
 
 
@@ -534,9 +557,11 @@ def scp_attach(
         SCPAttachment.objects.create(
             organization=organization, account=account, policy_arn=FULL_AWS_ACCESS
         )
-    SCPAttachment.objects.get_or_create(
+    _attachment, created = SCPAttachment.objects.get_or_create(
         organization=organization, account=account, policy_arn=policy_arn
     )
+    if not created:
+        return
     _policy_event(
         "AttachPolicy",
         actor=actor,
@@ -562,7 +587,9 @@ def scp_detach(
             _("Every target keeps at least one SCP: attach another before you detach this one."),
             code="last",
         )
-    attachments.filter(policy_arn=policy_arn).delete()
+    deleted, _by_model = attachments.filter(policy_arn=policy_arn).delete()
+    if not deleted:
+        return
     _policy_event(
         "DetachPolicy",
         actor=actor,

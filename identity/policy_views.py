@@ -191,6 +191,13 @@ def user_permissions(request, account_id: str, user_name: str):
         require(request, "iam:AttachUserPolicy", user.arn, account=account)
         form = AttachPolicyForm(_attach_choices(account), request.POST)
         if form.is_valid():
+            require(
+                request,
+                "iam:AttachUserPolicy",
+                user.arn,
+                account=account,
+                context={"iam:PolicyARN": form.cleaned_data["policy_arn"]},
+            )
             try:
                 policies.policy_attach(
                     actor=request.user,
@@ -279,11 +286,18 @@ def _effective(user: User) -> list[dict]:
 def user_policy_detach(request, account_id: str, user_name: str):
     account = selectors.account_get(request.user, account_id)
     user = selectors.account_user_get(account=account, user_name=user_name)
-    require(request, "iam:DetachUserPolicy", user.arn, account=account)
+    policy_arn = request.POST.get("policy_arn", "")[:1100]
+    require(
+        request,
+        "iam:DetachUserPolicy",
+        user.arn,
+        account=account,
+        context={"iam:PolicyARN": policy_arn},
+    )
     policies.policy_detach(
         actor=request.user,
         account=account,
-        policy_arn=request.POST.get("policy_arn", "")[:1100],
+        policy_arn=policy_arn,
         user=user,
         request=request,
     )
@@ -349,6 +363,7 @@ def simulator(request, account_id: str):
     if request.GET and form.is_valid():
         data = form.cleaned_data
         user = next(u for u in users if u.name == data["user"])
+        require(request, "iam:SimulatePrincipalPolicy", user.arn, account=account)
         loaded = policies.principal_policies(user)
         values = {
             "aws:username": user.name,
@@ -425,6 +440,14 @@ def scp_list(request):
                 target = next((a for a in accounts if a.id == target_id), None)
                 if target is None and target_id != organization.id:
                     raise Http404
+                # Both resources of the action: the policy, and the root or account it goes on.
+                target_arn = (
+                    policies.organization_account_arn(organization, target)
+                    if target
+                    else policies.organization_root_arn(organization)
+                )
+                require(request, action, arn, account=management)
+                require(request, action, target_arn, account=management)
                 service = policies.scp_attach if op == "attach" else policies.scp_detach
                 service(
                     actor=request.user,

@@ -299,6 +299,13 @@ def user_create(request, account_id: str):
         form = IAMUserCreateForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            # The user about to exist: a Deny on a path or a name applies.
+            require(
+                request,
+                "iam:CreateUser",
+                ids.user_arn(account.id, data["path"] or "/", data["name"]),
+                account=account,
+            )
             try:
                 user = services.iam_user_create(
                     actor=request.user,

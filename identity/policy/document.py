@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .conditions import VARIABLE_OPERATORS, Condition, parse_operator
-from .matching import Missing, Template, wildcard_regex
+from .matching import Missing, Template, wildcard_match
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
@@ -58,10 +58,7 @@ class Statement:
         return self.sid or f"Statement[{self.index}]"
 
     def matches_action(self, action: str) -> bool:
-        hit = any(
-            p == "*" or p == action or wildcard_regex(p).fullmatch(action) is not None
-            for p in self.actions
-        )
+        hit = any(p == "*" or p == action or wildcard_match(p, action) for p in self.actions)
         return hit != self.not_action
 
     def matches_resource(self, resource: str, context) -> bool:
@@ -73,7 +70,7 @@ class Statement:
                 hit = True
                 break
             try:
-                if template.pattern_regex(context).fullmatch(resource) is not None:
+                if template.matches(resource, context):
                     hit = True
                     break
             except Missing:
@@ -224,23 +221,42 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
     )
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs):
+    """An object whose key appears twice would read one way and evaluate another: refused."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f'the key "{key}" appears twice in one object')
+        out[key] = value
+    return out
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def parse(document, *, scp: bool = False) -> Policy:
-    """A compiled ``Policy`` from JSON text (or already-decoded JSON); ``PolicyError`` otherwise."""
+def parse(document, *, scp: bool = False, remember: bool = True) -> Policy:
+    """A compiled ``Policy`` from JSON text (or already-decoded JSON); ``PolicyError`` otherwise.
+
+    Text is remembered by content (documents in use are parsed once); pass
+    ``remember=False`` to only validate, as an editor does with what is typed.
+    """
     if isinstance(document, (str, bytes)):
-        return _parse_text(
-            document if isinstance(document, str) else document.decode("utf-8", "replace"), scp
-        )
+        text = document if isinstance(document, str) else document.decode("utf-8", "replace")
+        return _parse_text(text, scp) if remember else _parse_text.__wrapped__(text, scp)
     return _compile(document, scp)
 
 
 @lru_cache(maxsize=4096)
 def _parse_text(text: str, scp: bool) -> Policy:
     try:
-        raw = json.loads(text, parse_constant=_reject_constant)
+        raw = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as error:
+        raise PolicyError("", str(error)) from None
     except (ValueError, RecursionError) as error:
         raise PolicyError("", f"not valid JSON ({error})") from None
     return _compile(raw, scp)

@@ -214,6 +214,10 @@ def evaluate(
     policies (``parse`` caches documents by content, so a set is recognised
     across requests); a decision then reads only those statements.
     """
+    if type(identity_policies) is not tuple:  # a list could change after the plan is made
+        identity_policies = tuple(identity_policies)
+    if type(scp_levels) is not tuple or any(type(ps) is not tuple for _l, ps in scp_levels):
+        scp_levels = tuple((level, tuple(ps)) for level, ps in scp_levels)
     plan = _policy_set(identity_policies, scp_levels, is_root).plan(action.lower())
     return _decide(plan, action, resource, context, is_root)
 

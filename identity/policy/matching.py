@@ -5,6 +5,12 @@ compare case-insensitively, resources and condition strings case-sensitively.
 Policy variables (``${aws:username}``, ``${aws:username, 'default'}``, and the
 literals ``${*}``, ``${?}``, ``${$}``) exist only in version 2012-10-17
 documents; in 2008-10-17 documents the text is literal.
+
+Matching never backtracks: a pattern is cut at its ``*`` into fixed-length
+pieces, the first must start the value, the last must end it, and each one
+between is found at its leftmost place after the previous one (which is
+enough for ``*``). So a pattern written to be slow (``*a*a*a*...b``) costs
+what a plain search costs, whoever wrote the policy.
 """
 
 from __future__ import annotations
@@ -16,50 +22,74 @@ VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _LITERALS = {"*": "*", "?": "?", "$": "$"}
 _DEFAULT = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
 
+# Characters standing for a literal * and ? inside a pattern: ${*}, ${?}, and the * and ?
+# that a variable's value brings (a value is never a wildcard).
+LITERAL_STAR, LITERAL_QUESTION = "\x00", "\x01"
+_AS_LITERAL = str.maketrans({"*": LITERAL_STAR, "?": LITERAL_QUESTION})
+
 
 class Missing(Exception):
     """A policy variable names a key the request does not have, and no default is given."""
 
 
-# ${*} and ${?} rendered for a wildcard comparison: characters that stand for a literal * and ?.
-LITERAL_STAR, LITERAL_QUESTION = "\x00", "\x01"
-_MARKS = {LITERAL_STAR: re.escape("*"), LITERAL_QUESTION: re.escape("?")}
+def literal(value: str) -> str:
+    """``value`` as part of a pattern, matching itself only."""
+    return value.translate(_AS_LITERAL)
+
+
+def _piece_regex(piece: str, flags: int) -> re.Pattern:
+    """One star-free piece: ``?`` is any one character, everything else itself."""
+    parts = []
+    for char in piece:
+        if char == "?":
+            parts.append(".")
+        elif char == LITERAL_STAR:
+            parts.append(re.escape("*"))
+        elif char == LITERAL_QUESTION:
+            parts.append(re.escape("?"))
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), flags)
 
 
 @lru_cache(maxsize=65536)
-def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern:
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        elif char in _MARKS:
-            parts.append(_MARKS[char])
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
+def _compiled(pattern: str, ignore_case: bool):
+    flags = (re.IGNORECASE if ignore_case else 0) | re.DOTALL
+    pieces = pattern.split("*")
+    return [(_piece_regex(p, flags), len(p)) for p in pieces]
 
 
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     if (
         "*" not in pattern
         and "?" not in pattern
-        and LITERAL_STAR not in pattern
-        and LITERAL_QUESTION not in pattern
+        and "\x00" not in pattern
+        and "\x01" not in pattern
     ):
         return pattern.lower() == value.lower() if ignore_case else pattern == value
-    return wildcard_regex(pattern, ignore_case).fullmatch(value) is not None
+    pieces = _compiled(pattern, ignore_case)
+    if len(pieces) == 1:
+        regex, _length = pieces[0]
+        return regex.fullmatch(value) is not None
+    (first, first_len), *middle, (last, last_len) = pieces
+    end = len(value) - last_len
+    if end < first_len or first.match(value, 0) is None:
+        return False
+    if last.fullmatch(value, end) is None:
+        return False
+    position = first_len
+    for regex, length in middle:
+        if length == 0:
+            continue
+        found = regex.search(value, position, end)
+        if found is None:
+            return False
+        position = found.end()
+    return position <= end
 
 
 class Template:
-    """A string that may hold policy variables: literal parts and variables, in order.
-
-    ``render(context)`` puts the request's values in; a variable replaced by
-    ``${*}``/``${?}`` yields a literal ``*``/``?`` that must not act as a
-    wildcard, so the rendered form is returned as a regex-ready pattern when
-    ``for_wildcards`` is set.
-    """
+    """A string that may hold policy variables: literal parts and variables, in order."""
 
     __slots__ = ("parts", "has_variables", "text")
 
@@ -88,8 +118,12 @@ class Template:
         self.has_variables = any(kind != "text" for kind, _v, _d in self.parts)
 
     def render(self, context, *, for_wildcards: bool = False) -> str:
-        """The plain string (for exact comparisons); with ``for_wildcards`` the ``${*}`` and
-        ``${?}`` literals come out as marks that ``wildcard_match`` compares literally."""
+        """The string with the request's values in.
+
+        With ``for_wildcards`` the result is a pattern for ``wildcard_match``: the
+        text's own ``*`` and ``?`` stay wildcards, while ``${*}``, ``${?}`` and any
+        ``*`` or ``?`` inside a variable's value match only themselves.
+        """
         if not self.has_variables:
             return self.text
         out = []
@@ -97,30 +131,17 @@ class Template:
             if kind == "text":
                 out.append(value)
             elif kind == "literal":
-                marks = {"*": LITERAL_STAR, "?": LITERAL_QUESTION}
-                out.append(marks.get(value, value) if for_wildcards else value)
+                out.append(literal(value) if for_wildcards else value)
             else:
-                out.append(_variable(context, value, default))
+                resolved = _variable(context, value, default)
+                out.append(literal(resolved) if for_wildcards else resolved)
         return "".join(out)
 
-    def pattern_regex(self, context, *, ignore_case: bool = False) -> re.Pattern:
-        """A compiled regex: wildcards in the text act, values put in by variables do not."""
-        if not self.has_variables:
-            return wildcard_regex(self.text, ignore_case)
-        pieces = []
-        for kind, value, default in self.parts:
-            if kind == "text":
-                pieces.append(wildcard_regex(value).pattern)
-            elif kind == "literal":
-                pieces.append(re.escape(value))
-            else:
-                pieces.append(re.escape(_variable(context, value, default)))
-        return _compiled("".join(pieces), ignore_case)
-
-
-@lru_cache(maxsize=65536)
-def _compiled(pattern: str, ignore_case: bool) -> re.Pattern:
-    return re.compile(pattern, (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
+    def matches(self, value: str, context, *, ignore_case: bool = False) -> bool:
+        """Whether ``value`` matches this pattern in ``context``."""
+        return wildcard_match(
+            self.render(context, for_wildcards=True), value, ignore_case=ignore_case
+        )
 
 
 def _variable(context, key: str, default: str | None) -> str:
