@@ -43,6 +43,21 @@ def _require_own(request, action: str, resource: str | None = None) -> None:
     require(request, action, resource or user.arn, account=user.account)
 
 
+def _password_confirmed(request, form) -> tuple[bool, int]:
+    """Whether the signed-in user re-entered their password right in ``form``, and the status.
+
+    Wrong passwords count against the same limit as on the change-password page;
+    the error goes on the form.
+    """
+    if not flows.password_change_attempt(request):
+        form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+        return False, 429
+    if not request.user.check_password(form.cleaned_data["password"]):
+        form.add_error("password", _("The password is incorrect."))
+        return False, 200
+    return True, 200
+
+
 def _mfa_arn(user, name: str) -> str:
     return f"arn:aws:iam::{user.account_id}:mfa/{name}"
 
@@ -410,13 +425,8 @@ def mfa_remove(request, device_id: int):
     if request.method == "POST":
         form = MFARemoveForm(request.POST)
         if form.is_valid():
-            # Wrong passwords here count against the same limit as on the change-password page.
-            if not flows.password_change_attempt(request):
-                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
-                status = 429
-            elif not request.user.check_password(form.cleaned_data["password"]):
-                form.add_error("password", _("The password is incorrect."))
-            else:
+            confirmed, status = _password_confirmed(request, form)
+            if confirmed:
                 try:
                     mfa_services.mfa_device_delete(
                         actor=request.user, device=device, request=request
@@ -491,12 +501,8 @@ def recovery_codes_page(request):
     if request.method == "POST":
         form = MFARemoveForm(request.POST)
         if form.is_valid():
-            if not flows.password_change_attempt(request):
-                form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
-                status = 429
-            elif not user.check_password(form.cleaned_data["password"]):
-                form.add_error("password", _("The password is incorrect."))
-            else:
+            confirmed, status = _password_confirmed(request, form)
+            if confirmed:
                 codes = recovery_codes.generate(user=user, request=request)
                 response = render(request, "accounts/recovery_codes_shown.html", {"codes": codes})
                 response["Cache-Control"] = "no-store"

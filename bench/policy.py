@@ -83,47 +83,8 @@ def managed() -> dict[str, str]:
     return {item["name"]: json.dumps(item["document"]) for item in data["identity"]}
 
 
-FORCED_MFA = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowManageOwnUserMFA",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:DeactivateMFADevice",
-                    "iam:EnableMFADevice",
-                    "iam:ListMFADevices",
-                    "iam:ResyncMFADevice",
-                ],
-                "Resource": "arn:aws:iam::*:user/${aws:username}",
-            },
-            {
-                "Sid": "AllowManageOwnVirtualMFADevice",
-                "Effect": "Allow",
-                "Action": ["iam:CreateVirtualMFADevice"],
-                "Resource": "arn:aws:iam::*:mfa/*",
-            },
-            {
-                "Sid": "DenyAllExceptListedIfNoMFA",
-                "Effect": "Deny",
-                "NotAction": [
-                    "iam:CreateVirtualMFADevice",
-                    "iam:EnableMFADevice",
-                    "iam:GetUser",
-                    "iam:GetMFADevice",
-                    "iam:ListMFADevices",
-                    "iam:ListVirtualMFADevices",
-                    "iam:ResyncMFADevice",
-                    "iam:ChangePassword",
-                    "sts:GetSessionToken",
-                ],
-                "Resource": "*",
-                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-            },
-        ],
-    }
-)
+# Seed 003's policy with ${aws:username}, as the demo data has it.
+FORCED_MFA = (ROOT / "identity" / "policy_data" / "forced_mfa_self_manage.json").read_text()
 
 
 def customer_policies(rng: random.Random) -> dict[str, str]:

@@ -421,15 +421,7 @@ def policy_attach(
         account=account, policy_arn=policy_arn, **target
     )
     if created:
-        who = {"userName": user.name} if user is not None else {"groupName": group.name}
-        _policy_event(
-            "AttachUserPolicy" if user is not None else "AttachGroupPolicy",
-            actor=actor,
-            account_id=account.id,
-            request=request,
-            policyArn=policy_arn,
-            **who,
-        )
+        _attachment_event("Attach", actor, account, policy_arn, user, group, request)
 
 
 @transaction.atomic
@@ -445,15 +437,19 @@ def policy_detach(
     target = {"user": user} if user is not None else {"group": group}
     deleted, _by_model = PolicyAttachment.objects.filter(policy_arn=policy_arn, **target).delete()
     if deleted:
-        who = {"userName": user.name} if user is not None else {"groupName": group.name}
-        _policy_event(
-            "DetachUserPolicy" if user is not None else "DetachGroupPolicy",
-            actor=actor,
-            account_id=account.id,
-            request=request,
-            policyArn=policy_arn,
-            **who,
-        )
+        _attachment_event("Detach", actor, account, policy_arn, user, group, request)
+
+
+def _attachment_event(verb: str, actor, account, policy_arn, user, group, request) -> None:
+    """AttachUserPolicy, DetachGroupPolicy, ...: what was attached to or detached from whom."""
+    _policy_event(
+        f"{verb}{'User' if user is not None else 'Group'}Policy",
+        actor=actor,
+        account_id=account.id,
+        request=request,
+        policyArn=policy_arn,
+        **({"userName": user.name} if user is not None else {"groupName": group.name}),
+    )
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Create a demo organization to try the console with; prints how to sign in."""
 
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -15,58 +16,11 @@ DEMO_PASSWORD = "Tobira-demo-2026!"
 
 
 # The AWS documentation's policy that seed 003 adapts, with ${aws:username} for any user.
-_OWN = "arn:aws:iam::*:user/${aws:username}"
-FORCED_MFA_SELF_MANAGE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AllowViewAccountInfo",
-            "Effect": "Allow",
-            "Action": ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
-            "Resource": "*",
-        },
-        {
-            "Sid": "AllowManageOwnPasswords",
-            "Effect": "Allow",
-            "Action": ["iam:ChangePassword", "iam:GetUser"],
-            "Resource": _OWN,
-        },
-        {
-            "Sid": "AllowManageOwnVirtualMFADevice",
-            "Effect": "Allow",
-            "Action": ["iam:CreateVirtualMFADevice"],
-            "Resource": "arn:aws:iam::*:mfa/*",
-        },
-        {
-            "Sid": "AllowManageOwnUserMFA",
-            "Effect": "Allow",
-            "Action": [
-                "iam:DeactivateMFADevice",
-                "iam:EnableMFADevice",
-                "iam:ListMFADevices",
-                "iam:ResyncMFADevice",
-            ],
-            "Resource": _OWN,
-        },
-        {
-            "Sid": "DenyAllExceptListedIfNoMFA",
-            "Effect": "Deny",
-            "NotAction": [
-                "iam:CreateVirtualMFADevice",
-                "iam:EnableMFADevice",
-                "iam:GetUser",
-                "iam:GetMFADevice",
-                "iam:ListMFADevices",
-                "iam:ListVirtualMFADevices",
-                "iam:ResyncMFADevice",
-                "iam:ChangePassword",
-                "sts:GetSessionToken",
-            ],
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        },
-    ],
-}
+FORCED_MFA_SELF_MANAGE = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "policy_data" / "forced_mfa_self_manage.json"
+    ).read_text()
+)
 
 
 class Command(BaseCommand):
