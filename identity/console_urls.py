@@ -91,6 +91,22 @@ urlpatterns = [
         policy_views.user_inline_policy,
         name="user_inline_policy",
     ),
+    path("accounts/<account_id:account_id>/groups/", policy_views.group_list, name="group_list"),
+    path(
+        "accounts/<account_id:account_id>/groups/<iam_name:group_name>/",
+        policy_views.group_detail,
+        name="group_detail",
+    ),
+    path(
+        "accounts/<account_id:account_id>/groups/<iam_name:group_name>/inline/new",
+        policy_views.group_inline_policy,
+        name="group_inline_policy_new",
+    ),
+    path(
+        "accounts/<account_id:account_id>/groups/<iam_name:group_name>/inline/<iam_name:name>",
+        policy_views.group_inline_policy,
+        name="group_inline_policy",
+    ),
     path(
         "accounts/<account_id:account_id>/simulator",
         policy_views.simulator,

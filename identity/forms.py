@@ -406,3 +406,20 @@ class SCPCreateForm(forms.Form):
   ]
 }"""
     )
+
+
+class GroupCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Group name"),
+        max_length=128,
+        help_text=_("Letters, digits and + = , . @ _ -. Unique within the account."),
+    )
+    path = forms.CharField(label=_("Path"), max_length=512, initial="/", required=False)
+
+
+class GroupMemberForm(forms.Form):
+    user = forms.ChoiceField(label=_("User"))
+
+    def __init__(self, users, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [(u.name, u.name) for u in users]

@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import ids, policies, selectors
+from . import ids, policies, selectors, services
 from .authorization import require
 from .forms import (
     AttachPolicyForm,
+    GroupCreateForm,
+    GroupMemberForm,
     InlinePolicyForm,
     PolicyCreateForm,
     PolicyVersionForm,
@@ -310,43 +312,169 @@ def user_inline_policy(request, account_id: str, user_name: str, name: str | Non
     """Create or edit one inline policy of a user (the JSON editor), or delete it."""
     account = selectors.account_get(request.user, account_id)
     user = selectors.account_user_get(account=account, user_name=user_name)
+    back = redirect("console:user_permissions", account_id=account.id, user_name=user.name)
+    return _inline_policy_page(request, account, name, user=user, back=back)
+
+
+@login_required
+def group_inline_policy(request, account_id: str, group_name: str, name: str | None = None):
+    account = selectors.account_get(request.user, account_id)
+    group = selectors.account_group_get(account=account, group_name=group_name)
+    back = redirect("console:group_detail", account_id=account.id, group_name=group.name)
+    return _inline_policy_page(request, account, name, group=group, back=back)
+
+
+def _inline_policy_page(request, account, name, *, user=None, group=None, back):
+    owner, kind = (user, "User") if user is not None else (group, "Group")
+    target = {"user": user} if user is not None else {"group": group}
     inline = None
     if name is not None:
-        inline = InlinePolicy.objects.filter(user=user, name__iexact=name).first()
+        inline = InlinePolicy.objects.filter(name__iexact=name, **target).first()
         if inline is None:
             raise Http404
-    require(request, "iam:GetUserPolicy", user.arn, account=account)
+    require(request, f"iam:Get{kind}Policy", owner.arn, account=account)
     if request.method == "POST":
         if request.POST.get("action") == "delete" and inline is not None:
-            require(request, "iam:DeleteUserPolicy", user.arn, account=account)
+            require(request, f"iam:Delete{kind}Policy", owner.arn, account=account)
             policies.inline_policy_delete(actor=request.user, inline=inline, request=request)
             messages.success(request, _("The inline policy was deleted."))
-            return redirect("console:user_permissions", account_id=account.id, user_name=user.name)
-        require(request, "iam:PutUserPolicy", user.arn, account=account)
+            return back
+        require(request, f"iam:Put{kind}Policy", owner.arn, account=account)
         form = InlinePolicyForm(request.POST)
         if form.is_valid():
             try:
                 policies.inline_policy_put(
                     actor=request.user,
-                    user=user,
                     name=form.cleaned_data["name"].strip(),
                     document=form.cleaned_data["document"],
                     request=request,
+                    **target,
                 )
             except ValidationError as error:
                 _apply_service_errors(form, error, bare_errors_to=None)
             else:
                 messages.success(request, _("The inline policy was saved."))
-                return redirect(
-                    "console:user_permissions", account_id=account.id, user_name=user.name
-                )
+                return back
     else:
         initial = {"name": inline.name, "document": inline.document} if inline else None
         form = InlinePolicyForm(initial=initial)
     return render(
         request,
         "console/inline_policy.html",
-        {"account": account, "user": user, "form": form, "inline": inline},
+        {
+            "account": account,
+            "owner": owner,
+            "back_url": back.url,
+            "form": form,
+            "inline": inline,
+        },
+    )
+
+
+@login_required
+def group_list(request, account_id: str):
+    account = selectors.account_get(request.user, account_id)
+    require(request, "iam:ListGroups", ids.group_arn(account.id, "/", "*"), account=account)
+    form = GroupCreateForm()
+    if request.method == "POST":
+        form = GroupCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            path = data["path"] or "/"
+            require(
+                request,
+                "iam:CreateGroup",
+                ids.group_arn(account.id, path, data["name"].strip()),
+                account=account,
+            )
+            try:
+                group = services.group_create(
+                    actor=request.user,
+                    account=account,
+                    name=data["name"].strip(),
+                    path=path,
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_service_errors(form, error, bare_errors_to=None)
+            else:
+                messages.success(request, _("Group %(name)s was created.") % {"name": group.name})
+                return redirect(
+                    "console:group_detail", account_id=account.id, group_name=group.name
+                )
+    page = Paginator(selectors.account_groups(account=account), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "console/group_list.html", {"account": account, "page": page, "form": form}
+    )
+
+
+@login_required
+def group_detail(request, account_id: str, group_name: str):
+    """A group: its members, its managed and inline policies."""
+    account = selectors.account_get(request.user, account_id)
+    group = selectors.account_group_get(account=account, group_name=group_name)
+    require(request, "iam:GetGroup", group.arn, account=account)
+    users = list(User.objects.filter(account=account, kind=User.Kind.IAM).order_by("name")[:1000])
+    member_form = GroupMemberForm(users)
+    attach_form = AttachPolicyForm(_attach_choices(account))
+    if request.method == "POST":
+        op = request.POST.get("op")
+        if op in ("add", "remove"):
+            member_form = GroupMemberForm(users, request.POST)
+            if member_form.is_valid():
+                user = next(u for u in users if u.name == member_form.cleaned_data["user"])
+                action = "iam:AddUserToGroup" if op == "add" else "iam:RemoveUserFromGroup"
+                require(request, action, group.arn, account=account)
+                services.group_member_set(
+                    actor=request.user, group=group, user=user, member=op == "add", request=request
+                )
+                messages.success(request, _("The group's members were updated."))
+                return redirect(
+                    "console:group_detail", account_id=account.id, group_name=group.name
+                )
+        elif op in ("attach", "detach"):
+            attach_form = AttachPolicyForm(_attach_choices(account), request.POST)
+            if attach_form.is_valid():
+                arn = attach_form.cleaned_data["policy_arn"]
+                action = "iam:AttachGroupPolicy" if op == "attach" else "iam:DetachGroupPolicy"
+                require(request, action, group.arn, account=account, context={"iam:PolicyARN": arn})
+                service = policies.policy_attach if op == "attach" else policies.policy_detach
+                try:
+                    service(
+                        actor=request.user,
+                        account=account,
+                        policy_arn=arn,
+                        group=group,
+                        request=request,
+                    )
+                except ValidationError as error:
+                    _apply_service_errors(attach_form, error, bare_errors_to=None)
+                else:
+                    messages.success(request, _("The group's policies were updated."))
+                    return redirect(
+                        "console:group_detail", account_id=account.id, group_name=group.name
+                    )
+        else:
+            raise Http404
+    names = dict(CustomerPolicy.objects.filter(account=account).values_list("arn", "name"))
+    attached = list(PolicyAttachment.objects.filter(group=group).order_by("policy_arn"))
+    for attachment in attached:
+        managed = policies.aws_managed(attachment.policy_arn)
+        attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
+    return render(
+        request,
+        "console/group_detail.html",
+        {
+            "account": account,
+            "group": group,
+            "members": group.members.order_by("name"),
+            "member_form": member_form,
+            "attach_form": attach_form,
+            "attached": attached,
+            "inline": InlinePolicy.objects.filter(group=group).order_by("name"),
+        },
     )
 
 

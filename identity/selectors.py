@@ -73,3 +73,22 @@ def account_user_get(*, account: Account, user_name: str) -> User:
 
 def account_root_user(account: Account) -> User:
     return User.objects.get(account=account, kind=User.Kind.ROOT)
+
+
+def account_groups(*, account: Account):
+    from .models import Group
+
+    return (
+        Group.objects.filter(account=account)
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def account_group_get(*, account: Account, group_name: str):
+    from .models import Group
+
+    group = Group.objects.filter(account=account, name__iexact=group_name).first()
+    if group is None:
+        raise Http404
+    return group

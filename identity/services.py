@@ -300,3 +300,58 @@ def iam_user_console_access_set(
             timezone.now().isoformat(),
             translation.get_language() or "en",
         )
+
+
+@transaction.atomic
+def group_create(*, actor: User, account: Account, name: str, path: str = "/", request=None):
+    from .models import Group
+
+    group = Group(
+        account=account,
+        name=name,
+        path=path or "/",
+        arn=ids.group_arn(account.id, path or "/", name),
+    )
+    group.full_clean(exclude=["account", "arn"])
+    if Group.objects.filter(account=account, name__iexact=name).exists():
+        raise ValidationError(
+            {"name": ValidationError(_("A group with this name already exists."), code="duplicate")}
+        )
+    try:
+        with transaction.atomic():
+            group.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(
+            {"name": ValidationError(_("A group with this name already exists."), code="duplicate")}
+        ) from None
+    audit.record(
+        event_name="CreateGroup",
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=account.id,
+        request_parameters={"groupName": name, "path": group.path},
+    )
+    return group
+
+
+@transaction.atomic
+def group_member_set(*, actor: User, group, user: User, member: bool, request=None) -> None:
+    """Add ``user`` to ``group`` or take them out; both in the same account."""
+    from .models import GroupMembership
+
+    if user.account_id != group.account_id or user.kind != User.Kind.IAM:
+        raise ValidationError(_("Only IAM users of the group's account can be members."))
+    if member:
+        _membership, changed = GroupMembership.objects.get_or_create(group=group, user=user)
+    else:
+        changed, _by_model = GroupMembership.objects.filter(group=group, user=user).delete()
+    if changed:
+        audit.record(
+            event_name="AddUserToGroup" if member else "RemoveUserFromGroup",
+            event_source=audit.SOURCE_IAM,
+            request=request,
+            actor=actor,
+            account_id=group.account_id,
+            request_parameters={"groupName": group.name, "userName": user.name},
+        )

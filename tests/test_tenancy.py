@@ -15,6 +15,8 @@ from identity import policies
 from identity.models import (
     AuditEvent,
     CustomerPolicy,
+    Group,
+    GroupMembership,
     InlinePolicy,
     PolicyAttachment,
     PolicyVersion,
@@ -41,6 +43,9 @@ OBJECT_URLS = [
     ("console:user_inline_policy_new", lambda account, user: [account.id, user.name]),
     ("console:user_inline_policy", lambda account, user: [account.id, user.name, "SelfService"]),
     ("console:simulator", lambda account, user: [account.id]),
+    ("console:group_list", lambda account, user: [account.id]),
+    ("console:group_detail", lambda account, user: [account.id, user.group_name]),
+    ("console:group_inline_policy_new", lambda account, user: [account.id, user.group_name]),
 ]
 # Views that take only POST: the intruder's POST is a 404 too.
 POST_ONLY_URLS = [
@@ -82,6 +87,9 @@ POST_BODIES = {
     "console:user_inline_policy": {"action": "delete"},
     "console:user_policy_detach": {"policy_arn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"},
     "console:policy_version_action": {"action": "delete"},
+    "console:group_list": {"name": "intruders"},
+    "console:group_detail": {"op": "add", "user": "alice"},
+    "console:group_inline_policy_new": {"name": "intruder", "document": "{}"},
 }
 
 
@@ -105,6 +113,7 @@ def target(management_account, alice):
     device.__class__.objects.filter(pk=device.pk).update(confirmed=True)
     alice.mfa_device_id = device.pk
     alice.policy_name = _policy_in(management_account)
+    alice.group_name = _group_in(management_account)
     policies.policy_attach(
         actor=None,
         account=management_account,
@@ -112,6 +121,13 @@ def target(management_account, alice):
         user=alice,
     )
     return management_account, alice
+
+
+def _group_in(account) -> str:
+    from identity import services
+
+    services.group_create(actor=None, account=account, name=f"team-{account.id}")
+    return f"team-{account.id}"
 
 
 def _policy_in(account) -> str:
@@ -155,6 +171,8 @@ def test_other_tenants_get_404(
     assert not CustomerPolicy.objects.filter(name="intruder-policy").exists()
     assert PolicyAttachment.objects.filter(user=user).count() == 1
     assert InlinePolicy.objects.filter(user=user).count() == 1
+    assert not Group.objects.filter(name="intruders").exists()
+    assert not GroupMembership.objects.exists()
     assert PolicyVersion.objects.filter(policy__account=account).count() == 1
     assert AuditEvent.objects.count() == events_before
 
@@ -168,6 +186,7 @@ def test_unknown_ids_are_404_not_500(client, management_root, name, args):
         name = "nobody"
         mfa_device_id = 999999
         policy_name = "nothing"
+        group_name = "nobody"
 
     assert client.get(reverse(name, args=args(Missing, Missing))).status_code == 404
     assert client.get(reverse(name, args=args(management_root.account, Missing))).status_code in (
@@ -182,6 +201,7 @@ def test_management_root_reaches_member_accounts(
     user = make_iam_user(account=member_account, name="ops")
     user.mfa_device_id = _enabled_device_of(user)
     user.policy_name = _policy_in(member_account)
+    user.group_name = _group_in(member_account)
     client.force_login(management_root)
     for name, url in _urls(member_account, user):
         if name == "console:user_delete":
@@ -195,6 +215,7 @@ def test_member_root_reaches_only_its_own_account(
     user = make_iam_user(account=member_account, name="ops")
     user.mfa_device_id = _enabled_device_of(user)
     user.policy_name = _policy_in(member_account)
+    user.group_name = _group_in(member_account)
     client.force_login(member_root)
     for name, url in _urls(member_account, user):
         assert client.get(url).status_code == 200, name

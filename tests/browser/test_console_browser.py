@@ -109,6 +109,7 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
         ("policy-create-ja", f"/console/accounts/{account.id}/policies/new"),
         ("aws-policy-ja", f"/console/accounts/{account.id}/policies/aws/IAMReadOnlyAccess"),
         ("user-permissions-ja", f"/console/accounts/{account.id}/users/alice/permissions"),
+        ("groups-ja", f"/console/accounts/{account.id}/groups/"),
         (
             "simulator-ja",
             f"/console/accounts/{account.id}/simulator?user=alice&actions=iam%3AListUsers%0Aiam%3AChangePassword&resource=*",
