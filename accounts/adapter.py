@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.module_loading import import_string
@@ -22,7 +23,13 @@ class DefaultAccountAdapter:
                 render_to_string(f"{template_prefix}_subject.txt", context).strip().splitlines()[0]
             )
             body = render_to_string(f"{template_prefix}_message.txt", context)
+            try:
+                html = render_to_string(f"{template_prefix}_message.html", context)
+            except TemplateDoesNotExist:
+                html = None
         message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
+        if html:
+            message.attach_alternative(html, "text/html")
         message.send()
 
 

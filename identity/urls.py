@@ -8,6 +8,7 @@ urlpatterns = [
     path("signup", views.signup, name="signup"),
     path("console/", include("identity.console_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("recovery/", include("recovery.urls")),
     path("", include("accounts.urls")),
 ]
 

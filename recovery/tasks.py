@@ -19,3 +19,10 @@ def send_recovery_code_used_notification(
         language=language,
         remaining=remaining,
     )
+
+
+@shared_task(name="recovery.send_recovery_email", **MAIL_RETRIES)
+def send_recovery_email(attempt_id: str, sequence: int) -> bool:
+    from . import flow
+
+    return flow.send_email(attempt_id, sequence)

@@ -1,0 +1,181 @@
+"""*Sign in using alternative factors*: the steps of a recovery attempt.
+
+Step 1 (here): an email to the account's address with a one-time link. The
+token is made by the task that sends the mail and stored only as a hash; it
+is single-use and expires. The link opens a confirmation page (mail scanners
+follow links; only the person's POST counts), and the attempt moves to the
+browser session that confirmed it: the phone step and the sign-in happen
+there. Step 2, the phone call, builds on ``EMAIL_VERIFIED``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.adapter import get_adapter
+from identity import audit, ratelimit
+from identity.models import User
+from identity.queue import enqueue_on_commit
+
+from .models import RecoveryAttempt
+
+State = RecoveryAttempt.State
+ATTEMPT_TTL = timedelta(minutes=30)
+EMAIL_TOKEN_TTL = timedelta(minutes=15)
+RESEND_COOLDOWN = timedelta(seconds=60)
+MAX_EMAILS = 5
+ACTIVE = (State.STARTED, State.EMAIL_SENT, State.EMAIL_VERIFIED)
+SESSION_KEY = "tobira_recovery"  # the attempt this browser session carries
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def session_hash(request) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return _sha256(request.session.session_key)
+
+
+def _event(name: str, attempt: RecoveryAttempt, request=None, **fields) -> None:
+    audit.record(
+        event_name=name,
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        actor=None,  # nobody is signed in during a recovery
+        account_id=attempt.user.account_id,
+        request_parameters={"attemptId": str(attempt.pk), "userArn": attempt.user.arn},
+        **fields,
+    )
+
+
+def start(request, *, user: User) -> RecoveryAttempt | None:
+    """A new attempt for a root user who passed the password step; None when throttled."""
+    key = f"account:{user.account_id}"
+    if not ratelimit.attempt("recovery_start", request=request, user_key=key).allowed:
+        return None
+    from . import tasks
+
+    with transaction.atomic():
+        RecoveryAttempt.objects.filter(user=user, state__in=ACTIVE).update(state=State.CANCELLED)
+        attempt = RecoveryAttempt.objects.create(
+            user=user,
+            session_hash=session_hash(request),
+            language=translation.get_language() or "en",
+            expires_at=timezone.now() + ATTEMPT_TTL,
+        )
+        _event("RecoveryStarted", attempt, request)
+        enqueue_on_commit(tasks.send_recovery_email, str(attempt.pk), 1)
+    return attempt
+
+
+def current(request, attempt_id) -> RecoveryAttempt | None:
+    """The attempt this browser session owns, while it is alive."""
+    attempt = (
+        RecoveryAttempt.objects.select_related("user__account")
+        .filter(pk=attempt_id, session_hash=session_hash(request), state__in=ACTIVE)
+        .first()
+    )
+    if attempt is None or attempt.expires_at <= timezone.now():
+        return None
+    return attempt
+
+
+def resend(request, attempt: RecoveryAttempt) -> str:
+    """Queue another email: "ok", "cooldown" or "limit"."""
+    from . import tasks
+
+    with transaction.atomic():
+        attempt = RecoveryAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.email_sends_requested >= MAX_EMAILS:
+            return "limit"
+        if attempt.email_sent_at and timezone.now() < attempt.email_sent_at + RESEND_COOLDOWN:
+            return "cooldown"
+        attempt.email_sends_requested += 1
+        attempt.save(update_fields=["email_sends_requested"])
+        enqueue_on_commit(tasks.send_recovery_email, str(attempt.pk), attempt.email_sends_requested)
+    return "ok"
+
+
+def send_email(attempt_id: str, sequence: int) -> bool:
+    """Mail send number ``sequence`` of an attempt, once: a retried task sends nothing more."""
+    with transaction.atomic():
+        attempt = (
+            RecoveryAttempt.objects.select_for_update(of=("self",))
+            .select_related("user__account")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if (
+            attempt is None
+            or attempt.email_sends_done >= sequence
+            or attempt.state not in (State.STARTED, State.EMAIL_SENT)
+            or attempt.expires_at <= timezone.now()
+        ):
+            return False
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        attempt.email_token_hash = _sha256(token)
+        attempt.email_token_expires_at = now + EMAIL_TOKEN_TTL
+        link = (
+            settings.TOBIRA_BASE_URL + reverse("recovery:verify", args=[attempt.pk]) + f"?t={token}"
+        )
+        get_adapter().send_mail(
+            "emails/recovery_verify",
+            attempt.user.account.root_email,
+            {"user": attempt.user, "account": attempt.user.account, "link": link, "ttl": 15},
+            language=attempt.language,
+        )
+        attempt.email_sends_done, attempt.email_sent_at = sequence, now
+        attempt.state = State.EMAIL_SENT
+        attempt.save(
+            update_fields=[
+                "email_token_hash",
+                "email_token_expires_at",
+                "email_sends_done",
+                "email_sent_at",
+                "state",
+            ]
+        )
+        _event("RecoveryEmailSent", attempt)
+    return True
+
+
+def verify_email(request, attempt_id, token: str) -> RecoveryAttempt | None:
+    """Spend the emailed link's token; the attempt now belongs to this browser session."""
+    with transaction.atomic():
+        attempt = (
+            RecoveryAttempt.objects.select_for_update(of=("self",))
+            .select_related("user__account")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        now = timezone.now()
+        valid = (
+            attempt is not None
+            and attempt.state == State.EMAIL_SENT
+            and attempt.email_token_hash
+            and attempt.email_token_expires_at
+            and now < attempt.email_token_expires_at
+            and now < attempt.expires_at
+            and hmac.compare_digest(attempt.email_token_hash, _sha256(token or ""))
+        )
+        if not valid:
+            if attempt is not None:
+                _event("RecoveryEmailVerified", attempt, request, error_code="InvalidToken")
+            return None
+        attempt.state = State.EMAIL_VERIFIED
+        attempt.email_token_hash = ""  # single use
+        attempt.session_hash = session_hash(request)
+        attempt.save(update_fields=["state", "email_token_hash", "session_hash"])
+        _event("RecoveryEmailVerified", attempt, request)
+    return attempt
