@@ -19,6 +19,11 @@ urlpatterns = [
         name="root_mfa_wave_cancel",
     ),
     path("accounts/<account_id:account_id>/", views.account_detail, name="account_detail"),
+    path(
+        "accounts/<account_id:account_id>/root-mfa/reset",
+        views.account_root_mfa_reset,
+        name="account_root_mfa_reset",
+    ),
     path("accounts/<account_id:account_id>/users/", views.user_list, name="user_list"),
     path("accounts/<account_id:account_id>/users/new", views.user_create, name="user_create"),
     path(

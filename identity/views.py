@@ -272,10 +272,19 @@ def account_detail(request, account_id: str):
     require(request, "iam:GetAccountSummary", f"arn:aws:iam::{account.id}:root", account=account)
     root = selectors.account_root_user(account)
     user_count = User.objects.filter(account=account, kind=User.Kind.IAM).count()
+    can_reset_root_mfa = (
+        account.pk != account.organization.management_account_id
+        and request.user.account_id != account.pk
+    )
     return render(
         request,
         "console/account_detail.html",
-        {"account": account, "root": root, "user_count": user_count},
+        {
+            "account": account,
+            "root": root,
+            "user_count": user_count,
+            "can_reset_root_mfa": can_reset_root_mfa,
+        },
     )
 
 
@@ -484,4 +493,47 @@ def audit_list(request, account_id: str):
     events = AuditEvent.objects.filter(recipient_account_id=account.id).order_by("-event_time")
     return render(
         request, "console/audit_list.html", {"account": account, "page": _page(request, events, 50)}
+    )
+
+
+@login_required
+def account_root_mfa_reset(request, account_id: str):
+    """Centralized root access: the management account removes a member account's root MFA."""
+    account = selectors.account_get(request.user, account_id)
+    organization = account.organization
+    if account.pk == organization.management_account_id or request.user.account_id == account.pk:
+        raise Http404  # only for member accounts, from the management account
+    root = selectors.account_root_user(account)
+    require(request, "iam:DeactivateMFADevice", root.arn, account=account)
+    devices = list(mfa_selectors.user_devices(root))
+    label = _("To confirm, enter the account ID")
+    if request.method == "POST":
+        form = DeleteConfirmForm(account.id, request.POST, label=label)
+        if form.is_valid():
+            for device in devices:
+                mfa_services.mfa_device_delete(actor=request.user, device=device, request=request)
+            audit_record_root_mfa_reset(request, account, len(devices))
+            messages.success(
+                request,
+                _("The root user of %(account)s has no MFA device now.") % {"account": account.id},
+            )
+            return redirect("console:account_detail", account_id=account.id)
+    else:
+        form = DeleteConfirmForm(account.id, label=label)
+    return render(
+        request,
+        "console/account_root_mfa_reset.html",
+        {"account": account, "root": root, "devices": devices, "form": form},
+    )
+
+
+def audit_record_root_mfa_reset(request, account, count: int) -> None:
+    from . import audit
+
+    audit.record(
+        event_name="ResetRootUserMFA",
+        event_source=audit.SOURCE_ORGANIZATIONS,
+        request=request,
+        account_id=account.id,
+        request_parameters={"accountId": account.id, "devicesRemoved": count},
     )
