@@ -36,6 +36,23 @@ def test_enforce_root_mfa_then_the_root_user_is_prompted(
     assert "Not enforced" in page.locator(f"tr[data-account='{member_account.id}']").inner_text()
     shoot(page, "root-mfa-en")
 
+    # Centralized root access: the member account's root lost its device.
+    from accounts.mfa import services as mfa_services
+    from accounts.mfa.models import MFADevice, VirtualMFADevice
+    from tests.conftest import root_of
+
+    member_root = root_of(member_account)
+    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="prod-root-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    page.goto(f"/console/accounts/{member_account.id}/")
+    page.click("text=Remove the root user's MFA devices")
+    page.wait_for_url("**/root-mfa/reset")
+    page.fill("#id_confirmation", member_account.id)
+    shoot(page, "account-root-mfa-reset-en")
+    page.click("button:has-text('Remove the devices')")
+    page.wait_for_url(f"**/accounts/{member_account.id}/")
+    assert not MFADevice.objects.filter(user=member_root).exists()
+
     page.click("button:has-text('Sign out')")
     page.wait_for_url("**/signin")
     sign_in_root(page)
