@@ -497,10 +497,19 @@ def recovery_codes_page(request):
     """Generate ten recovery codes (after the password), shown once; the old set stops working."""
     user = request.user
     _require_own(request, "iam:EnableMFADevice")
+    # Only a session that signed in with an MFA device may make codes: a password and one
+    # spent code must not turn into ten fresh codes (and revoke the owner's).
+    signed_in_with_mfa = bool(request.session.get(flows.MFA_SESSION_KEY))
     status = 200
     if request.method == "POST":
         form = MFARemoveForm(request.POST)
-        if form.is_valid():
+        if not signed_in_with_mfa:
+            form.is_valid()
+            form.add_error(
+                None, _("Sign in with one of your MFA devices to generate recovery codes.")
+            )
+            status = 403
+        elif form.is_valid():
             confirmed, status = _password_confirmed(request, form)
             if confirmed:
                 codes = recovery_codes.generate(user=user, request=request)
@@ -512,6 +521,10 @@ def recovery_codes_page(request):
     return render(
         request,
         "accounts/recovery_codes.html",
-        {"form": form, "remaining": recovery_codes.remaining(user)},
+        {
+            "form": form,
+            "remaining": recovery_codes.remaining(user),
+            "signed_in_with_mfa": signed_in_with_mfa,
+        },
         status=status,
     )

@@ -423,3 +423,17 @@ class GroupMemberForm(forms.Form):
     def __init__(self, users, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [(u.name, u.name) for u in users]
+
+
+class RootMFAResetForm(DeleteConfirmForm):
+    """The account ID typed, and the acting root user's password again."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, account_id: str, *args, **kwargs):
+        super().__init__(account_id, *args, label=_("To confirm, enter the account ID"), **kwargs)

@@ -220,7 +220,7 @@ RATELIMITS = {
     "signup": env("RATELIMIT_SIGNUP", "10/h/ip"),
     "change_password": env("RATELIMIT_CHANGE_PASSWORD", "10/5m/user"),
     "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),
-    "recovery_start": env("RATELIMIT_RECOVERY_START", "20/h/ip,5/h/user"),
+    "recovery_start": env("RATELIMIT_RECOVERY_START", "20/h/ip,10/h/user"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
 # Root MFA enforcement: days from the first prompt until MFA is mandatory (a wave may set its own).

@@ -13,6 +13,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +34,7 @@ from .forms import (
     DeleteConfirmForm,
     HardwareTokenForm,
     IAMUserCreateForm,
+    RootMFAResetForm,
     RootMFAWaveForm,
     SignUpForm,
 )
@@ -496,9 +498,14 @@ def audit_list(request, account_id: str):
     )
 
 
+@sensitive_post_parameters("password")
 @login_required
 def account_root_mfa_reset(request, account_id: str):
-    """Centralized root access: the management account removes a member account's root MFA."""
+    """Centralized root access: the management account removes a member account's root MFA.
+
+    It takes the password again and a session that signed in with MFA: a stolen
+    cookie or a recovery-code session must not strip MFA from every member root.
+    """
     account = selectors.account_get(request.user, account_id)
     organization = account.organization
     if account.pk == organization.management_account_id or request.user.account_id == account.pk:
@@ -506,34 +513,56 @@ def account_root_mfa_reset(request, account_id: str):
     root = selectors.account_root_user(account)
     require(request, "iam:DeactivateMFADevice", root.arn, account=account)
     devices = list(mfa_selectors.user_devices(root))
-    label = _("To confirm, enter the account ID")
+    mfa_present = bool(request.session.get("tobira_mfa"))
+    status = 200
     if request.method == "POST":
-        form = DeleteConfirmForm(account.id, request.POST, label=label)
-        if form.is_valid():
-            for device in devices:
-                mfa_services.mfa_device_delete(actor=request.user, device=device, request=request)
-            audit_record_root_mfa_reset(request, account, len(devices))
-            messages.success(
-                request,
-                _("The root user of %(account)s has no MFA device now.") % {"account": account.id},
-            )
-            return redirect("console:account_detail", account_id=account.id)
+        form = RootMFAResetForm(account.id, request.POST)
+        if not mfa_present:
+            form.is_valid()
+            form.add_error(None, _("Sign in with your MFA device first: this needs MFA."))
+            status = 403
+        elif form.is_valid():
+            from accounts.views import _password_confirmed
+
+            confirmed, status = _password_confirmed(request, form)
+            if confirmed:
+                with transaction.atomic():
+                    for device in devices:
+                        mfa_services.mfa_device_delete(
+                            actor=request.user, device=device, request=request
+                        )
+                    audit_record_root_mfa_reset(request, account, len(devices))
+                messages.success(
+                    request,
+                    _("The root user of %(account)s has no MFA device now.")
+                    % {"account": account.id},
+                )
+                return redirect("console:account_detail", account_id=account.id)
     else:
-        form = DeleteConfirmForm(account.id, label=label)
+        form = RootMFAResetForm(account.id)
     return render(
         request,
         "console/account_root_mfa_reset.html",
-        {"account": account, "root": root, "devices": devices, "form": form},
+        {
+            "account": account,
+            "root": root,
+            "devices": devices,
+            "form": form,
+            "mfa_present": mfa_present,
+        },
+        status=status,
     )
 
 
 def audit_record_root_mfa_reset(request, account, count: int) -> None:
+    """In the member account's trail and in the acting management account's."""
     from . import audit
 
-    audit.record(
-        event_name="ResetRootUserMFA",
-        event_source=audit.SOURCE_ORGANIZATIONS,
-        request=request,
-        account_id=account.id,
-        request_parameters={"accountId": account.id, "devicesRemoved": count},
-    )
+    for trail in {account.id, request.user.account_id}:
+        audit.record(
+            event_name="ResetRootUserMFA",
+            event_source=audit.SOURCE_ORGANIZATIONS,
+            request=request,
+            account_id=trail,
+            request_parameters={"accountId": account.id, "devicesRemoved": count},
+        )

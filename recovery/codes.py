@@ -58,6 +58,14 @@ def generate(*, user: User, request=None) -> list[str]:
         actor=user,
         request_parameters={"userName": user.name, "count": COUNT},
     )
+    from . import tasks
+
+    enqueue_on_commit(
+        tasks.send_recovery_codes_created_notification,
+        user.pk,
+        timezone.now().isoformat(),
+        translation.get_language() or "en",
+    )
     return codes
 
 

@@ -66,7 +66,14 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
     from . import tasks
 
     with transaction.atomic():
-        RecoveryAttempt.objects.filter(user=user, state__in=ACTIVE).update(state=State.CANCELLED)
+        # Earlier attempts end, except one another browser has verified: someone who knows
+        # only the password must not be able to knock the owner out of their recovery.
+        RecoveryAttempt.objects.filter(user=user, state__in=ACTIVE).exclude(
+            state=State.EMAIL_VERIFIED
+        ).update(state=State.CANCELLED)
+        RecoveryAttempt.objects.filter(
+            user=user, state=State.EMAIL_VERIFIED, session_hash=session_hash(request)
+        ).update(state=State.CANCELLED)
         attempt = RecoveryAttempt.objects.create(
             user=user,
             session_hash=session_hash(request),
@@ -175,6 +182,7 @@ def verify_email(request, attempt_id, token: str) -> RecoveryAttempt | None:
             return None
         attempt.state = State.EMAIL_VERIFIED
         attempt.email_token_hash = ""  # single use
+        request.session.cycle_key()  # a session key planted before the link was opened is useless
         attempt.session_hash = session_hash(request)
         attempt.save(update_fields=["state", "email_token_hash", "session_hash"])
         _event("RecoveryEmailVerified", attempt, request)

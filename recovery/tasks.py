@@ -26,3 +26,10 @@ def send_recovery_email(attempt_id: str, sequence: int) -> bool:
     from . import flow
 
     return flow.send_email(attempt_id, sequence)
+
+
+@shared_task(name="recovery.send_recovery_codes_created_notification", **MAIL_RETRIES)
+def send_recovery_codes_created_notification(user_id: int, created_at: str, language: str) -> bool:
+    return notifications.send(
+        "emails/recovery_codes_created", user_id=user_id, changed_at=created_at, language=language
+    )

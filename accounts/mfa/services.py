@@ -348,6 +348,12 @@ def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
         )
     notify_owner(device, added=False)
     device.delete()
+    if not MFADevice.objects.filter(user=owner, confirmed=True).exists():
+        # Recovery codes stand in for a device; with no device left they go too, so that
+        # codes from before (perhaps the ones that leaked) never open the next device's door.
+        from recovery.models import RecoveryCode
+
+        RecoveryCode.objects.filter(user=owner).delete()
     audit_device_event(
         "DeactivateMFADevice",
         actor=actor,

@@ -1,5 +1,8 @@
 """Recovery codes in real Chromium: generate, lose the device, sign in with a code, see the banner."""
 
+import base64
+
+import pyotp
 import pytest
 
 from accounts.mfa import services as mfa_services
@@ -17,7 +20,13 @@ def sign_in(page):
 
 
 def test_sign_in_with_a_recovery_code(page, shoot, alice):
+    device, key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    app = pyotp.TOTP(base64.b32encode(key).decode())
     sign_in(page)
+    page.wait_for_url("**/mfa")
+    page.fill("#id_code", app.now())
+    page.click("button:has-text('Verify')")
     page.wait_for_url("**/console/")
     page.goto("/security-credentials")
     page.click("text=Generate recovery codes")
@@ -28,13 +37,11 @@ def test_sign_in_with_a_recovery_code(page, shoot, alice):
     codes = [c.strip() for c in page.locator("[data-testid=codes] code").all_inner_texts()]
     assert len(codes) == 10
     shoot(page, "recovery-codes-shown-en")
-
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
-    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     page.click("text=I have saved them")
     page.click("button:has-text('Sign out')")
     page.wait_for_url("**/signin")
 
+    # The phone with the app is lost.
     sign_in(page)
     page.wait_for_url("**/mfa")
     page.click("text=Lost your MFA device? Use a recovery code")
@@ -46,3 +53,7 @@ def test_sign_in_with_a_recovery_code(page, shoot, alice):
     assert "You signed in without your MFA device." in banner.inner_text()
     assert "9 unused recovery codes." in page.content()
     shoot(page, "security-credentials-recovered-en")
+    page.goto("/security-credentials/recovery-codes")  # no new codes from this session
+    page.fill("#id_password", PASSWORD)
+    page.click("button:has-text('Generate recovery codes')")
+    assert "Sign in with one of your MFA devices" in page.content()

@@ -36,23 +36,6 @@ def test_enforce_root_mfa_then_the_root_user_is_prompted(
     assert "Not enforced" in page.locator(f"tr[data-account='{member_account.id}']").inner_text()
     shoot(page, "root-mfa-en")
 
-    # Centralized root access: the member account's root lost its device.
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import MFADevice, VirtualMFADevice
-    from tests.conftest import root_of
-
-    member_root = root_of(member_account)
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="prod-root-app")
-    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
-    page.goto(f"/console/accounts/{member_account.id}/")
-    page.click("text=Remove the root user's MFA devices")
-    page.wait_for_url("**/root-mfa/reset")
-    page.fill("#id_confirmation", member_account.id)
-    shoot(page, "account-root-mfa-reset-en")
-    page.click("button:has-text('Remove the devices')")
-    page.wait_for_url(f"**/accounts/{member_account.id}/")
-    assert not MFADevice.objects.filter(user=member_root).exists()
-
     page.click("button:has-text('Sign out')")
     page.wait_for_url("**/signin")
     sign_in_root(page)
@@ -109,3 +92,36 @@ def test_an_administrator_imports_a_hardware_token(page, shoot, management_root,
     assert "Hardware TOTP token GAKT000A1B2C was assigned to alice." in page.content()
     assert "GAKT000A1B2C" in page.locator("table").first.inner_text()
     shoot(page, "user-detail-hardware-en")
+
+
+def test_the_management_root_removes_a_member_roots_mfa(
+    page, shoot, management_root, member_account
+):
+    import base64
+
+    import pyotp
+
+    from accounts.mfa import services as mfa_services
+    from accounts.mfa.models import MFADevice, VirtualMFADevice
+    from tests.conftest import root_of
+
+    device, key = mfa_services.virtual_mfa_device_create(user=management_root, name="boss-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    member_root = root_of(member_account)
+    lost, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="prod-root-app")
+    VirtualMFADevice.objects.filter(pk=lost.pk).update(confirmed=True)
+
+    sign_in_root(page)
+    page.wait_for_url("**/mfa")
+    page.fill("#id_code", pyotp.TOTP(base64.b32encode(key).decode()).now())
+    page.click("button:has-text('Verify')")
+    page.wait_for_url("**/console/")
+    page.goto(f"/console/accounts/{member_account.id}/")
+    page.click("text=Remove the root user's MFA devices")
+    page.wait_for_url("**/root-mfa/reset")
+    page.fill("#id_confirmation", member_account.id)
+    page.fill("#id_password", PASSWORD)
+    shoot(page, "account-root-mfa-reset-en")
+    page.click("button:has-text('Remove the devices')")
+    page.wait_for_url(f"**/accounts/{member_account.id}/")
+    assert not MFADevice.objects.filter(user=member_root).exists()

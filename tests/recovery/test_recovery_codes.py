@@ -34,7 +34,15 @@ def give_alice_an_app(client, at):
     return app
 
 
+def signed_in_with_mfa(client):
+    """The session as after signing in with the device (codes need it)."""
+    session = client.session
+    session["tobira_mfa"] = {"at": T0, "device": "alice-app"}
+    session.save()
+
+
 def generate(client) -> list[str]:
+    signed_in_with_mfa(client)
     response = client.post(PAGE, {"password": PASSWORD})
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     return re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", response.content.decode())
@@ -43,6 +51,9 @@ def generate(client) -> list[str]:
 def test_generate_ten_codes_shown_once_stored_hashed(client, alice, at):
     signin_iam(client, "example-corp", "alice")
     assert "You have 0 unused codes." in client.get(PAGE).content.decode()
+    response = client.post(PAGE, {"password": PASSWORD})  # signed in with the password only
+    assert response.status_code == 403 and not RecoveryCode.objects.exists()
+    signed_in_with_mfa(client)
     response = client.post(PAGE, {"password": "wrong"})
     assert "The password is incorrect." in response.content.decode()
     codes = generate(client)

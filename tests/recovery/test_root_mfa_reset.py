@@ -6,7 +6,8 @@ from django.urls import reverse
 from accounts.mfa import services as mfa_services
 from accounts.mfa.models import MFADevice, VirtualMFADevice
 from identity.models import AuditEvent
-from tests.conftest import signin_root
+from tests.conftest import PASSWORD, signin_root
+from tests.recovery.test_recovery_review import mfa_login
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +33,27 @@ def test_the_management_root_removes_a_member_roots_devices(
     django_capture_on_commit_callbacks,
 ):
     give_devices(member_root)
-    client.force_login(management_root)
+    mfa_login(client, management_root)
     detail = client.get(
         reverse("console:account_detail", args=[member_account.id])
     ).content.decode()
     assert url(member_account) in detail
     page = client.get(url(member_account)).content.decode()
     assert "root-app-" in page
-    response = client.post(url(member_account), {"confirmation": "000000000000"})
+    response = client.post(
+        url(member_account), {"confirmation": "000000000000", "password": PASSWORD}
+    )
     assert "does not match" in response.content.decode()
     assert MFADevice.objects.filter(user=member_root).count() == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(member_account), {"confirmation": member_account.id})
+        response = client.post(
+            url(member_account), {"confirmation": member_account.id, "password": PASSWORD}
+        )
     assert response.status_code == 302
     assert not MFADevice.objects.filter(user=member_root).exists()
     assert [m.to for m in mailoutbox] == [["member-root@example.test"]] * 2
-    assert AuditEvent.objects.filter(event_name="ResetRootUserMFA").count() == 1
+    assert AuditEvent.objects.filter(event_name="ResetRootUserMFA").count() == 2  # both trails
     assert AuditEvent.objects.filter(event_name="DeactivateMFADevice").count() == 2
 
     client.post(reverse("accounts:signout"))
