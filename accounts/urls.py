@@ -10,6 +10,7 @@ urlpatterns = [
     path("signout", views.signout, name="signout"),
     path("mfa", views.signin_mfa, name="signin_mfa"),
     path("mfa/webauthn-options", views.signin_mfa_options, name="signin_mfa_options"),
+    path("mfa/troubleshoot", views.signin_troubleshoot, name="signin_troubleshoot"),
     path("mfa/required", views.root_mfa_prompt, name="root_mfa_prompt"),
     path("security-credentials/mfa/assign", views.mfa_assign, name="mfa_assign"),
     path("security-credentials/mfa/passkey", views.mfa_passkey, name="mfa_passkey"),

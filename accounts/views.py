@@ -528,3 +528,22 @@ def recovery_codes_page(request):
         },
         status=status,
     )
+
+
+@never_cache
+def signin_troubleshoot(request):
+    """*Troubleshoot MFA*: the ways back in for someone who passed the password but lost the device."""
+    user = flows.pending_signin_user(request)
+    if user is None:
+        messages.info(request, _("Your sign-in expired. Sign in again."))
+        return redirect("accounts:signin")
+    account = user.account
+    return render(
+        request,
+        "accounts/signin_troubleshoot.html",
+        {
+            "pending": user,
+            "has_codes": recovery_codes.has_codes(user),
+            "member_root": user.is_root and not account.is_management_account,
+        },
+    )

@@ -44,11 +44,18 @@ def test_sign_in_with_a_recovery_code(page, shoot, alice):
     # The phone with the app is lost.
     sign_in(page)
     page.wait_for_url("**/mfa")
-    page.click("text=Lost your MFA device? Use a recovery code")
+    page.click("text=Troubleshoot MFA")
+    page.wait_for_url("**/mfa/troubleshoot")
+    assert "Ask an administrator of account example-corp" in page.content()
+    shoot(page, "signin-troubleshoot-en")
+    page.click("text=Use one of your recovery codes")
+    page.wait_for_url("**/mfa#recovery")
+    if not page.locator("#id_recovery_code").is_visible():
+        page.click("text=Lost your MFA device? Use a recovery code")
     page.fill("#id_recovery_code", codes[0])
     shoot(page, "signin-recovery-code-en")
     page.click("button:has-text('Sign in with a recovery code')")
-    page.wait_for_url("**/security-credentials")
+    page.wait_for_url("**/security-credentials*")  # the #recovery fragment may ride along
     banner = page.locator("[data-testid=recovered-banner]")
     assert "You signed in without your MFA device." in banner.inner_text()
     assert "9 unused recovery codes." in page.content()

@@ -161,3 +161,31 @@ def test_recovery_code_guesses_are_throttled(client, alice, at, settings):
         for n in range(2, 9)
     ]
     assert 429 in statuses
+
+
+def test_troubleshoot_mfa_names_the_ways_back_in(client, alice, member_root, at):
+    from recovery import codes as recovery_codes_module
+
+    url = reverse("accounts:signin_troubleshoot")
+    assert client.get(url)["Location"] == reverse("accounts:signin")  # no pending sign-in
+    signin_iam(client, "example-corp", "alice")
+    give_alice_an_app(client, at)
+    client.post(reverse("accounts:signout"))
+    signin_iam(client, "example-corp", "alice")
+    page = client.get(url).content.decode()
+    assert "Ask an administrator of account example-corp" in page
+    assert "Use one of your recovery codes" not in page
+    recovery_codes_module.generate(user=alice)
+    assert "Use one of your recovery codes" in client.get(url).content.decode()
+
+    from accounts.mfa import services as mfa_services
+    from accounts.mfa.models import VirtualMFADevice
+
+    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="prod-root")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    client.post(reverse("accounts:signout"))
+    from tests.conftest import signin_root
+
+    signin_root(client, "member-root@example.test")
+    page = client.get(url).content.decode()
+    assert "centralized root access" in page
