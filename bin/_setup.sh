@@ -52,3 +52,13 @@ ensure_redis() {
   echo "Redis is not reachable on 127.0.0.1:6379" >&2
   return 1
 }
+
+ensure_prism() {  # the Twilio API stand-in: Prism serving Twilio's OpenAPI spec (npm, no network at run time)
+  PRISM_BIN="$PWD/var/tools/node_modules/.bin/prism"
+  export PRISM_BIN
+  if [ -x "$PRISM_BIN" ]; then return 0; fi
+  ensure_apt_package npm npm
+  say "installing the Prism mock server from npm"
+  mkdir -p var/tools
+  npm install --prefix var/tools --no-save --no-audit --no-fund --loglevel=error @stoplight/prism-cli >/dev/null
+}

@@ -221,6 +221,7 @@ RATELIMITS = {
     "change_password": env("RATELIMIT_CHANGE_PASSWORD", "10/5m/user"),
     "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),
     "recovery_start": env("RATELIMIT_RECOVERY_START", "20/h/ip,10/h/user"),
+    "recovery_call": env("RATELIMIT_RECOVERY_CALL", "10/h/ip,5/h/user"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
 # Root MFA enforcement: days from the first prompt until MFA is mandatory (a wave may set its own).
@@ -293,6 +294,13 @@ WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", _base.hostname or "localhost")
 WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", "Tobira")
 WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", f"{_base.scheme}://{_base.netloc}")
 WEBAUTHN_CHALLENGE_TTL = 300  # seconds: a ceremony's challenge is good for five minutes, once
+
+# --- Recovery phone calls --------------------------------------------------------
+RECOVERY_VOICE_BACKEND = env("RECOVERY_VOICE_BACKEND", "recovery.voice.ConsoleVoice")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")  # also checks X-Twilio-Signature on webhooks
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
+TWILIO_API_URL = env("TWILIO_API_URL", None)  # a stand-in for api.twilio.com (tests)
 
 # --- Celery ---------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport. It needs no server and no extra

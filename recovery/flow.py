@@ -187,3 +187,131 @@ def verify_email(request, attempt_id, token: str) -> RecoveryAttempt | None:
         attempt.save(update_fields=["state", "email_token_hash", "session_hash"])
         _event("RecoveryEmailVerified", attempt, request)
     return attempt
+
+
+# --- Step 2: the phone call -------------------------------------------------------------
+
+MAX_CALLS = 3  # per attempt: "Call me again" is limited
+MAX_DIGIT_TRIES = 3  # per call
+CALL_STATES = (State.CALL_REQUESTED, State.CALL_IN_PROGRESS)
+
+
+def _code_hash(attempt: RecoveryAttempt, code: str) -> str:
+    """Keyed by the attempt: a code hash means nothing for another attempt."""
+    return hmac.new(str(attempt.pk).encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def request_call(request, attempt: RecoveryAttempt) -> str | None:
+    """*Call me now*: a fresh 6-digit code for the browser to show, the call queued; None if refused."""
+    from . import tasks
+
+    key = f"phone:{attempt.user.account.contact_phone}"
+    if not ratelimit.attempt("recovery_call", request=request, user_key=key).allowed:
+        return None
+    with transaction.atomic():
+        attempt = RecoveryAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.state != State.EMAIL_VERIFIED or attempt.calls_requested >= MAX_CALLS:
+            return None
+        code = f"{secrets.randbelow(10**6):06d}"
+        attempt.phone_code_hash = _code_hash(attempt, code)
+        attempt.calls_requested += 1
+        attempt.digit_tries = 0
+        attempt.call_error = ""
+        attempt.state = State.CALL_REQUESTED
+        attempt.save(
+            update_fields=[
+                "phone_code_hash",
+                "calls_requested",
+                "digit_tries",
+                "call_error",
+                "state",
+            ]
+        )
+        _event("RecoveryCallRequested", attempt, request)
+        enqueue_on_commit(tasks.place_recovery_call, str(attempt.pk), attempt.calls_requested)
+    return code
+
+
+def webhook_url(name: str, attempt: RecoveryAttempt) -> str:
+    return settings.TOBIRA_BASE_URL + reverse(name, args=[attempt.pk])
+
+
+def place_call(attempt_id: str, sequence: int, backend) -> bool:
+    """Place call number ``sequence`` of an attempt, once: a retried task places no second call."""
+    with transaction.atomic():
+        attempt = (
+            RecoveryAttempt.objects.select_for_update(of=("self",))
+            .select_related("user__account")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if (
+            attempt is None
+            or attempt.calls_placed >= sequence
+            or attempt.state != State.CALL_REQUESTED
+            or attempt.expires_at <= timezone.now()
+        ):
+            return False
+        attempt.call_sid = backend.place_call(
+            to=attempt.user.account.contact_phone,
+            url=webhook_url("recovery:twilio_voice", attempt),
+            status_callback=webhook_url("recovery:twilio_status", attempt),
+        )
+        attempt.calls_placed = sequence
+        attempt.state = State.CALL_IN_PROGRESS
+        attempt.save(update_fields=["call_sid", "calls_placed", "state"])
+        _event("RecoveryCallPlaced", attempt)
+    return True
+
+
+def call_failed(attempt_id: str, reason: str) -> None:
+    """The call did not happen or ended without the code: back to *Call me again*."""
+    with transaction.atomic():
+        attempt = (
+            RecoveryAttempt.objects.select_for_update(of=("self",))
+            .select_related("user__account")
+            .filter(pk=attempt_id, state__in=CALL_STATES)
+            .first()
+        )
+        if attempt is None:
+            return
+        attempt.state, attempt.call_error, attempt.phone_code_hash = (
+            State.EMAIL_VERIFIED,
+            reason[:32],
+            "",
+        )
+        attempt.save(update_fields=["state", "call_error", "phone_code_hash"])
+        _event("RecoveryCallFailed", attempt, error_code=reason[:64])
+
+
+def digits_entered(attempt_id, digits: str) -> str:
+    """The digits typed on the phone: "verified", "again" (another try) or "failed"."""
+    with transaction.atomic():
+        attempt = (
+            RecoveryAttempt.objects.select_for_update(of=("self",))
+            .select_related("user__account")
+            .filter(pk=attempt_id, state=State.CALL_IN_PROGRESS)
+            .first()
+        )
+        if attempt is None or not attempt.phone_code_hash:
+            return "failed"
+        attempt.digit_tries += 1
+        right = hmac.compare_digest(
+            attempt.phone_code_hash, _code_hash(attempt, (digits or "")[:6])
+        )
+        if right and len(digits or "") == 6:
+            attempt.state, attempt.phone_code_hash = State.PHONE_VERIFIED, ""
+            attempt.save(update_fields=["state", "phone_code_hash", "digit_tries"])
+            _event("RecoveryPhoneVerified", attempt)
+            return "verified"
+        if attempt.digit_tries < MAX_DIGIT_TRIES:
+            attempt.save(update_fields=["digit_tries"])
+            return "again"
+        attempt.state, attempt.call_error, attempt.phone_code_hash = (
+            State.EMAIL_VERIFIED,
+            "digits",
+            "",
+        )
+        attempt.save(update_fields=["state", "call_error", "phone_code_hash", "digit_tries"])
+        _event("RecoveryPhoneVerified", attempt, error_code="WrongDigits")
+        return "failed"

@@ -59,6 +59,12 @@ class RecoveryAttempt(models.Model):
     email_sends_requested = models.PositiveSmallIntegerField(default=1)
     email_sends_done = models.PositiveSmallIntegerField(default=0)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    phone_code_hash = models.CharField(max_length=64, blank=True)  # the code the browser shows
+    call_sid = models.CharField(max_length=64, blank=True)
+    calls_requested = models.PositiveSmallIntegerField(default=0)
+    calls_placed = models.PositiveSmallIntegerField(default=0)
+    digit_tries = models.PositiveSmallIntegerField(default=0)
+    call_error = models.CharField(max_length=32, blank=True)  # no-answer, busy, failed, digits, api
     language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

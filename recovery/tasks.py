@@ -33,3 +33,19 @@ def send_recovery_codes_created_notification(user_id: int, created_at: str, lang
     return notifications.send(
         "emails/recovery_codes_created", user_id=user_id, changed_at=created_at, language=language
     )
+
+
+@shared_task(bind=True, name="recovery.place_recovery_call", max_retries=3)
+def place_recovery_call(self, attempt_id: str, sequence: int) -> bool:
+    """Place the call; Twilio API errors are retried with back-off, then the person is told."""
+    from twilio.base.exceptions import TwilioException
+
+    from . import flow, voice
+
+    try:
+        return flow.place_call(attempt_id, sequence, voice.backend())
+    except (TwilioException, OSError) as error:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=error, countdown=2**self.request.retries) from error
+        flow.call_failed(attempt_id, "api")
+        return False

@@ -6,4 +6,7 @@ app_name = "recovery"
 
 urlpatterns = [
     path("verify/<uuid:attempt_id>", views.verify, name="verify"),
+    path("twilio/voice/<uuid:attempt_id>", views.twilio_voice, name="twilio_voice"),
+    path("twilio/gather/<uuid:attempt_id>", views.twilio_gather, name="twilio_gather"),
+    path("twilio/status/<uuid:attempt_id>", views.twilio_status, name="twilio_status"),
 ]

@@ -1,0 +1,153 @@
+"""Recovery step 2: the phone call, its code, and Twilio's signed webhooks (with a recording backend)."""
+
+import pytest
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from recovery import flow
+from recovery.models import RecoveryAttempt
+from tests.recovery.test_email_step import Browser, link_of
+
+pytestmark = pytest.mark.django_db
+
+State = RecoveryAttempt.State
+TOKEN = "twilio-test-auth-token"
+CALLS = []
+
+
+class RecordingVoice:
+    def place_call(self, *, to, url, status_callback):
+        CALLS.append({"to": to, "url": url, "status_callback": status_callback})
+        return f"CA{len(CALLS):032d}"
+
+
+@pytest.fixture(autouse=True)
+def voice(settings):
+    CALLS.clear()
+    settings.RECOVERY_VOICE_BACKEND = "tests.recovery.test_phone_step.RecordingVoice"
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TOBIRA_BASE_URL = "https://console.tobira.test"
+
+
+@pytest.fixture
+def verified(client, member_root, member_account, mailoutbox, django_capture_on_commit_callbacks):
+    """A member root's attempt with the email step done, in a browser of its own."""
+    member_account.contact_phone = "+81312345678"
+    member_account.save(update_fields=["contact_phone"])
+    from accounts.mfa import services as mfa_services
+    from accounts.mfa.models import VirtualMFADevice
+    from tests.conftest import signin_root
+
+    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    signin_root(client, "member-root@example.test")
+    browser = Browser(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        flow.start(browser, user=member_root)
+    attempt = flow.verify_email(browser, *link_of(mailoutbox[-1]))
+    assert attempt is not None
+    return browser, attempt
+
+
+def signed_post(client, name, attempt, params):
+    url = reverse(name, args=[attempt.pk])
+    signature = RequestValidator(TOKEN).compute_signature(
+        "https://console.tobira.test" + url, params
+    )
+    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def call(verified, django_capture_on_commit_callbacks) -> str:
+    browser, attempt = verified
+    with django_capture_on_commit_callbacks(execute=True):
+        code = flow.request_call(browser, attempt)
+    assert code is not None and len(code) == 6 and code.isdigit()
+    return code
+
+
+def test_call_me_now_places_one_call_to_the_account_phone(
+    verified, django_capture_on_commit_callbacks
+):
+    browser, attempt = verified
+    code = call(verified, django_capture_on_commit_callbacks)
+    attempt.refresh_from_db()
+    assert attempt.state == State.CALL_IN_PROGRESS and attempt.call_sid == f"CA{1:032d}"
+    assert [
+        {
+            "to": "+81312345678",
+            "url": f"https://console.tobira.test/recovery/twilio/voice/{attempt.pk}",
+            "status_callback": f"https://console.tobira.test/recovery/twilio/status/{attempt.pk}",
+        }
+    ] == CALLS
+    assert code not in attempt.phone_code_hash
+    assert flow.place_call(str(attempt.pk), 1, RecordingVoice()) is False  # a retried task
+    assert len(CALLS) == 1
+
+
+def test_webhooks_need_twilios_signature(client, verified, django_capture_on_commit_callbacks):
+    _browser, attempt = verified
+    call(verified, django_capture_on_commit_callbacks)
+    url = reverse("recovery:twilio_gather", args=[attempt.pk])
+    assert client.post(url, {"Digits": "123456"}).status_code == 403
+    forged = RequestValidator("another-token").compute_signature(
+        "https://console.tobira.test" + url, {"Digits": "123456"}
+    )
+    assert client.post(url, {"Digits": "123456"}, HTTP_X_TWILIO_SIGNATURE=forged).status_code == 403
+    response = signed_post(client, "recovery:twilio_voice", attempt, {"CallSid": "CA1"})
+    body = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"] == "text/xml"
+    assert '<Gather action="https://console.tobira.test/recovery/twilio/gather/' in body
+    assert 'numDigits="6"' in body and 'language="en-US"' in body
+
+
+def test_the_right_digits_verify_the_phone(client, verified, django_capture_on_commit_callbacks):
+    _browser, attempt = verified
+    code = call(verified, django_capture_on_commit_callbacks)
+    wrong = "000000" if code != "000000" else "111111"
+    response = signed_post(client, "recovery:twilio_gather", attempt, {"Digits": wrong})
+    assert "<Gather" in response.content.decode()  # another try
+    response = signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
+    assert "Continue in your browser" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.state == State.PHONE_VERIFIED and attempt.phone_code_hash == ""
+    # The code is spent: the same digits again change nothing.
+    signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
+    attempt.refresh_from_db()
+    assert attempt.state == State.PHONE_VERIFIED
+
+
+def test_three_wrong_tries_end_the_call(client, verified, django_capture_on_commit_callbacks):
+    _browser, attempt = verified
+    code = call(verified, django_capture_on_commit_callbacks)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(2):
+        signed_post(client, "recovery:twilio_gather", attempt, {"Digits": wrong})
+    response = signed_post(client, "recovery:twilio_gather", attempt, {"Digits": wrong})
+    assert "<Hangup" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "digits"
+    # The right code of the ended call does not work any more.
+    signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
+    attempt.refresh_from_db()
+    assert attempt.state == State.EMAIL_VERIFIED
+
+
+def test_no_answer_lets_the_person_call_again_three_times_at_most(
+    client, verified, django_capture_on_commit_callbacks
+):
+    browser, attempt = verified
+    for _call in range(3):
+        call(verified, django_capture_on_commit_callbacks)
+        signed_post(client, "recovery:twilio_status", attempt, {"CallStatus": "no-answer"})
+        attempt.refresh_from_db()
+        assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "no-answer"
+    assert flow.request_call(browser, attempt) is None
+    assert len(CALLS) == 3
+
+
+def test_the_call_speaks_the_persons_language(client, verified, django_capture_on_commit_callbacks):
+    _browser, attempt = verified
+    RecoveryAttempt.objects.filter(pk=attempt.pk).update(language="ja")
+    call(verified, django_capture_on_commit_callbacks)
+    body = signed_post(client, "recovery:twilio_voice", attempt, {}).content.decode()
+    assert 'language="ja-JP"' in body and "Tobira" in body
