@@ -33,6 +33,14 @@ EMAIL_TOKEN_TTL = timedelta(minutes=15)
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_EMAILS = 5
 ACTIVE = (State.STARTED, State.EMAIL_SENT, State.EMAIL_VERIFIED)
+# Alive, and past the email link: such an attempt belongs to the browser that opened the link.
+VERIFIED = (
+    State.EMAIL_VERIFIED,
+    State.CALL_REQUESTED,
+    State.CALL_IN_PROGRESS,
+    State.PHONE_VERIFIED,
+)
+LIVE = (State.STARTED, State.EMAIL_SENT, *VERIFIED)
 SESSION_KEY = "tobira_recovery"  # the attempt this browser session carries
 
 
@@ -68,11 +76,11 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
     with transaction.atomic():
         # Earlier attempts end, except one another browser has verified: someone who knows
         # only the password must not be able to knock the owner out of their recovery.
-        RecoveryAttempt.objects.filter(user=user, state__in=ACTIVE).exclude(
-            state=State.EMAIL_VERIFIED
+        RecoveryAttempt.objects.filter(
+            user=user, state__in=(State.STARTED, State.EMAIL_SENT)
         ).update(state=State.CANCELLED)
         RecoveryAttempt.objects.filter(
-            user=user, state=State.EMAIL_VERIFIED, session_hash=session_hash(request)
+            user=user, state__in=VERIFIED, session_hash=session_hash(request)
         ).update(state=State.CANCELLED)
         attempt = RecoveryAttempt.objects.create(
             user=user,
@@ -89,7 +97,7 @@ def current(request, attempt_id) -> RecoveryAttempt | None:
     """The attempt this browser session owns, while it is alive."""
     attempt = (
         RecoveryAttempt.objects.select_related("user__account")
-        .filter(pk=attempt_id, session_hash=session_hash(request), state__in=ACTIVE)
+        .filter(pk=attempt_id, session_hash=session_hash(request), state__in=LIVE)
         .first()
     )
     if attempt is None or attempt.expires_at <= timezone.now():
@@ -315,3 +323,45 @@ def digits_entered(attempt_id, digits: str) -> str:
         attempt.save(update_fields=["state", "call_error", "phone_code_hash", "digit_tries"])
         _event("RecoveryPhoneVerified", attempt, error_code="WrongDigits")
         return "failed"
+
+
+def status(attempt: RecoveryAttempt) -> dict:
+    """What the phone page polls for."""
+    return {
+        "state": attempt.state,
+        "error": attempt.call_error,
+        "calls_left": max(0, MAX_CALLS - attempt.calls_requested),
+    }
+
+
+def complete(request, attempt: RecoveryAttempt) -> bool:
+    """Both factors passed: sign in (without MFA present), once; the account is told by email."""
+    from accounts import flows as signin_flows
+
+    with transaction.atomic():
+        attempt = (
+            RecoveryAttempt.objects.select_for_update(of=("self",))
+            .select_related("user__account")
+            .filter(pk=attempt.pk, state=State.PHONE_VERIFIED, session_hash=session_hash(request))
+            .first()
+        )
+        if attempt is None or attempt.expires_at <= timezone.now():
+            return False
+        attempt.state = State.COMPLETED
+        attempt.save(update_fields=["state"])
+        _event("RecoveryCompleted", attempt, request)
+        user = attempt.user
+        request.session.pop(signin_flows.PENDING_SIGNIN, None)
+        signin_flows._complete_signin(
+            request, user, {"loginTo": "root"}, recovery="AlternativeFactors"
+        )
+        request.session[signin_flows.RECOVERED] = "alternative_factors"
+        from . import tasks
+
+        enqueue_on_commit(
+            tasks.send_recovery_completed_notification,
+            user.pk,
+            timezone.now().isoformat(),
+            attempt.language,
+        )
+    return True

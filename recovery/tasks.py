@@ -49,3 +49,10 @@ def place_recovery_call(self, attempt_id: str, sequence: int) -> bool:
             raise self.retry(exc=error, countdown=2**self.request.retries) from error
         flow.call_failed(attempt_id, "api")
         return False
+
+
+@shared_task(name="recovery.send_recovery_completed_notification", **MAIL_RETRIES)
+def send_recovery_completed_notification(user_id: int, signed_in_at: str, language: str) -> bool:
+    return notifications.send(
+        "emails/recovery_completed", user_id=user_id, changed_at=signed_in_at, language=language
+    )

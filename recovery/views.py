@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseForbidden
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import flow
+from . import flow, voice
 from .models import RecoveryAttempt
 
 TOKEN_KEY = "tobira_recovery_token"
@@ -36,7 +37,8 @@ def verify(request, attempt_id):
         if attempt is None:
             return render(request, "recovery/verify.html", {"failed": True}, status=400)
         request.session[flow.SESSION_KEY] = str(attempt.pk)
-        return render(request, "recovery/verified.html", {"attempt": attempt})
+        messages.success(request, _("Your email address is verified."))
+        return redirect("recovery:phone")
     if not token:
         return render(request, "recovery/verify.html", {"failed": True}, status=400)
     return render(request, "recovery/verify.html", {"attempt_id": attempt_id})
@@ -135,3 +137,116 @@ def twilio_status(request, attempt_id):
     elif status == "completed":
         flow.call_failed(attempt_id, "hung-up")  # only if the code was not entered
     return HttpResponse(status=204)
+
+
+# --- The pages of the flow ------------------------------------------------------------------
+
+
+def _pending_root(request):
+    from accounts import flows as signin_flows
+
+    user = signin_flows.pending_signin_user(request)
+    return user if user is not None and user.is_root else None
+
+
+@never_cache
+def start(request):
+    """*Sign in using alternative factors*: what will happen, then the email is sent."""
+    user = _pending_root(request)
+    if user is None:
+        return redirect("accounts:signin")
+    account = user.account
+    status = 200
+    if request.method == "POST" and account.contact_phone:
+        attempt = flow.start(request, user=user)
+        if attempt is not None:
+            request.session[flow.SESSION_KEY] = str(attempt.pk)
+            return redirect("recovery:email_sent")
+        messages.error(request, _("Too many attempts. Wait a while, then try again."))
+        status = 429
+    return render(
+        request,
+        "recovery/start.html",
+        {
+            "email": _masked_email(account.root_email),
+            "phone": voice.masked(account.contact_phone) if account.contact_phone else "",
+        },
+        status=status,
+    )
+
+
+def _masked_email(address: str) -> str:
+    local, _sep, domain = address.partition("@")
+    return f"{local[:1]}{'•' * max(1, len(local) - 1)}@{domain}"
+
+
+def _session_attempt(request):
+    attempt_id = request.session.get(flow.SESSION_KEY)
+    return flow.current(request, attempt_id) if attempt_id else None
+
+
+@never_cache
+def email_sent(request):
+    attempt = _session_attempt(request)
+    if attempt is None:
+        return redirect("accounts:signin")
+    if request.method == "POST":
+        outcome = flow.resend(request, attempt)
+        if outcome == "ok":
+            messages.success(request, _("Another email is on its way."))
+        elif outcome == "cooldown":
+            messages.error(request, _("Wait a minute before you ask for another email."))
+        else:
+            messages.error(request, _("No more emails for this attempt. Start again later."))
+        return redirect("recovery:email_sent")
+    return render(
+        request,
+        "recovery/email_sent.html",
+        {"email": _masked_email(attempt.user.account.root_email)},
+    )
+
+
+@never_cache
+def phone(request):
+    """Step 2: *Call me now*, the code to type on the phone, then *Sign in to the console*."""
+    attempt = _session_attempt(request)
+    if attempt is None:
+        return redirect("accounts:signin")
+    code = None
+    if request.method == "POST":
+        if request.POST.get("op") == "complete":
+            if flow.complete(request, attempt):
+                request.session.pop(flow.SESSION_KEY, None)
+                return redirect("accounts:security_credentials")
+            messages.error(request, _("The phone number is not verified yet."))
+            return redirect("recovery:phone")
+        code = flow.request_call(request, attempt)
+        if code is None:
+            messages.error(request, _("No more calls for now. Try again later."))
+            return redirect("recovery:phone")
+        attempt.refresh_from_db()
+    return render(
+        request,
+        "recovery/phone.html",
+        {
+            "attempt": attempt,
+            "phone": voice.masked(attempt.user.account.contact_phone),
+            "code": code,
+            "status": flow.status(attempt),
+        },
+    )
+
+
+@never_cache
+def phone_status(request):
+    attempt_id = request.session.get(flow.SESSION_KEY)
+    attempt = (
+        RecoveryAttempt.objects.filter(
+            pk=attempt_id, session_hash=flow.session_hash(request)
+        ).first()
+        if attempt_id
+        else None
+    )
+    if attempt is None:
+        return JsonResponse({"state": "gone"}, status=404)
+    return JsonResponse(flow.status(attempt))
