@@ -1,0 +1,83 @@
+"""The whole recovery in headless Chromium: lost device → alternative factors → the emailed
+link → a call placed on the Twilio stand-in → the signed keypad webhook → signed in → banner."""
+
+import re
+
+import pytest
+import requests
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from accounts.mfa import services as mfa_services
+from accounts.mfa.models import VirtualMFADevice
+from recovery.models import RecoveryAttempt
+from tests.conftest import PASSWORD
+from tests.integration.test_twilio_standin import twilio_standin  # noqa: F401 - a fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+TOKEN = "browser-test-auth-token"
+
+
+@pytest.fixture
+def twilio(settings, live_server, twilio_standin):  # noqa: F811
+    settings.TOBIRA_BASE_URL = live_server.url
+    settings.RECOVERY_VOICE_BACKEND = "recovery.voice.TwilioVoice"
+    settings.TWILIO_API_URL = twilio_standin
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+
+
+def test_lost_device_to_console_through_email_and_phone(
+    page, shoot, live_server, twilio, member_root, member_account, mailoutbox
+):
+    member_account.contact_phone = "+81312345678"
+    member_account.save(update_fields=["contact_phone"])
+    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+
+    page.goto("/signin")
+    page.fill("#id_email", "member-root@example.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mfa")
+    page.click("text=Troubleshoot MFA")
+    page.click("text=Sign in using alternative factors")
+    page.wait_for_url("**/recovery/start")
+    shoot(page, "recovery-start-en")
+    page.click("button:has-text('Send verification email')")
+    page.wait_for_url("**/recovery/email-sent")
+    shoot(page, "recovery-email-sent-en")
+
+    link = re.search(r"/recovery/verify/[0-9a-f-]{36}\?t=[A-Za-z0-9_-]+", mailoutbox[-1].body)
+    page.goto(link.group(0))
+    page.wait_for_url("**/recovery/verify/*")
+    assert "?t=" not in page.url  # the token left the address bar
+    page.click("button:has-text('Verify email address')")
+    page.wait_for_url("**/recovery/phone")
+    page.click("button:has-text('Call me now')")
+    code = page.locator("[data-testid=phone-code]").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    shoot(page, "recovery-phone-en")
+
+    # The person answers and types the code: Twilio posts the digits, signed.
+    attempt = RecoveryAttempt.objects.get(state="call_in_progress")
+    assert attempt.call_sid.startswith("CA")
+    gather = reverse("recovery:twilio_gather", args=[attempt.pk])
+    signature = RequestValidator(TOKEN).compute_signature(
+        live_server.url + gather, {"Digits": code}
+    )
+    answer = requests.post(
+        live_server.url + gather,
+        data={"Digits": code},
+        headers={"X-Twilio-Signature": signature},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and "<Hangup" in answer.text
+
+    page.locator("button:has-text('Sign in to the console')").wait_for(state="visible")
+    page.click("button:has-text('Sign in to the console')")
+    page.wait_for_url("**/security-credentials")
+    assert "You signed in without your MFA device." in page.content()
+    shoot(page, "recovery-done-en")
+    assert mailoutbox[-1].subject == "The root user signed in with alternative factors"
