@@ -27,3 +27,19 @@ def enqueue_on_commit(task, *args) -> None:
             logger.exception("could not queue task %s", task.name)
 
     transaction.on_commit(send)
+
+
+def enqueue_now(task, *args) -> bool:
+    """Send ``task`` now (call it after the transaction committed); False when the broker is down.
+
+    For work the person is waiting for: the page can then say "try again
+    shortly" instead of promising an email that will never come.
+    """
+    try:
+        task.apply_async(
+            args=args, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2}
+        )
+    except Exception:  # noqa: BLE001 - kombu raises several unrelated types
+        logger.exception("could not queue task %s", task.name)
+        return False
+    return True

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from accounts.adapter import get_adapter
 from identity import audit, ratelimit
 from identity.models import User
-from identity.queue import enqueue_on_commit
+from identity.queue import enqueue_now, enqueue_on_commit
 
 from .models import RecoveryAttempt
 
@@ -89,7 +89,9 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
             expires_at=timezone.now() + ATTEMPT_TTL,
         )
         _event("RecoveryStarted", attempt, request)
-        enqueue_on_commit(tasks.send_recovery_email, str(attempt.pk), 1)
+    # Sent after the commit, and checked: with the broker down the page says "try again
+    # shortly" and the attempt stays, so *Resend* can queue the email later.
+    attempt.queued = enqueue_now(tasks.send_recovery_email, str(attempt.pk), 1)
     return attempt
 
 
@@ -117,7 +119,9 @@ def resend(request, attempt: RecoveryAttempt) -> str:
             return "cooldown"
         attempt.email_sends_requested += 1
         attempt.save(update_fields=["email_sends_requested"])
-        enqueue_on_commit(tasks.send_recovery_email, str(attempt.pk), attempt.email_sends_requested)
+        sequence = attempt.email_sends_requested
+    if not enqueue_now(tasks.send_recovery_email, str(attempt.pk), sequence):
+        return "queue"
     return "ok"
 
 
@@ -236,7 +240,10 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
             ]
         )
         _event("RecoveryCallRequested", attempt, request)
-        enqueue_on_commit(tasks.place_recovery_call, str(attempt.pk), attempt.calls_requested)
+        sequence = attempt.calls_requested
+    if not enqueue_now(tasks.place_recovery_call, str(attempt.pk), sequence):
+        call_failed(str(attempt.pk), "queue")
+        return None
     return code
 
 

@@ -8,6 +8,7 @@ from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from . import flow, voice
 from .models import RecoveryAttempt
 
 TOKEN_KEY = "tobira_recovery_token"
+SHORTLY = gettext_lazy("We could not start that just now. Try again shortly: nothing is lost.")
 
 
 @never_cache
@@ -161,6 +163,8 @@ def start(request):
         attempt = flow.start(request, user=user)
         if attempt is not None:
             request.session[flow.SESSION_KEY] = str(attempt.pk)
+            if not attempt.queued:
+                messages.error(request, SHORTLY)
             return redirect("recovery:email_sent")
         messages.error(request, _("Too many attempts. Wait a while, then try again."))
         status = 429
@@ -194,6 +198,8 @@ def email_sent(request):
         outcome = flow.resend(request, attempt)
         if outcome == "ok":
             messages.success(request, _("Another email is on its way."))
+        elif outcome == "queue":
+            messages.error(request, SHORTLY)
         elif outcome == "cooldown":
             messages.error(request, _("Wait a minute before you ask for another email."))
         else:
@@ -222,7 +228,11 @@ def phone(request):
             return redirect("recovery:phone")
         code = flow.request_call(request, attempt)
         if code is None:
-            messages.error(request, _("No more calls for now. Try again later."))
+            attempt.refresh_from_db()
+            if attempt.call_error == "queue":
+                messages.error(request, SHORTLY)
+            else:
+                messages.error(request, _("No more calls for now. Try again later."))
             return redirect("recovery:phone")
         attempt.refresh_from_db()
     return render(

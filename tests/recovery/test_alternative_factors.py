@@ -109,3 +109,18 @@ def test_iam_users_and_accounts_without_a_phone(client, alice, member_root, memb
     assert "This account has no phone number" in page
     client.post(reverse("recovery:start"))
     assert not RecoveryAttempt.objects.exists()
+
+
+def test_the_start_page_says_try_again_shortly_when_the_broker_is_down(
+    client, lost_device, monkeypatch
+):
+    from recovery import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.send_recovery_email, "apply_async", broker_down)
+    signin_root(client, "member-root@example.test")
+    response = client.post(reverse("recovery:start"), follow=True)
+    assert "Try again shortly: nothing is lost." in response.content.decode()
+    assert RecoveryAttempt.objects.get().state == "started"

@@ -120,7 +120,7 @@ def test_a_new_attempt_cancels_the_old_and_starts_are_throttled(
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.state == State.CANCELLED and second.state == State.EMAIL_SENT
-    assert len(mailoutbox) == 1  # the cancelled attempt's task sent nothing
+    assert flow.verify_email(browser, *link_of(mailoutbox[0])) is None  # the old link is dead
     settings.RATELIMIT_ENABLED = True
     results = [flow.start(browser, user=management_root) for _ in range(14)]
     assert results.count(None) >= 4  # 10 an hour per account
@@ -147,3 +147,22 @@ def test_the_link_page_spends_the_token_only_on_the_persons_post(
     phone.get(url, {"t": token})
     again = phone.post(url)
     assert again.status_code == 400 and "expired or was already used" in again.content.decode()
+
+
+def test_with_the_broker_down_the_attempt_waits_and_resend_queues_it(
+    browser, management_root, mailoutbox, monkeypatch
+):
+    from recovery import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.send_recovery_email, "apply_async", broker_down)
+    attempt = flow.start(browser, user=management_root)
+    assert attempt.queued is False and not mailoutbox
+    assert RecoveryAttempt.objects.get(pk=attempt.pk).state == State.STARTED  # not lost
+    assert flow.resend(browser, attempt) == "queue"
+    monkeypatch.undo()
+    assert flow.resend(browser, attempt) == "ok"
+    assert len(mailoutbox) == 1
+    assert flow.verify_email(browser, *link_of(mailoutbox[0])) is not None
