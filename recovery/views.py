@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -239,6 +239,8 @@ def phone(request):
         request,
         "recovery/phone.html",
         {
+            "dev_keypad": settings.DEBUG
+            and settings.RECOVERY_VOICE_BACKEND.endswith("ConsoleVoice"),
             "attempt": attempt,
             "phone": voice.masked(attempt.user.account.contact_phone),
             "code": code,
@@ -260,3 +262,19 @@ def phone_status(request):
     if attempt is None:
         return JsonResponse({"state": "gone"}, status=404)
     return JsonResponse(flow.status(attempt))
+
+
+@never_cache
+def dev_keypad(request):
+    """DEBUG only, with the console voice backend: type the digits a real phone would send."""
+    if not settings.DEBUG or not settings.RECOVERY_VOICE_BACKEND.endswith("ConsoleVoice"):
+        raise Http404
+    attempt = _session_attempt(request)
+    if attempt is None:
+        return redirect("accounts:signin")
+    outcome = None
+    if request.method == "POST":
+        outcome = flow.digits_entered(attempt.pk, request.POST.get("digits", "")[:6])
+        if outcome == "verified":
+            return redirect("recovery:phone")
+    return render(request, "recovery/dev_keypad.html", {"outcome": outcome})

@@ -45,6 +45,12 @@ def test_lost_device_to_console_through_email_and_phone(
     page.click("text=Sign in using alternative factors")
     page.wait_for_url("**/recovery/start")
     shoot(page, "recovery-start-en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    assert page.locator("h1").inner_text() == "別の要素を使用してサインイン"
+    shoot(page, "recovery-start-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
     page.click("button:has-text('Send verification email')")
     page.wait_for_url("**/recovery/email-sent")
     shoot(page, "recovery-email-sent-en")

@@ -151,3 +151,40 @@ def test_the_call_speaks_the_persons_language(client, verified, django_capture_o
     call(verified, django_capture_on_commit_callbacks)
     body = signed_post(client, "recovery:twilio_voice", attempt, {}).content.decode()
     assert 'language="ja-JP"' in body and "Tobira" in body
+
+
+class FailingVoice:
+    def place_call(self, **kwargs):
+        from twilio.base.exceptions import TwilioRestException
+
+        raise TwilioRestException(503, "https://api.twilio.test", "Service unavailable")
+
+
+def test_twilio_errors_are_retried_then_the_person_may_call_again(
+    settings, verified, django_capture_on_commit_callbacks
+):
+    settings.RECOVERY_VOICE_BACKEND = "tests.recovery.test_phone_step.FailingVoice"
+    browser, attempt = verified
+    assert flow.request_call(browser, attempt) is not None
+    attempt.refresh_from_db()
+    assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "api"
+    settings.RECOVERY_VOICE_BACKEND = "tests.recovery.test_phone_step.RecordingVoice"
+    assert flow.request_call(browser, attempt) is not None
+    attempt.refresh_from_db()
+    assert attempt.state == State.CALL_IN_PROGRESS
+
+
+def test_the_development_keypad_is_debug_only(client, settings, verified):
+    browser, attempt = verified
+    url = reverse("recovery:dev_keypad")
+    settings.DEBUG = False
+    assert client.get(url).status_code == 404
+    settings.DEBUG = True
+    settings.RECOVERY_VOICE_BACKEND = "recovery.voice.ConsoleVoice"
+    code = flow.request_call(browser, attempt)
+    browser.session[flow.SESSION_KEY] = str(attempt.pk)  # the browser that verified the link
+    browser.session.save()
+    client.cookies["sessionid"] = browser.session.session_key
+    assert client.post(url, {"digits": code})["Location"] == reverse("recovery:phone")
+    attempt.refresh_from_db()
+    assert attempt.state == State.PHONE_VERIFIED
