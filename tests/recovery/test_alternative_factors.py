@@ -124,3 +124,35 @@ def test_the_start_page_says_try_again_shortly_when_the_broker_is_down(
     response = client.post(reverse("recovery:start"), follow=True)
     assert "Try again shortly: nothing is lost." in response.content.decode()
     assert RecoveryAttempt.objects.get().state == "started"
+
+
+def test_only_the_verifying_browser_can_finish(
+    client, client_factory, lost_device, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Someone with the password alone (another browser) cannot see, call or finish."""
+    signin_root(client, "member-root@example.test")
+    client.post(reverse("recovery:start"))
+    link = re.search(r"(/recovery/verify/[0-9a-f-]{36})\?t=([A-Za-z0-9_-]+)", mailoutbox[-1].body)
+    client.get(link.group(1), {"t": link.group(2)})
+    client.post(link.group(1))
+    page = client.post(reverse("recovery:phone")).content.decode()
+    code = re.search(r'data-testid="phone-code">(\d{6})<', page).group(1)
+    attempt = RecoveryAttempt.objects.get(state="call_in_progress")
+    signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
+
+    attacker = client_factory()
+    signin_root(attacker, "member-root@example.test")  # the password, in another browser
+    session = attacker.session
+    session["tobira_recovery"] = str(attempt.pk)  # even knowing the attempt's id
+    session.save()
+    assert attacker.get(reverse("recovery:phone_status")).status_code == 404
+    assert attacker.get(reverse("recovery:phone"))["Location"] == reverse("accounts:signin")
+    attacker.post(reverse("recovery:phone"), {"op": "complete"})
+    assert "_auth_user_id" not in attacker.session
+    attempt.refresh_from_db()
+    assert attempt.state == "phone_verified"
+    # The owner finishes, once.
+    assert client.post(reverse("recovery:phone"), {"op": "complete"}).status_code == 302
+    other = client_factory()
+    assert other.post(reverse("recovery:phone"), {"op": "complete"}).status_code == 302
+    assert "_auth_user_id" not in other.session
