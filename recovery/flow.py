@@ -279,15 +279,19 @@ def place_call(attempt_id: str, sequence: int, backend) -> bool:
     return True
 
 
-def call_failed(attempt_id: str, reason: str) -> None:
-    """The call did not happen or ended without the code: back to *Call me again*."""
+def call_failed(attempt_id: str, reason: str, *, call_sid: str | None = None) -> None:
+    """The call did not happen or ended without the code: back to *Call me again*.
+
+    From Twilio's status webhook ``call_sid`` names the call: a late callback of an
+    earlier call must not end the current one.
+    """
     with transaction.atomic():
-        attempt = (
-            RecoveryAttempt.objects.select_for_update(of=("self",))
-            .select_related("user__account")
-            .filter(pk=attempt_id, state__in=CALL_STATES)
-            .first()
+        attempts = RecoveryAttempt.objects.select_for_update(of=("self",)).filter(
+            pk=attempt_id, state__in=CALL_STATES
         )
+        if call_sid is not None:
+            attempts = attempts.filter(call_sid=call_sid)
+        attempt = attempts.select_related("user__account").first()
         if attempt is None:
             return
         attempt.state, attempt.call_error, attempt.phone_code_hash = (
@@ -299,15 +303,18 @@ def call_failed(attempt_id: str, reason: str) -> None:
         _event("RecoveryCallFailed", attempt, error_code=reason[:64])
 
 
-def digits_entered(attempt_id, digits: str) -> str:
-    """The digits typed on the phone: "verified", "again" (another try) or "failed"."""
+def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> str:
+    """The digits typed on the phone: "verified", "again" (another try) or "failed".
+
+    ``call_sid`` (from Twilio's webhook) must be the current call's.
+    """
     with transaction.atomic():
-        attempt = (
-            RecoveryAttempt.objects.select_for_update(of=("self",))
-            .select_related("user__account")
-            .filter(pk=attempt_id, state=State.CALL_IN_PROGRESS)
-            .first()
+        attempts = RecoveryAttempt.objects.select_for_update(of=("self",)).filter(
+            pk=attempt_id, state=State.CALL_IN_PROGRESS
         )
+        if call_sid is not None:
+            attempts = attempts.filter(call_sid=call_sid)
+        attempt = attempts.select_related("user__account").first()
         if attempt is None or not attempt.phone_code_hash:
             return "failed"
         attempt.digit_tries += 1
@@ -352,7 +359,7 @@ def complete(request, attempt: RecoveryAttempt) -> bool:
             .filter(pk=attempt.pk, state=State.PHONE_VERIFIED, session_hash=session_hash(request))
             .first()
         )
-        if attempt is None or attempt.expires_at <= timezone.now():
+        if attempt is None or attempt.expires_at <= timezone.now() or not attempt.user.is_active:
             return False
         attempt.state = State.COMPLETED
         attempt.save(update_fields=["state"])

@@ -114,7 +114,9 @@ def twilio_gather(request, attempt_id):
     attempt = _attempt_for_call(attempt_id)
     if not _signed(request) or attempt is None:
         return HttpResponseForbidden()
-    outcome = flow.digits_entered(attempt_id, request.POST.get("Digits", ""))
+    outcome = flow.digits_entered(
+        attempt_id, request.POST.get("Digits", ""), call_sid=request.POST.get("CallSid", "")
+    )
     with translation.override(attempt.language):
         if outcome == "again":
             return _gather(attempt, _("That code is not right. Enter the code again."))
@@ -134,10 +136,11 @@ def twilio_status(request, attempt_id):
     if not _signed(request):
         return HttpResponseForbidden()
     status = request.POST.get("CallStatus", "")
+    call_sid = request.POST.get("CallSid", "")  # a late callback of an earlier call changes nothing
     if status in ("no-answer", "busy", "failed", "canceled"):
-        flow.call_failed(attempt_id, status)
+        flow.call_failed(attempt_id, status, call_sid=call_sid)
     elif status == "completed":
-        flow.call_failed(attempt_id, "hung-up")  # only if the code was not entered
+        flow.call_failed(attempt_id, "hung-up", call_sid=call_sid)  # if no code was entered
     return HttpResponse(status=204)
 
 

@@ -70,12 +70,11 @@ def test_lost_device_to_console_through_email_and_phone(
     attempt = RecoveryAttempt.objects.get(state="call_in_progress")
     assert attempt.call_sid.startswith("CA")
     gather = reverse("recovery:twilio_gather", args=[attempt.pk])
-    signature = RequestValidator(TOKEN).compute_signature(
-        live_server.url + gather, {"Digits": code}
-    )
+    params = {"CallSid": attempt.call_sid, "Digits": code}
+    signature = RequestValidator(TOKEN).compute_signature(live_server.url + gather, params)
     answer = requests.post(
         live_server.url + gather,
-        data={"Digits": code},
+        data=params,
         headers={"X-Twilio-Signature": signature},
         timeout=10,
     )

@@ -50,6 +50,9 @@ def verified(client, member_root, member_account, mailoutbox, django_capture_on_
 
 
 def signed_post(client, name, attempt, params):
+    """A webhook as Twilio sends it for the attempt's current call, signed."""
+    attempt.refresh_from_db()
+    params = {"CallSid": attempt.call_sid, **params}
     url = reverse(name, args=[attempt.pk])
     signature = RequestValidator(TOKEN).compute_signature(
         "https://console.tobira.test" + url, params
@@ -186,5 +189,35 @@ def test_the_development_keypad_is_debug_only(client, settings, verified):
     browser.session.save()
     client.cookies["sessionid"] = browser.session.session_key
     assert client.post(url, {"digits": code})["Location"] == reverse("recovery:phone")
+    attempt.refresh_from_db()
+    assert attempt.state == State.PHONE_VERIFIED
+
+
+def test_a_late_callback_of_an_earlier_call_changes_nothing(
+    client, verified, django_capture_on_commit_callbacks
+):
+    """From the review: call 1's late "completed" must not end call 2."""
+    _browser, attempt = verified
+    first = call(verified, django_capture_on_commit_callbacks)
+    attempt.refresh_from_db()
+    first_sid = attempt.call_sid
+    signed_post(client, "recovery:twilio_status", attempt, {"CallStatus": "no-answer"})
+    second = call(verified, django_capture_on_commit_callbacks)
+    stale = {"CallSid": first_sid, "CallStatus": "completed"}
+    url = reverse("recovery:twilio_status", args=[attempt.pk])
+    signature = RequestValidator(TOKEN).compute_signature(
+        "https://console.tobira.test" + url, stale
+    )
+    client.post(url, stale, HTTP_X_TWILIO_SIGNATURE=signature)
+    attempt.refresh_from_db()
+    assert attempt.state == State.CALL_IN_PROGRESS
+    # The first call's code, even with the first call's id, does not verify the second call.
+    digits = {"CallSid": first_sid, "Digits": first}
+    url = reverse("recovery:twilio_gather", args=[attempt.pk])
+    signature = RequestValidator(TOKEN).compute_signature(
+        "https://console.tobira.test" + url, digits
+    )
+    client.post(url, digits, HTTP_X_TWILIO_SIGNATURE=signature)
+    signed_post(client, "recovery:twilio_gather", attempt, {"Digits": second})
     attempt.refresh_from_db()
     assert attempt.state == State.PHONE_VERIFIED
