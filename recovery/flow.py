@@ -48,6 +48,16 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _locked(*args, **filters) -> RecoveryAttempt | None:
+    """The attempt, its row locked until the transaction ends (with its user and account)."""
+    return (
+        RecoveryAttempt.objects.select_for_update(of=("self",))
+        .select_related("user__account")
+        .filter(*args, **filters)
+        .first()
+    )
+
+
 def session_hash(request) -> str:
     if not request.session.session_key:
         request.session.save()
@@ -128,12 +138,7 @@ def resend(request, attempt: RecoveryAttempt) -> str:
 def send_email(attempt_id: str, sequence: int) -> bool:
     """Mail send number ``sequence`` of an attempt, once: a retried task sends nothing more."""
     with transaction.atomic():
-        attempt = (
-            RecoveryAttempt.objects.select_for_update(of=("self",))
-            .select_related("user__account")
-            .filter(pk=attempt_id)
-            .first()
-        )
+        attempt = _locked(pk=attempt_id)
         if (
             attempt is None
             or attempt.email_sends_done >= sequence
@@ -172,12 +177,7 @@ def send_email(attempt_id: str, sequence: int) -> bool:
 def verify_email(request, attempt_id, token: str) -> RecoveryAttempt | None:
     """Spend the emailed link's token; the attempt now belongs to this browser session."""
     with transaction.atomic():
-        attempt = (
-            RecoveryAttempt.objects.select_for_update(of=("self",))
-            .select_related("user__account")
-            .filter(pk=attempt_id)
-            .first()
-        )
+        attempt = _locked(pk=attempt_id)
         now = timezone.now()
         valid = (
             attempt is not None
@@ -254,12 +254,7 @@ def webhook_url(name: str, attempt: RecoveryAttempt) -> str:
 def place_call(attempt_id: str, sequence: int, backend) -> bool:
     """Place call number ``sequence`` of an attempt, once: a retried task places no second call."""
     with transaction.atomic():
-        attempt = (
-            RecoveryAttempt.objects.select_for_update(of=("self",))
-            .select_related("user__account")
-            .filter(pk=attempt_id)
-            .first()
-        )
+        attempt = _locked(pk=attempt_id)
         if (
             attempt is None
             or attempt.calls_placed >= sequence
@@ -353,11 +348,8 @@ def complete(request, attempt: RecoveryAttempt) -> bool:
     from accounts import flows as signin_flows
 
     with transaction.atomic():
-        attempt = (
-            RecoveryAttempt.objects.select_for_update(of=("self",))
-            .select_related("user__account")
-            .filter(pk=attempt.pk, state=State.PHONE_VERIFIED, session_hash=session_hash(request))
-            .first()
+        attempt = _locked(
+            pk=attempt.pk, state=State.PHONE_VERIFIED, session_hash=session_hash(request)
         )
         if attempt is None or attempt.expires_at <= timezone.now() or not attempt.user.is_active:
             return False
