@@ -28,7 +28,7 @@ NEW_PASSWORD = "Another-Horse-77!staple"
 def seed_policy() -> str:
     """The JSON exactly as the article prints it: from the first line "{" to its closing "}"."""
     if not SEED.exists():
-        pytest.skip(f"{SEED} is missing: the seeds live in ../shared beside the repository")
+        pytest.fail(f"{SEED} is missing: the seeds live in ../shared beside the repository")
     lines = SEED.read_text(encoding="utf-8").splitlines()
     start = lines.index("{")
     depth = 0

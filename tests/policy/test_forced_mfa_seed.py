@@ -61,7 +61,7 @@ def extract_policy_text(text: str) -> str:
 @pytest.fixture(scope="module")
 def seed_text() -> str:
     if not SEED.is_file():
-        pytest.skip(f"seed file {SEED} is absent (the shared seeds are not checked out)")
+        pytest.fail(f"seed file {SEED} is absent: ../shared must be beside the repository")
     return extract_policy_text(SEED.read_text(encoding="utf-8"))
 
 
