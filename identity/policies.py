@@ -248,6 +248,21 @@ def request_context(request, user: User) -> dict[str, object]:
 # --- Services ---------------------------------------------------------------------------
 
 
+def _insert_named(policy) -> None:
+    """Insert a new policy; its name taken meanwhile is a form error on the name."""
+    try:
+        with transaction.atomic():
+            policy.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("A policy with this name already exists."), code="duplicate"
+                )
+            }
+        ) from None
+
+
 def _policy_event(event_name: str, *, actor, account_id: str, request, **params) -> None:
     audit.record(
         event_name=event_name,
@@ -279,17 +294,7 @@ def customer_policy_create(
         arn=ids.policy_arn(account.id, path, name),
     )
     policy.full_clean(exclude=["account"])
-    try:
-        with transaction.atomic():
-            policy.save(force_insert=True)
-    except IntegrityError:
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    _("A policy with this name already exists."), code="duplicate"
-                )
-            }
-        ) from None
+    _insert_named(policy)
     PolicyVersion.objects.create(policy=policy, version_id="v1", document=document)
     _policy_event(
         "CreatePolicy",
@@ -516,17 +521,7 @@ def scp_create(
         organization=organization, name=name, description=description, document=document
     )
     scp.full_clean(exclude=["organization"])
-    try:
-        with transaction.atomic():
-            scp.save(force_insert=True)
-    except IntegrityError:
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    _("A policy with this name already exists."), code="duplicate"
-                )
-            }
-        ) from None
+    _insert_named(scp)
     _policy_event(
         "CreatePolicy",
         actor=actor,
