@@ -54,6 +54,12 @@ def test_lost_device_to_console_through_email_and_phone(
     page.click("button:has-text('Send verification email')")
     page.wait_for_url("**/recovery/email-sent")
     shoot(page, "recovery-email-sent-en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    assert page.locator("h1").inner_text() == "メールを確認してください"
+    shoot(page, "recovery-email-sent-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
 
     link = re.search(r"/recovery/verify/[0-9a-f-]{36}\?t=[A-Za-z0-9_-]+", mailoutbox[-1].body)
     page.goto(link.group(0))

@@ -48,6 +48,12 @@ def test_sign_in_with_a_recovery_code(page, shoot, alice):
     page.wait_for_url("**/mfa/troubleshoot")
     assert "Ask an administrator of account example-corp" in page.content()
     shoot(page, "signin-troubleshoot-en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    assert page.locator("h1").inner_text() == "MFA のトラブルシューティング"
+    shoot(page, "signin-troubleshoot-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
     page.click("text=Use one of your recovery codes")
     page.wait_for_url("**/mfa#recovery")
     if not page.locator("#id_recovery_code").is_visible():
