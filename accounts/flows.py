@@ -95,7 +95,7 @@ def signin(request, form) -> SignInResult:
             "params": params,
         }
         return SignInResult(mfa_required=True)
-    _complete_signin(request, user, params)
+    complete_signin(request, user, params)
     if user.is_root and enforcement.signin_prompt(request, user) is not None:
         # Signed in, but only the prompt and the MFA registration pages open until
         # the person registers a device or (during the grace period) asks to be reminded later.
@@ -104,9 +104,16 @@ def signin(request, form) -> SignInResult:
     return SignInResult(user=user)
 
 
-def _complete_signin(
-    request, user: User, params: dict, *, device: MFADevice | None = None, recovery: str = ""
+def complete_signin(
+    request,
+    user: User,
+    params: dict,
+    *,
+    device: MFADevice | None = None,
+    recovery: str = "",
+    external_mfa: bool = False,
 ) -> None:
+    """Sign ``user`` in: a fresh session, the MFA record, the audit event."""
     with transaction.atomic():
         login(request, user)  # cycles the session key
         # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge. login() keeps the data of
@@ -115,6 +122,8 @@ def _complete_signin(
         request.session.pop(RECOVERED, None)
         if device is not None:
             request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device.arn}
+        elif external_mfa:  # the external identity provider said it used MFA (amr)
+            request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": "external"}
         user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])
         audit.record(
@@ -125,7 +134,7 @@ def _complete_signin(
             request_parameters=params,
             response_elements={"ConsoleLogin": "Success"},
             additional_event_data={
-                "MFAUsed": "Yes" if device is not None else "No",
+                "MFAUsed": "Yes" if device is not None or external_mfa else "No",
                 "PasswordResetRequired": user.password_reset_required,
                 **({"Recovery": recovery} if recovery else {}),
             },
@@ -169,7 +178,7 @@ def _mfa_succeeded(request, user: User, user_key: str, device: MFADevice) -> Sig
     params = request.session[PENDING_SIGNIN]["params"]
     ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
     request.session.pop(PENDING_SIGNIN, None)
-    _complete_signin(request, user, params, device=device)
+    complete_signin(request, user, params, device=device)
     return SignInResult(user=user)
 
 
@@ -217,7 +226,7 @@ def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
         return _mfa_failed(request, user, params, "The recovery code was not valid.")
     ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
     request.session.pop(PENDING_SIGNIN, None)
-    _complete_signin(request, user, params, recovery="RecoveryCode")
+    complete_signin(request, user, params, recovery="RecoveryCode")
     request.session[RECOVERED] = "recovery_code"
     return SignInResult(user=user, recovered=True)
 

@@ -156,9 +156,15 @@ class MFAAssignForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, app_suggestion: str, **kwargs):
+    def __init__(self, *args, app_suggestion: str, allowed: frozenset[str] | None = None, **kwargs):
         kwargs.setdefault("initial", {"device_type": self.APP, "name": app_suggestion})
         super().__init__(*args, **kwargs)
+        if allowed is not None:  # an SSO organization's allowed kinds
+            kind_of = {self.WEBAUTHN: "webauthn", self.APP: "virtual"}
+            field = self.fields["device_type"]
+            field.choices = [c for c in field.choices if kind_of[c[0]] in allowed]
+            if "virtual" not in allowed:
+                self.initial["device_type"] = self.WEBAUTHN
         self.app_suggestion = app_suggestion
         self.fields["name"].widget.attrs["data-app-suggestion"] = app_suggestion
 

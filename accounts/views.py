@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from identity.authorization import require
 from recovery import codes as recovery_codes
+from sso import access as sso_access
 
 from . import flows
 from .forms import (
@@ -40,7 +41,17 @@ from .mfa.models import MFADevice, concrete
 def _require_own(request, action: str, resource: str | None = None) -> None:
     """Self-service pages ask the policy engine too: about the user's own ARN (or ``resource``)."""
     user = request.user
+    if user.is_sso:  # the organization's SSO settings decide, not an IAM policy
+        sso_access.require_self_service(request, action)
+        return
     require(request, action, resource or user.arn, account=user.account)
+
+
+def _require_kind(request, kind: str) -> None:
+    """An SSO organization may allow only some kinds of MFA device."""
+    kinds = sso_access.allowed_device_kinds(request.user)
+    if kinds is not None and kind not in kinds:
+        raise PermissionDenied(_("Your organization does not allow this kind of MFA device."))
 
 
 def _password_confirmed(request, form) -> tuple[bool, int]:
@@ -172,7 +183,9 @@ def security_credentials(request):
             "recovery_codes_left": recovery_codes.remaining(user),
             "mfa_devices": mfa_selectors.user_devices(user),
             "signin_url": request.build_absolute_uri(
-                reverse("accounts:signin_account", args=[user.account.signin_identifier])
+                reverse("sso:portal", args=[user.account.organization_id])
+                if user.is_sso
+                else reverse("accounts:signin_account", args=[user.account.signin_identifier])
             ),
         },
     )
@@ -186,6 +199,9 @@ def signin_mfa(request):
         messages.info(request, _("Your sign-in expired. Sign in again."))
         return redirect("accounts:signin")
     devices = list(mfa_selectors.user_devices(user))
+    kinds = sso_access.allowed_device_kinds(user)  # an SSO organization may allow fewer kinds
+    if kinds is not None:
+        devices = [d for d in devices if d.kind in kinds]
     code_devices = [d for d in devices if d.kind != MFADevice.Kind.WEBAUTHN]
     has_keys = len(code_devices) < len(devices)
     status = 200
@@ -197,7 +213,10 @@ def signin_mfa(request):
         if method == "webauthn":
             key_form = WebAuthnResponseForm(request.POST)
             credential = key_form.data.get("credential", "") if key_form.is_valid() else ""
-            result = flows.signin_webauthn(request, user=user, credential_json=credential)
+            if has_keys:
+                result = flows.signin_webauthn(request, user=user, credential_json=credential)
+            else:  # no key may be used here (none registered, or not an allowed kind)
+                result = flows.SignInResult()
         elif method == "recovery_code":
             recovery_form = RecoveryCodeForm(request.POST)
             result = None
@@ -276,11 +295,18 @@ def mfa_assign(request):
     user = request.user
     _require_own(request, "iam:EnableMFADevice")
     suggestion = f"{'root' if user.is_root else user.name}-app"
+    allowed = sso_access.allowed_device_kinds(user)
     if request.method == "POST":
-        form = MFAAssignForm(request.POST, app_suggestion=suggestion)
+        form = MFAAssignForm(request.POST, app_suggestion=suggestion, allowed=allowed)
         if form.is_valid():
             name = form.cleaned_data["name"]
             try:
+                _require_kind(
+                    request,
+                    "webauthn"
+                    if form.cleaned_data["device_type"] == MFAAssignForm.WEBAUTHN
+                    else "virtual",
+                )
                 if form.cleaned_data["device_type"] == MFAAssignForm.APP:
                     _require_own(request, "iam:CreateVirtualMFADevice", _mfa_arn(user, name))
                 if form.cleaned_data["device_type"] == MFAAssignForm.WEBAUTHN:
@@ -293,7 +319,7 @@ def mfa_assign(request):
             else:
                 return redirect("accounts:mfa_enable", device_id=device.pk)
     else:
-        form = MFAAssignForm(app_suggestion=suggestion)
+        form = MFAAssignForm(app_suggestion=suggestion, allowed=allowed)
     return render(request, "accounts/mfa_assign.html", {"form": form})
 
 
@@ -303,6 +329,7 @@ def mfa_passkey(request):
     """Step 2 for a passkey or security key: the browser creates it, Tobira verifies it."""
     user = request.user
     _require_own(request, "iam:EnableMFADevice")
+    _require_kind(request, "webauthn")
     name = request.session.get(WEBAUTHN_PENDING_NAME, "")
     error = None
     status = 200
@@ -337,6 +364,7 @@ def mfa_passkey(request):
 @login_required
 def mfa_passkey_options(request):
     _require_own(request, "iam:EnableMFADevice")
+    _require_kind(request, "webauthn")
     return HttpResponse(
         webauthn.registration_options(request, request.user), content_type="application/json"
     )

@@ -31,8 +31,10 @@ def user_identity(user: User | None, *, request=None) -> dict[str, Any]:
         return {"type": "Tobira"}  # the service itself: a management command, a task
     if user is None or not getattr(user, "is_authenticated", False):
         return {"type": "Anonymous"}
+    if getattr(user, "kind", None) == "role":  # a role session from the access portal
+        return user.audit_identity()
     identity = {
-        "type": "Root" if user.is_root else "IAMUser",
+        "type": "Root" if user.is_root else ("IdentityCenterUser" if user.is_sso else "IAMUser"),
         "principalId": user.unique_id,
         "arn": user.arn,
         "accountId": user.account_id,

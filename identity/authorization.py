@@ -48,6 +48,8 @@ def authorize(
 ) -> Decision:
     if not principal.is_authenticated or not principal.is_active:
         return Decision(False, _("You are not signed in."))
+    if getattr(principal, "is_sso", False):
+        return Decision(False, _("SSO users act in accounts only through the access portal."))
     if principal.account_id != account.id:
         if (
             principal.is_root

@@ -166,6 +166,18 @@ class User(AbstractBaseUser):
             models.UniqueConstraint(
                 "account", condition=models.Q(kind="root"), name="one_root_user_per_account"
             ),
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                condition=models.Q(kind="sso"),
+                name="sso_user_name_ci_unique",
+            ),
+            models.UniqueConstraint(
+                "account",
+                Lower("contact_email"),
+                condition=models.Q(kind="sso"),
+                name="sso_user_email_ci_unique",
+            ),
         ]
         indexes = [
             models.Index("account", "kind", Lower("name"), name="user_account_kind_name_idx")
@@ -188,6 +200,10 @@ class User(AbstractBaseUser):
     @property
     def display_name(self) -> str:
         return self.email if self.is_root else self.name
+
+    @property
+    def is_sso(self) -> bool:
+        return self.kind == self.Kind.SSO
 
     @property
     def has_console_password(self) -> bool:

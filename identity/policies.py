@@ -152,8 +152,16 @@ def _named(name: str, text: str, kind: str = "identity") -> NamedPolicy | None:
 
 
 def principal_policies(user: User) -> PrincipalPolicies:
-    """Everything that applies to ``user``: identity policies and the SCP chain (5 queries)."""
+    """Everything that applies to ``user``: identity policies and the SCP chain (5 queries).
+
+    A role session from the access portal (``sso.sessions.AssumedRole``) brings its own:
+    the permission set's policies, in the account the session is in.
+    """
+    if getattr(user, "kind", None) == "role":
+        return PrincipalPolicies(user.identity_policies(), scp_levels(user.account))
     identity: list[NamedPolicy] = []
+    if user.kind == User.Kind.SSO:  # outside a role session an SSO user holds no permissions
+        return PrincipalPolicies((), scp_levels(user.account))
     if not user.is_root:
         for inline in InlinePolicy.objects.filter(
             Q(user=user) | Q(group__members=user)
@@ -238,7 +246,9 @@ def request_context(request, user: User) -> dict[str, object]:
         "aws:SourceIp": client_ip(request),
         "aws:PrincipalType": "Account" if user.is_root else "User",
     }
-    if not user.is_root:
+    if user.kind == "role":  # as AWS: an assumed role has no aws:username
+        context["aws:PrincipalType"] = "AssumedRole"
+    elif not user.is_root:
         context["aws:username"] = user.name
     if mfa:
         context["aws:MultiFactorAuthAge"] = max(0, int(time.time()) - int(mfa.get("at", 0)))

@@ -20,8 +20,8 @@ def reachable_accounts(principal: User) -> QuerySet[Account]:
     A principal reaches its own account; the root user of an organization's
     management account also reaches every account of that organization.
     """
-    if not principal.is_authenticated or principal.account_id is None:
-        return Account.objects.none()
+    if not principal.is_authenticated or principal.account_id is None or principal.is_sso:
+        return Account.objects.none()  # an SSO user reaches accounts only as a role session
     account = principal.account
     if principal.is_root and account.is_management_account:
         return Account.objects.filter(organization_id=account.organization_id)

@@ -110,6 +110,11 @@ INSTALLED_APPS = [
     "identity",
     "accounts",
     "recovery",
+    "sso",
+    "sso.oidc",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +126,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "sso.middleware.SSOMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "accounts.middleware.RootMFAPromptMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
@@ -188,6 +195,20 @@ else:
 # --- Authentication -----------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ConsoleSignInBackend"]
+
+# django-allauth runs only the OpenID Connect redirect flow for SSO (``sso.oidc``,
+# ``sso.federation``); Tobira's own flows sign people in, so allauth's account
+# features are off and it keeps no users, emails or tokens of its own.
+SOCIALACCOUNT_ADAPTER = "sso.federation.SocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_MODEL_EMAIL_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SSO_CONTEXT_COOKIE_SECURE = PRODUCTION
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "console:home"
 PASSWORD_HASHERS = [

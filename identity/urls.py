@@ -9,6 +9,8 @@ urlpatterns = [
     path("console/", include("identity.console_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("recovery/", include("recovery.urls")),
+    path("start/", include("sso.urls")),
+    path("sso/oidc/", include("sso.oidc.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -358,7 +358,7 @@ def complete(request, attempt: RecoveryAttempt) -> bool:
         _event("RecoveryCompleted", attempt, request)
         user = attempt.user
         request.session.pop(signin_flows.PENDING_SIGNIN, None)
-        signin_flows._complete_signin(
+        signin_flows.complete_signin(
             request, user, {"loginTo": "root"}, recovery="AlternativeFactors"
         )
         request.session[signin_flows.RECOVERED] = "alternative_factors"

@@ -1,0 +1,41 @@
+"""What an SSO user may do on their own security-credentials pages, outside any account.
+
+Identity Center has no IAM policy for this: the organization's SSO settings decide whether
+people manage their own MFA devices, and which kinds they may register.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from identity.models import User
+
+from . import services
+
+REGISTRATION_REQUIRED = "tobira_sso_mfa_register"  # signed in; must register a device first
+
+_ALWAYS = {"iam:GetUser", "iam:ChangePassword", "iam:ListMFADevices"}
+_REGISTER = {"iam:EnableMFADevice", "iam:CreateVirtualMFADevice"}
+_MANAGE = _REGISTER | {"iam:DeactivateMFADevice", "iam:ResyncMFADevice", "iam:TagMFADevice"}
+
+
+def allowed_device_kinds(user: User) -> frozenset[str] | None:
+    """The MFA device kinds ``user`` may use, or None for every kind (IAM and root users)."""
+    if not user.is_sso:
+        return None
+    return services.settings_for(user.account.organization).allowed_device_kinds
+
+
+def require_self_service(request, action: str) -> None:
+    user = request.user
+    if action in _ALWAYS:
+        return
+    settings = services.settings_for(user.account.organization)
+    if action in _REGISTER and request.session.get(REGISTRATION_REQUIRED):
+        return
+    if action in _MANAGE and settings.users_manage_devices:
+        return
+    raise PermissionDenied(
+        _("Your organization's administrator manages the MFA devices of its SSO users.")
+    )

@@ -1,0 +1,184 @@
+"""Signing in through the organization's external identity provider (django-allauth).
+
+allauth runs the OpenID Connect redirect, the state check, PKCE, the code exchange and the
+ID token's verification (``sso.oidc``). This adapter then takes over before allauth would
+create or sign in a Django user of its own: it checks the nonce, finds the directory user
+(by the provider's subject, else by a verified email address, else creates one when
+just-in-time provisioning is on) and signs them in to the access portal. allauth's own
+account tables stay empty; the provider's client secret stays encrypted in ours.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from identity import audit
+from identity.models import User
+
+from . import flows, services
+from .models import ExternalIdentity, ExternalIdentityProvider, SSOSettings
+
+PROVIDER = "tobira_oidc"
+# amr values (RFC 8176) that mean a second factor or a phishing-resistant key was used.
+MFA_AMR = frozenset({"mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "sc"})
+
+
+def social_app(idp: ExternalIdentityProvider) -> SocialApp:
+    """An unsaved allauth app for ``idp``: allauth reads it, nothing stores it."""
+    return SocialApp(
+        provider=PROVIDER,
+        provider_id=idp.provider_id,
+        name=idp.name,
+        client_id=idp.client_id,
+        secret=idp.client_secret,
+        settings={"server_url": idp.issuer, "fetch_userinfo": True, "oauth_pkce_enabled": True},
+    )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(self, request, provider=None, client_id=None):
+        idps = ExternalIdentityProvider.objects.all()
+        if provider and provider != PROVIDER:
+            idps = idps.filter(provider_id=provider)
+        if client_id:
+            idps = idps.filter(client_id=client_id)
+        return [social_app(idp) for idp in idps[:2]]
+
+    def is_open_for_signup(self, request, sociallogin):
+        return False  # allauth never creates users here; pre_social_login decides
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        idp = _idp(provider.app.provider_id if provider and provider.app else "")
+        _refuse(
+            request,
+            idp,
+            "AuthenticationFailed",
+            f"{error or 'unknown'}: {type(exception).__name__ if exception else 'no exception'}",
+        )
+
+    def pre_social_login(self, request, sociallogin):
+        idp = _idp(sociallogin.provider.app.provider_id)
+        if idp is None:
+            raise ImmediateHttpResponse(redirect("home"))
+        data = sociallogin.account.extra_data or {}
+        id_token = data.get("id_token") or {}
+        userinfo = data.get("userinfo") or {}
+        expected = str((sociallogin.state or {}).get("nonce") or "")
+        if not expected or not hmac.compare_digest(str(id_token.get("nonce", "")), expected):
+            _refuse(request, idp, "InvalidNonce", "The ID token's nonce did not match.")
+        subject = str(id_token.get("sub") or "")
+        if not subject or (userinfo and str(userinfo.get("sub")) != subject):
+            _refuse(
+                request, idp, "InvalidSubject", "The userinfo subject differs from the ID token's."
+            )
+        settings = services.settings_for(idp.organization)
+        if settings.identity_source != SSOSettings.IdentitySource.EXTERNAL:
+            _refuse(
+                request, idp, "IdentitySourceNotExternal", "The directory is the identity source."
+            )
+        claims = {**id_token, **userinfo}
+        user = _match(request, idp, subject, claims)
+        amr = id_token.get("amr") or []
+        idp_mfa = isinstance(amr, list) and bool(MFA_AMR.intersection(map(str, amr)))
+        flows.federated_signin(request, idp.organization, user, subject=subject, idp_mfa=idp_mfa)
+        raise ImmediateHttpResponse(redirect("sso:portal", organization_id=idp.organization_id))
+
+
+def _idp(provider_id: str) -> ExternalIdentityProvider | None:
+    return (
+        ExternalIdentityProvider.objects.select_related("organization")
+        .filter(provider_id=provider_id)
+        .first()
+    )
+
+
+def _refuse(request, idp, error: str, message: str):
+    audit.record(
+        event_name="UserAuthentication",
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        actor=None,
+        account_id=idp.organization.management_account_id if idp else "",
+        request_parameters={"loginTo": "portal", "federated": True},
+        response_elements={"UserAuthentication": "Failure"},
+        error_code=error,
+        error_message=message,
+    )
+    messages.error(
+        request,
+        _(
+            "Signing in through your identity provider did not complete. "
+            "Try again; if it keeps failing, ask your administrator."
+        )
+        if error not in {"UnknownUser", "EmailNotVerified"}
+        else _(
+            "Your identity provider signed you in, but there is no matching user in this "
+            "organization's directory. Ask your administrator to add you."
+        ),
+    )
+    if idp is None:
+        raise ImmediateHttpResponse(redirect("home"))
+    raise ImmediateHttpResponse(redirect("sso:portal", organization_id=idp.organization_id))
+
+
+def _directory(idp: ExternalIdentityProvider):
+    return User.objects.filter(
+        kind=User.Kind.SSO, account_id=idp.organization.management_account_id
+    )
+
+
+def _match(request, idp: ExternalIdentityProvider, subject: str, claims: dict) -> User:
+    link = (
+        ExternalIdentity.objects.select_related("user")
+        .filter(provider=idp, subject=subject)
+        .first()
+    )
+    if link is not None:
+        if not link.user.is_active:
+            _refuse(request, idp, "UserDisabled", "The directory user is disabled.")
+        return link.user
+    email = str(claims.get("email") or "").strip()
+    verified = claims.get("email_verified") is True
+    if email and not verified:
+        _refuse(request, idp, "EmailNotVerified", "The provider did not verify the email address.")
+    user = None
+    if email and idp.match_by_email:
+        user = _directory(idp).filter(contact_email__iexact=email).first()
+        if user is not None and ExternalIdentity.objects.filter(provider=idp, user=user).exists():
+            # Already linked to another subject: an email address does not move an identity.
+            _refuse(request, idp, "SubjectMismatch", "The user is linked to another subject.")
+    if user is None and idp.jit_provisioning and email:
+        name = _user_name(claims, email)
+        try:
+            user = services.sso_user_create(
+                actor=None, organization=idp.organization, name=name, email=email, request=request
+            )
+        except ValidationError:
+            _refuse(request, idp, "ProvisioningFailed", "Just-in-time provisioning failed.")
+    if user is None:
+        _refuse(request, idp, "UnknownUser", "No directory user matches.")
+    if not user.is_active:
+        _refuse(request, idp, "UserDisabled", "The directory user is disabled.")
+    try:
+        with transaction.atomic():
+            ExternalIdentity.objects.create(provider=idp, user=user, subject=subject)
+    except IntegrityError:  # a concurrent first sign-in linked it meanwhile
+        _refuse(request, idp, "SubjectMismatch", "The user was linked meanwhile.")
+    return user
+
+
+def _user_name(claims: dict, email: str) -> str:
+    wanted = str(claims.get("preferred_username") or email.split("@", 1)[0])
+    return (re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", wanted).strip(".") or "user")[:64]

@@ -1,0 +1,162 @@
+"""Signing in to the access portal: a directory password or the external identity provider,
+then MFA as the organization's SSO settings say."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import time
+
+from django.contrib.auth import authenticate
+from django.core import signing
+from django.utils import timezone
+
+from accounts import flows as signin_flows
+from accounts.backends import _candidates, canonical, unique_or_none
+from accounts.mfa.models import MFADevice
+from identity import audit, ratelimit
+from identity.models import Organization, User
+from identity.requestinfo import client_ip, user_agent
+
+from . import access
+from .models import SSOSettings
+
+CONTEXT_COOKIE = "tobira_sso_context"
+CONTEXT_MAX_AGE = 30 * 24 * 3600  # a remembered sign-in context lasts 30 days
+CONTEXT_SALT = "tobira.sso.context"
+PORTAL = "tobira_sso_portal"  # the organization whose portal this session signed in to
+
+
+def find_sso_user(organization: Organization, user_name: str) -> User | None:
+    user_name = canonical(user_name)
+    if not user_name or len(user_name) > 64 or not user_name.isascii():
+        return None
+    user = unique_or_none(
+        _candidates().filter(
+            kind=User.Kind.SSO,
+            account_id=organization.management_account_id,
+            name__iexact=user_name,
+        )
+    )
+    return user if user is not None and canonical(user.name) == user_name else None
+
+
+def _network(request) -> str:
+    """The sign-in location, coarsely: the /24 (IPv4) or /48 (IPv6) of the client address."""
+    address = ipaddress.ip_address(client_ip(request) or "0.0.0.0")  # noqa: S104 - an address, not a bind
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _context_fingerprint(request, user: User) -> str:
+    material = f"{user.unique_id}|{user_agent(request)}|{_network(request)}"
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def context_cookie_value(request, user: User) -> str:
+    return signing.dumps({"c": _context_fingerprint(request, user)}, salt=CONTEXT_SALT)
+
+
+def context_remembered(request, user: User) -> bool:
+    """Whether this browser, from this network, passed MFA as ``user`` within 30 days."""
+    value = request.COOKIES.get(CONTEXT_COOKIE)
+    if not value:
+        return False
+    try:
+        data = signing.loads(value, salt=CONTEXT_SALT, max_age=CONTEXT_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return hmac.compare_digest(str(data.get("c", "")), _context_fingerprint(request, user))
+
+
+def _failure(request, organization, params, error: str, message: str = "") -> None:
+    audit.record(
+        event_name="UserAuthentication",
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        actor=None,
+        account_id=organization.management_account_id,
+        request_parameters=params,
+        response_elements={"UserAuthentication": "Failure"},
+        error_code=error,
+        error_message=message,
+    )
+
+
+class Outcome:
+    SIGNED_IN = "signed_in"
+    MFA = "mfa"  # go to the MFA step
+    REGISTER = "register"  # signed in; must register a device before anything else
+    BLOCKED = "blocked"  # no MFA device and the organization blocks such sign-ins
+    FAILED = "failed"
+    THROTTLED = "throttled"
+
+
+def portal_signin(request, organization: Organization, *, user_name: str, password: str) -> str:
+    """The password step of the portal (Identity Center directory as the identity source)."""
+    candidate = find_sso_user(organization, user_name)
+    params = {
+        "loginTo": "portal",
+        "organization": organization.pk,
+        "userName": candidate.name if candidate else signin_flows.HIDDEN,
+    }
+    user_key = f"sso:{organization.pk}:{canonical(user_name)}"
+    attempt = ratelimit.attempt("signin_failed", request=request, user_key=user_key)
+    if not attempt.allowed:
+        if attempt.just_tripped:
+            _failure(request, organization, params, "Throttled")
+        return Outcome.THROTTLED
+    user = authenticate(request, password=password, user=candidate)
+    if user is None:
+        _failure(request, organization, params, "Failed authentication")
+        return Outcome.FAILED
+    ratelimit.take_back("signin_failed", request=request, user_key=user_key)
+    return after_first_factor(request, organization, user, params)
+
+
+def after_first_factor(request, organization: Organization, user: User, params: dict) -> str:
+    """MFA as the organization's settings say, after the directory password."""
+    settings = SSOSettings.objects.filter(organization=organization).first() or SSOSettings(
+        organization=organization
+    )
+    has_device = MFADevice.objects.filter(
+        user=user, confirmed=True, kind__in=settings.allowed_device_kinds
+    ).exists()
+    if has_device:
+        remembered = (
+            settings.mfa_prompt == SSOSettings.MFAPrompt.CONTEXT_CHANGE
+            and context_remembered(request, user)
+        )
+        if not remembered:
+            request.session.cycle_key()
+            request.session[signin_flows.PENDING_SIGNIN] = {
+                "user": user.pk,
+                "at": int(time.time()),
+                "params": params,
+            }
+            return Outcome.MFA
+        signin_flows.complete_signin(request, user, {**params, "mfa": "RememberedContext"})
+        request.session[PORTAL] = organization.pk
+        return Outcome.SIGNED_IN
+    if settings.mfa_no_device == SSOSettings.NoDevice.BLOCK:
+        _failure(
+            request, organization, params, "MFARequired", "No MFA device and sign-in is blocked."
+        )
+        return Outcome.BLOCKED
+    signin_flows.complete_signin(request, user, params)
+    request.session[PORTAL] = organization.pk
+    if settings.mfa_no_device == SSOSettings.NoDevice.REGISTER:
+        request.session[access.REGISTRATION_REQUIRED] = organization.pk
+        return Outcome.REGISTER
+    return Outcome.SIGNED_IN
+
+
+def federated_signin(
+    request, organization: Organization, user: User, *, subject: str, idp_mfa: bool
+) -> None:
+    """Signed in by the external identity provider: its authentication (and its MFA) applies."""
+    params = {"loginTo": "portal", "organization": organization.pk, "federated": True}
+    signin_flows.complete_signin(request, user, params, external_mfa=idp_mfa)
+    request.session[PORTAL] = organization.pk
+    user.external_identities.filter(subject=subject).update(last_used=timezone.now())

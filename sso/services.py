@@ -1,0 +1,504 @@
+"""State changes of the SSO directory. Each is atomic and writes its audit event in
+the management account's trail (where AWS records Identity Center's events)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from identity import audit, policies
+from identity.ids import policy_arn
+from identity.models import (
+    PATH_VALIDATOR,
+    POLICY_NAME_VALIDATOR,
+    USER_NAME_VALIDATOR,
+    Account,
+    Organization,
+    PolicyVersion,
+    User,
+)
+from identity.policy import NamedPolicy
+
+from .models import (
+    AccountAssignment,
+    ExternalIdentityProvider,
+    PermissionSet,
+    SSOGroup,
+    SSOSettings,
+)
+
+SOURCE_SSO = "sso.tobira"
+SOURCE_IDENTITYSTORE = "identitystore.tobira"
+MAX_PERMISSION_SET_INLINE_SIZE = 32768  # AWS's limit for a permission set's inline policy
+MAX_PERMISSION_SET_MANAGED = 20  # AWS managed plus customer managed references
+
+
+def settings_for(organization: Organization) -> SSOSettings:
+    found = SSOSettings.objects.filter(organization=organization).first()
+    return found if found is not None else SSOSettings(organization=organization)
+
+
+def _event(event_name: str, *, source: str = SOURCE_SSO, organization, actor, request, **kw):
+    audit.record(
+        event_name=event_name,
+        event_source=source,
+        request=request,
+        actor=actor,
+        account_id=organization.management_account_id,
+        **kw,
+    )
+
+
+# --- Settings -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def settings_update(*, actor, organization: Organization, values: dict, request=None) -> None:
+    current = settings_for(organization)
+    for field, value in values.items():
+        setattr(current, field, value)
+    if not (current.allow_authenticator_apps or current.allow_security_keys):
+        raise ValidationError(_("Allow at least one kind of MFA device."), code="no_mfa_type")
+    if current.identity_source == SSOSettings.IdentitySource.EXTERNAL and not (
+        ExternalIdentityProvider.objects.filter(organization=organization).exists()
+    ):
+        raise ValidationError(
+            {"identity_source": _("Set up the external identity provider first.")},
+            code="no_provider",
+        )
+    current.updated = timezone.now()
+    current.save()
+    _event(
+        "UpdateSSOConfiguration",
+        organization=organization,
+        actor=actor,
+        request=request,
+        request_parameters={k: v for k, v in values.items()},
+    )
+
+
+@transaction.atomic
+def external_idp_put(
+    *,
+    actor,
+    organization: Organization,
+    name: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    match_by_email: bool,
+    jit_provisioning: bool,
+    request=None,
+) -> ExternalIdentityProvider:
+    """Create or change the organization's OpenID Connect provider; an empty secret keeps the old one."""
+    idp = ExternalIdentityProvider.objects.filter(organization=organization).first()
+    created = idp is None
+    if created:
+        idp = ExternalIdentityProvider(
+            organization=organization, provider_id=organization.pk.replace("o-", "org-")
+        )
+        if not client_secret:
+            raise ValidationError({"client_secret": _("Enter the client secret.")})
+    idp.name, idp.issuer, idp.client_id = name, issuer.rstrip("/"), client_id
+    idp.match_by_email, idp.jit_provisioning = match_by_email, jit_provisioning
+    if client_secret:
+        idp.set_client_secret(client_secret)
+    idp.updated = timezone.now()
+    idp.save()
+    _event(
+        "CreateTrustedTokenIssuer" if created else "UpdateTrustedTokenIssuer",
+        organization=organization,
+        actor=actor,
+        request=request,
+        request_parameters={
+            "name": name,
+            "issuer": idp.issuer,
+            "clientId": client_id,
+            "secretChanged": bool(client_secret),
+            "matchByEmail": match_by_email,
+            "justInTimeProvisioning": jit_provisioning,
+        },
+    )
+    return idp
+
+
+# --- Users and groups -----------------------------------------------------------------
+
+
+def sso_user_arn(organization: Organization, unique_id: str) -> str:
+    return f"arn:aws:identitystore::{organization.management_account_id}:user/{unique_id}"
+
+
+def _duplicate(field: str, message: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code="duplicate")})
+
+
+def sso_user_create(
+    *,
+    actor,
+    organization: Organization,
+    name: str,
+    email: str,
+    password: str | None = None,
+    request=None,
+) -> User:
+    """A directory user. With ``password`` it must be changed at first sign-in; without, the
+    person signs in through the external identity provider only."""
+    name, email = name.strip(), email.strip()
+    USER_NAME_VALIDATOR(name)
+    validate_email(email)
+    unique_id = uuid.uuid4().hex
+    user = User(
+        kind=User.Kind.SSO,
+        account_id=organization.management_account_id,
+        name=name,
+        contact_email=email,
+        unique_id=unique_id,
+        arn=sso_user_arn(organization, unique_id),
+        password_reset_required=bool(password),
+    )
+    mine = User.objects.filter(kind=User.Kind.SSO, account_id=organization.management_account_id)
+    if mine.filter(name__iexact=name).exists():
+        raise _duplicate("name", _("A user with this name already exists in the directory."))
+    if mine.filter(contact_email__iexact=email).exists():
+        raise _duplicate("email", _("A user with this email address already exists."))
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+            _event(
+                "CreateUser",
+                source=SOURCE_IDENTITYSTORE,
+                organization=organization,
+                actor=actor,
+                request=request,
+                request_parameters={"userName": name},
+                response_elements={"userId": unique_id},
+            )
+    except IntegrityError:
+        raise _duplicate(
+            "name", _("A user with this name already exists in the directory.")
+        ) from None
+    return user
+
+
+@transaction.atomic
+def sso_user_delete(*, actor, user: User, request=None) -> None:
+    organization = user.account.organization
+    name, unique_id = user.name, user.unique_id
+    user.delete()
+    _event(
+        "DeleteUser",
+        source=SOURCE_IDENTITYSTORE,
+        organization=organization,
+        actor=actor,
+        request=request,
+        request_parameters={"userName": name, "userId": unique_id},
+    )
+
+
+@transaction.atomic
+def sso_user_set_active(*, actor, user: User, active: bool, request=None) -> None:
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:  # a disabled user's open console sessions end now
+        user.role_sessions.filter(ended__isnull=True).update(ended=timezone.now())
+    _event(
+        "EnableUser" if active else "DisableUser",
+        source=SOURCE_IDENTITYSTORE,
+        organization=user.account.organization,
+        actor=actor,
+        request=request,
+        request_parameters={"userName": user.name, "userId": user.unique_id},
+    )
+
+
+def sso_group_create(
+    *, actor, organization: Organization, name: str, description: str = "", request=None
+) -> SSOGroup:
+    name = name.strip()
+    group = SSOGroup(organization=organization, name=name, description=description)
+    group.full_clean(exclude=["organization", "members"], validate_constraints=False)
+    if SSOGroup.objects.filter(organization=organization, name__iexact=name).exists():
+        raise _duplicate("name", _("A group with this name already exists in the directory."))
+    try:
+        with transaction.atomic():
+            group.save(force_insert=True)
+            _event(
+                "CreateGroup",
+                source=SOURCE_IDENTITYSTORE,
+                organization=organization,
+                actor=actor,
+                request=request,
+                request_parameters={"displayName": name},
+                response_elements={"groupId": group.group_id},
+            )
+    except IntegrityError:
+        raise _duplicate(
+            "name", _("A group with this name already exists in the directory.")
+        ) from None
+    return group
+
+
+@transaction.atomic
+def sso_group_delete(*, actor, group: SSOGroup, request=None) -> None:
+    organization, name, group_id = group.organization, group.name, group.group_id
+    group.delete()
+    _event(
+        "DeleteGroup",
+        source=SOURCE_IDENTITYSTORE,
+        organization=organization,
+        actor=actor,
+        request=request,
+        request_parameters={"displayName": name, "groupId": group_id},
+    )
+
+
+@transaction.atomic
+def sso_group_membership_set(
+    *, actor, group: SSOGroup, user: User, member: bool, request=None
+) -> None:
+    if user.kind != User.Kind.SSO or user.account_id != group.organization.management_account_id:
+        raise ValidationError(_("That user is not in this directory."))
+    if member:
+        group.members.add(user)
+    else:
+        group.members.remove(user)
+    _event(
+        "CreateGroupMembership" if member else "DeleteGroupMembership",
+        source=SOURCE_IDENTITYSTORE,
+        organization=group.organization,
+        actor=actor,
+        request=request,
+        request_parameters={"groupId": group.group_id, "userName": user.name},
+    )
+
+
+# --- Permission sets ------------------------------------------------------------------
+
+
+def _clean_permission_set(ps: PermissionSet) -> None:
+    ps.full_clean(exclude=["organization"], validate_constraints=False)
+    managed = list(dict.fromkeys(ps.managed_policy_arns))
+    unknown = [arn for arn in managed if policies.aws_managed(arn) is None]
+    if unknown:
+        raise ValidationError(
+            {"managed_policy_arns": _("Unknown AWS managed policy: %(arn)s") % {"arn": unknown[0]}}
+        )
+    refs = []
+    for ref in ps.customer_policy_refs:
+        name, path = str(ref.get("name", "")).strip(), str(ref.get("path", "/")).strip() or "/"
+        try:
+            POLICY_NAME_VALIDATOR(name)
+            PATH_VALIDATOR(path)
+        except ValidationError as error:
+            raise ValidationError(
+                {"customer_policy_refs": f"{path}{name}: {' '.join(error.messages)}"}
+            ) from None
+        if {"name": name, "path": path} not in refs:
+            refs.append({"name": name, "path": path})
+    if len(managed) + len(refs) > MAX_PERMISSION_SET_MANAGED:
+        raise ValidationError(
+            {
+                "managed_policy_arns": _(
+                    "A permission set has at most %(n)d managed policies and references together."
+                )
+                % {"n": MAX_PERMISSION_SET_MANAGED}
+            }
+        )
+    ps.managed_policy_arns, ps.customer_policy_refs = managed, refs
+    if ps.inline_policy.strip():
+        try:
+            policies.validate_document(ps.inline_policy, limit=MAX_PERMISSION_SET_INLINE_SIZE)
+        except ValidationError as error:
+            raise ValidationError({"inline_policy": error.message_dict["document"]}) from None
+    else:
+        ps.inline_policy = ""
+
+
+def _permission_set_params(ps: PermissionSet) -> dict:
+    return {
+        "name": ps.name,
+        "permissionSetArn": ps.arn,
+        "sessionDuration": f"PT{ps.session_duration_hours}H",
+        "managedPolicyArns": ps.managed_policy_arns,
+        "customerManagedPolicyReferences": ps.customer_policy_refs,
+        "inlinePolicy": bool(ps.inline_policy),
+    }
+
+
+def permission_set_save(*, actor, permission_set: PermissionSet, request=None) -> PermissionSet:
+    """Create (no pk yet) or update a permission set; sessions opened later use the new policies."""
+    ps = permission_set
+    created = ps.pk is None
+    _clean_permission_set(ps)
+    others = PermissionSet.objects.filter(organization=ps.organization, name__iexact=ps.name)
+    if ps.pk:
+        others = others.exclude(pk=ps.pk)
+    if others.exists():
+        raise _duplicate("name", _("A permission set with this name already exists."))
+    ps.updated = timezone.now()
+    try:
+        with transaction.atomic():
+            ps.save()
+            _event(
+                "CreatePermissionSet" if created else "UpdatePermissionSet",
+                organization=ps.organization,
+                actor=actor,
+                request=request,
+                request_parameters=_permission_set_params(ps),
+            )
+    except IntegrityError:
+        raise _duplicate("name", _("A permission set with this name already exists.")) from None
+    return ps
+
+
+@transaction.atomic
+def permission_set_delete(*, actor, permission_set: PermissionSet, request=None) -> None:
+    if permission_set.assignments.exists():
+        raise ValidationError(
+            _("Remove this permission set from every account before you delete it."),
+            code="assigned",
+        )
+    organization, arn, name = permission_set.organization, permission_set.arn, permission_set.name
+    permission_set.delete()
+    _event(
+        "DeletePermissionSet",
+        organization=organization,
+        actor=actor,
+        request=request,
+        request_parameters={"name": name, "permissionSetArn": arn},
+    )
+
+
+def permission_set_policies(permission_set: PermissionSet, account: Account) -> tuple:
+    """The identity policies of a session as ``permission_set`` in ``account`` (1 query at most).
+
+    Customer managed references name a policy by path and name; it is looked up in the
+    account where the session opens, as AWS does. A reference without such a policy grants
+    nothing there.
+    """
+    found: list[NamedPolicy] = []
+    label = permission_set.name
+    for arn in permission_set.managed_policy_arns:
+        managed = policies.aws_managed(arn)
+        if managed is not None:
+            named = policies._named(f"{managed.name} (permission set {label})", managed.document)
+            if named:
+                found.append(named)
+    if permission_set.customer_policy_refs:
+        arns = [
+            policy_arn(account.pk, ref["path"], ref["name"])
+            for ref in permission_set.customer_policy_refs
+        ]
+        for version in PolicyVersion.objects.filter(
+            policy__arn__in=arns, policy__account=account, version_id=F("policy__default_version")
+        ).select_related("policy"):
+            named = policies._named(
+                f"{version.policy.name} (permission set {label})", version.document
+            )
+            if named:
+                found.append(named)
+    if permission_set.inline_policy:
+        named = policies._named(
+            f"inline policy of permission set {label}", permission_set.inline_policy
+        )
+        if named:
+            found.append(named)
+    return tuple(found)
+
+
+# --- Account assignments --------------------------------------------------------------
+
+
+def assignment_create(
+    *,
+    actor,
+    account: Account,
+    permission_set: PermissionSet,
+    user: User | None = None,
+    group: SSOGroup | None = None,
+    request=None,
+) -> AccountAssignment:
+    organization = permission_set.organization
+    if account.organization_id != organization.pk:
+        raise ValidationError(_("That account is not in this organization."))
+    if (user is None) == (group is None):
+        raise ValidationError(_("Choose a user or a group."))
+    if user is not None and (
+        user.kind != User.Kind.SSO or user.account_id != organization.management_account_id
+    ):
+        raise ValidationError(_("That user is not in this directory."))
+    if group is not None and group.organization_id != organization.pk:
+        raise ValidationError(_("That group is not in this directory."))
+    try:
+        with transaction.atomic():
+            assignment = AccountAssignment.objects.create(
+                organization=organization,
+                account=account,
+                permission_set=permission_set,
+                user=user,
+                group=group,
+            )
+            _event(
+                "CreateAccountAssignment",
+                organization=organization,
+                actor=actor,
+                request=request,
+                request_parameters=_assignment_params(assignment),
+            )
+    except IntegrityError:
+        raise ValidationError(_("This assignment already exists."), code="duplicate") from None
+    return assignment
+
+
+def _assignment_params(a: AccountAssignment) -> dict:
+    return {
+        "targetId": a.account_id,
+        "targetType": "AWS_ACCOUNT",
+        "permissionSetArn": a.permission_set.arn,
+        "principalType": "USER" if a.user_id else "GROUP",
+        "principalId": a.user.unique_id if a.user_id else a.group.group_id,
+    }
+
+
+@transaction.atomic
+def assignment_delete(*, actor, assignment: AccountAssignment, request=None) -> None:
+    params = _assignment_params(assignment)
+    organization = assignment.organization
+    assignment.delete()
+    _event(
+        "DeleteAccountAssignment",
+        organization=organization,
+        actor=actor,
+        request=request,
+        request_parameters=params,
+    )
+
+
+def assignments_of(user: User):
+    """Every (account, permission set) ``user`` may open: assigned directly or through a group."""
+    return (
+        AccountAssignment.objects.filter(Q(user=user) | Q(group__members=user))
+        .select_related("account", "permission_set")
+        .order_by("account__name", "account_id", "permission_set__name")
+    )
+
+
+def user_may_open(user: User, *, account_id: str, permission_set_id: int) -> bool:
+    return AccountAssignment.objects.filter(
+        Q(user=user) | Q(group__members=user),
+        account_id=account_id,
+        permission_set_id=permission_set_id,
+    ).exists()

@@ -1,0 +1,184 @@
+"""The access portal: ``/start/<organization id>``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import flows as signin_flows
+from accounts.forms import SIGNIN_FAILED_MESSAGE, SIGNIN_THROTTLED_MESSAGE
+from identity.models import Organization
+
+from . import access, flows, services, sessions
+from .forms import OpenSessionForm, PortalSignInForm
+from .models import ExternalIdentityProvider, SSOSettings
+
+
+def _organization(organization_id: str) -> Organization:
+    organization = (
+        Organization.objects.select_related("sso_settings").filter(pk=organization_id).first()
+    )
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def _portal_user(request, organization: Organization):
+    """The SSO user of ``organization`` signed in on this browser, or None."""
+    user = request.user
+    if (
+        user.is_authenticated
+        and user.is_sso
+        and user.account_id == organization.management_account_id
+    ):
+        return user
+    return None
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def portal(request, organization_id: str):
+    organization = _organization(organization_id)
+    user = _portal_user(request, organization)
+    if user is not None:
+        return _portal_home(request, organization, user)
+    settings_ = services.settings_for(organization)
+    idp = None
+    if settings_.identity_source == SSOSettings.IdentitySource.EXTERNAL:
+        idp = ExternalIdentityProvider.objects.filter(organization=organization).first()
+    form = PortalSignInForm()
+    status = 200
+    if request.method == "POST" and idp is None:
+        form = PortalSignInForm(request.POST)
+        if form.is_valid():
+            outcome = flows.portal_signin(
+                request,
+                organization,
+                user_name=form.cleaned_data["user_name"],
+                password=form.cleaned_data["password"],
+            )
+            target = reverse("sso:portal", args=[organization.pk])
+            if outcome == flows.Outcome.MFA:
+                return redirect(reverse("accounts:signin_mfa") + "?" + urlencode({"next": target}))
+            if outcome == flows.Outcome.REGISTER:
+                return redirect("sso:mfa_required", organization_id=organization.pk)
+            if outcome == flows.Outcome.SIGNED_IN:
+                if request.user.password_reset_required:
+                    return redirect(
+                        reverse("accounts:change_password") + "?" + urlencode({"next": target})
+                    )
+                return redirect(target)
+            if outcome == flows.Outcome.BLOCKED:
+                form.add_error(
+                    None,
+                    _(
+                        "Your organization requires an MFA device to sign in, and you have none. "
+                        "Ask your administrator to register one for you."
+                    ),
+                )
+                status = 403
+            else:
+                throttled = outcome == flows.Outcome.THROTTLED
+                form.add_error(
+                    None, SIGNIN_THROTTLED_MESSAGE if throttled else SIGNIN_FAILED_MESSAGE
+                )
+                status = 429 if throttled else 200
+    return render(
+        request,
+        "sso/signin.html",
+        {"organization": organization, "form": form, "idp": idp},
+        status=status,
+    )
+
+
+def _portal_home(request, organization, user):
+    response = render(
+        request,
+        "sso/portal.html",
+        {
+            "organization": organization,
+            "sso_user": user,
+            "accounts": sessions.accounts_for_portal(user),
+            "mfa_present": bool(request.session.get(signin_flows.MFA_SESSION_KEY)),
+            "can_manage_devices": services.settings_for(organization).users_manage_devices,
+        },
+    )
+    sso_settings = services.settings_for(organization)
+    mfa = request.session.get(signin_flows.MFA_SESSION_KEY)
+    if (
+        mfa
+        and mfa.get("device") != "external"
+        and sso_settings.mfa_prompt == SSOSettings.MFAPrompt.CONTEXT_CHANGE
+        and not flows.context_remembered(request, user)
+    ):
+        response.set_cookie(
+            flows.CONTEXT_COOKIE,
+            flows.context_cookie_value(request, user),
+            max_age=flows.CONTEXT_MAX_AGE,
+            secure=settings.SSO_CONTEXT_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+            path=reverse("sso:portal", args=[organization.pk]),
+        )
+    return response
+
+
+@require_POST
+def open_console(request, organization_id: str):
+    """*Management console* next to a permission set: a role session in that account."""
+    organization = _organization(organization_id)
+    user = _portal_user(request, organization)
+    if user is None:
+        return redirect("sso:portal", organization_id=organization.pk)
+    form = OpenSessionForm(request.POST)
+    role_session = None
+    if form.is_valid():
+        role_session = sessions.open_session(
+            request,
+            user=user,
+            account_id=form.cleaned_data["account"],
+            permission_set_id=form.cleaned_data["permission_set"],
+        )
+    if role_session is None:
+        raise Http404  # not assigned: indistinguishable from an account that does not exist
+    return redirect("console:account_detail", account_id=role_session.account_id)
+
+
+@require_POST
+def end_console(request, organization_id: str):
+    """Leave the account and go back to the portal, still signed in there."""
+    organization = _organization(organization_id)
+    sessions.end_session(request)
+    messages.info(request, _("You left the account."))
+    return redirect("sso:portal", organization_id=organization.pk)
+
+
+@never_cache
+def mfa_required(request, organization_id: str):
+    """Signed in, but the organization requires an MFA device before anything else."""
+    organization = _organization(organization_id)
+    user = _portal_user(request, organization)
+    if user is None:
+        return redirect("sso:portal", organization_id=organization.pk)
+    if not request.session.get(access.REGISTRATION_REQUIRED):
+        return redirect("sso:portal", organization_id=organization.pk)
+    kinds = access.allowed_device_kinds(user)
+    return render(
+        request,
+        "sso/mfa_required.html",
+        {
+            "organization": organization,
+            "allow_apps": "virtual" in kinds,
+            "allow_keys": "webauthn" in kinds,
+        },
+    )

@@ -1,0 +1,70 @@
+"""Fixtures for the SSO directory: users, groups, permission sets, portal sign-in."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from sso import services
+from sso.models import PermissionSet, SSOSettings
+from tests.conftest import PASSWORD
+
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+IAM_READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+
+
+def make_sso_user(organization, name="sam", email=None, password=PASSWORD, reset=False):
+    user = services.sso_user_create(
+        actor=None,
+        organization=organization,
+        name=name,
+        email=email or f"{name}@example.test",
+        password=password,
+    )
+    if not reset:
+        user.password_reset_required = False
+        user.save(update_fields=["password_reset_required"])
+    return user
+
+
+def make_permission_set(organization, name="ReadOnly", managed=(IAM_READ_ONLY,), **fields):
+    return services.permission_set_save(
+        actor=None,
+        permission_set=PermissionSet(
+            organization=organization, name=name, managed_policy_arns=list(managed), **fields
+        ),
+    )
+
+
+def set_sso(organization, **values):
+    settings = services.settings_for(organization)
+    for key, value in values.items():
+        setattr(settings, key, value)
+    settings.save()
+    return settings
+
+
+def signin_portal(client, organization, name="sam", password=PASSWORD, **extra):
+    return client.post(
+        reverse("sso:portal", args=[organization.pk]),
+        {"user_name": name, "password": password},
+        **extra,
+    )
+
+
+def open_console(client, organization, account, permission_set):
+    return client.post(
+        reverse("sso:open_console", args=[organization.pk]),
+        {"account": account.pk, "permission_set": permission_set.pk},
+    )
+
+
+@pytest.fixture
+def sso_no_mfa(organization):
+    """Most portal tests are about assignments: people without MFA devices may sign in."""
+    return set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+
+
+@pytest.fixture
+def sam(organization):
+    return make_sso_user(organization)
