@@ -7,6 +7,7 @@ the principal's reach is indistinguishable from one that does not exist
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -92,3 +93,20 @@ def account_group_get(*, account: Account, group_name: str):
     if group is None:
         raise Http404
     return group
+
+
+def account_people(account: Account) -> dict[str, int]:
+    """Who can sign in to ``account``'s console: IAM users (with a console password or not)
+    and the SSO users assigned to it, directly or through a group (2 queries)."""
+    iam = User.objects.filter(account=account, kind=User.Kind.IAM).aggregate(
+        iam_users=Count("pk"),
+        iam_console=Count("pk", filter=~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)),
+    )
+    sso = (
+        User.objects.filter(kind=User.Kind.SSO, is_active=True)
+        .filter(Q(sso_assignments__account=account) | Q(sso_groups__assignments__account=account))
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return {**iam, "sso_users": sso}

@@ -38,7 +38,7 @@ from .forms import (
     RootMFAWaveForm,
     SignUpForm,
 )
-from .models import AuditEvent, User
+from .models import AuditEvent
 
 PAGE_SIZE = 25
 
@@ -273,7 +273,7 @@ def account_detail(request, account_id: str):
     account = selectors.account_get(request.user, account_id)
     require(request, "iam:GetAccountSummary", f"arn:aws:iam::{account.id}:root", account=account)
     root = selectors.account_root_user(account)
-    user_count = User.objects.filter(account=account, kind=User.Kind.IAM).count()
+    people = selectors.account_people(account)
     can_reset_root_mfa = (
         account.pk != account.organization.management_account_id
         and request.user.account_id != account.pk
@@ -284,7 +284,8 @@ def account_detail(request, account_id: str):
         {
             "account": account,
             "root": root,
-            "user_count": user_count,
+            "user_count": people["iam_users"],
+            "people": people,
             "can_reset_root_mfa": can_reset_root_mfa,
         },
     )

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 )
                 management = organization.management_account
                 root = User.objects.get(account=management, kind=User.Kind.ROOT)
-                services.account_create(
+                production = services.account_create(
                     actor=root,
                     organization=organization,
                     name="Demo Corp production",
@@ -77,9 +77,11 @@ class Command(BaseCommand):
                         name=f"ci-robot-{index:02d}",
                         path="/robots/",
                     )
+                _sso_demo(root, organization, management, production)
                 created = True
             else:
                 created = False
+            organization_id = management.organization_id
         base = settings.TOBIRA_BASE_URL
         self.stdout.write(
             self.style.SUCCESS("Demo data created." if created else "Demo data already present.")
@@ -92,5 +94,52 @@ class Command(BaseCommand):
                   (forced-mfa-self-manage + IAMReadOnlyAccess: assign an MFA device, then sign in with it)
   IAM user (must change password at first sign-in): bob / {DEMO_PASSWORD}
   Member account root: {DEMO_MEMBER_EMAIL} / {DEMO_PASSWORD}
+  SSO access portal (recommended for people): {base}/start/{organization_id}
+                  user sora / {DEMO_PASSWORD} (registers an MFA device at first sign-in;
+                  AdministratorAccess in production, ReadOnly everywhere through group Engineers)
 """
         )
+
+
+def _sso_demo(root, organization, management, production) -> None:
+    """The organization's SSO directory: a user, a group, two permission sets, assignments."""
+    from sso import services as sso
+    from sso.models import PermissionSet
+
+    sora = sso.sso_user_create(
+        actor=root,
+        organization=organization,
+        name="sora",
+        email="sora@demo.tobira.localhost",
+        password=DEMO_PASSWORD,
+    )
+    sora.password_reset_required = False
+    sora.save(update_fields=["password_reset_required"])
+    engineers = sso.sso_group_create(
+        actor=root, organization=organization, name="Engineers", description="Everyone who builds"
+    )
+    sso.sso_group_membership_set(actor=root, group=engineers, user=sora, member=True)
+    read_only = sso.permission_set_save(
+        actor=root,
+        permission_set=PermissionSet(
+            organization=organization,
+            name="ReadOnly",
+            description="Look, do not touch.",
+            managed_policy_arns=["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
+        ),
+    )
+    admin = sso.permission_set_save(
+        actor=root,
+        permission_set=PermissionSet(
+            organization=organization,
+            name="AdministratorAccess",
+            description="Full access, for 4 hours at a time.",
+            session_duration_hours=4,
+            managed_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"],
+        ),
+    )
+    for account in (management, production):
+        sso.assignment_create(
+            actor=root, account=account, permission_set=read_only, group=engineers
+        )
+    sso.assignment_create(actor=root, account=production, permission_set=admin, user=sora)
