@@ -62,3 +62,18 @@ ensure_prism() {  # the Twilio API stand-in: Prism serving Twilio's OpenAPI spec
   mkdir -p var/tools
   npm install --prefix var/tools --no-save --no-audit --no-fund --loglevel=error @stoplight/prism-cli >/dev/null
 }
+
+ensure_oidc_provider() {  # a real OpenID Connect provider for the SSO tests: oidc-provider 9 (npm), run by tests/oidc/provider.mjs
+  # A prefix of its own: a second `npm install --no-save` into var/tools would remove Prism.
+  OIDC_PROVIDER_DIR="$PWD/var/tools/oidc"
+  export OIDC_PROVIDER_DIR
+  if [ -f "$OIDC_PROVIDER_DIR/node_modules/oidc-provider/package.json" ]; then return 0; fi
+  ensure_apt_package npm npm
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 12) ? 0 : 1)'; then
+    echo "oidc-provider 9 needs Node.js 20.12 or newer; this node is $(node --version)" >&2
+    return 1
+  fi
+  say "installing the oidc-provider OpenID Connect server from npm"
+  mkdir -p "$OIDC_PROVIDER_DIR"
+  npm install --prefix "$OIDC_PROVIDER_DIR" --no-save --no-audit --no-fund --loglevel=error 'oidc-provider@^9' >/dev/null
+}

@@ -1,0 +1,241 @@
+"""Signing in to the access portal through a real OpenID Connect provider.
+
+The provider is the npm package ``oidc-provider`` on 127.0.0.1 (tests/oidc/provider.mjs);
+Tobira runs in the live server; a ``requests`` session is the browser and follows the
+whole redirect flow: portal → allauth login (POST) → the provider's authorization endpoint →
+its login and consent forms → Tobira's callback (state, PKCE, code exchange, ID token
+signature and nonce, userinfo) → the portal.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
+import requests
+from django.contrib.sessions.backends.cached_db import SessionStore
+
+from identity.models import AuditEvent, User
+from sso import services
+from sso.models import ExternalIdentity, SSOSettings
+from tests.oidc_harness import run_oidc_provider
+from tests.sso.conftest import make_sso_user, set_sso
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CLIENT_ID, CLIENT_SECRET = "tobira-portal", "oidc-client-secret-for-tests"
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture
+def federation(live_server, organization):
+    provider_id = organization.pk.replace("o-", "org-")
+    callback = f"{live_server.url}/sso/oidc/{provider_id}/callback"
+    clients = [
+        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [callback]}
+    ]
+    with run_oidc_provider(clients) as op:
+        idp = services.external_idp_put(
+            actor=None,
+            organization=organization,
+            name="Example IdP",
+            issuer=op.issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            match_by_email=True,
+            jit_provisioning=False,
+        )
+        set_sso(organization, identity_source=SSOSettings.IdentitySource.EXTERNAL)
+        yield op, idp, live_server.url
+
+
+def start(base: str, organization, browser: requests.Session) -> str:
+    """Press *Sign in with Example IdP*: the provider's authorization URL."""
+    page = browser.get(f"{base}/start/{organization.pk}", timeout=10)
+    assert "Sign in with Example IdP" in page.text
+    action = re.search(r'<form method="post" action="([^"]+)">', page.text).group(1)
+    response = browser.post(
+        base + action,
+        data={"csrfmiddlewaretoken": TOKEN.search(page.text).group(1)},
+        headers={"Referer": page.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    location = response.headers["Location"]
+    query = parse_qs(urlsplit(location).query)
+    assert query["nonce"][0] and query["state"][0] and query["code_challenge_method"] == ["S256"]
+    return location
+
+
+def finish(browser: requests.Session, callback_url: str) -> requests.Response:
+    return browser.get(callback_url, timeout=10)
+
+
+def signed_in_user(browser: requests.Session):
+    key = browser.cookies.get("sessionid")
+    return SessionStore(session_key=key).get("_auth_user_id") if key else None
+
+
+def refused(op_response: requests.Response, organization) -> str:
+    assert op_response.url.endswith(f"/start/{organization.pk}")
+    return op_response.text
+
+
+def test_a_directory_user_signs_in_through_the_provider(federation, organization):
+    op, idp, base = federation
+    dana = make_sso_user(organization, name="dana", email="dana@example.test", password=None)
+    browser = requests.Session()
+    callback = op.login(browser, start(base, organization, browser), "dana@example.test")
+    assert callback.startswith(f"{base}/sso/oidc/{idp.provider_id}/callback?")
+    page = finish(browser, callback)
+    assert page.url == f"{base}/start/{organization.pk}"
+    assert "Signed in as dana" in page.text
+    assert signed_in_user(browser) == str(dana.pk)
+    link = ExternalIdentity.objects.get(provider=idp)
+    assert (link.user_id, link.subject) == (dana.pk, "dana@example.test")
+    event = AuditEvent.objects.get(event_name="ConsoleLogin")
+    assert event.request_parameters["federated"] is True
+    assert event.additional_event_data["MFAUsed"] == "No"  # the provider said no MFA (amr)
+    assert CLIENT_SECRET not in str(list(AuditEvent.objects.values()))
+
+    # Next time the subject finds Dana, even after her email address changed.
+    dana.contact_email = "dana.new@example.test"
+    dana.save()
+    other = requests.Session()
+    page = finish(other, op.login(other, start(base, organization, other), "dana@example.test"))
+    assert "Signed in as dana" in page.text
+
+
+def test_the_providers_mfa_counts_when_its_amr_says_so(federation, organization):
+    op, _idp, base = federation
+    make_sso_user(organization, name="mia", email="mia+mfa@example.test", password=None)
+    browser = requests.Session()
+    page = finish(
+        browser, op.login(browser, start(base, organization, browser), "mia+mfa@example.test")
+    )
+    assert "Signed in as mia" in page.text
+    session = SessionStore(session_key=browser.cookies.get("sessionid"))
+    assert session["tobira_mfa"]["device"] == "external"
+
+
+def test_a_forged_or_replayed_state_is_refused(federation, organization):
+    op, _idp, base = federation
+    make_sso_user(organization, name="dana", email="dana@example.test", password=None)
+    browser = requests.Session()
+    callback = op.login(browser, start(base, organization, browser), "dana@example.test")
+    parts = urlsplit(callback)
+    query = parse_qs(parts.query)
+    query["state"] = ["forged-state-value"]
+    forged = urlunsplit(parts._replace(query=urlencode({k: v[0] for k, v in query.items()})))
+    page = finish(browser, forged)
+    assert "did not complete" in refused(page, organization)
+    assert signed_in_user(browser) is None
+
+    # The real state still works once; then it is spent.
+    assert "Signed in as dana" in finish(browser, callback).text
+    browser.post(
+        f"{base}/signout",
+        data={
+            "csrfmiddlewaretoken": TOKEN.search(
+                browser.get(f"{base}/start/{organization.pk}").text
+            ).group(1)
+        },
+        headers={"Referer": base + "/"},
+        timeout=10,
+    )
+    assert signed_in_user(browser) is None
+    page = finish(browser, callback)
+    assert "did not complete" in refused(page, organization)
+    assert signed_in_user(browser) is None
+    failures = AuditEvent.objects.filter(
+        event_name="UserAuthentication", error_code="AuthenticationFailed"
+    )
+    assert failures.count() == 2
+    assert all(e.recipient_account_id == organization.management_account_id for e in failures)
+
+
+def test_an_id_token_with_another_nonce_is_refused(federation, organization):
+    op, _idp, base = federation
+    make_sso_user(organization, name="dana", email="dana@example.test", password=None)
+    browser = requests.Session()
+    authorize = start(base, organization, browser)
+    callback = op.login(browser, authorize, "dana@example.test")
+    # The provider put the nonce we sent in the ID token; make the stored one differ,
+    # as if the token had been minted for another sign-in.
+    session = SessionStore(session_key=browser.cookies.get("sessionid"))
+    states = session["socialaccount_states"]
+    (state_id,) = states
+    states[state_id][0]["nonce"] = "another-sign-ins-nonce"
+    session["socialaccount_states"] = states
+    session.save()
+    page = finish(browser, callback)
+    assert "did not complete" in refused(page, organization)
+    assert signed_in_user(browser) is None
+    assert AuditEvent.objects.filter(
+        event_name="UserAuthentication", error_code="InvalidNonce"
+    ).exists()
+
+
+def test_an_unknown_user_is_refused_unless_just_in_time_provisioning_is_on(
+    federation, organization
+):
+    op, idp, base = federation
+    browser = requests.Session()
+    page = finish(
+        browser, op.login(browser, start(base, organization, browser), "stranger@example.test")
+    )
+    assert "no matching user in this organization" in refused(page, organization)
+    assert signed_in_user(browser) is None
+    assert AuditEvent.objects.filter(
+        event_name="UserAuthentication", error_code="UnknownUser"
+    ).exists()
+    assert not User.objects.filter(kind=User.Kind.SSO).exists()
+
+    idp.jit_provisioning = True
+    idp.save()
+    page = finish(
+        browser, op.login(browser, start(base, organization, browser), "stranger@example.test")
+    )
+    assert "Signed in as stranger" in page.text
+    created = User.objects.get(kind=User.Kind.SSO)
+    assert (created.name, created.contact_email) == ("stranger", "stranger@example.test")
+    assert not created.has_usable_password()
+
+
+def test_an_unverified_email_matches_nobody(federation, organization):
+    op, idp, base = federation
+    make_sso_user(organization, name="uma", email="unverified-uma@example.test", password=None)
+    idp.jit_provisioning = True
+    idp.save()
+    browser = requests.Session()
+    page = finish(
+        browser,
+        op.login(browser, start(base, organization, browser), "unverified-uma@example.test"),
+    )
+    assert "no matching user" in refused(page, organization)
+    assert signed_in_user(browser) is None
+    assert not ExternalIdentity.objects.exists()
+    assert AuditEvent.objects.filter(error_code="EmailNotVerified").exists()
+
+
+def test_the_directory_password_is_closed_while_the_provider_is_the_source(
+    federation, organization
+):
+    _op, _idp, base = federation
+    make_sso_user(organization, name="dana", email="dana@example.test")
+    browser = requests.Session()
+    page = browser.get(f"{base}/start/{organization.pk}", timeout=10)
+    response = browser.post(
+        f"{base}/start/{organization.pk}",
+        data={
+            "csrfmiddlewaretoken": TOKEN.search(page.text).group(1),
+            "user_name": "dana",
+            "password": "Correct-Horse-42!battery",
+        },
+        headers={"Referer": page.url},
+        timeout=10,
+    )
+    assert "Sign in with Example IdP" in response.text
+    assert signed_in_user(browser) is None
