@@ -363,3 +363,46 @@ def test_a_new_user_with_an_initial_password_changes_it_first(
     assert client.get(reverse("sso:portal", args=[organization.pk]))["Location"] == reverse(
         "accounts:change_password"
     )
+
+
+@pytest.mark.parametrize("accounts", [2, 12])
+def test_the_portal_uses_a_constant_number_of_queries(
+    client, organization, management_root, sso_no_mfa, sam, accounts, django_assert_max_num_queries
+):
+    from identity import services as iam_services
+
+    sets = [make_permission_set(organization, name=f"Set{n}") for n in range(3)]
+    team = services.sso_group_create(actor=None, organization=organization, name="Team")
+    services.sso_group_membership_set(actor=None, group=team, user=sam, member=True)
+    for n in range(accounts):
+        account = iam_services.account_create(
+            actor=management_root,
+            organization=organization,
+            name=f"Account {n}",
+            root_email=f"root{n}@example.test",
+            alias=None,
+            root_password=None,
+        )
+        for ps in sets:
+            services.assignment_create(actor=None, account=account, permission_set=ps, user=sam)
+            services.assignment_create(actor=None, account=account, permission_set=ps, group=team)
+    signin_portal(client, organization)
+    with django_assert_max_num_queries(8):
+        page = portal(client, organization)
+    assert f"Accounts ({accounts})" in page
+    assert page.count("Management console") == accounts * 3
+
+
+def test_a_role_session_request_costs_a_few_queries(
+    client, organization, member_account, sso_no_mfa, sam, django_assert_max_num_queries
+):
+    admin = make_permission_set(organization, name="Admin", managed=[ADMIN])
+    services.assignment_create(actor=None, account=member_account, permission_set=admin, user=sam)
+    signin_portal(client, organization)
+    open_console(client, organization, member_account, admin)
+    with django_assert_max_num_queries(8):
+        assert (
+            client.get(reverse("console:account_detail", args=[member_account.pk])).status_code
+            == 200
+        )
+    assert client.get(reverse("console:home")).status_code == 200

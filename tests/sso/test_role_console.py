@@ -1,0 +1,76 @@
+"""A role session from the access portal uses the whole console of its account, and nothing
+beyond it: every object URL of tests/test_tenancy.py, asked by role sessions."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from identity.models import AuditEvent, User
+from sso import services
+from sso.models import SSOSettings
+from tests.sso.conftest import (
+    ADMIN,
+    make_permission_set,
+    make_sso_user,
+    open_console,
+    set_sso,
+    signin_portal,
+)
+from tests.test_tenancy import OBJECT_URLS, POST_BODIES, target  # noqa: F401 - target is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def role_client(client, organization, account, name="sam", managed=(ADMIN,)):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    user = make_sso_user(organization, name=name)
+    ps = make_permission_set(organization, name=f"PS{name}", managed=list(managed))
+    services.assignment_create(actor=None, account=account, permission_set=ps, user=user)
+    signin_portal(client, organization, name=name)
+    assert open_console(client, organization, account, ps).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize(("name", "args"), OBJECT_URLS, ids=[name for name, _ in OBJECT_URLS])
+def test_an_administrator_role_uses_every_page_of_its_account(
+    client,
+    organization,
+    target,
+    name,
+    args,  # noqa: F811
+):
+    account, user = target
+    role_client(client, organization, account)
+    response = client.get(reverse(name, args=args(account, user)))
+    assert response.status_code == 200, (name, response.status_code)
+
+
+@pytest.mark.parametrize(("name", "args"), OBJECT_URLS, ids=[name for name, _ in OBJECT_URLS])
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("intruder", ["other_organization_role", "member_account_role"])
+def test_role_sessions_elsewhere_get_404(
+    client,
+    organization,
+    other_organization,
+    member_account,
+    target,
+    name,
+    args,
+    method,
+    intruder,  # noqa: F811
+):
+    account, user = target  # objects of the management account
+    if intruder == "other_organization_role":
+        role_client(client, other_organization, other_organization.management_account, name="tom")
+    else:  # an administrator of the member account, from the same organization's portal
+        role_client(client, organization, member_account, name="mel")
+    events_before = AuditEvent.objects.count()
+    body = POST_BODIES.get(name, {})
+    response = getattr(client, method)(
+        reverse(name, args=args(account, user)), body() if callable(body) else body
+    )
+    assert response.status_code == 404
+    assert account.root_email not in response.content.decode()
+    assert not User.objects.filter(name="intruder").exists()
+    assert AuditEvent.objects.count() == events_before
