@@ -119,3 +119,8 @@ urlpatterns = [
     ),
     path("accounts/<account_id:account_id>/events/", views.audit_list, name="audit_list"),
 ]
+
+# The organization's IAM Identity Center (the SSO directory): console:sso_* pages.
+from sso import admin_urls as sso_admin_urls  # noqa: E402
+
+urlpatterns += sso_admin_urls.urlpatterns

@@ -9,6 +9,7 @@ from django.urls import reverse
 from identity.models import AuditEvent, User
 from sso import services
 from sso.models import SSOSettings
+from tests import test_tenancy
 from tests.sso.conftest import (
     ADMIN,
     make_permission_set,
@@ -17,7 +18,9 @@ from tests.sso.conftest import (
     set_sso,
     signin_portal,
 )
-from tests.test_tenancy import OBJECT_URLS, POST_BODIES, target  # noqa: F401 - target is a fixture
+from tests.test_tenancy import OBJECT_URLS, POST_BODIES
+
+target = test_tenancy.target  # the fixture: an IAM user with objects in the management account
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +41,7 @@ def test_an_administrator_role_uses_every_page_of_its_account(
     organization,
     target,
     name,
-    args,  # noqa: F811
+    args,
 ):
     account, user = target
     role_client(client, organization, account)
@@ -58,7 +61,7 @@ def test_role_sessions_elsewhere_get_404(
     name,
     args,
     method,
-    intruder,  # noqa: F811
+    intruder,
 ):
     account, user = target  # objects of the management account
     if intruder == "other_organization_role":
