@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from identity import audit, ratelimit
 from identity.models import User
 from identity.queue import enqueue_on_commit
+from sso import sessions as role_sessions
 
 from . import tasks
 from .backends import find_account, find_iam_user, find_root_user, unique_or_none
@@ -115,6 +116,9 @@ def complete_signin(
 ) -> None:
     """Sign ``user`` in: a fresh session, the MFA record, the audit event."""
     with transaction.atomic():
+        ended = role_sessions.end_session(request)  # a console role of whoever was signed in
+        if ended is not None:
+            role_sessions.record_end(request, ended, "SignedIn")
         login(request, user)  # cycles the session key
         # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge. login() keeps the data of
         # a session that was already this user's: an earlier MFA must not outlive this sign-in.
@@ -222,6 +226,8 @@ def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
     if not allowed:
         return SignInResult(throttled=True)
     params = request.session[PENDING_SIGNIN]["params"]
+    if user.is_sso:  # the organization's MFA settings allow no recovery codes
+        return _mfa_failed(request, user, params, "Recovery codes are not available to SSO users.")
     if not codes.spend(user=user, code=code):
         return _mfa_failed(request, user, params, "The recovery code was not valid.")
     ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
@@ -233,6 +239,9 @@ def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
 
 def signout(request) -> None:
     user = request.user
+    ended = role_sessions.end_session(request)
+    if ended is not None:
+        role_sessions.record_end(request, ended, "SignedOut")
     if user.is_authenticated:
         audit.record(
             event_name="ConsoleSignOut",

@@ -268,7 +268,10 @@ def signin_mfa(request):
             "form": form if code_devices else None,
             "has_keys": has_keys,
             "key_error": key_error,
-            "recovery_form": recovery_form if recovery_codes.has_codes(user) else None,
+            # SSO users: only the devices their organization allows, never a recovery code.
+            "recovery_form": recovery_form
+            if not user.is_sso and recovery_codes.has_codes(user)
+            else None,
             "next": _safe_next(request, ""),
         },
         status=status,
@@ -524,6 +527,8 @@ def root_mfa_prompt(request):
 def recovery_codes_page(request):
     """Generate ten recovery codes (after the password), shown once; the old set stops working."""
     user = request.user
+    if user.is_sso:
+        raise PermissionDenied(_("Recovery codes are not available to SSO users."))
     _require_own(request, "iam:EnableMFADevice")
     # Only a session that signed in with an MFA device may make codes: a password and one
     # spent code must not turn into ten fresh codes (and revoke the owner's).

@@ -209,6 +209,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 SSO_CONTEXT_COOKIE_SECURE = PRODUCTION
+# An external identity provider's issuer and endpoints must be https, except when this is on
+# (development and the tests' provider on 127.0.0.1).
+SSO_OIDC_ALLOW_HTTP = env_bool("SSO_OIDC_ALLOW_HTTP", not PRODUCTION)
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "console:home"
 PASSWORD_HASHERS = [
@@ -243,6 +246,8 @@ RATELIMITS = {
     "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),
     "recovery_start": env("RATELIMIT_RECOVERY_START", "20/h/ip,10/h/user"),
     "recovery_call": env("RATELIMIT_RECOVERY_CALL", "10/h/ip,5/h/user"),
+    # Starting and finishing sign-ins at an external identity provider (each fetches from it).
+    "sso_federation": env("RATELIMIT_SSO_FEDERATION", "30/m/ip,300/m/user"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
 # Root MFA enforcement: days from the first prompt until MFA is mandatory (a wave may set its own).

@@ -47,12 +47,17 @@ def social_app(idp: ExternalIdentityProvider) -> SocialApp:
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request, provider=None, client_id=None):
-        idps = ExternalIdentityProvider.objects.all()
-        if provider and provider != PROVIDER:
-            idps = idps.filter(provider_id=provider)
+        if not provider or provider == PROVIDER:
+            return []  # only ever one organization's provider, named by its provider id
+        idps = ExternalIdentityProvider.objects.filter(provider_id=provider)
         if client_id:
             idps = idps.filter(client_id=client_id)
-        return [social_app(idp) for idp in idps[:2]]
+        return [social_app(idp) for idp in idps[:1]]
+
+    def get_requests_session(self):
+        session = super().get_requests_session()
+        session.max_redirects = 0  # the provider's endpoints answer themselves; no redirects
+        return session
 
     def is_open_for_signup(self, request, sociallogin):
         return False  # allauth never creates users here; pre_social_login decides
@@ -79,6 +84,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not expected or not hmac.compare_digest(str(id_token.get("nonce", "")), expected):
             _refuse(request, idp, "InvalidNonce", "The ID token's nonce did not match.")
         subject = str(id_token.get("sub") or "")
+        issuer = str(id_token.get("iss") or "")
         if not subject or (userinfo and str(userinfo.get("sub")) != subject):
             _refuse(
                 request, idp, "InvalidSubject", "The userinfo subject differs from the ID token's."
@@ -89,7 +95,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 request, idp, "IdentitySourceNotExternal", "The directory is the identity source."
             )
         claims = {**id_token, **userinfo}
-        user = _match(request, idp, subject, claims)
+        user = _match(request, idp, issuer, subject, claims)
         amr = id_token.get("amr") or []
         idp_mfa = isinstance(amr, list) and bool(MFA_AMR.intersection(map(str, amr)))
         flows.federated_signin(request, idp.organization, user, subject=subject, idp_mfa=idp_mfa)
@@ -104,7 +110,7 @@ def _idp(provider_id: str) -> ExternalIdentityProvider | None:
     )
 
 
-def _refuse(request, idp, error: str, message: str):
+def record_failure(request, idp, error: str, message: str) -> None:
     audit.record(
         event_name="UserAuthentication",
         event_source=audit.SOURCE_SIGNIN,
@@ -116,6 +122,11 @@ def _refuse(request, idp, error: str, message: str):
         error_code=error,
         error_message=message,
     )
+
+
+def refuse_response(request, idp, error: str, message: str):
+    """Audit the failure and send the person back to the portal with a message."""
+    record_failure(request, idp, error, message)
     messages.error(
         request,
         _(
@@ -129,8 +140,12 @@ def _refuse(request, idp, error: str, message: str):
         ),
     )
     if idp is None:
-        raise ImmediateHttpResponse(redirect("home"))
-    raise ImmediateHttpResponse(redirect("sso:portal", organization_id=idp.organization_id))
+        return redirect("home")
+    return redirect("sso:portal", organization_id=idp.organization_id)
+
+
+def _refuse(request, idp, error: str, message: str):
+    raise ImmediateHttpResponse(refuse_response(request, idp, error, message))
 
 
 def _directory(idp: ExternalIdentityProvider):
@@ -139,10 +154,11 @@ def _directory(idp: ExternalIdentityProvider):
     )
 
 
-def _match(request, idp: ExternalIdentityProvider, subject: str, claims: dict) -> User:
+def _match(request, idp: ExternalIdentityProvider, issuer: str, subject: str, claims: dict) -> User:
+    """The directory user of (issuer, subject): linked before, else by verified email, else new."""
     link = (
         ExternalIdentity.objects.select_related("user")
-        .filter(provider=idp, subject=subject)
+        .filter(provider=idp, issuer=issuer, subject=subject)
         .first()
     )
     if link is not None:
@@ -150,17 +166,20 @@ def _match(request, idp: ExternalIdentityProvider, subject: str, claims: dict) -
             _refuse(request, idp, "UserDisabled", "The directory user is disabled.")
         return link.user
     email = str(claims.get("email") or "").strip()
-    verified = claims.get("email_verified") is True
+    verified = claims.get("email_verified") in (True, "true")  # some providers send a string
     if email and not verified:
         _refuse(request, idp, "EmailNotVerified", "The provider did not verify the email address.")
-    user = None
+    user, method = None, ""
     if email and idp.match_by_email:
         user = _directory(idp).filter(contact_email__iexact=email).first()
-        if user is not None and ExternalIdentity.objects.filter(provider=idp, user=user).exists():
+        method = "email"
+        linked = ExternalIdentity.objects.filter(provider=idp, issuer=issuer, user=user)
+        if user is not None and linked.exists():
             # Already linked to another subject: an email address does not move an identity.
             _refuse(request, idp, "SubjectMismatch", "The user is linked to another subject.")
     if user is None and idp.jit_provisioning and email:
-        name = _user_name(claims, email)
+        method = "jit"
+        name = _user_name(email)
         try:
             user = services.sso_user_create(
                 actor=None, organization=idp.organization, name=name, email=email, request=request
@@ -173,12 +192,27 @@ def _match(request, idp: ExternalIdentityProvider, subject: str, claims: dict) -
         _refuse(request, idp, "UserDisabled", "The directory user is disabled.")
     try:
         with transaction.atomic():
-            ExternalIdentity.objects.create(provider=idp, user=user, subject=subject)
+            ExternalIdentity.objects.create(provider=idp, user=user, issuer=issuer, subject=subject)
+            audit.record(
+                event_name="LinkExternalIdentity",
+                event_source=services.SOURCE_IDENTITYSTORE,
+                request=request,
+                actor=None,
+                account_id=idp.organization.management_account_id,
+                request_parameters={
+                    "userName": user.name,
+                    "userId": user.unique_id,
+                    "issuer": issuer,
+                    "subject": subject,
+                    "method": method,
+                },
+            )
     except IntegrityError:  # a concurrent first sign-in linked it meanwhile
         _refuse(request, idp, "SubjectMismatch", "The user was linked meanwhile.")
     return user
 
 
-def _user_name(claims: dict, email: str) -> str:
-    wanted = str(claims.get("preferred_username") or email.split("@", 1)[0])
+def _user_name(email: str) -> str:
+    """A just-in-time user's name: the verified email address's local part, made valid."""
+    wanted = email.split("@", 1)[0]
     return (re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", wanted).strip(".") or "user")[:64]

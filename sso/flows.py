@@ -25,7 +25,7 @@ from .models import SSOSettings
 CONTEXT_COOKIE = "tobira_sso_context"
 CONTEXT_MAX_AGE = 30 * 24 * 3600  # a remembered sign-in context lasts 30 days
 CONTEXT_SALT = "tobira.sso.context"
-PORTAL = "tobira_sso_portal"  # the organization whose portal this session signed in to
+CONTEXT_MINT_WINDOW = 300  # seconds after the MFA step during which the context is remembered
 
 
 def find_sso_user(organization: Organization, user_name: str) -> User | None:
@@ -50,8 +50,27 @@ def _network(request) -> str:
 
 
 def _context_fingerprint(request, user: User) -> str:
-    material = f"{user.unique_id}|{user_agent(request)}|{_network(request)}"
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+    """This browser on this network, for this user with these credentials.
+
+    The password's session hash and the user's enabled devices are part of it: changing the
+    password or any MFA device forgets every remembered context.
+    """
+    devices = ",".join(
+        str(pk)
+        for pk in MFADevice.objects.filter(user=user, confirmed=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    material = "|".join(
+        (
+            user.unique_id,
+            user.get_session_auth_hash(),
+            devices,
+            user_agent(request),
+            _network(request),
+        )
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def context_cookie_value(request, user: User) -> str:
@@ -137,7 +156,6 @@ def after_first_factor(request, organization: Organization, user: User, params: 
             }
             return Outcome.MFA
         signin_flows.complete_signin(request, user, {**params, "mfa": "RememberedContext"})
-        request.session[PORTAL] = organization.pk
         return Outcome.SIGNED_IN
     if settings.mfa_no_device == SSOSettings.NoDevice.BLOCK:
         _failure(
@@ -145,7 +163,6 @@ def after_first_factor(request, organization: Organization, user: User, params: 
         )
         return Outcome.BLOCKED
     signin_flows.complete_signin(request, user, params)
-    request.session[PORTAL] = organization.pk
     if settings.mfa_no_device == SSOSettings.NoDevice.REGISTER:
         request.session[access.REGISTRATION_REQUIRED] = organization.pk
         return Outcome.REGISTER
@@ -158,5 +175,4 @@ def federated_signin(
     """Signed in by the external identity provider: its authentication (and its MFA) applies."""
     params = {"loginTo": "portal", "organization": organization.pk, "federated": True}
     signin_flows.complete_signin(request, user, params, external_mfa=idp_mfa)
-    request.session[PORTAL] = organization.pk
     user.external_identities.filter(subject=subject).update(last_used=timezone.now())

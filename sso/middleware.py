@@ -36,7 +36,7 @@ class SSOMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_sso:
             return self.get_response(request)
-        if request.path.startswith(self.static):
+        if request.path_info.startswith(self.static):
             return self.get_response(request)
         organization_id = user.account.organization_id
         if request.session.get(access.REGISTRATION_REQUIRED):
@@ -50,7 +50,7 @@ class SSOMiddleware:
                     name = ""
                 if name not in REGISTRATION_PAGES:
                     return redirect("sso:mfa_required", organization_id=organization_id)
-        if request.path.startswith("/console/"):
+        if request.path_info.startswith("/console/"):
             role, why = sessions.current(request, user)
             if role is None:
                 if why == "expired":

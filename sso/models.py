@@ -116,7 +116,7 @@ class ExternalIdentityProvider(models.Model):
     issuer = models.URLField(_("issuer URL"), max_length=512)
     client_id = models.CharField(_("client ID"), max_length=255)
     client_secret_encrypted = models.TextField()
-    match_by_email = models.BooleanField(_("match users by verified email address"), default=True)
+    match_by_email = models.BooleanField(_("match users by verified email address"), default=False)
     jit_provisioning = models.BooleanField(
         _("create a directory user at first sign-in (just-in-time)"), default=False
     )
@@ -140,14 +140,19 @@ class ExternalIdentity(models.Model):
         ExternalIdentityProvider, on_delete=models.CASCADE, related_name="identities"
     )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=512)  # a subject is unique only within its issuer
     subject = models.CharField(max_length=255)
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("provider", "subject", name="external_identity_unique"),
-            models.UniqueConstraint("provider", "user", name="external_identity_one_per_user"),
+            models.UniqueConstraint(
+                "provider", "issuer", "subject", name="external_identity_unique"
+            ),
+            models.UniqueConstraint(
+                "provider", "issuer", "user", name="external_identity_one_per_user"
+            ),
         ]
 
     def __str__(self) -> str:

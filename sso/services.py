@@ -4,7 +4,9 @@ the management account's trail (where AWS records Identity Center's events)."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
+from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -59,8 +61,23 @@ def _event(event_name: str, *, source: str = SOURCE_SSO, organization, actor, re
 # --- Settings -------------------------------------------------------------------------
 
 
+SETTINGS_FIELDS = frozenset(
+    {
+        "identity_source",
+        "mfa_prompt",
+        "mfa_no_device",
+        "allow_authenticator_apps",
+        "allow_security_keys",
+        "users_manage_devices",
+    }
+)
+
+
 @transaction.atomic
 def settings_update(*, actor, organization: Organization, values: dict, request=None) -> None:
+    unknown = set(values) - SETTINGS_FIELDS
+    if unknown:
+        raise ValueError(f"not SSO settings: {sorted(unknown)}")
     current = settings_for(organization)
     for field, value in values.items():
         setattr(current, field, value)
@@ -97,7 +114,12 @@ def external_idp_put(
     jit_provisioning: bool,
     request=None,
 ) -> ExternalIdentityProvider:
-    """Create or change the organization's OpenID Connect provider; an empty secret keeps the old one."""
+    """Create or change the organization's OpenID Connect provider; an empty secret keeps the old one.
+
+    Links of directory users to the provider's subjects are per issuer: pointing the provider at
+    another issuer never lets that issuer's subjects sign in as users linked to the old one.
+    """
+    validate_issuer(issuer)
     idp = ExternalIdentityProvider.objects.filter(organization=organization).first()
     created = idp is None
     if created:
@@ -127,6 +149,23 @@ def external_idp_put(
         },
     )
     return idp
+
+
+def validate_issuer(issuer: str) -> None:
+    """An https URL without query or fragment (http only where ``SSO_OIDC_ALLOW_HTTP`` is on)."""
+    parts = urlsplit(issuer.strip())
+    schemes = {"https", "http"} if django_settings.SSO_OIDC_ALLOW_HTTP else {"https"}
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
+        raise ValidationError(
+            {
+                "issuer": ValidationError(
+                    _(
+                        "Enter the provider's https issuer URL, for example https://login.example.com."
+                    ),
+                    code="invalid",
+                )
+            }
+        )
 
 
 # --- Users and groups -----------------------------------------------------------------
@@ -193,8 +232,14 @@ def sso_user_create(
     return user
 
 
+def _check_directory_user(user: User) -> None:
+    if user.kind != User.Kind.SSO:
+        raise ValueError("not a directory (SSO) user")
+
+
 @transaction.atomic
 def sso_user_delete(*, actor, user: User, request=None) -> None:
+    _check_directory_user(user)
     organization = user.account.organization
     name, unique_id = user.name, user.unique_id
     user.delete()
@@ -210,6 +255,7 @@ def sso_user_delete(*, actor, user: User, request=None) -> None:
 
 @transaction.atomic
 def sso_user_set_active(*, actor, user: User, active: bool, request=None) -> None:
+    _check_directory_user(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:  # a disabled user's open console sessions end now

@@ -37,7 +37,6 @@ class AssumedRole:
     is_root = False
     is_sso = False
     kind = "role"
-    password_reset_required = False
     pk = None
 
     def __init__(self, role_session: RoleSession):
@@ -55,6 +54,7 @@ class AssumedRole:
         self.role_id = "AROA" + self.permission_set.permission_set_id[3:].upper()
         self.unique_id = f"{self.role_id}:{self.name}"
         self.expires = role_session.expires
+        self.password_reset_required = self.user.password_reset_required
 
     @property
     def display_name(self) -> str:
@@ -143,12 +143,32 @@ def open_session(
     return role_session
 
 
-def end_session(request) -> None:
+def end_session(request) -> RoleSession | None:
+    """End this browser's role session, if any (leaving the account, signing out or in)."""
     session_id = request.session.pop(SESSION_KEY, None) if hasattr(request, "session") else None
-    if session_id:
-        RoleSession.objects.filter(session_id=session_id, ended__isnull=True).update(
-            ended=timezone.now()
-        )
+    if not session_id:
+        return None
+    role_session = (
+        RoleSession.objects.select_related("user", "account", "permission_set")
+        .filter(session_id=session_id, ended__isnull=True)
+        .first()
+    )
+    if role_session is not None:
+        role_session.ended = timezone.now()
+        role_session.save(update_fields=["ended"])
+    return role_session
+
+
+def record_end(request, role_session: RoleSession, reason: str) -> None:
+    """Audit the end of a role session in its account's trail."""
+    audit.record(
+        event_name="Logout",
+        event_source=services.SOURCE_SSO,
+        request=request,
+        actor=AssumedRole(role_session),
+        account_id=role_session.account_id,
+        additional_event_data={"reason": reason},
+    )
 
 
 def current(request, user: User) -> tuple[AssumedRole | None, str]:
@@ -175,7 +195,9 @@ def current(request, user: User) -> tuple[AssumedRole | None, str]:
         return None, "expired"
     if not role_session.assigned:
         request.session.pop(SESSION_KEY, None)
-        RoleSession.objects.filter(pk=role_session.pk).update(ended=timezone.now())
+        role_session.ended = timezone.now()
+        role_session.save(update_fields=["ended"])
+        record_end(request, role_session, "AssignmentRemoved")
         return None, "revoked"
     return AssumedRole(role_session), ""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
@@ -118,6 +120,9 @@ def _portal_home(request, organization, user):
     if (
         mfa
         and mfa.get("device") != "external"
+        # Only right after the MFA step, in the context where it happened: a session used
+        # later from elsewhere does not make that place remembered.
+        and time.time() - int(mfa.get("at", 0)) < flows.CONTEXT_MINT_WINDOW
         and sso_settings.mfa_prompt == SSOSettings.MFAPrompt.CONTEXT_CHANGE
         and not flows.context_remembered(request, user)
     ):
@@ -158,7 +163,9 @@ def open_console(request, organization_id: str):
 def end_console(request, organization_id: str):
     """Leave the account and go back to the portal, still signed in there."""
     organization = _organization(organization_id)
-    sessions.end_session(request)
+    ended = sessions.end_session(request)
+    if ended is not None:
+        sessions.record_end(request, ended, "LeftAccount")
     messages.info(request, _("You left the account."))
     return redirect("sso:portal", organization_id=organization.pk)
 

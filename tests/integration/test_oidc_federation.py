@@ -239,3 +239,100 @@ def test_the_directory_password_is_closed_while_the_provider_is_the_source(
     )
     assert "Sign in with Example IdP" in response.text
     assert signed_in_user(browser) is None
+
+
+def test_the_first_sign_in_links_the_subject_and_says_how(federation, organization):
+    op, idp, base = federation
+    make_sso_user(organization, name="dana", email="dana@example.test", password=None)
+    browser = requests.Session()
+    finish(browser, op.login(browser, start(base, organization, browser), "dana@example.test"))
+    event = AuditEvent.objects.get(event_name="LinkExternalIdentity")
+    assert event.request_parameters == {
+        "userName": "dana",
+        "userId": User.objects.get(name="dana").unique_id,
+        "issuer": op.issuer,
+        "subject": "dana@example.test",
+        "method": "email",
+    }
+    assert event.recipient_account_id == organization.management_account_id
+
+
+def test_a_subject_of_another_issuer_does_not_sign_in_as_a_linked_user(federation, organization):
+    """Pointing the provider at another issuer must not hand its subjects the old links."""
+    op, idp, base = federation
+    victim = make_sso_user(organization, name="victor", email="victor@example.test", password=None)
+    # Victor was linked to subject "eve@example.test" at the provider used before.
+    ExternalIdentity.objects.create(
+        provider=idp, user=victim, issuer="https://old-idp.example.test", subject="eve@example.test"
+    )
+    browser = requests.Session()
+    page = finish(
+        browser, op.login(browser, start(base, organization, browser), "eve@example.test")
+    )
+    assert "no matching user" in refused(page, organization)
+    assert signed_in_user(browser) is None
+
+
+def test_the_provider_is_closed_unless_it_is_the_identity_source(federation, organization):
+    op, idp, base = federation
+    browser = requests.Session()
+    page = browser.get(f"{base}/start/{organization.pk}", timeout=10)
+    token = TOKEN.search(page.text).group(1)
+    set_sso(organization, identity_source=SSOSettings.IdentitySource.DIRECTORY)
+    for path in (f"/sso/oidc/{idp.provider_id}/login", "/sso/oidc/tobira_oidc/login"):
+        response = browser.post(
+            base + path,
+            data={"csrfmiddlewaretoken": token},
+            headers={"Referer": page.url},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == 404, path
+        assert op.issuer not in response.headers.get("Location", "")
+
+
+def test_an_unreachable_provider_ends_on_the_portal_with_a_message(
+    live_server, organization, settings
+):
+    from tests.oidc_harness import free_port
+
+    services.external_idp_put(
+        actor=None,
+        organization=organization,
+        name="Example IdP",
+        issuer=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        match_by_email=True,
+        jit_provisioning=False,
+    )
+    set_sso(organization, identity_source=SSOSettings.IdentitySource.EXTERNAL)
+    browser = requests.Session()
+    page = browser.get(f"{live_server.url}/start/{organization.pk}", timeout=10)
+    action = re.search(r'<form method="post" action="([^"]+)">', page.text).group(1)
+    response = browser.post(
+        live_server.url + action,
+        data={"csrfmiddlewaretoken": TOKEN.search(page.text).group(1)},
+        headers={"Referer": page.url},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.url == f"{live_server.url}/start/{organization.pk}"
+    assert "did not complete" in response.text
+    event = AuditEvent.objects.get(event_name="UserAuthentication")
+    assert event.error_code == "ProviderUnavailable"
+    assert CLIENT_SECRET not in str(event.error_message)
+
+
+def test_callbacks_are_rate_limited_and_a_flood_writes_few_events(
+    federation, organization, settings
+):
+    _op, idp, base = federation
+    settings.RATELIMIT_ENABLED = True
+    settings.RATELIMITS = {**settings.RATELIMITS, "sso_federation": "5/m/ip,50/m/user"}
+    browser = requests.Session()
+    for _ in range(12):
+        browser.get(f"{base}/sso/oidc/{idp.provider_id}/callback?state=x&code=y", timeout=10)
+    events = AuditEvent.objects.filter(event_name="UserAuthentication")
+    assert events.filter(error_code="AuthenticationFailed").count() == 5
+    assert events.filter(error_code="Throttled").count() == 1

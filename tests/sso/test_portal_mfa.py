@@ -202,3 +202,61 @@ def test_sso_users_share_the_device_limit_and_names(organization, sam, make_iam_
     alice = make_iam_user(name="alice")
     with pytest.raises(ValidationError):
         mfa_services.virtual_mfa_device_create(user=alice, name="sam-0")
+
+
+def test_a_remembered_context_is_forgotten_when_the_password_or_devices_change(
+    client, organization, sam, at
+):
+    set_sso(organization, mfa_prompt=SSOSettings.MFAPrompt.CONTEXT_CHANGE)
+    device, app = give_app(sam, at)
+
+    def sign_in_with_mfa(when):
+        signin_portal(client, organization)
+        at(when)
+        client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(when)})
+        client.get(portal_url(organization))
+        client.post(reverse("accounts:signout"))
+
+    sign_in_with_mfa(T0 + 60)
+    assert signin_portal(client, organization)["Location"] == portal_url(organization)
+    client.post(reverse("accounts:signout"))
+    sam.set_password("Another-Horse-43!battery")
+    sam.save()
+    response = signin_portal(client, organization, password="Another-Horse-43!battery")
+    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    at(T0 + 120)
+    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 120)})
+    client.get(portal_url(organization))
+    client.post(reverse("accounts:signout"))
+    at(T0)  # give_app enables with the codes of T0 - 30 and T0
+    give_app(sam, at, name="sam-second")  # a new device: every context is asked again
+    response = signin_portal(client, organization, password="Another-Horse-43!battery")
+    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+
+
+def test_a_session_used_later_does_not_remember_its_new_place(client, organization, sam, at):
+    set_sso(organization, mfa_prompt=SSOSettings.MFAPrompt.CONTEXT_CHANGE)
+    device, app = give_app(sam, at)
+    signin_portal(client, organization)
+    at(T0 + 60)
+    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
+    at(T0 + 60 + 3600)  # an hour later, perhaps from somewhere else
+    response = client.get(portal_url(organization))
+    assert "tobira_sso_context" not in response.cookies
+
+
+def test_recovery_codes_are_not_for_sso_users(client, organization, sam, at):
+    from recovery import codes
+
+    device, app = give_app(sam, at)
+    issued = codes.generate(user=sam)
+    response = signin_portal(client, organization)
+    page = client.get(response["Location"]).content.decode()
+    assert "recovery_code" not in page
+    response = client.post(
+        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": issued[0]}
+    )
+    assert "_auth_user_id" not in client.session
+    at(T0 + 60)
+    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
+    assert client.get(reverse("accounts:recovery_codes")).status_code == 403
