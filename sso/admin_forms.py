@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -66,7 +67,11 @@ class SettingsForm(forms.Form):
 def validate_issuer(value: str) -> None:
     """An OpenID Connect issuer: https, or plain http on this machine while developing."""
     parts = urlsplit(value)
-    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    local = (
+        settings.SSO_OIDC_ALLOW_HTTP
+        and parts.scheme == "http"
+        and parts.hostname in ("127.0.0.1", "localhost")
+    )
     if parts.scheme != "https" and not local:
         raise ValidationError(
             _("The issuer URL must start with https:// (http:// only for localhost or 127.0.0.1)."),
@@ -113,7 +118,13 @@ class ExternalIdPForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
     )
     match_by_email = forms.BooleanField(
-        label=_("Match existing users by their verified email address"), required=False
+        label=_("Match existing users by their verified email address"),
+        required=False,
+        help_text=_(
+            "Only with a provider where nobody but your organization's people can have a "
+            "verified address of your domains: the first person to show an address gets the "
+            "directory user who has it."
+        ),
     )
     jit_provisioning = forms.BooleanField(
         label=_("Create a directory user at their first sign-in (just-in-time provisioning)"),

@@ -255,7 +255,7 @@ def idp(request):
             },
         )
     else:
-        form = ExternalIdPForm(initial={"match_by_email": True})
+        form = ExternalIdPForm()
     provider_id = current.provider_id if current else organization.pk.replace("o-", "org-")
     callback_url = request.build_absolute_uri(reverse("sso_oidc:callback", args=[provider_id]))
     return render(
