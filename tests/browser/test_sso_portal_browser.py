@@ -90,6 +90,11 @@ def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
     assert "ReadOnly/sam" in whoami.inner_text()
     assert "assumed-role/AWSReservedSSO_ReadOnly_" in whoami.get_attribute("title")
     shoot(page, "sso-role-console-en")
+    to_japanese(page)
+    assert "ReadOnly/sam" in page.locator(".whoami").inner_text()
+    shoot(page, "sso-role-console-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
     page.goto(f"/console/accounts/{member_account.pk}/users/new")
     assert (
         "assumed-role/AWSReservedSSO_ReadOnly_" in page.content()
