@@ -87,14 +87,7 @@ def signin(request, form) -> SignInResult:
     if has_mfa is None:
         has_mfa = MFADevice.objects.filter(user=user, confirmed=True).exists()
     if has_mfa:
-        # Password verified; the MFA step finishes signing in. The pending state
-        # lives in a fresh session, for a few minutes, and signs nobody in.
-        request.session.cycle_key()
-        request.session[PENDING_SIGNIN] = {
-            "user": user.pk,
-            "at": int(time.time()),
-            "params": params,
-        }
+        begin_mfa_step(request, user, params)
         return SignInResult(mfa_required=True)
     complete_signin(request, user, params)
     if user.is_root and enforcement.signin_prompt(request, user) is not None:
@@ -103,6 +96,13 @@ def signin(request, form) -> SignInResult:
         request.session[ROOT_MFA_PROMPT] = True
         return SignInResult(user=user, root_mfa_prompt=True)
     return SignInResult(user=user)
+
+
+def begin_mfa_step(request, user: User, params: dict) -> None:
+    """Password verified; the MFA step finishes signing in. The pending state lives in a
+    fresh session, for a few minutes, and signs nobody in."""
+    request.session.cycle_key()
+    request.session[PENDING_SIGNIN] = {"user": user.pk, "at": int(time.time()), "params": params}
 
 
 def complete_signin(

@@ -155,6 +155,15 @@ def account_create(
 
 
 @transaction.atomic
+def set_initial_password(user: User, password: str | None) -> None:
+    """A new user's console password, checked by the password validators; none when empty."""
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+
+
 def iam_user_create(
     *,
     actor: User | None,
@@ -181,11 +190,7 @@ def iam_user_create(
         raise ValidationError(
             {"name": _("A user with this name already exists in this account.")}, code="duplicate"
         )
-    if password:
-        validate_password(password, user)
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
+    set_initial_password(user, password)
     try:
         with transaction.atomic():
             user.save(force_insert=True)

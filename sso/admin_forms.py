@@ -19,6 +19,7 @@ from identity import policies
 from identity.forms import _password_field, _PasswordPairMixin
 from identity.models import USER_NAME_VALIDATOR
 
+from . import services
 from .models import SSOSettings
 
 _CODE_ATTRS = {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
@@ -50,14 +51,7 @@ class SettingsForm(forms.Form):
         label=_("Users can add and manage their own MFA devices"), required=False
     )
 
-    FIELDS = (
-        "identity_source",
-        "mfa_prompt",
-        "mfa_no_device",
-        "allow_authenticator_apps",
-        "allow_security_keys",
-        "users_manage_devices",
-    )
+    FIELDS = services.SETTINGS_FIELDS
 
     @classmethod
     def initial_from(cls, current: SSOSettings) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import time
 
 from django.contrib.auth import authenticate
 from django.core import signing
@@ -19,7 +18,7 @@ from identity import audit, ratelimit
 from identity.models import Organization, User
 from identity.requestinfo import client_ip, user_agent
 
-from . import access
+from . import access, services
 from .models import SSOSettings
 
 CONTEXT_COOKIE = "tobira_sso_context"
@@ -136,9 +135,7 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
 
 def after_first_factor(request, organization: Organization, user: User, params: dict) -> str:
     """MFA as the organization's settings say, after the directory password."""
-    settings = SSOSettings.objects.filter(organization=organization).first() or SSOSettings(
-        organization=organization
-    )
+    settings = services.settings_for(organization)
     has_device = MFADevice.objects.filter(
         user=user, confirmed=True, kind__in=settings.allowed_device_kinds
     ).exists()
@@ -148,12 +145,7 @@ def after_first_factor(request, organization: Organization, user: User, params: 
             and context_remembered(request, user)
         )
         if not remembered:
-            request.session.cycle_key()
-            request.session[signin_flows.PENDING_SIGNIN] = {
-                "user": user.pk,
-                "at": int(time.time()),
-                "params": params,
-            }
+            signin_flows.begin_mfa_step(request, user, params)
             return Outcome.MFA
         signin_flows.complete_signin(request, user, {**params, "mfa": "RememberedContext"})
         return Outcome.SIGNED_IN

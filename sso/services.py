@@ -7,7 +7,6 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity import audit, policies
+from identity import services as iam_services
 from identity.ids import policy_arn
 from identity.models import (
     PATH_VALIDATOR,
@@ -43,8 +43,15 @@ MAX_PERMISSION_SET_MANAGED = 20  # AWS managed plus customer managed references
 
 
 def settings_for(organization: Organization) -> SSOSettings:
-    found = SSOSettings.objects.filter(organization=organization).first()
-    return found if found is not None else SSOSettings(organization=organization)
+    """The organization's SSO settings (the defaults until an administrator saves them).
+
+    Read through the relation, so an organization loaded with ``select_related("sso_settings")``
+    costs no query, and a second call on the same instance none either.
+    """
+    try:
+        return organization.sso_settings
+    except SSOSettings.DoesNotExist:
+        return SSOSettings(organization=organization)
 
 
 def _event(event_name: str, *, source: str = SOURCE_SSO, organization, actor, request, **kw):
@@ -61,21 +68,19 @@ def _event(event_name: str, *, source: str = SOURCE_SSO, organization, actor, re
 # --- Settings -------------------------------------------------------------------------
 
 
-SETTINGS_FIELDS = frozenset(
-    {
-        "identity_source",
-        "mfa_prompt",
-        "mfa_no_device",
-        "allow_authenticator_apps",
-        "allow_security_keys",
-        "users_manage_devices",
-    }
+SETTINGS_FIELDS = (
+    "identity_source",
+    "mfa_prompt",
+    "mfa_no_device",
+    "allow_authenticator_apps",
+    "allow_security_keys",
+    "users_manage_devices",
 )
 
 
 @transaction.atomic
 def settings_update(*, actor, organization: Organization, values: dict, request=None) -> None:
-    unknown = set(values) - SETTINGS_FIELDS
+    unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"not SSO settings: {sorted(unknown)}")
     current = settings_for(organization)
@@ -208,11 +213,7 @@ def sso_user_create(
         raise _duplicate("name", _("A user with this name already exists in the directory."))
     if mine.filter(contact_email__iexact=email).exists():
         raise _duplicate("email", _("A user with this email address already exists."))
-    if password:
-        validate_password(password, user)
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
+    iam_services.set_initial_password(user, password)
     try:
         with transaction.atomic():
             user.save(force_insert=True)

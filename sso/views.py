@@ -104,6 +104,7 @@ def portal(request, organization_id: str):
 
 
 def _portal_home(request, organization, user):
+    sso_settings = services.settings_for(organization)
     response = render(
         request,
         "sso/portal.html",
@@ -112,10 +113,9 @@ def _portal_home(request, organization, user):
             "sso_user": user,
             "accounts": sessions.accounts_for_portal(user),
             "mfa_present": bool(request.session.get(signin_flows.MFA_SESSION_KEY)),
-            "can_manage_devices": services.settings_for(organization).users_manage_devices,
+            "can_manage_devices": sso_settings.users_manage_devices,
         },
     )
-    sso_settings = services.settings_for(organization)
     mfa = request.session.get(signin_flows.MFA_SESSION_KEY)
     if (
         mfa

@@ -158,6 +158,20 @@ def error_text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
 
 
+T0 = 1_900_000_020  # a moment on a TOTP step boundary (step 63333334, second 0)
+
+
+@pytest.fixture
+def at(time_machine):
+    """Stop the clock at ``T0``; ``at(t)`` moves it to the epoch second ``t``."""
+
+    def move(seconds):
+        time_machine.move_to(seconds, tick=False)
+
+    move(T0)
+    return move
+
+
 @pytest.fixture
 def client_factory():
     """More browsers: each call is a new test client with its own cookies."""

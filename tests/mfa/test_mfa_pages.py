@@ -9,20 +9,9 @@ from django.urls import reverse
 
 from accounts.mfa.models import VirtualMFADevice
 from identity.models import AuditEvent
-from tests.conftest import error_text, signin_iam
+from tests.conftest import T0, error_text, signin_iam
 
 pytestmark = pytest.mark.django_db
-
-T0 = 1_900_000_020
-
-
-@pytest.fixture
-def at(time_machine):
-    def move(seconds):
-        time_machine.move_to(seconds, tick=False)
-
-    move(T0)
-    return move
 
 
 def assign_app(client, at, name="alice-app"):

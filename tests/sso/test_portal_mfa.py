@@ -9,20 +9,10 @@ from django.urls import reverse
 from accounts.mfa import services as mfa_services
 from identity.models import AuditEvent
 from sso.models import SSOSettings
+from tests.conftest import T0
 from tests.sso.conftest import set_sso, signin_portal
 
 pytestmark = pytest.mark.django_db
-
-T0 = 1_900_000_020
-
-
-@pytest.fixture
-def at(time_machine):
-    def move(seconds):
-        time_machine.move_to(seconds, tick=False)
-
-    move(T0)
-    return move
 
 
 def give_app(user, at, name=None):
