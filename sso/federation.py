@@ -182,7 +182,12 @@ def _match(request, idp: ExternalIdentityProvider, issuer: str, subject: str, cl
         name = _user_name(email)
         try:
             user = services.sso_user_create(
-                actor=None, organization=idp.organization, name=name, email=email, request=request
+                # Tobira itself creates the user (no request: not the anonymous browser);
+                # LinkExternalIdentity, next, records who signed in and from where.
+                actor=None,
+                organization=idp.organization,
+                name=name,
+                email=email,
             )
         except ValidationError:
             _refuse(request, idp, "ProvisioningFailed", "Just-in-time provisioning failed.")

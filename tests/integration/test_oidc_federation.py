@@ -336,3 +336,16 @@ def test_callbacks_are_rate_limited_and_a_flood_writes_few_events(
     events = AuditEvent.objects.filter(event_name="UserAuthentication")
     assert events.filter(error_code="AuthenticationFailed").count() == 5
     assert events.filter(error_code="Throttled").count() == 1
+
+
+def test_a_just_in_time_user_is_created_by_tobira_and_linked_by_jit(federation, organization):
+    op, idp, base = federation
+    idp.jit_provisioning = True
+    idp.save()
+    browser = requests.Session()
+    finish(browser, op.login(browser, start(base, organization, browser), "jo@example.test"))
+    created = AuditEvent.objects.get(event_name="CreateUser")
+    assert created.user_identity == {"type": "Tobira"}
+    link = AuditEvent.objects.get(event_name="LinkExternalIdentity")
+    assert link.request_parameters["method"] == "jit"
+    assert link.source_ip_address == "127.0.0.1"
