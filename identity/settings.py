@@ -212,6 +212,8 @@ SSO_CONTEXT_COOKIE_SECURE = PRODUCTION
 # An external identity provider's issuer and endpoints must be https, except when this is on
 # (development and the tests' provider on 127.0.0.1).
 SSO_OIDC_ALLOW_HTTP = env_bool("SSO_OIDC_ALLOW_HTTP", not PRODUCTION)
+# ... and must resolve to public addresses only, except when this is on (the same cases).
+SSO_OIDC_ALLOW_PRIVATE = env_bool("SSO_OIDC_ALLOW_PRIVATE", not PRODUCTION)
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "console:home"
 PASSWORD_HASHERS = [

@@ -11,16 +11,22 @@ account tables stay empty; the provider's client secret stays encrypted in ours.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
+import socket
+from urllib.parse import urlsplit
 
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
 
 from identity import audit
 from identity.models import User
@@ -29,6 +35,32 @@ from . import flows, services
 from .models import ExternalIdentity, ExternalIdentityProvider, SSOSettings
 
 PROVIDER = "tobira_oidc"
+
+
+class PublicAddressesOnly(HTTPAdapter):
+    """Talk to an identity provider only at public addresses.
+
+    An administrator types the issuer; without this, Tobira could be made to call its own
+    network (metadata services, databases) from the server. Every address the host name
+    resolves to must be global, unless ``SSO_OIDC_ALLOW_PRIVATE`` is on (development and the
+    tests' provider on 127.0.0.1). The check runs before each request; a name that resolves
+    differently a moment later (DNS rebinding) is not caught here.
+    """
+
+    def send(self, request, *args, **kwargs):
+        if not django_settings.SSO_OIDC_ALLOW_PRIVATE:
+            host = urlsplit(request.url).hostname or ""
+            try:
+                infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+            except OSError as error:
+                raise requests.ConnectionError(f"cannot resolve {host}") from error
+            for info in infos:
+                address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+                if not address.is_global:
+                    raise requests.ConnectionError(f"{host} is not a public address")
+        return super().send(request, *args, **kwargs)
+
+
 # amr values (RFC 8176) that mean a second factor or a phishing-resistant key was used.
 MFA_AMR = frozenset({"mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "sc"})
 
@@ -57,6 +89,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def get_requests_session(self):
         session = super().get_requests_session()
         session.max_redirects = 0  # the provider's endpoints answer themselves; no redirects
+        adapter = PublicAddressesOnly()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         return session
 
     def is_open_for_signup(self, request, sociallogin):

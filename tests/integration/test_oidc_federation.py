@@ -349,3 +349,23 @@ def test_a_just_in_time_user_is_created_by_tobira_and_linked_by_jit(federation, 
     link = AuditEvent.objects.get(event_name="LinkExternalIdentity")
     assert link.request_parameters["method"] == "jit"
     assert link.source_ip_address == "127.0.0.1"
+
+
+def test_a_provider_at_a_private_address_is_not_called(federation, organization, settings):
+    """In production the issuer must resolve to public addresses: 127.0.0.1 is refused."""
+    _op, _idp, base = federation
+    settings.SSO_OIDC_ALLOW_PRIVATE = False
+    browser = requests.Session()
+    page = browser.get(f"{base}/start/{organization.pk}", timeout=10)
+    action = re.search(r'<form method="post" action="([^"]+)">', page.text).group(1)
+    response = browser.post(
+        base + action,
+        data={"csrfmiddlewaretoken": TOKEN.search(page.text).group(1)},
+        headers={"Referer": page.url},
+        timeout=10,
+    )
+    assert response.url == f"{base}/start/{organization.pk}"
+    assert "did not complete" in response.text
+    assert (
+        AuditEvent.objects.get(event_name="UserAuthentication").error_code == "ProviderUnavailable"
+    )
