@@ -21,6 +21,11 @@ urlpatterns = [
         views.user_mfa_remove,
         name="sso_user_mfa_remove",
     ),
+    path(
+        f"{PREFIX}users/<str:unique_id>/identities/<int:identity_id>/unlink",
+        views.user_identity_unlink,
+        name="sso_user_identity_unlink",
+    ),
     path(f"{PREFIX}groups/", views.group_list, name="sso_group_list"),
     path(f"{PREFIX}groups/<str:group_id>/", views.group_detail, name="sso_group_detail"),
     path(f"{PREFIX}groups/<str:group_id>/delete", views.group_delete, name="sso_group_delete"),

@@ -414,6 +414,35 @@ def user_mfa_remove(request, unique_id: str, device_id: int):
 
 
 @login_required
+def user_identity_unlink(request, unique_id: str, identity_id: int):
+    """Forget a user's link to the external provider (after moving to another provider, or
+    when the link is wrong); with confirmation."""
+    directory = _directory(request)
+    directory.require("identitystore:UpdateUser", directory.store_arn)
+    user = _user_get(directory, unique_id)
+    identity = (
+        user.external_identities.select_related("provider__organization")
+        .filter(pk=identity_id)
+        .first()
+    )
+    if identity is None:
+        raise Http404
+    if request.method == "POST":
+        services.external_identity_unlink(actor=request.user, identity=identity, request=request)
+        messages.success(
+            request,
+            _("%(name)s is no longer linked to %(subject)s.")
+            % {"name": user.name, "subject": identity.subject},
+        )
+        return redirect("console:sso_user_detail", unique_id=user.unique_id)
+    return render(
+        request,
+        "sso/admin/user_identity_unlink.html",
+        _context(directory, "users", sso_user=user, identity=identity),
+    )
+
+
+@login_required
 def user_delete(request, unique_id: str):
     directory = _directory(request)
     directory.require("identitystore:DeleteUser", directory.store_arn)

@@ -30,6 +30,7 @@ from identity.policy import NamedPolicy
 
 from .models import (
     AccountAssignment,
+    ExternalIdentity,
     ExternalIdentityProvider,
     PermissionSet,
     SSOGroup,
@@ -329,6 +330,28 @@ def sso_group_membership_set(
         actor=actor,
         request=request,
         request_parameters={"groupId": group.group_id, "userName": user.name},
+    )
+
+
+@transaction.atomic
+def external_identity_unlink(*, actor, identity: ExternalIdentity, request=None) -> None:
+    """Forget a user's link to a subject at the external provider; the next sign-in with
+    that subject matches again (by verified email, if enabled) or is refused."""
+    user, provider = identity.user, identity.provider
+    params = {
+        "userName": user.name,
+        "userId": user.unique_id,
+        "issuer": identity.issuer,
+        "subject": identity.subject,
+    }
+    identity.delete()
+    _event(
+        "UnlinkExternalIdentity",
+        source=SOURCE_IDENTITYSTORE,
+        organization=provider.organization,
+        actor=actor,
+        request=request,
+        request_parameters=params,
     )
 
 

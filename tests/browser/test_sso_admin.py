@@ -34,7 +34,23 @@ def sso_directory(organization, member_account):
     )
     device, _key = mfa_services.virtual_mfa_device_create(user=sam, name="sam-phone")
     MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    from sso.models import ExternalIdentity
+
+    idp = services.external_idp_put(
+        actor=None,
+        organization=organization,
+        name="Example IdP",
+        issuer="https://idp.example.test",
+        client_id="tobira",
+        client_secret="client-secret-value",
+        match_by_email=False,
+        jit_provisioning=False,
+    )
+    identity = ExternalIdentity.objects.create(
+        provider=idp, user=sam, issuer=idp.issuer, subject="00u1sam"
+    )
     return {
+        "identity_id": identity.pk,
         "sam": sam,
         "platform": platform,
         "read_only": read_only,
@@ -57,6 +73,7 @@ def _pages(d) -> list[tuple[str, str]]:
         ("sso-user-status", f"{base}users/{sam}/status"),
         ("sso-user-delete", f"{base}users/{sam}/delete"),
         ("sso-user-mfa-remove", f"{base}users/{sam}/mfa/{d['device_id']}/remove"),
+        ("sso-user-identity-unlink", f"{base}users/{sam}/identities/{d['identity_id']}/unlink"),
         ("sso-groups", f"{base}groups/"),
         ("sso-group-detail", f"{base}groups/{group}/"),
         ("sso-group-member-remove", f"{base}groups/{group}/members/{sam}/remove"),
