@@ -250,3 +250,50 @@ def test_recovery_codes_are_not_for_sso_users(client, organization, sam, at):
     at(T0 + 60)
     client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
     assert client.get(reverse("accounts:recovery_codes")).status_code == 403
+
+
+def test_a_permission_set_can_require_mfa_of_the_portal_sign_in(
+    client_factory, organization, member_account, sam, at
+):
+    """aws:MultiFactorAuthPresent in a role session is the portal sign-in's MFA."""
+    import json
+
+    from sso import services
+    from tests.sso.conftest import make_permission_set, open_console
+
+    needs_mfa = make_permission_set(
+        organization,
+        name="NeedsMFA",
+        managed=[],
+        inline_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:GetAccountSummary",
+                        "Resource": "*",
+                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    }
+                ],
+            }
+        ),
+    )
+    services.assignment_create(
+        actor=None, account=member_account, permission_set=needs_mfa, user=sam
+    )
+    detail = reverse("console:account_detail", args=[member_account.pk])
+
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    without = client_factory()
+    signin_portal(without, organization)
+    open_console(without, organization, member_account, needs_mfa)
+    assert without.get(detail).status_code == 403
+
+    device, app = give_app(sam, at)
+    with_mfa = client_factory()
+    signin_portal(with_mfa, organization)
+    at(T0 + 60)
+    with_mfa.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
+    open_console(with_mfa, organization, member_account, needs_mfa)
+    assert with_mfa.get(detail).status_code == 200
