@@ -42,7 +42,6 @@ os.environ.setdefault(
 )
 
 from bench.signin import (  # noqa: E402
-    DATABASE_NAME,
     DEVICE,
     PASSWORD,
     TOKEN,
@@ -50,6 +49,7 @@ from bench.signin import (  # noqa: E402
     children,
     cpu_seconds,
     free_port,
+    fresh_database,
     server_env,
 )
 
@@ -70,21 +70,7 @@ class Setup:
 
 def prepare(users: int) -> Setup:
     """A fresh database: the organization, its directory and ``users`` SSO users with an app each."""
-    env = server_env()
-    subprocess.run(
-        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE_NAME], check=True
-    )
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE_NAME], check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    os.environ.update(
-        {
-            k: env[k]
-            for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CACHE_URL", "TOBIRA_VAR_DIR")
-        }
-    )
-    import django
-
-    django.setup()
+    fresh_database()
     import base64
     import secrets
     import uuid

@@ -56,8 +56,8 @@ def server_env() -> dict:
     }
 
 
-def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
-    """A fresh database with ``users`` IAM users, each with one enabled authenticator app."""
+def fresh_database() -> None:
+    """Drop and create the bench database, migrate it, and set Django up in this process on it."""
     env = server_env()
     subprocess.run(
         ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DATABASE_NAME], check=True
@@ -73,6 +73,11 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
     import django
 
     django.setup()
+
+
+def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
+    """A fresh database with ``users`` IAM users, each with one enabled authenticator app."""
+    fresh_database()
     import secrets
 
     from django.contrib.auth.hashers import make_password

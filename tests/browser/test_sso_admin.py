@@ -13,7 +13,7 @@ def sso_directory(organization, member_account):
     from accounts.mfa import services as mfa_services
     from accounts.mfa.models import MFADevice
     from sso import services
-    from tests.sso.conftest import ADMIN, make_permission_set, make_sso_user
+    from tests.sso.conftest import ADMIN, make_idp, make_permission_set, make_sso_user
 
     sam = make_sso_user(organization, name="sam")
     make_sso_user(organization, name="olga", reset=True)
@@ -36,16 +36,7 @@ def sso_directory(organization, member_account):
     MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     from sso.models import ExternalIdentity
 
-    idp = services.external_idp_put(
-        actor=None,
-        organization=organization,
-        name="Example IdP",
-        issuer="https://idp.example.test",
-        client_id="tobira",
-        client_secret="client-secret-value",
-        match_by_email=False,
-        jit_provisioning=False,
-    )
+    idp = make_idp(organization)
     identity = ExternalIdentity.objects.create(
         provider=idp, user=sam, issuer=idp.issuer, subject="00u1sam"
     )

@@ -8,7 +8,7 @@ import pytest
 from sso import services
 from sso.models import SSOSettings
 from tests.conftest import PASSWORD
-from tests.sso.conftest import ADMIN, make_permission_set, make_sso_user, set_sso
+from tests.sso.conftest import ADMIN, make_idp, make_permission_set, make_sso_user, set_sso
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,16 +105,7 @@ def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
 
 
 def test_the_portal_offers_the_external_identity_provider(page, shoot, organization):
-    services.external_idp_put(
-        actor=None,
-        organization=organization,
-        name="Example IdP",
-        issuer="http://127.0.0.1:9/",
-        client_id="tobira",
-        client_secret="not-used-here",
-        match_by_email=True,
-        jit_provisioning=False,
-    )
+    make_idp(organization, issuer="http://127.0.0.1:9/")
     set_sso(organization, identity_source=SSOSettings.IdentitySource.EXTERNAL)
     page.goto(f"/start/{organization.pk}")
     assert page.locator("[data-testid=idp-signin]").inner_text() == "Sign in with Example IdP"

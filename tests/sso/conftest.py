@@ -36,6 +36,19 @@ def make_permission_set(organization, name="ReadOnly", managed=(IAM_READ_ONLY,),
     )
 
 
+def make_idp(organization, issuer="https://idp.example.test", **fields):
+    """The organization's external identity provider (not yet its identity source)."""
+    values = {
+        "name": "Example IdP",
+        "client_id": "tobira",
+        "client_secret": "client-secret-value",
+        "match_by_email": False,
+        "jit_provisioning": False,
+        **fields,
+    }
+    return services.external_idp_put(actor=None, organization=organization, issuer=issuer, **values)
+
+
 def set_sso(organization, **values):
     settings = services.settings_for(organization)
     for key, value in values.items():

@@ -8,21 +8,13 @@ from django.core.exceptions import ValidationError
 from identity.models import AuditEvent
 from sso import services
 from sso.models import ExternalIdentityProvider
+from tests.sso.conftest import make_idp
 
 pytestmark = pytest.mark.django_db
 
 
 def put(organization, issuer, secret="s3cret-value"):
-    return services.external_idp_put(
-        actor=None,
-        organization=organization,
-        name="IdP",
-        issuer=issuer,
-        client_id="tobira",
-        client_secret=secret,
-        match_by_email=False,
-        jit_provisioning=False,
-    )
+    return make_idp(organization, issuer=issuer, client_secret=secret)
 
 
 @pytest.mark.parametrize(

@@ -6,25 +6,15 @@ import pytest
 from django.urls import reverse
 
 from identity.models import AuditEvent
-from sso import services
 from sso.models import ExternalIdentity
 from tests.conftest import signin_root
-from tests.sso.conftest import make_sso_user
+from tests.sso.conftest import make_idp, make_sso_user
 
 pytestmark = pytest.mark.django_db
 
 
 def linked(organization, name="dana"):
-    idp = services.external_idp_put(
-        actor=None,
-        organization=organization,
-        name="Example IdP",
-        issuer="https://idp.example.test",
-        client_id="tobira",
-        client_secret="client-secret-value",
-        match_by_email=True,
-        jit_provisioning=False,
-    )
+    idp = make_idp(organization, match_by_email=True)
     user = make_sso_user(organization, name=name, password=None)
     identity = ExternalIdentity.objects.create(
         provider=idp, user=user, issuer=idp.issuer, subject=f"sub-{name}"
