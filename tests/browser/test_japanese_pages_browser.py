@@ -1,0 +1,87 @@
+"""Console and self-service pages in Japanese, in real Chromium, with a screenshot of each to
+look at (``SCREENSHOT_DIR``); the other browser tests take their pages' English ones."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from accounts.mfa import services as mfa_services
+from accounts.mfa.models import MFADevice
+from identity import policies, services
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCUMENT = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}],
+    }
+)
+
+
+def confirmed_device(user, name):
+    device, _key = mfa_services.virtual_mfa_device_create(user=user, name=name)
+    MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    return device.pk
+
+
+@pytest.fixture
+def tour(management_root, member_account, alice):
+    account = management_root.account
+    alice_device = confirmed_device(alice, "alice-app")
+    services.group_create(actor=None, account=account, name="Developers")
+    policies.customer_policy_create(
+        actor=None, account=account, name="ReadEverything", document=DOCUMENT
+    )
+    return account, alice, alice_device
+
+
+def test_the_console_and_self_service_pages_in_japanese(page, shoot, tour, management_root):
+    account, alice, alice_device = tour
+    page.goto("/signin?mode=iam")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    for name, url in (("signin-iam", "/signin?mode=iam"), ("signup", "/signup")):
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == "ja"
+        shoot(page, f"{name}-ja")
+
+    page.goto("/signin")
+    page.fill("#id_email", management_root.account.root_email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/console/")
+    root_device = confirmed_device(management_root, "root-app")
+    a, user = account.id, alice.name
+    pages = {
+        "account-create": reverse("console:account_create"),
+        "root-mfa-empty": reverse("console:root_mfa"),
+        "account-root-mfa-reset": reverse(
+            "console:account_root_mfa_reset",
+            args=[tour[0].organization.accounts.exclude(pk=a).get().pk],
+        ),
+        "events": reverse("console:audit_list", args=[a]),
+        "groups": reverse("console:group_list", args=[a]),
+        "group-detail": reverse("console:group_detail", args=[a, "Developers"]),
+        "policy-create": reverse("console:policy_create", args=[a]),
+        "policy-detail": reverse("console:policy_detail", args=[a, "ReadEverything"]),
+        "aws-policy": reverse("console:aws_policy_detail", args=[a, "AdministratorAccess"]),
+        "user-console-access": reverse("console:user_console_access", args=[a, user]),
+        "user-delete": reverse("console:user_delete", args=[a, user]),
+        "user-mfa-hardware": reverse("console:user_mfa_hardware", args=[a, user]),
+        "user-mfa-remove": reverse("console:user_mfa_remove", args=[a, user, alice_device]),
+        "change-password": reverse("accounts:change_password"),
+        "mfa-rename": reverse("accounts:mfa_rename", args=[root_device]),
+        "mfa-resync": reverse("accounts:mfa_resync", args=[root_device]),
+        "mfa-remove": reverse("accounts:mfa_remove", args=[root_device]),
+    }
+    for name, url in pages.items():
+        response = page.goto(url)
+        assert response.status == 200, (name, url, response.status)
+        assert page.locator("html").get_attribute("lang") == "ja"
+        # The page's own words are Japanese (headings may be object names such as a policy's).
+        text = page.locator("main").inner_text()
+        assert sum(ord(ch) > 0x3000 for ch in text) >= 5, (name, text[:200])
+        shoot(page, f"{name}-ja")
