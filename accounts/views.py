@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from identity.authorization import require
+from identity.requestinfo import safe_next
 from recovery import codes as recovery_codes
 from sso import access as sso_access
 
@@ -73,17 +74,8 @@ def _mfa_arn(user, name: str) -> str:
     return f"arn:aws:iam::{user.account_id}:mfa/{name}"
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _redirect_keeping_next(request, view_name: str):
-    next_url = _safe_next(request, "")
+    next_url = safe_next(request, "")
     target = reverse(view_name)
     return redirect(target + (f"?{urlencode({'next': next_url})}" if next_url else ""))
 
@@ -93,7 +85,7 @@ def _redirect_keeping_next(request, view_name: str):
 @never_cache
 def signin(request, account_identifier: str | None = None):
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(_safe_next(request, reverse("console:home")))
+        return redirect(safe_next(request, reverse("console:home")))
     mode = (
         request.POST.get("mode")
         or request.GET.get("mode")
@@ -112,7 +104,7 @@ def signin(request, account_identifier: str | None = None):
                     return redirect("accounts:change_password")
                 if result.root_mfa_prompt:
                     return _redirect_keeping_next(request, "accounts:root_mfa_prompt")
-                return redirect(_safe_next(request, reverse("console:home")))
+                return redirect(safe_next(request, reverse("console:home")))
             form.add_error(
                 None, SIGNIN_THROTTLED_MESSAGE if result.throttled else SIGNIN_FAILED_MESSAGE
             )
@@ -127,7 +119,7 @@ def signin(request, account_identifier: str | None = None):
             "form": form,
             "mode": form_class.mode,
             "account_identifier": account_identifier or "",
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
         },
         status=status,
     )
@@ -159,13 +151,13 @@ def change_password(request):
             else:
                 flows.password_change(request, new_password=form.cleaned_data["new_password1"])
                 messages.success(request, _("Your password has been changed."))
-                return redirect(_safe_next(request, reverse("accounts:security_credentials")))
+                return redirect(safe_next(request, reverse("accounts:security_credentials")))
     else:
         form = ChangePasswordForm(user)
     return render(
         request,
         "accounts/change_password.html",
-        {"form": form, "required": user.password_reset_required, "next": _safe_next(request, "")},
+        {"form": form, "required": user.password_reset_required, "next": safe_next(request, "")},
         status=status,
     )
 
@@ -242,7 +234,7 @@ def signin_mfa(request):
                     return redirect("accounts:change_password")
                 if result.recovered:
                     return redirect("accounts:security_credentials")
-                return redirect(_safe_next(request, reverse("console:home")))
+                return redirect(safe_next(request, reverse("console:home")))
             if result.throttled:
                 message = _("Too many attempts. Wait a few minutes, then try again.")
                 status = 429
@@ -272,7 +264,7 @@ def signin_mfa(request):
             "recovery_form": recovery_form
             if not user.is_sso and recovery_codes.has_codes(user)
             else None,
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
         },
         status=status,
     )
@@ -497,11 +489,11 @@ def mfa_resync(request, device_id: int):
 def root_mfa_prompt(request):
     """*MFA is required for the root user*: register a device now, or (in the grace period) later."""
     if not request.session.get(flows.ROOT_MFA_PROMPT):
-        return redirect(_safe_next(request, reverse("console:home")))
+        return redirect(safe_next(request, reverse("console:home")))
     status = enforcement.root_status(request.user)
     if not status.must_register:  # a device was registered, or the administrator cancelled
         request.session.pop(flows.ROOT_MFA_PROMPT, None)
-        return redirect(_safe_next(request, reverse("console:home")))
+        return redirect(safe_next(request, reverse("console:home")))
     http_status = 200
     if request.method == "POST":
         if status.overdue:
@@ -512,11 +504,11 @@ def root_mfa_prompt(request):
         else:
             request.session.pop(flows.ROOT_MFA_PROMPT, None)
             enforcement.reminder_postponed(request, status)
-            return redirect(_safe_next(request, reverse("console:home")))
+            return redirect(safe_next(request, reverse("console:home")))
     return render(
         request,
         "accounts/root_mfa_prompt.html",
-        {"status": status, "next": _safe_next(request, "")},
+        {"status": status, "next": safe_next(request, "")},
         status=http_status,
     )
 

@@ -437,3 +437,17 @@ class RootMFAResetForm(DeleteConfirmForm):
 
     def __init__(self, account_id: str, *args, **kwargs):
         super().__init__(account_id, *args, label=_("To confirm, enter the account ID"), **kwargs)
+
+
+def apply_service_errors(
+    form, error: ValidationError, *, bare_errors_to: str | None = None, rename: dict | None = None
+) -> None:
+    """Put a service's ``ValidationError`` on the form: each field's errors on that field (named
+    as the form names it, through ``rename``), unknown fields' and bare errors at the top or on
+    ``bare_errors_to``."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(bare_errors_to, error.error_list)
+        return
+    for field, errors in error.error_dict.items():
+        field = (rename or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, errors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from django.conf import settings
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request) -> str | None:
@@ -34,3 +35,13 @@ def user_agent(request) -> str:
     """The User-Agent header, without the control characters a database refuses."""
     value = request.META.get("HTTP_USER_AGENT", "")[:512]
     return "".join(ch for ch in value if ch >= " " and ch != "\x7f")
+
+
+def safe_next(request, default: str) -> str:
+    """The ``next`` of the request (POST, else GET) when it is a URL of this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

@@ -37,13 +37,15 @@ from .forms import (
     RootMFAResetForm,
     RootMFAWaveForm,
     SignUpForm,
+    apply_service_errors,
 )
 from .models import AuditEvent
 
 PAGE_SIZE = 25
 
 
-def _page(request, queryset, per_page: int = PAGE_SIZE):
+def page_of(request, queryset, per_page: int = PAGE_SIZE):
+    """One page of a list, by the ``page`` parameter (the last page when it is out of range)."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
@@ -52,15 +54,12 @@ def _apply_service_errors(
 ) -> None:
     """Put a service's errors on the form's fields.
 
-    A bare error list goes to ``bare_errors_to`` (the password, for the services
-    that take one) or, with None, to the top of the form.
+    A bare error list, and the password's errors, go to ``bare_errors_to`` (the password,
+    for the services that take one) or, with None, to the top of the form.
     """
-    if not hasattr(error, "error_dict"):
-        form.add_error(bare_errors_to, error.error_list)
-        return
-    for field, errors in error.error_dict.items():
-        field = bare_errors_to if field == "password" else field
-        form.add_error(field if field in form.fields else None, errors)
+    apply_service_errors(
+        form, error, bare_errors_to=bare_errors_to, rename={"password": bare_errors_to}
+    )
 
 
 def home(request):
@@ -81,7 +80,7 @@ def console_home(request):
     ):
         return render(request, "console/home.html", {"restricted": True})
     organization = selectors.organization_of(principal)
-    accounts_page = _page(request, selectors.organization_accounts(principal))
+    accounts_page = page_of(request, selectors.organization_accounts(principal))
     can_manage = principal.is_root and principal.account.is_management_account
     return render(
         request,
@@ -230,7 +229,7 @@ def root_mfa(request):
             },
         )
     waves = enforcement.organization_waves(organization.pk)
-    page = _page(request, enforcement.organization_accounts_with_status(organization))
+    page = page_of(request, enforcement.organization_accounts_with_status(organization))
     return render(
         request,
         "console/root_mfa.html",
@@ -296,7 +295,7 @@ def user_list(request, account_id: str):
     account = selectors.account_get(request.user, account_id)
     require(request, "iam:ListUsers", ids.user_arn(account.id, "/", "*"), account=account)
     search = request.GET.get("q", "").replace("\x00", "")[:64]
-    page = _page(request, selectors.account_users(account=account, search=search))
+    page = page_of(request, selectors.account_users(account=account, search=search))
     return render(
         request, "console/user_list.html", {"account": account, "page": page, "search": search}
     )
@@ -495,7 +494,9 @@ def audit_list(request, account_id: str):
     )
     events = AuditEvent.objects.filter(recipient_account_id=account.id).order_by("-event_time")
     return render(
-        request, "console/audit_list.html", {"account": account, "page": _page(request, events, 50)}
+        request,
+        "console/audit_list.html",
+        {"account": account, "page": page_of(request, events, 50)},
     )
 
 

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -30,9 +28,11 @@ from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
 from identity import selectors
 from identity.authorization import require
-from identity.forms import DeleteConfirmForm
+from identity.forms import DeleteConfirmForm, apply_service_errors
 from identity.models import Account, Organization, User
 from identity.policies import aws_managed, organization_account_arn
+from identity.requestinfo import safe_next
+from identity.views import PAGE_SIZE, page_of
 
 from . import services
 from .admin_forms import (
@@ -45,9 +45,6 @@ from .admin_forms import (
     SSOUserCreateForm,
 )
 from .models import AccountAssignment, ExternalIdentityProvider, PermissionSet, SSOGroup
-
-PAGE_SIZE = 25
-
 
 # --- Reaching the directory -------------------------------------------------------------
 
@@ -123,31 +120,6 @@ def _permission_set_get(directory: Directory, permission_set_id: str) -> Permiss
     return permission_set
 
 
-def _page(request, items, per_page: int = PAGE_SIZE):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
-def _put_errors(form, error: ValidationError, *, bare_errors_to=None, rename=None) -> None:
-    """A service's errors on the form's fields (renamed where the form calls them otherwise),
-    unknown fields and bare errors at the top or on ``bare_errors_to``."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(bare_errors_to, error.error_list)
-        return
-    for field, errors in error.error_dict.items():
-        field = (rename or {}).get(field, field)
-        form.add_error(field if field in form.fields else None, errors)
-
-
-def _next_url(request, default: str) -> str:
-    """Where to go back after a confirmation page: a path of this site, or ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _context(directory: Directory, active: str, **values) -> dict:
     return {"organization": directory.organization, "sso_active": active, **values}
 
@@ -199,7 +171,7 @@ def settings_page(request):
                     request=request,
                 )
             except ValidationError as error:
-                _put_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("The Identity Center settings were saved."))
                 return redirect("console:sso_settings")
@@ -239,7 +211,7 @@ def idp(request):
                     request=request,
                 )
             except ValidationError as error:
-                _put_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("The external identity provider was saved."))
                 return redirect("console:sso_idp")
@@ -290,7 +262,7 @@ def user_list(request):
     return render(
         request,
         "sso/admin/user_list.html",
-        _context(directory, "users", page=_page(request, users), search=search),
+        _context(directory, "users", page=page_of(request, users), search=search),
     )
 
 
@@ -314,7 +286,7 @@ def user_create(request):
                 )
             except ValidationError as error:
                 # The service's bare errors are the password validators'.
-                _put_errors(form, error, bare_errors_to="password1")
+                apply_service_errors(form, error, bare_errors_to="password1")
             else:
                 if data["password1"]:
                     text = _(
@@ -398,7 +370,7 @@ def user_mfa_remove(request, unique_id: str, device_id: int):
             try:
                 mfa_services.mfa_device_delete(actor=request.user, device=device, request=request)
             except ValidationError as error:
-                _put_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(
                     request, _("MFA device %(name)s was removed.") % {"name": device.name}
@@ -483,7 +455,7 @@ def group_list(request):
                     request=request,
                 )
             except ValidationError as error:
-                _put_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("Group %(name)s was created.") % {"name": group.name})
                 return redirect("console:sso_group_detail", group_id=group.group_id)
@@ -498,7 +470,7 @@ def group_list(request):
     return render(
         request,
         "sso/admin/group_list.html",
-        _context(directory, "groups", page=_page(request, groups), form=form),
+        _context(directory, "groups", page=page_of(request, groups), form=form),
     )
 
 
@@ -525,7 +497,7 @@ def group_detail(request, group_id: str):
                         actor=request.user, group=group, user=user, member=True, request=request
                     )
                 except ValidationError as error:
-                    _put_errors(form, error)
+                    apply_service_errors(form, error)
                 else:
                     messages.success(
                         request,
@@ -544,7 +516,7 @@ def group_detail(request, group_id: str):
             directory,
             "groups",
             group=group,
-            page=_page(request, members),
+            page=page_of(request, members),
             form=form,
             assignments=assignments,
         ),
@@ -568,7 +540,7 @@ def group_member_remove(request, group_id: str, unique_id: str):
             _("%(user)s was removed from %(group)s.") % {"user": user.name, "group": group.name},
         )
         return redirect(
-            _next_url(request, reverse("console:sso_group_detail", args=[group.group_id]))
+            safe_next(request, reverse("console:sso_group_detail", args=[group.group_id]))
         )
     return render(
         request,
@@ -578,7 +550,7 @@ def group_member_remove(request, group_id: str, unique_id: str):
             "groups",
             group=group,
             sso_user=user,
-            next=_next_url(request, ""),
+            next=safe_next(request, ""),
         ),
     )
 
@@ -623,7 +595,7 @@ def permission_set_list(request):
         .annotate(account_count=Count("assignments__account", distinct=True))
         .order_by(Lower("name"), "pk")
     )
-    page = _page(request, permission_sets)
+    page = page_of(request, permission_sets)
     for permission_set in page:
         permission_set.managed_names = [
             policy.name
@@ -664,7 +636,7 @@ def permission_set_create(request):
                     actor=request.user, permission_set=permission_set, request=request
                 )
             except ValidationError as error:
-                _put_errors(form, error, rename=PermissionSetForm.SERVICE_FIELDS)
+                apply_service_errors(form, error, rename=PermissionSetForm.SERVICE_FIELDS)
             else:
                 messages.success(
                     request,
@@ -703,7 +675,7 @@ def permission_set_detail(request, permission_set_id: str):
                     actor=request.user, permission_set=changed, request=request
                 )
             except ValidationError as error:
-                _put_errors(form, error, rename=PermissionSetForm.SERVICE_FIELDS)
+                apply_service_errors(form, error, rename=PermissionSetForm.SERVICE_FIELDS)
             else:
                 messages.success(
                     request,
@@ -749,7 +721,7 @@ def permission_set_delete(request, permission_set_id: str):
                     actor=request.user, permission_set=permission_set, request=request
                 )
             except ValidationError as error:
-                _put_errors(form, error)
+                apply_service_errors(form, error)
                 status = 409
             else:
                 messages.success(
@@ -807,7 +779,7 @@ def assignment_list(request):
                 "principal_name": request.GET.get("name", "")[:128],
             },
         )
-    page = _page(request, accounts)
+    page = page_of(request, accounts)
     by_account: dict[str, list[AccountAssignment]] = {a.pk: [] for a in page.object_list}
     for assignment in (
         AccountAssignment.objects.filter(organization=organization, account_id__in=by_account)
@@ -866,7 +838,7 @@ def _assignment_create(request, directory: Directory, form, accounts, permission
             request=request,
         )
     except ValidationError as error:
-        _put_errors(form, error)
+        apply_service_errors(form, error)
         return None
     messages.success(
         request,
@@ -901,7 +873,7 @@ def assignment_delete(request, assignment_id: int):
     if request.method == "POST":
         services.assignment_delete(actor=request.user, assignment=assignment, request=request)
         messages.success(request, _("The assignment was removed."))
-        return redirect(_next_url(request, reverse("console:sso_assignment_list")))
+        return redirect(safe_next(request, reverse("console:sso_assignment_list")))
     return render(
         request,
         "sso/admin/assignment_delete.html",
@@ -909,7 +881,7 @@ def assignment_delete(request, assignment_id: int):
             directory,
             "accounts",
             assignment=assignment,
-            next=_next_url(request, ""),
-            cancel_url=_next_url(request, reverse("console:sso_assignment_list")),
+            next=safe_next(request, ""),
+            cancel_url=safe_next(request, reverse("console:sso_assignment_list")),
         ),
     )
