@@ -24,13 +24,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -46,11 +42,10 @@ from bench.signin import (  # noqa: E402
     PASSWORD,
     TOKEN,
     argon2_verify_cpu_seconds,
-    children,
     cpu_seconds,
-    free_port,
+    drive,
     fresh_database,
-    server_env,
+    gunicorn,
 )
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
@@ -304,65 +299,18 @@ def main() -> None:
     org, member_id = setup.organization_id, setup.member_id
     verify = argon2_verify_cpu_seconds()
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "identity.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=server_env(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import requests
-
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/signin", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        # Warm every worker up (imports, connections) before measuring.
-        for name, seed in setup.seeds[:concurrency]:
-            one_signin(base, org, member_id, name, seed)
-        queue = iter(setup.seeds[concurrency:])
-        lock = threading.Lock()
-        latencies: list[float] = []
-        deadline = time.monotonic() + args.seconds
-
-        def worker_loop():
-            while time.monotonic() < deadline:
-                with lock:
-                    item = next(queue, None)
-                if item is None:
-                    return
-                latencies.append(one_signin(base, org, member_id, *item))
-
-        pids = children(server.pid) + [server.pid]
-        cpu_before = cpu_seconds(pids)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            for future in [pool.submit(worker_loop) for _ in range(concurrency)]:
-                future.result()
-        elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds(pids)
-
+    with gunicorn(workers) as (base, pids):
+        latencies, elapsed, cpu = drive(
+            setup.seeds,
+            lambda name, seed: one_signin(base, org, member_id, name, seed),
+            concurrency=concurrency,
+            seconds=args.seconds,
+            pids=pids,
+        )
         clicks = console_click_cost(base, setup, args.requests, pids)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
 
     count = len(latencies)
-    per_signin = (cpu_after - cpu_before) / count
+    per_signin = cpu / count
     quantiles = statistics.quantiles(latencies, n=100)
     print(
         f"gunicorn workers: {workers}, concurrency: {concurrency}, "

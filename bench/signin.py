@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import re
 import signal
@@ -154,6 +155,68 @@ def children(pid: int) -> list[int]:
     return [int(line) for line in out.split()]
 
 
+@contextlib.contextmanager
+def gunicorn(workers: int):
+    """gunicorn with ``workers`` workers on a free port, ready: yields (base URL, its pids)."""
+    import requests
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "identity.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"{base}/signin", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield base, children(server.pid) + [server.pid]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
+def drive(items, one, *, concurrency: int, seconds: float, pids: list[int]):
+    """``one(*item)`` for the first ``concurrency`` items to warm every worker up, then from
+    ``concurrency`` threads for ``seconds``: (latencies, elapsed seconds, server CPU seconds)."""
+    items = iter(items)
+    for _ in range(concurrency):
+        one(*next(items))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    def worker_loop():
+        while time.monotonic() < deadline:
+            with lock:
+                item = next(items, None)
+            if item is None:
+                return
+            latencies.append(one(*item))
+
+    cpu_before = cpu_seconds(pids)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(worker_loop) for _ in range(concurrency)]:
+            future.result()
+    return latencies, time.perf_counter() - started, cpu_seconds(pids) - cpu_before
+
+
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DEVICE = re.compile(r'name="device" value="(\d+)"')
 
@@ -207,63 +270,17 @@ def main() -> None:
     alias, seeds = prepare(args.users)
     verify = argon2_verify_cpu_seconds()
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "identity.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=server_env(),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import requests
-
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/signin", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        # Warm every worker up (imports, connections) before measuring.
-        for name, seed in seeds[:concurrency]:
-            one_signin(base, alias, name, seed)
-        queue = iter(seeds[concurrency:])
-        lock = threading.Lock()
-        latencies: list[float] = []
-        deadline = time.monotonic() + args.seconds
-
-        def worker_loop():
-            while time.monotonic() < deadline:
-                with lock:
-                    item = next(queue, None)
-                if item is None:
-                    return
-                latencies.append(one_signin(base, alias, *item))
-
-        pids = children(server.pid)
-        cpu_before = cpu_seconds(pids + [server.pid])
-        started = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            for future in [pool.submit(worker_loop) for _ in range(concurrency)]:
-                future.result()
-        elapsed = time.perf_counter() - started
-        cpu_after = cpu_seconds(pids + [server.pid])
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
+    with gunicorn(workers) as (base, pids):
+        latencies, elapsed, cpu = drive(
+            seeds,
+            lambda name, seed: one_signin(base, alias, name, seed),
+            concurrency=concurrency,
+            seconds=args.seconds,
+            pids=pids,
+        )
 
     count = len(latencies)
-    per_signin = (cpu_after - cpu_before) / count
+    per_signin = cpu / count
     quantiles = statistics.quantiles(latencies, n=100)
     print(
         f"gunicorn workers: {workers}, concurrency: {concurrency}, sign-ins: {count} in {elapsed:.1f} s"
