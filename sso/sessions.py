@@ -1,7 +1,7 @@
 """Console sessions opened from the access portal: an SSO user acting in one account as a
 permission set's role, until the permission set's session duration runs out.
 
-The browser's session holds only the ``RoleSession``'s random id. Every console request
+The browser's session holds only the ``RoleSession``'s random id; the table, its SHA-256. Every console request
 loads the row and checks, in one query, that it has not expired or been ended and that
 the user is still assigned that permission set in that account (directly or through a
 group): removing an assignment or disabling the user ends access at the next click.
@@ -9,6 +9,7 @@ group): removing an assignment or disabling the user ends access at the next cli
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -99,6 +100,12 @@ class AssumedRole:
         return False
 
 
+def _digest(raw_id: str) -> str:
+    """Only the SHA-256 of a role session's id is stored; the id itself lives in the browser's
+    server-side session."""
+    return hashlib.sha256(str(raw_id).encode()).hexdigest()
+
+
 def open_session(
     request, *, user: User, account_id: str, permission_set_id: int
 ) -> RoleSession | None:
@@ -117,15 +124,16 @@ def open_session(
     now = timezone.now()
     permission_set = assignment.permission_set
     end_session(request)
+    raw_id = secrets.token_urlsafe(32)
     role_session = RoleSession.objects.create(
-        session_id=secrets.token_urlsafe(32),
+        session_id=_digest(raw_id),
         user=user,
         account=assignment.account,
         permission_set=permission_set,
         started=now,
         expires=now + timedelta(hours=permission_set.session_duration_hours),
     )
-    request.session[SESSION_KEY] = role_session.session_id
+    request.session[SESSION_KEY] = raw_id
     principal = AssumedRole(role_session)
     audit.record(
         event_name="Federate",
@@ -150,7 +158,7 @@ def end_session(request) -> RoleSession | None:
         return None
     role_session = (
         RoleSession.objects.select_related("user", "account", "permission_set")
-        .filter(session_id=session_id, ended__isnull=True)
+        .filter(session_id=_digest(session_id), ended__isnull=True)
         .first()
     )
     if role_session is not None:
@@ -182,7 +190,7 @@ def current(request, user: User) -> tuple[AssumedRole | None, str]:
         permission_set_id=OuterRef("permission_set_id"),
     )
     role_session = (
-        RoleSession.objects.filter(session_id=session_id, user=user)
+        RoleSession.objects.filter(session_id=_digest(session_id), user=user)
         .select_related("account__organization", "permission_set", "user")
         .annotate(assigned=Exists(assigned))
         .first()

@@ -406,3 +406,22 @@ def test_a_role_session_request_costs_a_few_queries(
             == 200
         )
     assert client.get(reverse("console:home")).status_code == 200
+
+
+def test_the_role_session_id_is_stored_hashed(
+    client, organization, member_account, sso_no_mfa, sam
+):
+    import hashlib
+
+    read_only = make_permission_set(organization)
+    services.assignment_create(
+        actor=None, account=member_account, permission_set=read_only, user=sam
+    )
+    signin_portal(client, organization)
+    open_console(client, organization, member_account, read_only)
+    raw = client.session["tobira_role"]
+    stored = RoleSession.objects.get().session_id
+    assert raw != stored and stored == hashlib.sha256(raw.encode()).hexdigest()
+    assert (
+        client.get(reverse("console:account_detail", args=[member_account.pk])).status_code == 200
+    )
