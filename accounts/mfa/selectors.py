@@ -53,8 +53,14 @@ def provisioning_uri(user: User, device: MFADevice, key: bytes) -> str:
 
 
 def provisioning_qr_svg(user: User, device: MFADevice, key: bytes) -> str:
-    """The QR code as inline SVG (no image libraries, no request for an image)."""
-    return segno.make(provisioning_uri(user, device, key), error="m").svg_inline(scale=5, border=2)
+    """The QR code as inline SVG (no image libraries, no request for an image).
+
+    A ``viewBox`` and no fixed size, so the stylesheet can scale the whole code (a fixed
+    ``width``/``height`` let CSS crop it, cutting off finder patterns); the quiet zone of four
+    modules and the light background that readers need.
+    """
+    code = segno.make(provisioning_uri(user, device, key), error="m")
+    return code.svg_inline(border=4, omitsize=True, light="#fff", dark="#000")
 
 
 def user_device_get(user: User, device_id: int) -> MFADevice:
