@@ -116,7 +116,8 @@ def test_hostile_ids_are_404_not_500(client, management_root, alice, path):
 def test_hostile_search_and_user_agent_do_not_crash(client, management_root, alice):
     client.force_login(management_root)
     url = reverse("console:user_list", args=[management_root.account_id])
-    assert client.get(url + "?q=%00ali").status_code == 200
+    assert client.get(url + "?q=ali").status_code == 200
+    assert client.get(url + "?q=%00ali").status_code == 400  # refused up front (test_nul_bytes)
     client.logout()
     response = signin_iam(
         client, "example-corp", "alice", "x-wrong-123", HTTP_USER_AGENT="evil\x00agent\x01"
