@@ -144,6 +144,32 @@ class PrincipalPolicies:
     scp_levels: tuple[tuple[str, tuple[NamedPolicy, ...]], ...]
 
 
+# What every IAM user may do on themselves, whatever is attached: read their own user and list
+# their own MFA devices, so that their *Security credentials* page opens (AWS shows a user's own
+# page to a user who holds nothing but IAMUserChangePassword). It is an identity-policy Allow like
+# any other: an explicit Deny or an SCP still closes it, and the simulator and the effective
+# permissions show it by name. docs/permissions.md lists it.
+SELF_SERVICE_BASELINE_NAME = "TobiraSelfServiceBaseline (built in)"
+SELF_SERVICE_BASELINE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOwnSecurityCredentials",
+                "Effect": "Allow",
+                "Action": ["iam:GetUser", "iam:ListMFADevices"],
+                # User names are unique in an account whatever the path, so the second
+                # pattern reaches only this user when it has a path.
+                "Resource": [
+                    "arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}",
+                    "arn:aws:iam::${aws:PrincipalAccount}:user/*/${aws:username}",
+                ],
+            }
+        ],
+    }
+)
+
+
 def _named(name: str, text: str, kind: str = "identity") -> NamedPolicy | None:
     try:
         return NamedPolicy(name, parse(text, scp=kind == "scp"), kind)
@@ -163,6 +189,7 @@ def principal_policies(user: User) -> PrincipalPolicies:
     if user.kind == User.Kind.SSO:  # outside a role session an SSO user holds no permissions
         return PrincipalPolicies((), scp_levels(user.account))
     if not user.is_root:
+        identity.append(_named(SELF_SERVICE_BASELINE_NAME, SELF_SERVICE_BASELINE))
         for inline in InlinePolicy.objects.filter(
             Q(user=user) | Q(group__members=user)
         ).select_related("group"):

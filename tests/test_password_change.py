@@ -125,3 +125,59 @@ def test_password_rules_are_shown_in_the_page_language(client, alice):
     assert "Your password must contain at least 12 characters." in english
     assert "Your password must contain" not in japanese
     assert "12" in japanese
+
+
+@pytest.fixture
+def newcomer(make_iam_user):
+    """A user as an administrator makes one: nothing attached but IAMUserChangePassword."""
+    return make_iam_user(name="newcomer", password_reset_required=True, self_service=False)
+
+
+def test_a_new_user_lands_on_their_own_security_credentials_after_changing(client, newcomer):
+    from identity.models import PolicyAttachment
+
+    assert list(
+        PolicyAttachment.objects.filter(user=newcomer).values_list("policy_arn", flat=True)
+    ) == ["arn:aws:iam::aws:policy/IAMUserChangePassword"]
+    signin_iam(client, "example-corp", "newcomer")
+    response = change(client)
+    assert response["Location"] == reverse("accounts:security_credentials")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "newcomer" in page.content.decode()
+    # Only their own: another user's page is still theirs to be refused.
+    other = client.get(reverse("console:user_detail", args=[newcomer.account_id, "alice"]))
+    assert other.status_code in (403, 404)
+
+
+def test_an_explicit_deny_still_closes_the_own_credentials_page(client, newcomer):
+    from identity import policies
+
+    policies.inline_policy_put(
+        actor=None,
+        user=newcomer,
+        name="NoReads",
+        document='{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+        '"Action": "iam:GetUser", "Resource": "*"}]}',
+    )
+    signin_iam(client, "example-corp", "newcomer")
+    change(client)
+    assert client.get(reverse("accounts:security_credentials")).status_code == 403
+
+
+def test_the_baseline_reaches_the_user_itself_whatever_its_path_and_nobody_else(rf, make_iam_user):
+    from identity.authorization import authorize
+
+    staff = make_iam_user(name="carol", path="/staff/eng/", self_service=False)
+    other = make_iam_user(name="dave", path="/staff/eng/", self_service=False)
+    request = rf.get("/")
+    request.user = staff
+
+    def may(action, arn):
+        return authorize(staff, action, arn, account=staff.account, request=request).allowed
+
+    assert staff.arn.endswith(":user/staff/eng/carol")
+    assert may("iam:GetUser", staff.arn) and may("iam:ListMFADevices", staff.arn)
+    assert not may("iam:GetUser", other.arn)
+    assert not may("iam:ListUsers", staff.arn)
+    assert not may("iam:DeactivateMFADevice", staff.arn)
