@@ -125,11 +125,23 @@ def signin(request, account_identifier: str | None = None):
     )
 
 
+def _signin_page_of(user) -> str:
+    """Where this person signs in again: their account's page, their portal, or the root tab."""
+    if not user.is_authenticated:
+        return reverse("accounts:signin")
+    if getattr(user, "kind", None) == "role" or user.is_sso:
+        return reverse("sso:portal", args=[user.account.organization_id])
+    if user.is_root:
+        return reverse("accounts:signin")
+    return reverse("accounts:signin_account", args=[user.account.signin_identifier])
+
+
 @require_POST
 def signout(request):
+    target = _signin_page_of(request.user)  # before the session (and with it the user) is gone
     flows.signout(request)
     messages.info(request, _("You have signed out."))
-    return redirect("accounts:signin")
+    return redirect(target)
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")

@@ -220,3 +220,16 @@ def test_older_hashes_are_upgraded_at_sign_in(client, alice):
     assert signin_iam(client, "example-corp", "alice").status_code == 302
     alice.refresh_from_db()
     assert alice.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_signing_out_returns_each_kind_of_user_to_their_own_sign_in_page(
+    client, management_root, alice
+):
+    signin_iam(client, "example-corp", "alice")
+    assert client.post(reverse("accounts:signout"))["Location"] == reverse(
+        "accounts:signin_account", args=["example-corp"]
+    )
+    signin_root(client, management_root.email)
+    assert client.post(reverse("accounts:signout"))["Location"] == reverse("accounts:signin")
+    # Without a session there is nobody to go back to: the plain sign-in page.
+    assert client.post(reverse("accounts:signout"))["Location"] == reverse("accounts:signin")

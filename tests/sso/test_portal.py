@@ -425,3 +425,18 @@ def test_the_role_session_id_is_stored_hashed(
     assert (
         client.get(reverse("console:account_detail", args=[member_account.pk])).status_code == 200
     )
+
+
+def test_signing_out_returns_sso_users_to_their_portal(
+    client, organization, member_account, sso_no_mfa, sam
+):
+    portal = reverse("sso:portal", args=[organization.pk])
+    signin_portal(client, organization)
+    assert client.post(reverse("accounts:signout"))["Location"] == portal
+    read_only = make_permission_set(organization)
+    services.assignment_create(
+        actor=None, account=member_account, permission_set=read_only, user=sam
+    )
+    signin_portal(client, organization)
+    open_console(client, organization, member_account, read_only)  # a role session
+    assert client.post(reverse("accounts:signout"))["Location"] == portal
