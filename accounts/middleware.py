@@ -22,6 +22,7 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.password_reset_required:
+            request.signin_step_pending = "change_password"  # the top bar offers only sign-out
             allowed = {
                 reverse("accounts:change_password"),
                 reverse("accounts:signout"),
@@ -70,6 +71,7 @@ class RootMFAPromptMiddleware:
             if MFADevice.objects.filter(user=user, confirmed=True).exists():
                 request.session.pop(flows.ROOT_MFA_PROMPT, None)
             else:
+                request.signin_step_pending = "root_mfa_prompt"
                 try:
                     name = resolve(request.path_info).view_name
                 except Resolver404:

@@ -44,6 +44,7 @@ class SSOMiddleware:
             if MFADevice.objects.filter(user=user, confirmed=True, kind__in=kinds).exists():
                 request.session.pop(access.REGISTRATION_REQUIRED, None)
             else:
+                request.signin_step_pending = "sso_mfa_registration"
                 try:
                     name = resolve(request.path_info).view_name
                 except Resolver404:

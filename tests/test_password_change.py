@@ -181,3 +181,17 @@ def test_the_baseline_reaches_the_user_itself_whatever_its_path_and_nobody_else(
     assert not may("iam:GetUser", other.arn)
     assert not may("iam:ListUsers", staff.arn)
     assert not may("iam:DeactivateMFADevice", staff.arn)
+
+
+def test_during_the_forced_change_the_top_bar_offers_only_sign_out(client, bob):
+    signin_iam(client, "example-corp", "bob")
+    page = client.get(reverse("accounts:change_password")).content.decode()
+    topbar = page.split("</header>")[0]
+    assert f'href="{reverse("console:home")}"' not in topbar
+    assert f'href="{reverse("accounts:security_credentials")}"' not in topbar
+    assert f'action="{reverse("accounts:signout")}"' in topbar
+    change(client)
+    topbar = client.get(reverse("accounts:security_credentials")).content.decode()
+    topbar = topbar.split("</header>")[0]
+    assert f'href="{reverse("console:home")}"' in topbar
+    assert f'href="{reverse("accounts:security_credentials")}"' in topbar

@@ -358,3 +358,17 @@ def test_start_dates_are_local_dates(client, management_root, member_account, cl
         "EnableRootMFAEnforcement": "2026-12-20",
         "CancelRootMFAEnforcement": "2026-12-20",
     }
+
+
+def test_while_the_prompt_holds_the_top_bar_offers_only_sign_out(client, management_root, clock):
+    client.force_login(management_root)
+    schedule(client)
+    client.post(reverse("accounts:signout"))
+    clock(DAY1 + timedelta(hours=1))
+    signin_root(client, "root@example.test")
+    topbar = client.get(PROMPT).content.decode().split("</header>")[0]
+    assert f'href="{HOME}"' not in topbar
+    assert f'href="{reverse("accounts:security_credentials")}"' not in topbar
+    assert f'action="{reverse("accounts:signout")}"' in topbar
+    client.post(PROMPT)  # Remind me later: the console opens, and the top bar offers it
+    assert f'href="{HOME}"' in client.get(HOME).content.decode().split("</header>")[0]
