@@ -18,7 +18,7 @@ from identity.models import User
 from identity.queue import enqueue_on_commit
 from sso import sessions as role_sessions
 
-from . import tasks
+from . import device_cookies, tasks
 from .backends import find_account, find_iam_user, find_root_user, unique_or_none
 from .mfa import enforcement, webauthn
 from .mfa import services as mfa_services
@@ -70,8 +70,12 @@ def signin(request, form) -> SignInResult:
         params = {"loginTo": "iam", "userName": candidate.name if candidate else HIDDEN}
     account_id = account.id if account else ""
     user_key = form.rate_limit_key(account_id or None)
+    # A browser that signed in as this user before has a lockout of its own (device cookies).
+    device = device_cookies.trusted_key(request, candidate)
 
-    attempt = ratelimit.attempt("signin_failed", request=request, user_key=user_key)
+    attempt = ratelimit.attempt(
+        "signin_failed", request=request, user_key=user_key, device_key=device
+    )
     if not attempt.allowed:
         if attempt.just_tripped:  # one event when a limit trips, not one per refused request
             _record_failure(request, account_id=account_id, throttled=True, params=params)
@@ -81,7 +85,7 @@ def signin(request, form) -> SignInResult:
     if user is None:
         _record_failure(request, account_id=account_id, throttled=False, params=params)
         return SignInResult()
-    ratelimit.take_back("signin_failed", request=request, user_key=user_key)
+    ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
 
     has_mfa = getattr(user, "has_mfa", None)  # annotated by the look-up: no second query
     if has_mfa is None:
@@ -141,8 +145,10 @@ def complete_signin(
                 "MFAUsed": "Yes" if device is not None or external_mfa else "No",
                 "PasswordResetRequired": user.password_reset_required,
                 **({"Recovery": recovery} if recovery else {}),
+                **({"trustedDevice": True} if device_cookies.trusted_key(request, user) else {}),
             },
         )
+        device_cookies.remember(request, user)
 
 
 def pending_signin_user(request) -> User | None:

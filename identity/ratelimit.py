@@ -80,11 +80,13 @@ def _ip_bucket(request) -> str:
     return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
-def _keys(name: str, request, user_key: str | None) -> list[tuple[str, Rule]]:
+def _keys(
+    name: str, request, user_key: str | None, device_key: str | None = None
+) -> list[tuple[str, Rule]]:
     now = int(time.time())
     keys = []
     for rule in _rules(name):
-        value = _ip_bucket(request) if rule.scope == "ip" else user_key
+        value = _ip_bucket(request) if rule.scope == "ip" else (device_key or user_key)
         if not value:
             continue
         digest = hashlib.sha256(f"{rule.scope}:{value}".encode()).hexdigest()[:32]
@@ -102,8 +104,13 @@ class Attempt:
 _ALLOWED = Attempt(allowed=True)
 
 
-def attempt(name: str, *, request, user_key: str | None = None) -> Attempt:
+def attempt(
+    name: str, *, request, user_key: str | None = None, device_key: str | None = None
+) -> Attempt:
     """Count this attempt against every rule of ``name``, then decide from the counts.
+
+    ``device_key`` (a trusted browser's, ``accounts.device_cookies``) takes the place of
+    ``user_key`` in the ``user`` rules: that browser's failures and the user's are counted apart.
 
     Counting comes first and is atomic (Redis INCR), so parallel requests
     cannot all slip past a check made before any of them was counted. A caller
@@ -112,7 +119,7 @@ def attempt(name: str, *, request, user_key: str | None = None) -> Attempt:
     if not settings.RATELIMIT_ENABLED:
         return _ALLOWED
     allowed, just_tripped = True, False
-    for key, rule in _keys(name, request, user_key):
+    for key, rule in _keys(name, request, user_key, device_key):
         cache.add(key, 0, timeout=rule.period + 1)  # a no-op when the key exists
         try:
             count = cache.incr(key)
@@ -125,11 +132,13 @@ def attempt(name: str, *, request, user_key: str | None = None) -> Attempt:
     return Attempt(allowed=allowed, just_tripped=just_tripped)
 
 
-def take_back(name: str, *, request, user_key: str | None = None) -> None:
+def take_back(
+    name: str, *, request, user_key: str | None = None, device_key: str | None = None
+) -> None:
     """Undo one's own attempt (after a success), never anybody else's."""
     if not settings.RATELIMIT_ENABLED:
         return
-    for key, _rule in _keys(name, request, user_key):
+    for key, _rule in _keys(name, request, user_key, device_key):
         try:
             if cache.decr(key) < 0:
                 cache.set(key, 0)

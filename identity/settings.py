@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "accounts.middleware.RootMFAPromptMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
+    "accounts.device_cookies.DeviceCookieMiddleware",
 ]
 
 if PRODUCTION:
@@ -257,6 +258,9 @@ SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
 ROOT_MFA_GRACE_DAYS = int(env("ROOT_MFA_GRACE_DAYS", "35"))
 # Behind a proxy that sets X-Forwarded-For, name how many proxies to trust.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+# Device cookies (accounts.device_cookies): how long a browser that signed in stays exempt from
+# the per-user lockout that other browsers cause.
+DEVICE_COOKIE_AGE = int(env("DEVICE_COOKIE_AGE_DAYS", "90")) * 86400
 
 # --- Internationalization -----------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.core import signing
 from django.utils import timezone
 
+from accounts import device_cookies
 from accounts import flows as signin_flows
 from accounts.backends import _candidates, canonical, unique_or_none
 from accounts.mfa.models import MFADevice
@@ -120,7 +121,10 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
         "userName": candidate.name if candidate else signin_flows.HIDDEN,
     }
     user_key = f"sso:{organization.pk}:{canonical(user_name)}"
-    attempt = ratelimit.attempt("signin_failed", request=request, user_key=user_key)
+    device = device_cookies.trusted_key(request, candidate)  # the owner's browser: its own lockout
+    attempt = ratelimit.attempt(
+        "signin_failed", request=request, user_key=user_key, device_key=device
+    )
     if not attempt.allowed:
         if attempt.just_tripped:
             _failure(request, organization, params, "Throttled")
@@ -129,7 +133,7 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
     if user is None:
         _failure(request, organization, params, "Failed authentication")
         return Outcome.FAILED
-    ratelimit.take_back("signin_failed", request=request, user_key=user_key)
+    ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
     return after_first_factor(request, organization, user, params)
 
 

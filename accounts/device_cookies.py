@@ -1,0 +1,80 @@
+"""Device cookies: the owner's browser is not locked out by a stranger's guesses.
+
+OWASP's answer to lockout as a denial of service ("Slow Down Online Guessing Attacks with Device
+Cookies"). After a successful sign-in the browser gets a cookie, signed with ``SECRET_KEY``, that
+names the user (by the random ``unique_id``, never the name) with a random nonce. At the password
+step a browser whose cookie names the user being signed in is *trusted*: its failures count in a
+bucket of its own (keyed by the nonce) instead of the user's, so the per-user lockout that others
+cause does not reach it. Per-address limits apply to everybody. A browser without a valid cookie
+is limited exactly as before.
+
+One cookie holds the last few users signed in from that browser (a shared computer).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core import signing
+
+COOKIE = "tobira_device"
+SALT = "tobira.device-cookie"
+MAX_USERS = 5  # users remembered per browser; the oldest goes first
+
+
+def _entries(request) -> list[tuple[str, str]]:
+    value = request.COOKIES.get(COOKIE)
+    if not value:
+        return []
+    try:
+        entries = signing.loads(value, salt=SALT, max_age=settings.DEVICE_COOKIE_AGE)
+    except signing.BadSignature:  # tampered, expired or from another key: a stranger
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [
+        (uid, nonce)
+        for uid, nonce in (e for e in entries if isinstance(e, list) and len(e) == 2)
+        if isinstance(uid, str) and isinstance(nonce, str)
+    ]
+
+
+def trusted_key(request, user) -> str | None:
+    """The rate-limit key of this browser for ``user``, when its cookie names them."""
+    if user is None:
+        return None
+    for uid, nonce in _entries(request):
+        if secrets.compare_digest(uid, user.unique_id):
+            return f"device:{nonce}"
+    return None
+
+
+def remember(request, user) -> None:
+    """After a successful sign-in: the response carries a fresh cookie naming ``user`` too."""
+    entries = [(uid, nonce) for uid, nonce in _entries(request) if uid != user.unique_id]
+    entries.append((user.unique_id, secrets.token_urlsafe(16)))
+    request._tobira_device_cookie = signing.dumps(
+        [list(e) for e in entries[-MAX_USERS:]], salt=SALT, compress=True
+    )
+
+
+class DeviceCookieMiddleware:
+    """Writes the cookie a sign-in asked for (flows have no response to write on)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        value = getattr(request, "_tobira_device_cookie", None)
+        if value is not None:
+            response.set_cookie(
+                COOKIE,
+                value,
+                max_age=settings.DEVICE_COOKIE_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
