@@ -139,3 +139,13 @@ def test_access_denied_is_audited_in_the_principals_trail(client, alice):
     assert event.event_name == "ListUsers" and event.event_source == "iam.tobira"
     assert event.recipient_account_id == alice.account_id
     assert event.user_identity["userName"] == "alice"
+
+
+def test_an_expected_403_logs_one_line_without_a_traceback(client, alice, caplog):
+    signin_iam(client, "example-corp", "alice")
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(reverse("console:user_list", args=[alice.account_id]))
+    assert response.status_code == 403
+    forbidden = [r for r in caplog.records if r.name == "django.request"]
+    assert len(forbidden) == 1 and "Forbidden" in forbidden[0].getMessage()
+    assert forbidden[0].exc_info is None and "Traceback" not in caplog.text
