@@ -149,3 +149,13 @@ def test_an_expected_403_logs_one_line_without_a_traceback(client, alice, caplog
     forbidden = [r for r in caplog.records if r.name == "django.request"]
     assert len(forbidden) == 1 and "Forbidden" in forbidden[0].getMessage()
     assert forbidden[0].exc_info is None and "Traceback" not in caplog.text
+
+
+def test_a_favicon_is_served(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
+    assert finders.find("img/favicon.svg")
+    assert 'rel="icon"' in client.get(reverse("accounts:signin")).content.decode()
