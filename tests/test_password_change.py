@@ -61,6 +61,7 @@ def test_changing_the_password_clears_the_flag_and_notifies(
     assert "password was changed" in mail.subject
     assert bob.arn in mail.body
     assert NEW_PASSWORD not in mail.body and PASSWORD not in mail.body
+    assert "If you made this change, you do not need to do anything." in mail.body
 
     event = AuditEvent.objects.get(event_name="ChangePassword", error_code="")
     assert event.additional_event_data == {"passwordResetRequired": True}
