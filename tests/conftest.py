@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
 from identity import services
@@ -15,17 +18,36 @@ from identity.models import User
 
 PASSWORD = "Correct-Horse-42!battery"
 
+# pytest-xdist workers share one Redis database: each gets keys of its own (and so do the Celery
+# workers and servers its tests start, through the environment), and clears only those.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _XDIST_WORKER and "KEY_PREFIX" in django_settings.CACHES["default"]:
+    _prefix = f"{django_settings.CACHES['default']['KEY_PREFIX']}-{_XDIST_WORKER}"
+    django_settings.CACHES["default"]["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"] = _prefix
+
+
+def clear_cache() -> None:
+    """Empty this test run's cache, not another worker's (RedisCache.clear() is FLUSHDB)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
+
 
 @pytest.fixture(autouse=True)
 def _test_defaults(settings):
     """Rate limits off (tests that need them switch them on); tasks run inline."""
     settings.RATELIMIT_ENABLED = False
-    cache.clear()
+    clear_cache()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
-    cache.clear()
+    clear_cache()
 
 
 def make_organization(name="Example", email="root@example.test", alias=None, password=PASSWORD):

@@ -57,7 +57,10 @@ def page_text(response) -> str:
 
 def field_errors(response, field: str) -> str:
     """The error text under one field of the page's form ("" when it has none)."""
-    for chunk in page_text(response).split('<div class="field')[1:]:
+    # A field is a <div class="field ...">, a group of choices a <fieldset class="field field-group ...">.
+    for chunk in re.split(r'<(?:div|fieldset) class="field(?: field-group)?', page_text(response))[
+        1:
+    ]:
         if f'name="{field}"' in chunk and chunk.startswith(" field-error"):
             found = re.findall(r'<div class="error[^"]*"[^>]*>(.*?)</div>', chunk, re.S)
             return " ".join(found)
