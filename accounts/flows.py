@@ -38,6 +38,9 @@ class SignInResult:
     mfa_required: bool = False
     root_mfa_prompt: bool = False
     recovered: bool = False
+    # Why the MFA step refused, where the page says more than "not valid": "malformed" (a
+    # WebAuthn answer that is not one), "replayed" (the device's last used code, again).
+    reason: str = ""
 
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
@@ -156,7 +159,9 @@ def pending_signin_user(request) -> User | None:
     )
 
 
-def _mfa_failed(request, user: User, params: dict, message: str) -> SignInResult:
+def _mfa_failed(
+    request, user: User, params: dict, message: str, *, reason: str = ""
+) -> SignInResult:
     audit.record(
         event_name="ConsoleLogin",
         event_source=audit.SOURCE_SIGNIN,
@@ -169,7 +174,7 @@ def _mfa_failed(request, user: User, params: dict, message: str) -> SignInResult
         error_code="Failed authentication",
         error_message=message,
     )
-    return SignInResult()
+    return SignInResult(reason=reason)
 
 
 def _mfa_attempt(request, user: User) -> tuple[str, bool]:
@@ -213,7 +218,11 @@ def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResul
             webauthn.record_possible_clone(request, assertion)
         params = request.session[PENDING_SIGNIN]["params"]
         return _mfa_failed(
-            request, user, params, f"The WebAuthn assertion was refused: {assertion.reason}."
+            request,
+            user,
+            params,
+            f"The WebAuthn assertion was refused: {assertion.reason}.",
+            reason="malformed" if assertion.reason == "Malformed" else "",
         )
     return _mfa_succeeded(request, user, user_key, assertion.device)
 

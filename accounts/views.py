@@ -243,6 +243,8 @@ def signin_mfa(request):
                     "The passkey or security key was not accepted. Use a key registered to this "
                     "user, or another MFA device."
                 )
+                if result.reason == "malformed":  # not an answer a browser gives
+                    status = 400
             elif method == "recovery_code":
                 message = _("The recovery code is not valid, or it was used before.")
             else:
