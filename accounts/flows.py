@@ -197,12 +197,15 @@ def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> S
     if not allowed:
         return SignInResult(throttled=True)
     # ``device`` is one of ``user``'s enabled devices (the form offered only those) or None.
-    if (
-        device is None
-        or device.user_id != user.pk
-        or not mfa_services.mfa_device_verify(device=device, code=code)
-    ):
+    outcome = mfa_services.CodeOutcome.REFUSED
+    if device is not None and device.user_id == user.pk:
+        outcome = mfa_services.mfa_device_check(device=device, code=code)
+    if outcome is not mfa_services.CodeOutcome.ACCEPTED:
         params = request.session[PENDING_SIGNIN]["params"]
+        if outcome is mfa_services.CodeOutcome.REPLAYED:
+            return _mfa_failed(
+                request, user, params, "The MFA code was already used.", reason="replayed"
+            )
         return _mfa_failed(request, user, params, "The MFA code was not valid.")
     return _mfa_succeeded(request, user, user_key, device)
 

@@ -247,6 +247,11 @@ def signin_mfa(request):
                     status = 400
             elif method == "recovery_code":
                 message = _("The recovery code is not valid, or it was used before.")
+            elif result.reason == "replayed":
+                message = _(
+                    "This code was already used. Wait for your device to show the next code, "
+                    "then enter it."
+                )
             else:
                 message = _("The code is not valid. Check it and try again.")
             if method == "webauthn":
@@ -254,7 +259,7 @@ def signin_mfa(request):
             elif method == "recovery_code":
                 recovery_form.add_error(None, message)
             else:
-                form.add_error(None, message)
+                form.refuse(message)
     return render(
         request,
         "accounts/signin_mfa.html",
@@ -412,7 +417,7 @@ def _two_codes_step(request, device, service, success_message):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form.refuse(error.messages)
         else:
             messages.success(request, success_message % {"name": device.name})
             return form, redirect("accounts:security_credentials")
