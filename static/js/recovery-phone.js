@@ -5,7 +5,8 @@
   "use strict";
   const panel = document.querySelector("[data-recovery-phone]");
   if (!panel) return;
-  const shown = panel.dataset.state;
+  const live = ["call_requested", "call_in_progress"]; // the call is placed in between
+  if (!live.includes(panel.dataset.state)) return;
   async function poll() {
     try {
       const response = await fetch(panel.dataset.statusUrl, {
@@ -13,7 +14,7 @@
         cache: "no-store",
       });
       const status = await response.json();
-      if (status.state !== shown) {
+      if (!live.includes(status.state)) {
         window.location.reload();
         return;
       }
