@@ -135,7 +135,8 @@ def test_the_verified_page_says_so_and_offers_one_primary_action(phone_page):
     code = shown_code(client.get(PHONE))
     signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
     page = client.get(PHONE)
-    assert "Your phone number is verified." in text(page)
+    assert "Your phone number is verified" in text(page)
+    assert "Sign in to the console to continue." in text(page)
     main = re.search(r"<main.*?</main>", page.content.decode(), re.S).group(0)
     primaries = re.findall(r'class="[^"]*\bbtn-primary\b[^"]*"[^>]*>(.*?)<', main, re.S)
     assert [p.strip() for p in primaries] == ["Sign in to the console"]

@@ -210,9 +210,9 @@ def test_without_an_mfa_device_codes_are_closed_and_the_pages_say_why(client, al
     signin_iam(client, "example-corp", "alice")
     panel = recovery_panel(client)
     assert "Generate recovery codes" not in panel and PAGE not in panel
-    assert "Recovery codes stand in for an MFA device: assign one first." in panel
+    assert "Recovery codes stand in for an MFA device: assign one first. Then sign out" in panel
     page = client.get(PAGE).content.decode()
-    assert "Recovery codes stand in for an MFA device: assign one first." in page
+    assert "Recovery codes stand in for an MFA device: assign one first. Then sign out" in page
     assert 'type="password"' not in page and "Generate recovery codes</button>" not in page
     assert reverse("accounts:mfa_assign") in page  # what to do next
     # Even a session that claims MFA makes no codes for a user without a device.
