@@ -38,6 +38,9 @@ class SignInResult:
     mfa_required: bool = False
     root_mfa_prompt: bool = False
     recovered: bool = False
+    # Why the MFA step refused, where the page says more than "not valid": "malformed" (a
+    # WebAuthn answer that is not one), "replayed" (the device's last used code, again).
+    reason: str = ""
 
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
@@ -162,7 +165,9 @@ def pending_signin_user(request) -> User | None:
     )
 
 
-def _mfa_failed(request, user: User, params: dict, message: str) -> SignInResult:
+def _mfa_failed(
+    request, user: User, params: dict, message: str, *, reason: str = ""
+) -> SignInResult:
     audit.record(
         event_name="ConsoleLogin",
         event_source=audit.SOURCE_SIGNIN,
@@ -175,7 +180,7 @@ def _mfa_failed(request, user: User, params: dict, message: str) -> SignInResult
         error_code="Failed authentication",
         error_message=message,
     )
-    return SignInResult()
+    return SignInResult(reason=reason)
 
 
 def _mfa_attempt(request, user: User) -> tuple[str, bool]:
@@ -198,12 +203,15 @@ def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> S
     if not allowed:
         return SignInResult(throttled=True)
     # ``device`` is one of ``user``'s enabled devices (the form offered only those) or None.
-    if (
-        device is None
-        or device.user_id != user.pk
-        or not mfa_services.mfa_device_verify(device=device, code=code)
-    ):
+    outcome = mfa_services.CodeOutcome.REFUSED
+    if device is not None and device.user_id == user.pk:
+        outcome = mfa_services.mfa_device_check(device=device, code=code)
+    if outcome is not mfa_services.CodeOutcome.ACCEPTED:
         params = request.session[PENDING_SIGNIN]["params"]
+        if outcome is mfa_services.CodeOutcome.REPLAYED:
+            return _mfa_failed(
+                request, user, params, "The MFA code was already used.", reason="replayed"
+            )
         return _mfa_failed(request, user, params, "The MFA code was not valid.")
     return _mfa_succeeded(request, user, user_key, device)
 
@@ -219,7 +227,11 @@ def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResul
             webauthn.record_possible_clone(request, assertion)
         params = request.session[PENDING_SIGNIN]["params"]
         return _mfa_failed(
-            request, user, params, f"The WebAuthn assertion was refused: {assertion.reason}."
+            request,
+            user,
+            params,
+            f"The WebAuthn assertion was refused: {assertion.reason}.",
+            reason="malformed" if assertion.reason == "Malformed" else "",
         )
     return _mfa_succeeded(request, user, user_key, assertion.device)
 

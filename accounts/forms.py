@@ -110,7 +110,20 @@ class ChangePasswordForm(forms.Form):
         return cleaned
 
 
-class MFACodeForm(forms.Form):
+class RefusedCodesMixin:
+    """A refused TOTP code is never right again: the page says why and shows empty fields."""
+
+    code_fields: tuple[str, ...] = ()
+
+    def refuse(self, message) -> None:
+        self.add_error(None, message)
+        self.data = self.data.copy()  # the request's QueryDict is immutable
+        for name in self.code_fields:
+            self.data[name] = ""
+
+
+class MFACodeForm(RefusedCodesMixin, forms.Form):
+    code_fields = ("code",)
     device = forms.TypedChoiceField(label=_("MFA device"), coerce=int, widget=forms.RadioSelect)
     code = forms.CharField(
         label=_("MFA code"),
@@ -190,7 +203,8 @@ class WebAuthnResponseForm(forms.Form):
     credential = forms.CharField(max_length=65536, widget=forms.HiddenInput, strip=False)
 
 
-class MFAEnableForm(forms.Form):
+class MFAEnableForm(RefusedCodesMixin, forms.Form):
+    code_fields = ("code1", "code2")
     code1 = code_field(_("MFA code 1"))
     code2 = code_field(
         _("MFA code 2"),

@@ -185,6 +185,11 @@ def security_credentials(request):
             "account": user.account,
             "recovered": request.session.get(flows.RECOVERED),
             "recovery_codes_left": recovery_codes.remaining(user),
+            "recovery_codes_closed": ""
+            if user.is_sso
+            else recovery_codes.closed_reason(
+                user=user, signed_in_with_mfa=bool(request.session.get(flows.MFA_SESSION_KEY))
+            ),
             "mfa_devices": mfa_selectors.user_devices(user),
             "signin_url": request.build_absolute_uri(
                 reverse("sso:portal", args=[user.account.organization_id])
@@ -255,8 +260,15 @@ def signin_mfa(request):
                     "The passkey or security key was not accepted. Use a key registered to this "
                     "user, or another MFA device."
                 )
+                if result.reason == "malformed":  # not an answer a browser gives
+                    status = 400
             elif method == "recovery_code":
                 message = _("The recovery code is not valid, or it was used before.")
+            elif result.reason == "replayed":
+                message = _(
+                    "This code was already used. Wait for your device to show the next code, "
+                    "then enter it."
+                )
             else:
                 message = _("The code is not valid. Check it and try again.")
             if method == "webauthn":
@@ -264,7 +276,7 @@ def signin_mfa(request):
             elif method == "recovery_code":
                 recovery_form.add_error(None, message)
             else:
-                form.add_error(None, message)
+                form.refuse(message)
     return render(
         request,
         "accounts/signin_mfa.html",
@@ -422,7 +434,7 @@ def _two_codes_step(request, device, service, success_message):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form.refuse(error.messages)
         else:
             messages.success(request, success_message % {"name": device.name})
             return form, redirect("accounts:security_credentials")
@@ -534,17 +546,16 @@ def recovery_codes_page(request):
     if user.is_sso:
         raise PermissionDenied(_("Recovery codes are not available to SSO users."))
     _require_own(request, "iam:EnableMFADevice")
-    # Only a session that signed in with an MFA device may make codes: a password and one
-    # spent code must not turn into ten fresh codes (and revoke the owner's).
-    signed_in_with_mfa = bool(request.session.get(flows.MFA_SESSION_KEY))
+    # Only a session that signed in with an MFA device may make codes, and only for a user
+    # who has one (recovery_codes.closed_reason says why not).
+    closed = recovery_codes.closed_reason(
+        user=user, signed_in_with_mfa=bool(request.session.get(flows.MFA_SESSION_KEY))
+    )
     status = 200
     if request.method == "POST":
         form = MFARemoveForm(request.POST)
-        if not signed_in_with_mfa:
+        if closed:
             form.is_valid()
-            form.add_error(
-                None, _("Sign in with one of your MFA devices to generate recovery codes.")
-            )
             status = 403
         elif form.is_valid():
             confirmed, status = _password_confirmed(request, form)
@@ -558,11 +569,7 @@ def recovery_codes_page(request):
     return render(
         request,
         "accounts/recovery_codes.html",
-        {
-            "form": form,
-            "remaining": recovery_codes.remaining(user),
-            "signed_in_with_mfa": signed_in_with_mfa,
-        },
+        {"form": form, "remaining": recovery_codes.remaining(user), "closed": closed},
         status=status,
     )
 

@@ -69,6 +69,28 @@ def generate(*, user: User, request=None) -> list[str]:
     return codes
 
 
+# Why a session may not make codes (``closed_reason``); the pages say it in words.
+NO_DEVICE = "no_device"
+NO_MFA_SESSION = "no_mfa_session"
+
+
+def closed_reason(*, user: User, signed_in_with_mfa: bool) -> str:
+    """Why ``user`` may not make codes in this session now; "" when they may.
+
+    Codes stand in for an MFA device, so a user without one has nothing for them to stand
+    in for (and removing the last device deletes them). Only a session that signed in with
+    a device may make them: a password and one spent code must not turn into ten fresh
+    codes (and revoke the owner's).
+    """
+    from accounts.mfa.models import MFADevice
+
+    if not MFADevice.objects.filter(user=user, confirmed=True).exists():
+        return NO_DEVICE
+    if not signed_in_with_mfa:
+        return NO_MFA_SESSION
+    return ""
+
+
 def remaining(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 

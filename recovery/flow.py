@@ -206,6 +206,61 @@ def verify_email(request, attempt_id, token: str) -> RecoveryAttempt | None:
 MAX_CALLS = 3  # per attempt: "Call me again" is limited
 MAX_DIGIT_TRIES = 3  # per call
 CALL_STATES = (State.CALL_REQUESTED, State.CALL_IN_PROGRESS)
+# The code of the live call, for this browser session's phone page to show again after a
+# reload (POST/redirect/GET): {"attempt": id, "call": sequence, "code": digits}. The row keeps
+# only its hash; the session is the browser the attempt belongs to anyway.
+CALL_CODE_KEY = "tobira_recovery_call"
+
+
+def _timed_out(attempt: RecoveryAttempt) -> bool:
+    """A call that has not reported back within ``RECOVERY_CALL_TIMEOUT`` counts as ended."""
+    return (
+        attempt.state in CALL_STATES
+        and attempt.call_requested_at is not None
+        and timezone.now()
+        >= attempt.call_requested_at + timedelta(seconds=settings.RECOVERY_CALL_TIMEOUT)
+    )
+
+
+def _end_call(attempt: RecoveryAttempt, reason: str) -> None:
+    """Back to *Call me again*, the call's code void (the row is locked by the caller)."""
+    attempt.state, attempt.call_error, attempt.phone_code_hash = (
+        State.EMAIL_VERIFIED,
+        reason[:32],
+        "",
+    )
+    attempt.save(update_fields=["state", "call_error", "phone_code_hash"])
+    _event("RecoveryCallFailed", attempt, error_code=reason[:64])
+
+
+def end_stale_call(attempt: RecoveryAttempt) -> RecoveryAttempt:
+    """The attempt as it stands, with a call that never reported back ended ("timeout").
+
+    Twilio's status callback ends a real call; the console backend places none, and a
+    callback can be lost: without this the page would wait, and refuse another call, forever.
+    """
+    if not _timed_out(attempt):
+        return attempt
+    with transaction.atomic():
+        locked = _locked(pk=attempt.pk)
+        if locked is not None and _timed_out(locked):
+            _end_call(locked, "timeout")
+    attempt.refresh_from_db()
+    return attempt
+
+
+def shown_code(request, attempt: RecoveryAttempt) -> str | None:
+    """The code this browser shows while the attempt's current call is live."""
+    held = request.session.get(CALL_CODE_KEY) or {}
+    if (
+        attempt.state in CALL_STATES
+        and held.get("attempt") == str(attempt.pk)
+        and held.get("call") == attempt.calls_requested
+    ):
+        return held.get("code")
+    if held:
+        request.session.pop(CALL_CODE_KEY, None)  # that call is over: forget its code
+    return None
 
 
 def _code_hash(attempt: RecoveryAttempt, code: str) -> str:
@@ -221,12 +276,16 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
     if not ratelimit.attempt("recovery_call", request=request, user_key=key).allowed:
         return None
     with transaction.atomic():
-        attempt = RecoveryAttempt.objects.select_for_update().get(pk=attempt.pk)
+        attempt = _locked(pk=attempt.pk)
+        if _timed_out(attempt):
+            _end_call(attempt, "timeout")
         if attempt.state != State.EMAIL_VERIFIED or attempt.calls_requested >= MAX_CALLS:
             return None
         code = f"{secrets.randbelow(10**6):06d}"
         attempt.phone_code_hash = _code_hash(attempt, code)
         attempt.calls_requested += 1
+        attempt.call_requested_at = timezone.now()
+        attempt.call_sid = ""  # the new call has none yet: late webhooks of the last one miss
         attempt.digit_tries = 0
         attempt.call_error = ""
         attempt.state = State.CALL_REQUESTED
@@ -234,6 +293,8 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
             update_fields=[
                 "phone_code_hash",
                 "calls_requested",
+                "call_requested_at",
+                "call_sid",
                 "digit_tries",
                 "call_error",
                 "state",
@@ -241,6 +302,7 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
         )
         _event("RecoveryCallRequested", attempt, request)
         sequence = attempt.calls_requested
+    request.session[CALL_CODE_KEY] = {"attempt": str(attempt.pk), "call": sequence, "code": code}
     if not enqueue_now(tasks.place_recovery_call, str(attempt.pk), sequence):
         call_failed(str(attempt.pk), "queue")
         return None
@@ -289,28 +351,28 @@ def call_failed(attempt_id: str, reason: str, *, call_sid: str | None = None) ->
         attempt = attempts.select_related("user__account").first()
         if attempt is None:
             return
-        attempt.state, attempt.call_error, attempt.phone_code_hash = (
-            State.EMAIL_VERIFIED,
-            reason[:32],
-            "",
-        )
-        attempt.save(update_fields=["state", "call_error", "phone_code_hash"])
-        _event("RecoveryCallFailed", attempt, error_code=reason[:64])
+        _end_call(attempt, reason)
 
 
 def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> str:
-    """The digits typed on the phone: "verified", "again" (another try) or "failed".
+    """The digits typed on the phone: "verified", "again" (another try), "failed" (that call
+    is over, or never was), or "waiting" (the call is not placed yet: nothing was counted).
 
-    ``call_sid`` (from Twilio's webhook) must be the current call's.
+    ``call_sid`` (from Twilio's webhook, or the development keypad) must be the current
+    call's. Only a placed call has one, so typed digits always belong to a call that exists.
     """
+    if call_sid is not None and not call_sid:
+        return "failed"
     with transaction.atomic():
         attempts = RecoveryAttempt.objects.select_for_update(of=("self",)).filter(
-            pk=attempt_id, state=State.CALL_IN_PROGRESS
+            pk=attempt_id, state__in=CALL_STATES
         )
         if call_sid is not None:
             attempts = attempts.filter(call_sid=call_sid)
         attempt = attempts.select_related("user__account").first()
-        if attempt is None or not attempt.phone_code_hash:
+        if attempt is not None and attempt.state == State.CALL_REQUESTED:
+            return "waiting"
+        if attempt is None or not attempt.phone_code_hash or _timed_out(attempt):
             return "failed"
         attempt.digit_tries += 1
         right = hmac.compare_digest(
@@ -335,7 +397,8 @@ def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> s
 
 
 def status(attempt: RecoveryAttempt) -> dict:
-    """What the phone page polls for."""
+    """What the phone page polls for (a call that never reported back has ended)."""
+    attempt = end_stale_call(attempt)
     return {
         "state": attempt.state,
         "error": attempt.call_error,

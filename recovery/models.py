@@ -62,6 +62,7 @@ class RecoveryAttempt(models.Model):
     phone_code_hash = models.CharField(max_length=64, blank=True)  # the code the browser shows
     call_sid = models.CharField(max_length=64, blank=True)
     calls_requested = models.PositiveSmallIntegerField(default=0)
+    call_requested_at = models.DateTimeField(null=True, blank=True)  # the current call's
     calls_placed = models.PositiveSmallIntegerField(default=0)
     digit_tries = models.PositiveSmallIntegerField(default=0)
     call_error = models.CharField(max_length=32, blank=True)  # no-answer, busy, failed, digits, api

@@ -215,39 +215,48 @@ def email_sent(request):
     )
 
 
+def _dev_keypad_enabled() -> bool:
+    return settings.DEBUG and settings.RECOVERY_VOICE_BACKEND.endswith("ConsoleVoice")
+
+
 @never_cache
 def phone(request):
-    """Step 2: *Call me now*, the code to type on the phone, then *Sign in to the console*."""
+    """Step 2: *Call me now*, the code to type on the phone, then *Sign in to the console*.
+
+    Every POST redirects (a reload never places another call); the page shows the live
+    call's code from the session, so coming back to it shows the code again.
+    """
     attempt = _session_attempt(request)
     if attempt is None:
         return redirect("accounts:signin")
-    code = None
+    attempt = flow.end_stale_call(attempt)
     if request.method == "POST":
         if request.POST.get("op") == "complete":
             if flow.complete(request, attempt):
                 request.session.pop(flow.SESSION_KEY, None)
                 return redirect("accounts:security_credentials")
             messages.error(request, _("The phone number is not verified yet."))
-            return redirect("recovery:phone")
-        code = flow.request_call(request, attempt)
-        if code is None:
+        elif attempt.state in flow.CALL_STATES:
+            pass  # a call is on its way (a double click, an old tab): the page shows its code
+        elif flow.request_call(request, attempt) is None:
             attempt.refresh_from_db()
             if attempt.call_error == "queue":
                 messages.error(request, SHORTLY)
-            else:
+            elif attempt.state == RecoveryAttempt.State.EMAIL_VERIFIED:
                 messages.error(request, _("No more calls for now. Try again later."))
-            return redirect("recovery:phone")
-        attempt.refresh_from_db()
+        return redirect("recovery:phone")
+    status = flow.status(attempt)
     return render(
         request,
         "recovery/phone.html",
         {
-            "dev_keypad": settings.DEBUG
-            and settings.RECOVERY_VOICE_BACKEND.endswith("ConsoleVoice"),
+            "dev_keypad": _dev_keypad_enabled(),
             "attempt": attempt,
             "phone": voice.masked(attempt.user.account.contact_phone),
-            "code": code,
-            "status": flow.status(attempt),
+            "code": flow.shown_code(request, attempt),
+            "status": status,
+            "in_call": attempt.state in flow.CALL_STATES,
+            "verified": attempt.state == RecoveryAttempt.State.PHONE_VERIFIED,
         },
     )
 
@@ -269,15 +278,35 @@ def phone_status(request):
 
 @never_cache
 def dev_keypad(request):
-    """DEBUG only, with the console voice backend: type the digits a real phone would send."""
-    if not settings.DEBUG or not settings.RECOVERY_VOICE_BACKEND.endswith("ConsoleVoice"):
+    """DEBUG only, with the console voice backend: the phone's keypad, for the call placed.
+
+    As Twilio's webhook does, it types into one call, named by its id: until the worker has
+    placed the call there is no keypad yet (the phone has not rung), and a keypad of an
+    earlier call types into nothing.
+    """
+    if not _dev_keypad_enabled():
         raise Http404
     attempt = _session_attempt(request)
     if attempt is None:
         return redirect("accounts:signin")
+    attempt = flow.end_stale_call(attempt)
     outcome = None
     if request.method == "POST":
-        outcome = flow.digits_entered(attempt.pk, request.POST.get("digits", "")[:6])
+        outcome = flow.digits_entered(
+            attempt.pk, request.POST.get("digits", "")[:6], call_sid=request.POST.get("call")
+        )
         if outcome == "verified":
             return redirect("recovery:phone")
-    return render(request, "recovery/dev_keypad.html", {"outcome": outcome})
+        attempt.refresh_from_db()
+    ringing = attempt.state == RecoveryAttempt.State.CALL_REQUESTED
+    return render(
+        request,
+        "recovery/dev_keypad.html",
+        {
+            "outcome": outcome,
+            "ringing": ringing,
+            "call_sid": attempt.call_sid
+            if attempt.state == RecoveryAttempt.State.CALL_IN_PROGRESS
+            else "",
+        },
+    )

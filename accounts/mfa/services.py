@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
+import hmac
 import logging
 import secrets
 from datetime import timedelta
@@ -310,6 +312,19 @@ def mfa_device_resync(
         device.key, first, second, around=now, window=RESYNC_WINDOW, after=device.last_step
     )
     if step is None:
+        # Two consecutive codes of the device, but not newer than its last used one: whoever
+        # typed them has the device (that is what "already used" tells), so say what to do.
+        used = totp.find_consecutive(
+            device.key, first, second, around=now, window=RESYNC_WINDOW, after=-1
+        )
+        if used is not None:
+            raise ValidationError(
+                _(
+                    "These codes were already used. Wait for your device to show the next code, "
+                    "then enter two new consecutive codes."
+                ),
+                code="replayed",
+            )
         raise ValidationError(
             _("The codes are not valid. Enter two consecutive codes from the device."),
             code="invalid",
@@ -363,27 +378,44 @@ def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
     )
 
 
+class CodeOutcome(enum.Enum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"  # wrong, too old, malformed, or within the back-off
+    REPLAYED = "replayed"  # the device's last used code, again: wait for the next one
+
+
 def mfa_device_verify(*, device, code: str) -> bool:
+    """Whether ``code`` signs in with ``device`` (see ``mfa_device_check``)."""
+    return mfa_device_check(device=device, code=code) is CodeOutcome.ACCEPTED
+
+
+def mfa_device_check(*, device, code: str) -> CodeOutcome:
     """Sign-in check of one code: ±1 step around the device's clock, never a step used before.
 
     The row is locked for the check, so two requests cannot both spend one
     code or both slip past the throttle; the throttle's exponential back-off
     lives on the row, shared by every web process.
+
+    A refused code that is exactly the device's last used one, still inside the window,
+    is ``REPLAYED``: someone who can type it has just seen it on the device, so telling
+    them to wait for the next code teaches an attacker nothing. It counts as a failure
+    all the same, and within the back-off nothing is told apart.
     """
     with transaction.atomic():
         device = _lock(device)
         allowed, _details = device.verify_is_allowed()
         if not allowed:
-            return False
+            return CodeOutcome.REFUSED
         normalized = totp.normalize(code)
         step = None
+        replayed = False
         try:
             key = device.key
         except crypto.DecryptionError:
             # Fail closed, loudly: the keys in FIELD_ENCRYPTION_KEYS do not match the ones that
             # encrypted this seed (a rotation gone wrong, or another SECRET_KEY in the embedded default).
             logger.error("cannot decrypt the seed of MFA device %s", device.pk)
-            return False
+            return CodeOutcome.REFUSED
         if normalized is not None:
             around = totp.current_step() + device.drift
             step = totp.find_step(
@@ -393,10 +425,13 @@ def mfa_device_verify(*, device, code: str) -> bool:
                 tolerance=SIGNIN_TOLERANCE,
                 after=device.last_step,
             )
+            replayed = abs(device.last_step - around) <= SIGNIN_TOLERANCE and hmac.compare_digest(
+                totp.code_at(key, device.last_step), normalized
+            )
         if step is None:
             device.throttle_increment(commit=False)
             device.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
-            return False
+            return CodeOutcome.REPLAYED if replayed else CodeOutcome.REFUSED
         device.last_step = step
         device.throttle_reset(commit=False)
         device.set_last_used_timestamp(commit=False)
@@ -408,7 +443,7 @@ def mfa_device_verify(*, device, code: str) -> bool:
                 "last_used_at",
             ]
         )
-        return True
+        return CodeOutcome.ACCEPTED
 
 
 @transaction.atomic

@@ -35,16 +35,14 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import (
+    parse_attestation_object,
     parse_authentication_credential_json,
+    parse_authenticator_data,
     parse_client_data_json,
     parse_registration_credential_json,
 )
 from webauthn.helpers.cose import COSEAlgorithmIdentifier
-from webauthn.helpers.exceptions import (
-    InvalidAuthenticationResponse,
-    InvalidJSONStructure,
-    InvalidRegistrationResponse,
-)
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
     AuthenticatorSelectionCriteria,
@@ -213,20 +211,56 @@ class CeremonyError(ValidationError):
     """A failed ceremony, with a message fit for the person and a code for the audit trail."""
 
 
-def _parse(raw: str, parser):
+# What hostile input makes py_webauthn's parsers (and ``json``, ``cbor2``, ``base64``) raise:
+# its own exceptions, the standard ones for wrong types and values, and RecursionError
+# for deeply nested JSON.
+MALFORMED = (
+    WebAuthnException,
+    ValueError,  # json.JSONDecodeError, binascii.Error, UnicodeDecodeError, bad enum values
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+
+def _malformed() -> CeremonyError:
+    return CeremonyError(_("The browser sent no usable answer. Try again."), code="malformed")
+
+
+def _registration_structure(credential) -> None:
+    parse_attestation_object(bytes(credential.response.attestation_object))  # and its authData
+
+
+def _assertion_structure(credential) -> None:
+    parse_authenticator_data(bytes(credential.response.authenticator_data))
+
+
+def _parse(raw: str, parser, structure):
+    """The browser's answer, decoded down to the authenticator data; any malformed part is a
+    ``CeremonyError`` (a form error), never an exception that escapes as a server error.
+
+    Only the structure is checked here: challenge, origin, signature and counter are the
+    verification's.
+    """
     if not raw or len(raw) > MAX_RESPONSE_BYTES:
-        raise CeremonyError(_("The browser sent no usable answer. Try again."), code="malformed")
+        raise _malformed()
     try:
-        return parser(raw)
-    except (InvalidJSONStructure, ValueError, TypeError, KeyError):
-        raise CeremonyError(
-            _("The browser sent no usable answer. Try again."), code="malformed"
-        ) from None
+        credential = parser(raw)
+        parse_client_data_json(bytes(credential.response.client_data_json))
+        structure(credential)
+    except MALFORMED:
+        raise _malformed() from None
+    return credential
 
 
 def register(request, *, user: User, credential_json: str, name: str = "") -> WebAuthnCredential:
     """Verify a registration response and enable the new passkey or security key."""
-    credential = _parse(credential_json, parse_registration_credential_json)
+    credential = _parse(
+        credential_json, parse_registration_credential_json, _registration_structure
+    )
     challenge = _client_challenge(bytes(credential.response.client_data_json))
     if challenge is None or not _spend_challenge(request, user, Purpose.REGISTER, challenge):
         _failed_registration(request, user, "ChallengeMismatch")
@@ -241,8 +275,8 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
             expected_origin=settings.WEBAUTHN_ORIGINS,
             supported_pub_key_algs=ALGORITHMS,
         )
-    except InvalidRegistrationResponse as error:
-        logger.info("WebAuthn registration refused: %s", error)
+    except MALFORMED as error:  # InvalidRegistrationResponse, or what its parsers let escape
+        logger.info("WebAuthn registration refused: %s: %s", type(error).__name__, error)
         _failed_registration(request, user, "InvalidRegistrationResponse")
         raise CeremonyError(
             _("The passkey or security key could not be verified. Try again."), code="invalid"
@@ -335,7 +369,9 @@ class Assertion:
 def authenticate(request, *, user: User, credential_json: str) -> Assertion:
     """Check an assertion from one of ``user``'s keys; spend the challenge; update the counter."""
     try:
-        credential = _parse(credential_json, parse_authentication_credential_json)
+        credential = _parse(
+            credential_json, parse_authentication_credential_json, _assertion_structure
+        )
     except CeremonyError:
         return Assertion(None, "Malformed")
     challenge = _client_challenge(bytes(credential.response.client_data_json))
@@ -365,8 +401,13 @@ def authenticate(request, *, user: User, credential_json: str) -> Assertion:
                 credential_current_sign_count=0,  # the counter is checked below, once signed
                 require_user_verification=False,
             )
-        except InvalidAuthenticationResponse as error:
-            logger.info("WebAuthn assertion refused for device %s: %s", device.pk, error)
+        except MALFORMED as error:  # InvalidAuthenticationResponse, or what escapes its parsers
+            logger.info(
+                "WebAuthn assertion refused for device %s: %s: %s",
+                device.pk,
+                type(error).__name__,
+                error,
+            )
             _throttle(device)
             return Assertion(device, "InvalidAssertion")
         if (verified.new_sign_count or device.sign_count) and (

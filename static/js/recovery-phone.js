@@ -1,31 +1,21 @@
-// The phone step: poll the attempt's state while the call runs; show the next button.
+// The phone step while a call is live: poll the attempt's state; when it changes (the digits
+// were verified, the call ended or timed out) reload the page, which the server renders for
+// the new state. The page is a GET (POST/redirect/GET), so reloading it places no call.
 (function () {
   "use strict";
   const panel = document.querySelector("[data-recovery-phone]");
-  if (!panel || !panel.querySelector("[data-testid=phone-code]")) return;
-  const complete = panel.querySelector("form[data-complete]");
-  const again = panel.querySelector("form[data-call]");
-  const error = panel.querySelector("[data-phone-error]");
-  const waiting = panel.querySelector("[data-phone-waiting]");
-  const messages = {
-    "no-answer": panel.dataset.msgNoAnswer,
-    busy: panel.dataset.msgBusy,
-    digits: panel.dataset.msgDigits,
-  };
+  if (!panel) return;
+  const live = ["call_requested", "call_in_progress"]; // the call is placed in between
+  if (!live.includes(panel.dataset.state)) return;
   async function poll() {
     try {
-      const response = await fetch(panel.dataset.statusUrl, { credentials: "same-origin" });
+      const response = await fetch(panel.dataset.statusUrl, {
+        credentials: "same-origin",
+        cache: "no-store",
+      });
       const status = await response.json();
-      if (status.state === "phone_verified") {
-        complete.hidden = false;
-        if (waiting) waiting.hidden = true;
-        return;
-      }
-      if (status.state === "email_verified" && status.error) {
-        error.textContent = messages[status.error] || panel.dataset.msgFailed;
-        error.hidden = false;
-        if (status.calls_left > 0) again.hidden = false;
-        if (waiting) waiting.hidden = true;
+      if (!live.includes(status.state)) {
+        window.location.reload();
         return;
       }
     } catch (e) {

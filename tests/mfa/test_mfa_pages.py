@@ -199,3 +199,80 @@ def test_resync_a_drifted_device_through_the_page(client, alice, at):
     device.refresh_from_db()
     assert device.drift == -10
     assert AuditEvent.objects.filter(event_name="ResyncMFADevice").count() == 1
+
+
+def code_field_value(response) -> str | None:
+    """The value the MFA step's code field shows (None: the field is empty)."""
+    field = re.search(r'<input[^>]*name="code"[^>]*>', response.content.decode())
+    assert field is not None
+    value = re.search(r'value="([^"]*)"', field.group(0))
+    return value.group(1) if value else None
+
+
+def test_a_code_used_moments_ago_is_named_as_such_and_the_field_is_cleared(client, alice, at):
+    """Issue 13, item 8: sign in with a code, sign out, sign in again with the same code."""
+    signin_iam(client, "example-corp", "alice")
+    app = assign_app(client, at)
+    client.post(reverse("accounts:signout"))
+    device = VirtualMFADevice.objects.get(user=alice)
+
+    at(T0 + 60)
+    signin_iam(client, "example-corp", "alice")
+    code = app.at(T0 + 60)
+    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": code})
+    assert response.status_code == 302
+    client.post(reverse("accounts:signout"))
+
+    at(T0 + 75)  # the app still shows the same code
+    signin_iam(client, "example-corp", "alice")
+    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": code})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert error_text(response) == (
+        "This code was already used. Wait for your device to show the next code, then enter it."
+    )
+    assert code_field_value(response) is None  # the refused code is not typed in again
+    assert f'value="{device.pk}"' in response.content.decode()  # the device stays chosen
+    failure = AuditEvent.objects.filter(event_name="ConsoleLogin").exclude(error_code="")
+    assert failure.latest("event_time").error_message == "The MFA code was already used."
+
+    # A wrong code: "not valid", and the field is cleared too.
+    at(T0 + 120)
+    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": "000000"})
+    assert error_text(response) == "The code is not valid. Check it and try again."
+    assert code_field_value(response) is None
+
+    at(T0 + 150)  # the next code signs in
+    response = client.post(
+        reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 150)}
+    )
+    assert response.status_code == 302
+
+
+def test_the_already_used_message_keeps_the_attempts_counted(client, alice, at, settings):
+    signin_iam(client, "example-corp", "alice")
+    app = assign_app(client, at)  # spends the code of T0 + 30
+    client.post(reverse("accounts:signout"))
+    device = VirtualMFADevice.objects.get(user=alice)
+    settings.RATELIMIT_ENABLED = True
+    settings.RATELIMITS = {**settings.RATELIMITS, "mfa_failed": "100/m/ip,2/5m/user"}
+    signin_iam(client, "example-corp", "alice")
+    statuses = []
+    for second in (31, 34, 37):  # each one past the device's back-off
+        at(T0 + second)
+        response = client.post(
+            reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 30)}
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200, 200, 429]
+
+
+def test_resync_with_an_already_used_code_clears_the_fields(client, alice, at):
+    signin_iam(client, "example-corp", "alice")
+    app = assign_app(client, at)  # spends T0 and T0 + 30
+    device = VirtualMFADevice.objects.get(user=alice)
+    at(T0 + 60)
+    url = reverse("accounts:mfa_resync", args=[device.pk])
+    response = client.post(url, {"code1": app.at(T0 + 30), "code2": app.at(T0 + 60)})
+    page = response.content.decode()
+    assert "already used" in error_text(response)
+    assert app.at(T0 + 30) not in page and app.at(T0 + 60) not in page

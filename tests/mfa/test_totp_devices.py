@@ -271,3 +271,46 @@ def test_a_seed_no_key_decrypts_fails_closed(alice, at, settings, caplog):
     at(T0 + 60)
     assert not services.mfa_device_verify(device=device, code=app.at(T0 + 60))
     assert "cannot decrypt the seed of MFA device" in caplog.text
+
+
+def test_the_last_used_code_again_is_told_apart_and_still_counts_as_a_failure(alice, at):
+    """Issue 13, item 8: "already used" only for the device's last used step, throttled as before."""
+    device, app = _enabled_device(alice, "alice-app")  # enabling spent the code of T0
+    Outcome = services.CodeOutcome
+    assert services.mfa_device_check(device=device, code=app.at(T0)) == Outcome.REPLAYED
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # the back-off counts it, as any refusal
+    at(T0 + 31)  # past the back-off; T0's code is one step behind, still in the window
+    assert services.mfa_device_check(device=device, code=app.at(T0)) == Outcome.REPLAYED
+    at(T0 + 40)
+    device.refresh_from_db()
+    device.throttle_reset()
+    # An older code, even one that was valid once, and a wrong code: just not valid.
+    assert services.mfa_device_check(device=device, code=app.at(T0 - 30)) == Outcome.REFUSED
+    device.throttle_reset()
+    assert services.mfa_device_check(device=device, code="000000") == Outcome.REFUSED
+    device.throttle_reset()
+    assert services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.ACCEPTED
+    # Within the back-off nothing is told apart, not even the last used code.
+    assert services.mfa_device_check(device=device, code="000000") == Outcome.REFUSED
+    assert services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.REFUSED
+    # Long after, the last used code is an old code like any other.
+    at(T0 + 600)
+    device.refresh_from_db()
+    device.throttle_reset()
+    assert services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.REFUSED
+
+
+def test_resync_with_an_already_used_code_says_so(alice, at):
+    device, app = _enabled_device(alice, "alice-app")
+    at(T0 + 30)
+    # The code of T0 was spent enabling the device: T0, T0 + 30 are consecutive, but used.
+    with pytest.raises(ValidationError, match="already used") as refused:
+        services.mfa_device_resync(
+            actor=alice, device=device, first_code=app.at(T0), second_code=app.at(T0 + 30)
+        )
+    assert refused.value.code == "replayed"
+    with pytest.raises(ValidationError, match="The codes are not valid."):
+        services.mfa_device_resync(
+            actor=alice, device=device, first_code="123456", second_code="654321"
+        )

@@ -43,7 +43,7 @@ def test_from_the_lost_device_to_the_console(
     response = client.post(link.group(1))
     assert response["Location"] == reverse("recovery:phone")
     with django_capture_on_commit_callbacks(execute=True):
-        page = client.post(reverse("recovery:phone")).content.decode()
+        page = client.post(reverse("recovery:phone"), follow=True).content.decode()
     code = re.search(r'data-testid="phone-code">(\d{6})<', page).group(1)
     assert CALLS and CALLS[0]["to"] == "+81312345678"
     assert client.get(reverse("recovery:phone_status")).json()["state"] == "call_in_progress"
@@ -135,7 +135,7 @@ def test_only_the_verifying_browser_can_finish(
     link = re.search(r"(/recovery/verify/[0-9a-f-]{36})\?t=([A-Za-z0-9_-]+)", mailoutbox[-1].body)
     client.get(link.group(1), {"t": link.group(2)})
     client.post(link.group(1))
-    page = client.post(reverse("recovery:phone")).content.decode()
+    page = client.post(reverse("recovery:phone"), follow=True).content.decode()
     code = re.search(r'data-testid="phone-code">(\d{6})<', page).group(1)
     attempt = RecoveryAttempt.objects.get(state="call_in_progress")
     signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})

@@ -50,6 +50,7 @@ def generate(client) -> list[str]:
 
 def test_generate_ten_codes_shown_once_stored_hashed(client, alice, at):
     signin_iam(client, "example-corp", "alice")
+    give_alice_an_app(client, at)  # codes stand in for a device: none without one
     assert "You have 0 unused codes." in client.get(PAGE).content.decode()
     response = client.post(PAGE, {"password": PASSWORD})  # signed in with the password only
     assert response.status_code == 403 and not RecoveryCode.objects.exists()
@@ -189,3 +190,53 @@ def test_troubleshoot_mfa_names_the_ways_back_in(client, alice, member_root, at)
     signin_root(client, "member-root@example.test")
     page = client.get(url).content.decode()
     assert "centralized root access" in page
+
+
+# --- Issue 13, item 14: the page says why it is closed --------------------------------
+
+CREDENTIALS = reverse("accounts:security_credentials")
+
+
+def recovery_panel(client) -> str:
+    page = client.get(CREDENTIALS).content.decode()
+    match = re.search(
+        r'<section class="panel" data-testid="recovery-codes">(.*?)</section>', page, re.S
+    )
+    assert match, "the recovery codes panel"
+    return match.group(1)
+
+
+def test_without_an_mfa_device_codes_are_closed_and_the_pages_say_why(client, alice):
+    signin_iam(client, "example-corp", "alice")
+    panel = recovery_panel(client)
+    assert "Generate recovery codes" not in panel and PAGE not in panel
+    assert "Recovery codes stand in for an MFA device: assign one first. Then sign out" in panel
+    page = client.get(PAGE).content.decode()
+    assert "Recovery codes stand in for an MFA device: assign one first. Then sign out" in page
+    assert 'type="password"' not in page and "Generate recovery codes</button>" not in page
+    assert reverse("accounts:mfa_assign") in page  # what to do next
+    # Even a session that claims MFA makes no codes for a user without a device.
+    signed_in_with_mfa(client)
+    response = client.post(PAGE, {"password": PASSWORD})
+    assert response.status_code == 403 and not RecoveryCode.objects.exists()
+
+
+def test_signed_in_without_mfa_codes_are_closed_and_the_pages_say_why(client, alice, at):
+    signin_iam(client, "example-corp", "alice")
+    give_alice_an_app(client, at)  # a device now, but this session signed in without it
+    reason = "You signed in without an MFA device. To generate recovery codes, sign out, then"
+    panel = recovery_panel(client)
+    assert "Generate recovery codes" not in panel and PAGE not in panel
+    assert reason in panel
+    page = client.get(PAGE).content.decode()
+    assert reason in page and 'type="password"' not in page
+    assert "Generate recovery codes</button>" not in page
+    response = client.post(PAGE, {"password": PASSWORD})
+    assert response.status_code == 403 and not RecoveryCode.objects.exists()
+    # Signed in with the device: the panel offers the codes and the page the form.
+    signed_in_with_mfa(client)
+    panel = recovery_panel(client)
+    assert "Generate recovery codes" in panel and reason not in panel
+    page = client.get(PAGE).content.decode()
+    assert 'type="password"' in page and "Generate recovery codes</button>" in page
+    assert len(generate(client)) == 10
