@@ -171,6 +171,7 @@ class IAMUserCreateForm(ConsolePasswordForm):
         label=_("Path"),
         max_length=512,
         initial="/",
+        required=False,  # as the help text says: left empty, the user is at /
         validators=[PATH_VALIDATOR],
         help_text=_("Optional grouping, for example /engineering/."),
     )

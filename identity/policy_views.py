@@ -190,9 +190,10 @@ def user_permissions(request, account_id: str, user_name: str):
     require(request, "iam:ListAttachedUserPolicies", user.arn, account=account)
     form = AttachPolicyForm(_attach_choices(account))
     if request.method == "POST":
-        require(request, "iam:AttachUserPolicy", user.arn, account=account)
         form = AttachPolicyForm(_attach_choices(account), request.POST)
         if form.is_valid():
+            # Asked once, with the policy in the context, as the group page and the simulator
+            # ask: a condition on iam:PolicyARN is false without it.
             require(
                 request,
                 "iam:AttachUserPolicy",
