@@ -168,7 +168,7 @@ class IAMUserCreateForm(ConsolePasswordForm):
         ),
     )
     path = forms.CharField(
-        label=_("Path"),
+        label=_("Path (optional)"),
         max_length=512,
         initial="/",
         required=False,  # as the help text says: left empty, the user is at /
@@ -334,11 +334,32 @@ class InlinePolicyForm(forms.Form):
 
 
 class AttachPolicyForm(forms.Form):
-    policy_arn = forms.ChoiceField(label=_("Policy"))
+    """Which managed policy to attach: nothing is chosen until the person chooses.
+
+    ``choices`` are ``(group label, [(arn, name), ...])`` pairs (customer managed first); the
+    empty "Choose a policy" comes first and is refused, so a careless click grants nothing.
+    ``static/js/policy-picker.js`` adds a filter box; without JavaScript the select works alone.
+    """
+
+    policy_arn = forms.ChoiceField(
+        label=_("Policy"),
+        error_messages={"required": _("Choose a policy to attach.")},
+        widget=forms.Select(attrs={"data-policy-picker": ""}),
+    )
 
     def __init__(self, choices, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["policy_arn"].choices = choices
+        self.fields["policy_arn"].choices = [("", _("Choose a policy")), *choices]
+
+    def offer_only(self, allowed_arns) -> None:
+        """Show only the policies the principal may attach (after validation: display only)."""
+        field = self.fields["policy_arn"]
+        field.choices = [
+            (label, [(arn, name) for arn, name in group if arn in allowed_arns])
+            if isinstance(group, (list, tuple))
+            else (label, group)
+            for label, group in field.choices
+        ]
 
 
 class SimulatorForm(forms.Form):
@@ -415,7 +436,7 @@ class GroupCreateForm(forms.Form):
         max_length=128,
         help_text=_("Letters, digits and + = , . @ _ -. Unique within the account."),
     )
-    path = forms.CharField(label=_("Path"), max_length=512, initial="/", required=False)
+    path = forms.CharField(label=_("Path (optional)"), max_length=512, initial="/", required=False)
 
 
 class GroupMemberForm(forms.Form):

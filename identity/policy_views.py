@@ -172,14 +172,13 @@ def aws_policy_detail(request, account_id: str, name: str):
 
 
 def _attach_choices(account):
-    managed = [(p.arn, f"{p.name} (AWS)") for p in policies.aws_managed_policies()]
-    customer = [
-        (arn, name)
-        for arn, name in CustomerPolicy.objects.filter(account=account)
-        .order_by("name")
-        .values_list("arn", "name")
-    ]
-    return managed + customer
+    """The account's own policies first, then AWS's job-function ones, as AWS lists them."""
+    customer = list(
+        CustomerPolicy.objects.filter(account=account).order_by("name").values_list("arn", "name")
+    )
+    managed = [(p.arn, p.name) for p in policies.aws_managed_policies()]
+    groups = [(_("Customer managed"), customer)] if customer else []
+    return [*groups, (_("AWS managed"), managed)]
 
 
 @login_required

@@ -102,3 +102,65 @@ def test_create_user_without_a_path_puts_the_user_at_the_root_path(admin, manage
     carol = User.objects.get(account=management_account, name="carol")
     assert carol.path == "/"
     assert carol.arn == f"arn:aws:iam::{management_account.id}:user/carol"
+
+
+# --- Item 7: the attach picker starts empty; customer policies first ----------------------
+
+
+def _picker(body: str) -> str:
+    start = body.index('<select name="policy_arn"')
+    return body[start : body.index("</select>", start)]
+
+
+def _attach_pages(management_account):
+    from identity import services
+
+    services.group_create(actor=None, account=management_account, name="ops")
+    return [
+        (
+            reverse("console:user_permissions", args=[management_account.id, "bob"]),
+            {},
+            lambda: PolicyAttachment.objects.filter(user__name="bob").count(),
+        ),
+        (
+            reverse("console:group_detail", args=[management_account.id, "ops"]),
+            {"op": "attach"},
+            lambda: PolicyAttachment.objects.filter(group__name="ops").count(),
+        ),
+    ]
+
+
+def test_the_attach_picker_starts_on_choose_a_policy_with_customer_policies_first(
+    admin, management_account, make_iam_user
+):
+    make_iam_user(name="bob")
+    policies.customer_policy_create(
+        actor=None,
+        account=management_account,
+        name="team-readers",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}],
+            }
+        ),
+    )
+    for url, _extra, _count in _attach_pages(management_account):
+        picker = _picker(admin.get(url).content.decode())
+        assert "data-policy-picker" in picker
+        first = picker.index("<option")
+        assert picker[first:].startswith('<option value="" selected>Choose a policy</option>')
+        assert picker.count(" selected") == 1  # the empty choice only: no AdministratorAccess
+        assert picker.index("team-readers") < picker.index("AdministratorAccess")
+        assert '<optgroup label="Customer managed">' in picker
+        assert '<optgroup label="AWS managed">' in picker
+
+
+def test_submitting_the_empty_choice_is_a_form_error(admin, management_account, make_iam_user):
+    make_iam_user(name="bob")
+    for url, extra, count in _attach_pages(management_account):
+        before = count()
+        response = admin.post(url, {**extra, "policy_arn": ""})
+        assert response.status_code == 200
+        assert "Choose a policy to attach." in response.content.decode()
+        assert count() == before
