@@ -72,6 +72,11 @@ urlpatterns = [
         name="policy_detail",
     ),
     path(
+        "accounts/<account_id:account_id>/policies/<iam_name:name>/attach",
+        policy_views.policy_attach,
+        name="policy_attach",
+    ),
+    path(
         "accounts/<account_id:account_id>/policies/<iam_name:name>/versions/<str:version_id>",
         policy_views.policy_version_action,
         name="policy_version_action",

@@ -344,7 +344,7 @@ class AttachPolicyForm(forms.Form):
     policy_arn = forms.ChoiceField(
         label=_("Policy"),
         error_messages={"required": _("Choose a policy to attach.")},
-        widget=forms.Select(attrs={"data-policy-picker": ""}),
+        widget=forms.Select(attrs={"data-filter": _("Filter policies by name")}),
     )
 
     def __init__(self, choices, *args, **kwargs):
@@ -359,6 +359,24 @@ class AttachPolicyForm(forms.Form):
             if isinstance(group, (list, tuple))
             else (label, group)
             for label, group in field.choices
+        ]
+
+
+class PolicyAttachTargetForm(forms.Form):
+    """Attach a policy from its own page: to one user or one group, nothing chosen at first."""
+
+    target = forms.ChoiceField(
+        label=_("Attach to"),
+        error_messages={"required": _("Choose a user or group to attach the policy to.")},
+        widget=forms.Select(attrs={"data-filter": _("Filter users and groups by name")}),
+    )
+
+    def __init__(self, users, groups, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            ("", _("Choose a user or group")),
+            *([(_("Users"), [(f"user:{u.name}", u.name) for u in users])] if users else []),
+            *([(_("Groups"), [(f"group:{g.name}", g.name) for g in groups])] if groups else []),
         ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,18 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import ids, policies, selectors, services
-from .authorization import require
+from .authorization import permitted, require
 from .forms import (
     AttachPolicyForm,
     GroupCreateForm,
     GroupMemberForm,
     InlinePolicyForm,
+    PolicyAttachTargetForm,
     PolicyCreateForm,
     PolicyVersionForm,
     SCPCreateForm,
     SimulatorForm,
 )
-from .models import CustomerPolicy, InlinePolicy, PolicyAttachment, User
+from .models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, User
 from .policy import context_of, evaluate
 from .views import _apply_service_errors
 
@@ -124,6 +127,26 @@ def policy_detail(request, account_id: str, name: str):
     attachments = PolicyAttachment.objects.filter(policy_arn=policy.arn).select_related(
         "user", "group"
     )
+    users, groups = _attach_targets(account)
+    can = permitted(
+        request,
+        {
+            "create_version": ("iam:CreatePolicyVersion", policy.arn),
+            "set_default": ("iam:SetDefaultPolicyVersion", policy.arn),
+            "delete_version": ("iam:DeletePolicyVersion", policy.arn),
+            **{
+                f"user:{u.name}": ("iam:AttachUserPolicy", u.arn, {"iam:PolicyARN": policy.arn})
+                for u in users
+            },
+            **{
+                f"group:{g.name}": ("iam:AttachGroupPolicy", g.arn, {"iam:PolicyARN": policy.arn})
+                for g in groups
+            },
+        },
+        account=account,
+    )
+    users = [u for u in users if can[f"user:{u.name}"]]
+    groups = [g for g in groups if can[f"group:{g.name}"]]
     return render(
         request,
         "console/policy_detail.html",
@@ -132,10 +155,74 @@ def policy_detail(request, account_id: str, name: str):
             "policy": policy,
             "versions": versions,
             "default": default,
+            "pretty_document": _pretty(default.document) if default else "",
             "form": form,
             "attachments": attachments,
+            "attach_form": PolicyAttachTargetForm(users, groups) if users or groups else None,
+            "can": can,
         },
     )
+
+
+def _pretty(document: str) -> str:
+    """A stored policy document as 2-space JSON (the stored text is shown as well)."""
+    try:
+        return json.dumps(json.loads(document), indent=2, ensure_ascii=False)
+    except ValueError:
+        return document
+
+
+ATTACH_TARGETS_SHOWN = 1000
+
+
+def _attach_targets(account):
+    users = list(
+        User.objects.filter(account=account, kind=User.Kind.IAM)
+        .only("name", "arn", "account_id")
+        .order_by("name")[:ATTACH_TARGETS_SHOWN]
+    )
+    groups = list(
+        Group.objects.filter(account=account)
+        .only("name", "arn", "account_id")
+        .order_by("name")[:ATTACH_TARGETS_SHOWN]
+    )
+    return users, groups
+
+
+@require_POST
+@login_required
+def policy_attach(request, account_id: str, name: str):
+    """Attach a customer policy from its own page, to one user or group (audited as there)."""
+    account = selectors.account_get(request.user, account_id)
+    policy = _policy_get(account, name)
+    back = redirect("console:policy_detail", account_id=account.id, name=policy.name)
+    kind, _sep, target_name = request.POST.get("target", "")[:200].partition(":")
+    if not kind:
+        messages.error(request, _("Choose a user or group to attach the policy to."))
+        return back
+    if kind == "user":
+        target = {"user": selectors.account_user_get(account=account, user_name=target_name)}
+        action = "iam:AttachUserPolicy"
+    elif kind == "group":
+        target = {"group": selectors.account_group_get(account=account, group_name=target_name)}
+        action = "iam:AttachGroupPolicy"
+    else:
+        raise Http404
+    (owner,) = target.values()
+    require(request, action, owner.arn, account=account, context={"iam:PolicyARN": policy.arn})
+    try:
+        policies.policy_attach(
+            actor=request.user, account=account, policy_arn=policy.arn, request=request, **target
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(policy)s was attached to %(target)s.")
+            % {"policy": policy.name, "target": owner.name},
+        )
+    return back
 
 
 @require_POST

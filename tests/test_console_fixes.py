@@ -147,7 +147,7 @@ def test_the_attach_picker_starts_on_choose_a_policy_with_customer_policies_firs
     )
     for url, _extra, _count in _attach_pages(management_account):
         picker = _picker(admin.get(url).content.decode())
-        assert "data-policy-picker" in picker
+        assert 'data-filter="Filter policies by name"' in picker
         first = picker.index("<option")
         assert picker[first:].startswith('<option value="" selected>Choose a policy</option>')
         assert picker.count(" selected") == 1  # the empty choice only: no AdministratorAccess
@@ -164,3 +164,118 @@ def test_submitting_the_empty_choice_is_a_form_error(admin, management_account, 
         assert response.status_code == 200
         assert "Choose a policy to attach." in response.content.decode()
         assert count() == before
+
+
+# --- Item 12: policy documents pretty-printed; Attach from the policy's page -----------------
+
+COMPACT = (
+    '{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow",'
+    '"Action":["iam:GetUser","iam:ListUsers"],"Resource":"*"}]}'
+)
+
+
+@pytest.fixture
+def readers(management_account):
+    return policies.customer_policy_create(
+        actor=None, account=management_account, name="readers", document=COMPACT
+    )
+
+
+def test_the_policy_page_shows_the_document_pretty_printed_and_the_stored_text(
+    admin, management_account, readers
+):
+    from html import unescape
+
+    body = admin.get(
+        reverse("console:policy_detail", args=[management_account.id, "readers"])
+    ).content.decode()
+    shown = unescape(body.split('data-testid="default-document">')[1].split("</pre>")[0])
+    assert shown == json.dumps(json.loads(COMPACT), indent=2)
+    stored = unescape(body.split('data-testid="stored-document">')[1].split("</pre>")[0])
+    assert stored == COMPACT
+
+
+def test_attach_from_the_policy_page_to_a_user_and_a_group_audits_as_the_user_page_does(
+    admin, management_account, make_iam_user, readers
+):
+    from identity import services
+
+    make_iam_user(name="bob")
+    make_iam_user(name="carol")
+    services.group_create(actor=None, account=management_account, name="ops")
+    detail = reverse("console:policy_detail", args=[management_account.id, "readers"])
+    body = admin.get(detail).content.decode()
+    attach = reverse("console:policy_attach", args=[management_account.id, "readers"])
+    assert f'action="{attach}"' in body
+    assert '<option value="" selected>Choose a user or group</option>' in body
+
+    response = admin.post(attach, {"target": "user:bob"})
+    assert response.status_code == 302 and response.url == detail
+    response = admin.post(attach, {"target": "group:ops"})
+    assert response.status_code == 302
+    assert set(
+        PolicyAttachment.objects.filter(policy_arn=readers.arn).values_list(
+            "user__name", "group__name"
+        )
+    ) == {("bob", None), (None, "ops")}
+
+    # The same policy attached to carol from her own page: the same audit event.
+    admin.post(
+        reverse("console:user_permissions", args=[management_account.id, "carol"]),
+        {"policy_arn": readers.arn},
+    )
+    events = {
+        e.request_parameters.get("userName") or e.request_parameters["groupName"]: e
+        for e in AuditEvent.objects.filter(
+            event_name__in=["AttachUserPolicy", "AttachGroupPolicy"], error_code=""
+        )
+    }
+    assert events["bob"].request_parameters == {"policyArn": readers.arn, "userName": "bob"}
+    assert events["carol"].request_parameters == {"policyArn": readers.arn, "userName": "carol"}
+    assert events["ops"].request_parameters == {"policyArn": readers.arn, "groupName": "ops"}
+    assert events["bob"].event_source == events["carol"].event_source == "iam.tobira"
+    assert events["bob"].user_identity == events["carol"].user_identity
+
+    # Nothing chosen, or someone else's name: refused, nothing attached.
+    count = PolicyAttachment.objects.count()
+    response = admin.post(attach, {"target": ""}, follow=True)
+    assert "Choose a user or group to attach the policy to." in response.content.decode()
+    assert admin.post(attach, {"target": "user:nobody"}).status_code == 404
+    assert admin.post(attach, {"target": "robot:bob"}).status_code == 404
+    assert PolicyAttachment.objects.count() == count
+
+
+def test_attach_from_the_policy_page_asks_for_the_targets_action_with_the_policy_arn(
+    admin, client_factory, management_account, make_iam_user, readers
+):
+    bob = make_iam_user(name="bob")
+    carol = make_iam_user(name="carol")
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "iam:GetPolicy", "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:AttachUserPolicy",
+                    "Resource": carol.arn,
+                    "Condition": {"ArnEquals": {"iam:PolicyARN": readers.arn}},
+                },
+            ],
+        }
+    )
+    policies.inline_policy_put(actor=None, user=bob, name="attach-readers", document=document)
+    bob_client = client_factory()
+    signin_iam(bob_client, "example-corp", "bob")
+    attach = reverse("console:policy_attach", args=[management_account.id, "readers"])
+    assert bob_client.post(attach, {"target": "user:bob"}).status_code == 403
+    assert bob_client.post(attach, {"target": "user:carol"}).status_code == 302
+    assert list(
+        PolicyAttachment.objects.filter(policy_arn=readers.arn).values_list("user__name", flat=True)
+    ) == ["carol"]
+    # Only carol is offered to bob.
+    body = bob_client.get(
+        reverse("console:policy_detail", args=[management_account.id, "readers"])
+    ).content.decode()
+    picker = body.split('name="target"')[1].split("</select>")[0]
+    assert 'value="user:carol"' in picker and 'value="user:bob"' not in picker

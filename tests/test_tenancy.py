@@ -54,6 +54,7 @@ POST_ONLY_URLS = [
         "console:policy_version_action",
         lambda account, user: [account.id, user.policy_name, "v1"],
     ),
+    ("console:policy_attach", lambda account, user: [account.id, user.policy_name]),
 ]
 
 HARDWARE_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -87,6 +88,7 @@ POST_BODIES = {
     "console:user_inline_policy": {"action": "delete"},
     "console:user_policy_detach": {"policy_arn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"},
     "console:policy_version_action": {"action": "delete"},
+    "console:policy_attach": {"target": "user:alice"},
     "console:group_list": {"name": "intruders"},
     "console:group_detail": {"op": "add", "user": "alice"},
     "console:group_inline_policy_new": {"name": "intruder", "document": "{}"},

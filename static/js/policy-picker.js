@@ -1,14 +1,14 @@
-// Progressive enhancement of the attach-policy pickers (select[data-policy-picker]):
-// a filter box above the list, and the list shown open. Without JavaScript the select
-// works alone and starts on "Choose a policy", which the server refuses.
+// Progressive enhancement of the attach pickers (select[data-filter="placeholder"]): a filter
+// box above the list, and the list shown open. Without JavaScript the select works alone and
+// starts on its empty choice ("Choose a policy"), which the server refuses.
 (function () {
   "use strict";
-  document.querySelectorAll("select[data-policy-picker]").forEach(function (select) {
+  document.querySelectorAll("select[data-filter]").forEach(function (select) {
     var filter = document.createElement("input");
     filter.type = "search";
     filter.className = "policy-filter";
     filter.id = select.id + "_filter";
-    filter.placeholder = select.form.getAttribute("data-filter-placeholder") || "";
+    filter.placeholder = select.getAttribute("data-filter");
     filter.setAttribute("aria-label", filter.placeholder);
     filter.setAttribute("aria-controls", select.id);
     filter.autocomplete = "off";
