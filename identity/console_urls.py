@@ -32,6 +32,11 @@ urlpatterns = [
         name="user_detail",
     ),
     path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/password",
+        views.user_password_shown,
+        name="user_password_shown",
+    ),
+    path(
         "accounts/<account_id:account_id>/users/<iam_name:user_name>/delete",
         views.user_delete,
         name="user_delete",

@@ -26,7 +26,8 @@ def generate_password(length: int = 20) -> str:
     while True:
         candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         if (
-            any(c.islower() for c in candidate)
+            candidate[0] not in "=+-@"  # a spreadsheet opening the .csv would run a formula
+            and any(c.islower() for c in candidate)
             and any(c.isupper() for c in candidate)
             and any(c.isdigit() for c in candidate)
             and any(not c.isalnum() for c in candidate)

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -332,7 +333,9 @@ def user_create(request, account_id: str):
                 _apply_service_errors(form, error)
             else:
                 if form.generated_password:
-                    return _show_password_once(request, account, user, form.generated_password)
+                    return _show_password_once(
+                        request, account, user, form.generated_password, action="iam:CreateUser"
+                    )
                 messages.success(request, _("User %(name)s was created.") % {"name": user.name})
                 return redirect("console:user_detail", account_id=account.id, user_name=user.name)
     else:
@@ -340,15 +343,53 @@ def user_create(request, account_id: str):
     return render(request, "console/user_create.html", {"account": account, "form": form})
 
 
-def _show_password_once(request, account, user, password):
-    """The generated password, in this response only: it is stored nowhere but as a hash."""
-    response = render(
+SHOWN_PASSWORD_SESSION_KEY = "tobira_password_to_show"
+
+
+def _show_password_once(request, account, user, password, *, action):
+    """Keep the generated password in the session until the one-time page shows it.
+
+    A redirect, so reloading the page does not post the form again (and set yet another
+    password); the page takes the password out of the session as it shows it.
+    """
+    request.session[SHOWN_PASSWORD_SESSION_KEY] = {
+        "account": account.id,
+        "user": user.unique_id,
+        "action": action,
+        "password": password,
+    }
+    return redirect("console:user_password_shown", account_id=account.id, user_name=user.name)
+
+
+@never_cache
+@login_required
+def user_password_shown(request, account_id: str, user_name: str):
+    """The one time a generated password is shown: with Copy and Download .csv, never again.
+
+    Asks the engine for the action that set the password (``iam:CreateUser`` or
+    ``iam:UpdateLoginProfile``); the response is never stored (``no-store``).
+    """
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    pending = request.session.get(SHOWN_PASSWORD_SESSION_KEY)
+    password = None
+    if pending and pending.get("account") == account.id and pending.get("user") == user.unique_id:
+        require(request, pending["action"], user.arn, account=account)
+        password = request.session.pop(SHOWN_PASSWORD_SESSION_KEY)["password"]
+    else:
+        require(request, "iam:GetUser", user.arn, account=account)
+    return render(  # never_cache: Cache-Control: no-store (and no-cache, private)
         request,
         "console/user_password_shown.html",
-        {"account": account, "user": user, "generated_password": password},
+        {
+            "account": account,
+            "user": user,
+            "generated_password": password,
+            "signin_url": request.build_absolute_uri(
+                reverse("accounts:signin_account", args=[account.signin_identifier])
+            ),
+        },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @sensitive_post_parameters("password")
@@ -373,7 +414,13 @@ def user_console_access(request, account_id: str, user_name: str):
                 _apply_service_errors(form, error)
             else:
                 if form.generated_password:
-                    return _show_password_once(request, account, user, form.generated_password)
+                    return _show_password_once(
+                        request,
+                        account,
+                        user,
+                        form.generated_password,
+                        action="iam:UpdateLoginProfile",
+                    )
                 if data["password"]:
                     messages.success(
                         request,

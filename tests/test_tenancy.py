@@ -33,6 +33,7 @@ OBJECT_URLS = [
     ("console:user_delete", lambda account, user: [account.id, user.name]),
     ("console:audit_list", lambda account, user: [account.id]),
     ("console:user_console_access", lambda account, user: [account.id, user.name]),
+    ("console:user_password_shown", lambda account, user: [account.id, user.name]),
     ("console:user_mfa_remove", lambda account, user: [account.id, user.name, user.mfa_device_id]),
     ("console:user_mfa_hardware", lambda account, user: [account.id, user.name]),
     ("console:policy_list", lambda account, user: [account.id]),
