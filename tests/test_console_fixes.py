@@ -341,3 +341,62 @@ def test_generated_passwords_never_start_like_a_spreadsheet_formula():
     from identity.forms import generate_password
 
     assert not [p for p in (generate_password() for _ in range(3000)) if p[0] in "=+-@"]
+
+
+# --- Item 9: a 403 caused by missing MFA says what to do -----------------------------------
+
+FORCED_MFA = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListUsers", "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"},
+            {
+                "Sid": "DenyAllExceptListedIfNoMFA",
+                "Effect": "Deny",
+                "NotAction": ["iam:ChangePassword", "iam:GetUser", "iam:EnableMFADevice"],
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        ],
+    }
+)
+
+
+def _forbidden(client, account) -> str:
+    response = client.get(reverse("console:user_list", args=[account.id]))
+    assert response.status_code == 403
+    return response.content.decode()
+
+
+def test_an_mfa_denial_without_a_device_links_to_assign_mfa(client, management_account, alice):
+    policies.inline_policy_put(actor=None, user=alice, name="forced-mfa", document=FORCED_MFA)
+    signin_iam(client, "example-corp", "alice")
+    body = _forbidden(client, management_account)
+    assert 'data-testid="mfa-required"' in body
+    assert "This needs you to sign in with an MFA device." in body
+    assert f'href="{reverse("accounts:mfa_assign")}"' in body
+    assert "Sign out and sign in again" not in body
+    # The explanation for administrators stays.
+    assert "explicitly denied by statement DenyAllExceptListedIfNoMFA" in body
+    assert "iam:ListUsers" in body
+
+
+def test_an_mfa_denial_with_a_device_says_sign_in_again(client, management_account, alice):
+    from accounts.mfa import services as mfa_services
+
+    policies.inline_policy_put(actor=None, user=alice, name="forced-mfa", document=FORCED_MFA)
+    signin_iam(client, "example-corp", "alice")  # signed in before the device was assigned
+    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device.__class__.objects.filter(pk=device.pk).update(confirmed=True)
+    body = _forbidden(client, management_account)
+    assert 'data-testid="mfa-required"' in body
+    assert "Sign out and sign in again" in body
+    assert f'action="{reverse("accounts:signout")}"' in body.split('data-testid="mfa-required"')[1]
+    assert f'href="{reverse("accounts:mfa_assign")}"' not in body
+
+
+def test_a_denial_that_is_not_about_mfa_says_nothing_about_mfa(client, management_account, alice):
+    signin_iam(client, "example-corp", "alice")
+    body = _forbidden(client, management_account)
+    assert 'data-testid="mfa-required"' not in body
+    assert "no identity-based policy allows it" in body
