@@ -56,6 +56,14 @@ def policy_list(request, account_id: str):
         .values_list("policy_arn")
         .annotate(n=Count("id"))
     )
+    can = permitted(
+        request,
+        {
+            "create_policy": ("iam:CreatePolicy", ids.policy_arn(account.id, "/", "*")),
+            "simulator": ("iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*")),
+        },
+        account=account,
+    )
     return render(
         request,
         "console/policy_list.html",
@@ -64,6 +72,7 @@ def policy_list(request, account_id: str):
             "page": page,
             "aws_policies": policies.aws_managed_policies(),
             "attached": attached,
+            "can": can,
         },
     )
 
@@ -308,6 +317,15 @@ def user_permissions(request, account_id: str, user_name: str):
         managed = policies.aws_managed(attachment.policy_arn)
         attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
     inline = list(InlinePolicy.objects.filter(user=user).order_by("name"))
+    can = _attach_questions(
+        request,
+        account,
+        form,
+        attached,
+        "User",
+        user.arn,
+        extra={"put_inline": ("iam:PutUserPolicy", user.arn)},
+    )
     return render(
         request,
         "console/user_permissions.html",
@@ -318,8 +336,46 @@ def user_permissions(request, account_id: str, user_name: str):
             "attached": attached,
             "inline": inline,
             "effective": _effective(user),
+            "can": can,
         },
     )
+
+
+def _attach_questions(
+    request, account, form, attached, kind: str, owner_arn: str, *, extra: dict
+) -> dict:
+    """The page's questions: which policies the principal may attach (the picker offers only
+    those) and detach, and the ``extra`` actions the page offers.
+
+    One question per policy, with iam:PolicyARN in the context as the POST asks it; all in
+    one ``permitted`` call, so the page's queries do not grow with the policies.
+    """
+    field = form.fields["policy_arn"]
+    arns = [arn for _label, group in field.choices if isinstance(group, list) for arn, _n in group]
+    answers = permitted(
+        request,
+        {
+            **{
+                ("attach", arn): (f"iam:Attach{kind}Policy", owner_arn, {"iam:PolicyARN": arn})
+                for arn in arns
+            },
+            **{
+                ("detach", a.policy_arn): (
+                    f"iam:Detach{kind}Policy",
+                    owner_arn,
+                    {"iam:PolicyARN": a.policy_arn},
+                )
+                for a in attached
+            },
+            **extra,
+        },
+        account=account,
+    )
+    attachable = {arn for arn in arns if answers[("attach", arn)]}
+    form.offer_only(attachable)
+    for attachment in attached:
+        attachment.can_detach = answers[("detach", attachment.policy_arn)]
+    return {"attach": bool(attachable), **{name: answers[name] for name in extra}}
 
 
 # The console's own actions, for the effective-permissions table (docs/permissions.md has them all).
@@ -492,8 +548,15 @@ def group_list(request, account_id: str):
     page = Paginator(selectors.account_groups(account=account), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    can = permitted(
+        request,
+        {"create_group": ("iam:CreateGroup", ids.group_arn(account.id, "/", "*"))},
+        account=account,
+    )
     return render(
-        request, "console/group_list.html", {"account": account, "page": page, "form": form}
+        request,
+        "console/group_list.html",
+        {"account": account, "page": page, "form": form, "can": can},
     )
 
 
@@ -550,11 +613,25 @@ def group_detail(request, account_id: str, group_name: str):
     for attachment in attached:
         managed = policies.aws_managed(attachment.policy_arn)
         attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
+    can = _attach_questions(
+        request,
+        account,
+        attach_form,
+        attached,
+        "Group",
+        group.arn,
+        extra={
+            "add_member": ("iam:AddUserToGroup", group.arn),
+            "remove_member": ("iam:RemoveUserFromGroup", group.arn),
+            "put_inline": ("iam:PutGroupPolicy", group.arn),
+        },
+    )
     return render(
         request,
         "console/group_detail.html",
         {
             "account": account,
+            "can": can,
             "group": group,
             "members": group.members.order_by("name"),
             "member_form": member_form,

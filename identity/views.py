@@ -28,7 +28,7 @@ from accounts.mfa import services as mfa_services
 from accounts.mfa.models import RootMFAWave
 
 from . import ids, ratelimit, selectors, services
-from .authorization import allowed, require
+from .authorization import allowed, permitted, require
 from .forms import (
     AccountCreateForm,
     ConsolePasswordForm,
@@ -274,9 +274,23 @@ def account_detail(request, account_id: str):
     require(request, "iam:GetAccountSummary", f"arn:aws:iam::{account.id}:root", account=account)
     root = selectors.account_root_user(account)
     people = selectors.account_people(account)
-    can_reset_root_mfa = (
+    is_member_seen_from_management = (
         account.pk != account.organization.management_account_id
         and request.user.account_id != account.pk
+    )
+    can = permitted(
+        request,
+        {
+            "reset_root_mfa": ("iam:DeactivateMFADevice", root.arn),
+            "list_users": ("iam:ListUsers", ids.user_arn(account.id, "/", "*")),
+            "create_user": ("iam:CreateUser", ids.user_arn(account.id, "/", "*")),
+            "events": ("cloudtrail:LookupEvents", f"arn:aws:cloudtrail::{account.id}:trail/*"),
+            "groups": ("iam:ListGroups", ids.group_arn(account.id, "/", "*")),
+            "policies": ("iam:ListPolicies", ids.policy_arn(account.id, "/", "*")),
+            "simulator": ("iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*")),
+            "set_up_sso": ("sso:DescribeInstance", _sso_instance_arn(account)),
+        },
+        account=account,
     )
     return render(
         request,
@@ -286,9 +300,18 @@ def account_detail(request, account_id: str):
             "root": root,
             "user_count": people["iam_users"],
             "people": people,
-            "can_reset_root_mfa": can_reset_root_mfa,
+            "can_reset_root_mfa": is_member_seen_from_management and can["reset_root_mfa"],
+            "can_set_up_sso": can["set_up_sso"]
+            and request.user.account_id == account.organization.management_account_id,
+            "can": can,
         },
     )
+
+
+def _sso_instance_arn(account) -> str:
+    from sso.admin_views import instance_arn
+
+    return instance_arn(account.organization)
 
 
 @login_required
@@ -297,8 +320,15 @@ def user_list(request, account_id: str):
     require(request, "iam:ListUsers", ids.user_arn(account.id, "/", "*"), account=account)
     search = request.GET.get("q", "").replace("\x00", "")[:64]
     page = page_of(request, selectors.account_users(account=account, search=search))
+    can = permitted(
+        request,
+        {"create_user": ("iam:CreateUser", ids.user_arn(account.id, "/", "*"))},
+        account=account,
+    )
     return render(
-        request, "console/user_list.html", {"account": account, "page": page, "search": search}
+        request,
+        "console/user_list.html",
+        {"account": account, "page": page, "search": search, "can": can},
     )
 
 
@@ -340,7 +370,21 @@ def user_create(request, account_id: str):
                 return redirect("console:user_detail", account_id=account.id, user_name=user.name)
     else:
         form = IAMUserCreateForm()
-    return render(request, "console/user_create.html", {"account": account, "form": form})
+    can = permitted(
+        request,
+        {"set_up_sso": ("sso:DescribeInstance", _sso_instance_arn(account))},
+        account=account,
+    )
+    return render(
+        request,
+        "console/user_create.html",
+        {
+            "account": account,
+            "form": form,
+            "can_set_up_sso": can["set_up_sso"]
+            and request.user.account_id == account.organization.management_account_id,
+        },
+    )
 
 
 SHOWN_PASSWORD_SESSION_KEY = "tobira_password_to_show"
@@ -447,10 +491,21 @@ def user_detail(request, account_id: str, user_name: str):
     require(request, "iam:GetUser", user.arn, account=account)
     groups = user.iam_groups.order_by("name")
     devices = mfa_selectors.user_devices(user)
+    can = permitted(
+        request,
+        {
+            "delete": ("iam:DeleteUser", user.arn),
+            "console_access": ("iam:UpdateLoginProfile", user.arn),
+            "permissions": ("iam:ListAttachedUserPolicies", user.arn),
+            "assign_mfa": ("iam:EnableMFADevice", user.arn),
+            "remove_mfa": ("iam:DeactivateMFADevice", user.arn),
+        },
+        account=account,
+    )
     return render(
         request,
         "console/user_detail.html",
-        {"account": account, "user": user, "groups": groups, "mfa_devices": devices},
+        {"account": account, "user": user, "groups": groups, "mfa_devices": devices, "can": can},
     )
 
 

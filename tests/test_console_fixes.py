@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identity import policies
@@ -400,3 +402,101 @@ def test_a_denial_that_is_not_about_mfa_says_nothing_about_mfa(client, managemen
     body = _forbidden(client, management_account)
     assert 'data-testid="mfa-required"' not in body
     assert "no identity-based policy allows it" in body
+
+
+# --- Item 10: read-only users are not offered what leads only to Access denied ---------------
+
+
+@pytest.fixture
+def reader(client_factory, management_account, make_iam_user):
+    bob = make_iam_user(name="bob")
+    policies.policy_attach(actor=None, account=management_account, policy_arn=READ_ONLY, user=bob)
+    reader = client_factory()
+    signin_iam(reader, "example-corp", "bob")
+    return reader
+
+
+def _offers(client, management_account) -> dict[str, str]:
+    from identity import services
+
+    if not management_account.groups.filter(name="ops").exists():
+        services.group_create(actor=None, account=management_account, name="ops")
+    account = management_account.id
+    pages = {
+        "account": reverse("console:account_detail", args=[account]),
+        "users": reverse("console:user_list", args=[account]),
+        "user": reverse("console:user_detail", args=[account, "alice"]),
+        "permissions": reverse("console:user_permissions", args=[account, "alice"]),
+        "groups": reverse("console:group_list", args=[account]),
+        "group": reverse("console:group_detail", args=[account, "ops"]),
+        "policies": reverse("console:policy_list", args=[account]),
+    }
+    bodies = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        bodies[name] = response.content.decode()
+    return bodies
+
+
+def test_a_read_only_user_is_not_offered_actions_they_may_not_take(
+    admin, reader, management_account, alice
+):
+    policies.policy_attach(actor=None, account=management_account, policy_arn=READ_ONLY, user=alice)
+    create_user = reverse("console:user_create", args=[management_account.id])
+    offered = _offers(admin, management_account)
+    hidden = _offers(reader, management_account)
+    checks = {
+        "account": [f'href="{create_user}"', f'href="{reverse("console:sso_home")}"'],
+        "users": [f'href="{create_user}"'],
+        "user": [
+            f'href="{reverse("console:user_delete", args=[management_account.id, "alice"])}"',
+            reverse("console:user_console_access", args=[management_account.id, "alice"]),
+            reverse("console:user_mfa_hardware", args=[management_account.id, "alice"]),
+        ],
+        "permissions": ['<select name="policy_arn"', ">Detach<", "inline/new"],
+        "groups": ['name="name"'],
+        "group": ['value="attach"', 'value="add"', "inline/new"],
+        "policies": [reverse("console:policy_create", args=[management_account.id])],
+    }
+    for page, needles in checks.items():
+        for needle in needles:
+            assert needle in offered[page], (page, needle)
+            assert needle not in hidden[page], (page, needle)
+
+
+def test_asking_for_a_pages_actions_costs_no_query_per_action_or_row(
+    rf, reader, management_account, django_assert_num_queries, django_assert_max_num_queries
+):
+    from identity import ids, services
+    from identity.authorization import permitted
+
+    bob = User.objects.get(name="bob")
+    request = rf.get("/")
+    request.user = bob
+    request.session = {}
+    one = {"list": ("iam:ListUsers", ids.user_arn(management_account.id, "/", "*"))}
+    many = {
+        f"q{n}": ("iam:CreateUser", ids.user_arn(management_account.id, "/", f"u{n}"))
+        for n in range(200)
+    }
+    with CaptureQueriesContext(connection) as few:  # the principal's policies, loaded once
+        assert permitted(request, one, account=management_account) == {"list": True}
+    assert 0 < len(few.captured_queries) <= 6
+    request.user = User.objects.get(pk=bob.pk)  # a new request: nothing cached
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert not any(permitted(request, many, account=management_account).values())
+
+    # A page asks for its actions and for every row's: its queries do not grow with the rows.
+    url = reverse("console:policy_detail", args=[management_account.id, "readers"])
+    policies.customer_policy_create(
+        actor=None, account=management_account, name="readers", document=COMPACT
+    )
+    reader.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert reader.get(url).status_code == 200
+    for n in range(30):
+        services.iam_user_create(actor=None, account=management_account, name=f"robot{n}")
+        services.group_create(actor=None, account=management_account, name=f"team{n}")
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert reader.get(url).status_code == 200
