@@ -500,3 +500,37 @@ def test_asking_for_a_pages_actions_costs_no_query_per_action_or_row(
         services.group_create(actor=None, account=management_account, name=f"team{n}")
     with django_assert_max_num_queries(len(before.captured_queries)):
         assert reader.get(url).status_code == 200
+
+
+# --- Item 13: counts in sentences have plural forms ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        (
+            "en",
+            "<strong>1</strong> IAM user with a console password",
+            "<strong>2</strong> IAM users",
+        ),
+        (
+            "ja",
+            "コンソールパスワードを持つ IAM ユーザー <strong>1</strong> 人",
+            "<strong>2</strong> 人",
+        ),
+    ],
+)
+def test_the_people_summary_has_plural_forms(
+    admin, management_account, make_iam_user, language, one, two
+):
+    make_iam_user(name="bob")
+    url = reverse("console:account_detail", args=[management_account.id])
+    summary = lambda: (  # noqa: E731
+        admin.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+        .split('data-testid="people-summary"')[1]
+        .split("</div>")[0]
+    )
+    assert one in summary()
+    make_iam_user(name="carol")
+    assert two in summary()
