@@ -27,6 +27,7 @@ from .policy import context_of, evaluate
 class Decision:
     allowed: bool
     explanation: str
+    engine: object = None  # the engine's own decision (identity.policy.Decision), when asked
 
 
 def _policies(principal: User) -> policies.PrincipalPolicies:
@@ -46,6 +47,15 @@ def authorize(
     request=None,
     context: dict | None = None,
 ) -> Decision:
+    fixed = _beyond_policies(principal, account)
+    if fixed is not None:
+        return fixed
+    values = policies.request_context(request, principal) if request is not None else {}
+    return _evaluate(principal, action, resource_arn, values, context)
+
+
+def _beyond_policies(principal: User, account: Account) -> Decision | None:
+    """The answer that does not depend on policies (signed out, SSO, another account), if any."""
     if not principal.is_authenticated or not principal.is_active:
         return Decision(False, _("You are not signed in."))
     if getattr(principal, "is_sso", False):
@@ -65,8 +75,11 @@ def authorize(
             _("%(principal)s cannot act in account %(account)s.")
             % {"principal": principal.arn, "account": account.id},
         )
+    return None
+
+
+def _evaluate(principal, action, resource_arn, values, context=None) -> Decision:
     loaded = _policies(principal)
-    values = policies.request_context(request, principal) if request is not None else {}
     if context:
         values = {**values, **context}  # the action's own keys, such as iam:PolicyARN
     result = evaluate(
@@ -78,8 +91,29 @@ def authorize(
         is_root=principal.is_root,
     )
     if result.allowed:
-        return Decision(True, result.explanation)
-    return Decision(False, f"{principal.arn}: {result.explanation}")
+        return Decision(True, result.explanation, result)
+    return Decision(False, f"{principal.arn}: {result.explanation}", result)
+
+
+def permitted(request, questions: dict, *, account: Account) -> dict[str, bool]:
+    """Which of a page's actions the signed-in principal may take, to show only those.
+
+    ``questions`` maps a name the template uses to ``(action, resource_arn)`` or
+    ``(action, resource_arn, context)``. The engine is asked once for the whole page: the
+    principal's policies are loaded once per request (a constant number of queries) and the
+    request's context is built once; each question is then an in-memory evaluation, so the
+    page's queries do not grow with the number of questions or the rows listed.
+    Hiding is a courtesy: every POST still asks ``require``.
+    """
+    principal = request.user
+    fixed = _beyond_policies(principal, account)
+    if fixed is not None:
+        return dict.fromkeys(questions, fixed.allowed)
+    values = policies.request_context(request, principal)
+    return {
+        name: _evaluate(principal, question[0], question[1], values, *question[2:]).allowed
+        for name, question in questions.items()
+    }
 
 
 class AccessDenied(PermissionDenied):

@@ -32,6 +32,11 @@ urlpatterns = [
         name="user_detail",
     ),
     path(
+        "accounts/<account_id:account_id>/users/<iam_name:user_name>/password",
+        views.user_password_shown,
+        name="user_password_shown",
+    ),
+    path(
         "accounts/<account_id:account_id>/users/<iam_name:user_name>/delete",
         views.user_delete,
         name="user_delete",
@@ -70,6 +75,11 @@ urlpatterns = [
         "accounts/<account_id:account_id>/policies/<iam_name:name>/",
         policy_views.policy_detail,
         name="policy_detail",
+    ),
+    path(
+        "accounts/<account_id:account_id>/policies/<iam_name:name>/attach",
+        policy_views.policy_attach,
+        name="policy_attach",
     ),
     path(
         "accounts/<account_id:account_id>/policies/<iam_name:name>/versions/<str:version_id>",

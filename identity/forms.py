@@ -26,7 +26,8 @@ def generate_password(length: int = 20) -> str:
     while True:
         candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         if (
-            any(c.islower() for c in candidate)
+            candidate[0] not in "=+-@"  # a spreadsheet opening the .csv would run a formula
+            and any(c.islower() for c in candidate)
             and any(c.isupper() for c in candidate)
             and any(c.isdigit() for c in candidate)
             and any(not c.isalnum() for c in candidate)
@@ -168,9 +169,10 @@ class IAMUserCreateForm(ConsolePasswordForm):
         ),
     )
     path = forms.CharField(
-        label=_("Path"),
+        label=_("Path (optional)"),
         max_length=512,
         initial="/",
+        required=False,  # as the help text says: left empty, the user is at /
         validators=[PATH_VALIDATOR],
         help_text=_("Optional grouping, for example /engineering/."),
     )
@@ -333,11 +335,50 @@ class InlinePolicyForm(forms.Form):
 
 
 class AttachPolicyForm(forms.Form):
-    policy_arn = forms.ChoiceField(label=_("Policy"))
+    """Which managed policy to attach: nothing is chosen until the person chooses.
+
+    ``choices`` are ``(group label, [(arn, name), ...])`` pairs (customer managed first); the
+    empty "Choose a policy" comes first and is refused, so a careless click grants nothing.
+    ``static/js/policy-picker.js`` adds a filter box; without JavaScript the select works alone.
+    """
+
+    policy_arn = forms.ChoiceField(
+        label=_("Policy"),
+        error_messages={"required": _("Choose a policy to attach.")},
+        widget=forms.Select(attrs={"data-filter": _("Filter policies by name")}),
+    )
 
     def __init__(self, choices, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["policy_arn"].choices = choices
+        self.fields["policy_arn"].choices = [("", _("Choose a policy")), *choices]
+
+    def offer_only(self, allowed_arns) -> None:
+        """Show only the policies the principal may attach (after validation: display only)."""
+        field = self.fields["policy_arn"]
+        field.choices = [
+            (label, [(arn, name) for arn, name in group if arn in allowed_arns])
+            if isinstance(group, (list, tuple))
+            else (label, group)
+            for label, group in field.choices
+        ]
+
+
+class PolicyAttachTargetForm(forms.Form):
+    """Attach a policy from its own page: to one user or one group, nothing chosen at first."""
+
+    target = forms.ChoiceField(
+        label=_("Attach to"),
+        error_messages={"required": _("Choose a user or group to attach the policy to.")},
+        widget=forms.Select(attrs={"data-filter": _("Filter users and groups by name")}),
+    )
+
+    def __init__(self, users, groups, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            ("", _("Choose a user or group")),
+            *([(_("Users"), [(f"user:{u.name}", u.name) for u in users])] if users else []),
+            *([(_("Groups"), [(f"group:{g.name}", g.name) for g in groups])] if groups else []),
+        ]
 
 
 class SimulatorForm(forms.Form):
@@ -414,7 +455,7 @@ class GroupCreateForm(forms.Form):
         max_length=128,
         help_text=_("Letters, digits and + = , . @ _ -. Unique within the account."),
     )
-    path = forms.CharField(label=_("Path"), max_length=512, initial="/", required=False)
+    path = forms.CharField(label=_("Path (optional)"), max_length=512, initial="/", required=False)
 
 
 class GroupMemberForm(forms.Form):

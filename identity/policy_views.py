@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,18 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import ids, policies, selectors, services
-from .authorization import require
+from .authorization import permitted, require
 from .forms import (
     AttachPolicyForm,
     GroupCreateForm,
     GroupMemberForm,
     InlinePolicyForm,
+    PolicyAttachTargetForm,
     PolicyCreateForm,
     PolicyVersionForm,
     SCPCreateForm,
     SimulatorForm,
 )
-from .models import CustomerPolicy, InlinePolicy, PolicyAttachment, User
+from .models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, User
 from .policy import context_of, evaluate
 from .views import _apply_service_errors
 
@@ -53,6 +56,14 @@ def policy_list(request, account_id: str):
         .values_list("policy_arn")
         .annotate(n=Count("id"))
     )
+    can = permitted(
+        request,
+        {
+            "create_policy": ("iam:CreatePolicy", ids.policy_arn(account.id, "/", "*")),
+            "simulator": ("iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*")),
+        },
+        account=account,
+    )
     return render(
         request,
         "console/policy_list.html",
@@ -61,6 +72,7 @@ def policy_list(request, account_id: str):
             "page": page,
             "aws_policies": policies.aws_managed_policies(),
             "attached": attached,
+            "can": can,
         },
     )
 
@@ -124,6 +136,26 @@ def policy_detail(request, account_id: str, name: str):
     attachments = PolicyAttachment.objects.filter(policy_arn=policy.arn).select_related(
         "user", "group"
     )
+    users, groups = _attach_targets(account)
+    can = permitted(
+        request,
+        {
+            "create_version": ("iam:CreatePolicyVersion", policy.arn),
+            "set_default": ("iam:SetDefaultPolicyVersion", policy.arn),
+            "delete_version": ("iam:DeletePolicyVersion", policy.arn),
+            **{
+                f"user:{u.name}": ("iam:AttachUserPolicy", u.arn, {"iam:PolicyARN": policy.arn})
+                for u in users
+            },
+            **{
+                f"group:{g.name}": ("iam:AttachGroupPolicy", g.arn, {"iam:PolicyARN": policy.arn})
+                for g in groups
+            },
+        },
+        account=account,
+    )
+    users = [u for u in users if can[f"user:{u.name}"]]
+    groups = [g for g in groups if can[f"group:{g.name}"]]
     return render(
         request,
         "console/policy_detail.html",
@@ -132,10 +164,74 @@ def policy_detail(request, account_id: str, name: str):
             "policy": policy,
             "versions": versions,
             "default": default,
+            "pretty_document": _pretty(default.document) if default else "",
             "form": form,
             "attachments": attachments,
+            "attach_form": PolicyAttachTargetForm(users, groups) if users or groups else None,
+            "can": can,
         },
     )
+
+
+def _pretty(document: str) -> str:
+    """A stored policy document as 2-space JSON (the stored text is shown as well)."""
+    try:
+        return json.dumps(json.loads(document), indent=2, ensure_ascii=False)
+    except ValueError:
+        return document
+
+
+ATTACH_TARGETS_SHOWN = 1000
+
+
+def _attach_targets(account):
+    users = list(
+        User.objects.filter(account=account, kind=User.Kind.IAM)
+        .only("name", "arn", "account_id")
+        .order_by("name")[:ATTACH_TARGETS_SHOWN]
+    )
+    groups = list(
+        Group.objects.filter(account=account)
+        .only("name", "arn", "account_id")
+        .order_by("name")[:ATTACH_TARGETS_SHOWN]
+    )
+    return users, groups
+
+
+@require_POST
+@login_required
+def policy_attach(request, account_id: str, name: str):
+    """Attach a customer policy from its own page, to one user or group (audited as there)."""
+    account = selectors.account_get(request.user, account_id)
+    policy = _policy_get(account, name)
+    back = redirect("console:policy_detail", account_id=account.id, name=policy.name)
+    kind, _sep, target_name = request.POST.get("target", "")[:200].partition(":")
+    if not kind:
+        messages.error(request, _("Choose a user or group to attach the policy to."))
+        return back
+    if kind == "user":
+        target = {"user": selectors.account_user_get(account=account, user_name=target_name)}
+        action = "iam:AttachUserPolicy"
+    elif kind == "group":
+        target = {"group": selectors.account_group_get(account=account, group_name=target_name)}
+        action = "iam:AttachGroupPolicy"
+    else:
+        raise Http404
+    (owner,) = target.values()
+    require(request, action, owner.arn, account=account, context={"iam:PolicyARN": policy.arn})
+    try:
+        policies.policy_attach(
+            actor=request.user, account=account, policy_arn=policy.arn, request=request, **target
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(policy)s was attached to %(target)s.")
+            % {"policy": policy.name, "target": owner.name},
+        )
+    return back
 
 
 @require_POST
@@ -172,14 +268,13 @@ def aws_policy_detail(request, account_id: str, name: str):
 
 
 def _attach_choices(account):
-    managed = [(p.arn, f"{p.name} (AWS)") for p in policies.aws_managed_policies()]
-    customer = [
-        (arn, name)
-        for arn, name in CustomerPolicy.objects.filter(account=account)
-        .order_by("name")
-        .values_list("arn", "name")
-    ]
-    return managed + customer
+    """The account's own policies first, then AWS's job-function ones, as AWS lists them."""
+    customer = list(
+        CustomerPolicy.objects.filter(account=account).order_by("name").values_list("arn", "name")
+    )
+    managed = [(p.arn, p.name) for p in policies.aws_managed_policies()]
+    groups = [(_("Customer managed"), customer)] if customer else []
+    return [*groups, (_("AWS managed"), managed)]
 
 
 @login_required
@@ -190,9 +285,10 @@ def user_permissions(request, account_id: str, user_name: str):
     require(request, "iam:ListAttachedUserPolicies", user.arn, account=account)
     form = AttachPolicyForm(_attach_choices(account))
     if request.method == "POST":
-        require(request, "iam:AttachUserPolicy", user.arn, account=account)
         form = AttachPolicyForm(_attach_choices(account), request.POST)
         if form.is_valid():
+            # Asked once, with the policy in the context, as the group page and the simulator
+            # ask: a condition on iam:PolicyARN is false without it.
             require(
                 request,
                 "iam:AttachUserPolicy",
@@ -221,6 +317,15 @@ def user_permissions(request, account_id: str, user_name: str):
         managed = policies.aws_managed(attachment.policy_arn)
         attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
     inline = list(InlinePolicy.objects.filter(user=user).order_by("name"))
+    can = _attach_questions(
+        request,
+        account,
+        form,
+        attached,
+        "User",
+        user.arn,
+        extra={"put_inline": ("iam:PutUserPolicy", user.arn)},
+    )
     return render(
         request,
         "console/user_permissions.html",
@@ -231,8 +336,46 @@ def user_permissions(request, account_id: str, user_name: str):
             "attached": attached,
             "inline": inline,
             "effective": _effective(user),
+            "can": can,
         },
     )
+
+
+def _attach_questions(
+    request, account, form, attached, kind: str, owner_arn: str, *, extra: dict
+) -> dict:
+    """The page's questions: which policies the principal may attach (the picker offers only
+    those) and detach, and the ``extra`` actions the page offers.
+
+    One question per policy, with iam:PolicyARN in the context as the POST asks it; all in
+    one ``permitted`` call, so the page's queries do not grow with the policies.
+    """
+    field = form.fields["policy_arn"]
+    arns = [arn for _label, group in field.choices if isinstance(group, list) for arn, _n in group]
+    answers = permitted(
+        request,
+        {
+            **{
+                ("attach", arn): (f"iam:Attach{kind}Policy", owner_arn, {"iam:PolicyARN": arn})
+                for arn in arns
+            },
+            **{
+                ("detach", a.policy_arn): (
+                    f"iam:Detach{kind}Policy",
+                    owner_arn,
+                    {"iam:PolicyARN": a.policy_arn},
+                )
+                for a in attached
+            },
+            **extra,
+        },
+        account=account,
+    )
+    attachable = {arn for arn in arns if answers[("attach", arn)]}
+    form.offer_only(attachable)
+    for attachment in attached:
+        attachment.can_detach = answers[("detach", attachment.policy_arn)]
+    return {"attach": bool(attachable), **{name: answers[name] for name in extra}}
 
 
 # The console's own actions, for the effective-permissions table (docs/permissions.md has them all).
@@ -405,8 +548,15 @@ def group_list(request, account_id: str):
     page = Paginator(selectors.account_groups(account=account), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    can = permitted(
+        request,
+        {"create_group": ("iam:CreateGroup", ids.group_arn(account.id, "/", "*"))},
+        account=account,
+    )
     return render(
-        request, "console/group_list.html", {"account": account, "page": page, "form": form}
+        request,
+        "console/group_list.html",
+        {"account": account, "page": page, "form": form, "can": can},
     )
 
 
@@ -463,11 +613,25 @@ def group_detail(request, account_id: str, group_name: str):
     for attachment in attached:
         managed = policies.aws_managed(attachment.policy_arn)
         attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
+    can = _attach_questions(
+        request,
+        account,
+        attach_form,
+        attached,
+        "Group",
+        group.arn,
+        extra={
+            "add_member": ("iam:AddUserToGroup", group.arn),
+            "remove_member": ("iam:RemoveUserFromGroup", group.arn),
+            "put_inline": ("iam:PutGroupPolicy", group.arn),
+        },
+    )
     return render(
         request,
         "console/group_detail.html",
         {
             "account": account,
+            "can": can,
             "group": group,
             "members": group.members.order_by("name"),
             "member_form": member_form,

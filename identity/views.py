@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,7 +28,7 @@ from accounts.mfa import services as mfa_services
 from accounts.mfa.models import RootMFAWave
 
 from . import ids, ratelimit, selectors, services
-from .authorization import allowed, require
+from .authorization import allowed, permitted, require
 from .forms import (
     AccountCreateForm,
     ConsolePasswordForm,
@@ -273,9 +274,23 @@ def account_detail(request, account_id: str):
     require(request, "iam:GetAccountSummary", f"arn:aws:iam::{account.id}:root", account=account)
     root = selectors.account_root_user(account)
     people = selectors.account_people(account)
-    can_reset_root_mfa = (
+    is_member_seen_from_management = (
         account.pk != account.organization.management_account_id
         and request.user.account_id != account.pk
+    )
+    can = permitted(
+        request,
+        {
+            "reset_root_mfa": ("iam:DeactivateMFADevice", root.arn),
+            "list_users": ("iam:ListUsers", ids.user_arn(account.id, "/", "*")),
+            "create_user": ("iam:CreateUser", ids.user_arn(account.id, "/", "*")),
+            "events": ("cloudtrail:LookupEvents", f"arn:aws:cloudtrail::{account.id}:trail/*"),
+            "groups": ("iam:ListGroups", ids.group_arn(account.id, "/", "*")),
+            "policies": ("iam:ListPolicies", ids.policy_arn(account.id, "/", "*")),
+            "simulator": ("iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*")),
+            "set_up_sso": ("sso:DescribeInstance", _sso_instance_arn(account)),
+        },
+        account=account,
     )
     return render(
         request,
@@ -285,9 +300,18 @@ def account_detail(request, account_id: str):
             "root": root,
             "user_count": people["iam_users"],
             "people": people,
-            "can_reset_root_mfa": can_reset_root_mfa,
+            "can_reset_root_mfa": is_member_seen_from_management and can["reset_root_mfa"],
+            "can_set_up_sso": can["set_up_sso"]
+            and request.user.account_id == account.organization.management_account_id,
+            "can": can,
         },
     )
+
+
+def _sso_instance_arn(account) -> str:
+    from sso.admin_views import instance_arn
+
+    return instance_arn(account.organization)
 
 
 @login_required
@@ -296,8 +320,15 @@ def user_list(request, account_id: str):
     require(request, "iam:ListUsers", ids.user_arn(account.id, "/", "*"), account=account)
     search = request.GET.get("q", "").replace("\x00", "")[:64]
     page = page_of(request, selectors.account_users(account=account, search=search))
+    can = permitted(
+        request,
+        {"create_user": ("iam:CreateUser", ids.user_arn(account.id, "/", "*"))},
+        account=account,
+    )
     return render(
-        request, "console/user_list.html", {"account": account, "page": page, "search": search}
+        request,
+        "console/user_list.html",
+        {"account": account, "page": page, "search": search, "can": can},
     )
 
 
@@ -332,23 +363,77 @@ def user_create(request, account_id: str):
                 _apply_service_errors(form, error)
             else:
                 if form.generated_password:
-                    return _show_password_once(request, account, user, form.generated_password)
+                    return _show_password_once(
+                        request, account, user, form.generated_password, action="iam:CreateUser"
+                    )
                 messages.success(request, _("User %(name)s was created.") % {"name": user.name})
                 return redirect("console:user_detail", account_id=account.id, user_name=user.name)
     else:
         form = IAMUserCreateForm()
-    return render(request, "console/user_create.html", {"account": account, "form": form})
+    can = permitted(
+        request,
+        {"set_up_sso": ("sso:DescribeInstance", _sso_instance_arn(account))},
+        account=account,
+    )
+    return render(
+        request,
+        "console/user_create.html",
+        {
+            "account": account,
+            "form": form,
+            "can_set_up_sso": can["set_up_sso"]
+            and request.user.account_id == account.organization.management_account_id,
+        },
+    )
 
 
-def _show_password_once(request, account, user, password):
-    """The generated password, in this response only: it is stored nowhere but as a hash."""
-    response = render(
+SHOWN_PASSWORD_SESSION_KEY = "tobira_password_to_show"
+
+
+def _show_password_once(request, account, user, password, *, action):
+    """Keep the generated password in the session until the one-time page shows it.
+
+    A redirect, so reloading the page does not post the form again (and set yet another
+    password); the page takes the password out of the session as it shows it.
+    """
+    request.session[SHOWN_PASSWORD_SESSION_KEY] = {
+        "account": account.id,
+        "user": user.unique_id,
+        "action": action,
+        "password": password,
+    }
+    return redirect("console:user_password_shown", account_id=account.id, user_name=user.name)
+
+
+@never_cache
+@login_required
+def user_password_shown(request, account_id: str, user_name: str):
+    """The one time a generated password is shown: with Copy and Download .csv, never again.
+
+    Asks the engine for the action that set the password (``iam:CreateUser`` or
+    ``iam:UpdateLoginProfile``); the response is never stored (``no-store``).
+    """
+    account = selectors.account_get(request.user, account_id)
+    user = selectors.account_user_get(account=account, user_name=user_name)
+    pending = request.session.get(SHOWN_PASSWORD_SESSION_KEY)
+    password = None
+    if pending and pending.get("account") == account.id and pending.get("user") == user.unique_id:
+        require(request, pending["action"], user.arn, account=account)
+        password = request.session.pop(SHOWN_PASSWORD_SESSION_KEY)["password"]
+    else:
+        require(request, "iam:GetUser", user.arn, account=account)
+    return render(  # never_cache: Cache-Control: no-store (and no-cache, private)
         request,
         "console/user_password_shown.html",
-        {"account": account, "user": user, "generated_password": password},
+        {
+            "account": account,
+            "user": user,
+            "generated_password": password,
+            "signin_url": request.build_absolute_uri(
+                reverse("accounts:signin_account", args=[account.signin_identifier])
+            ),
+        },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @sensitive_post_parameters("password")
@@ -373,7 +458,13 @@ def user_console_access(request, account_id: str, user_name: str):
                 _apply_service_errors(form, error)
             else:
                 if form.generated_password:
-                    return _show_password_once(request, account, user, form.generated_password)
+                    return _show_password_once(
+                        request,
+                        account,
+                        user,
+                        form.generated_password,
+                        action="iam:UpdateLoginProfile",
+                    )
                 if data["password"]:
                     messages.success(
                         request,
@@ -400,10 +491,21 @@ def user_detail(request, account_id: str, user_name: str):
     require(request, "iam:GetUser", user.arn, account=account)
     groups = user.iam_groups.order_by("name")
     devices = mfa_selectors.user_devices(user)
+    can = permitted(
+        request,
+        {
+            "delete": ("iam:DeleteUser", user.arn),
+            "console_access": ("iam:UpdateLoginProfile", user.arn),
+            "permissions": ("iam:ListAttachedUserPolicies", user.arn),
+            "assign_mfa": ("iam:EnableMFADevice", user.arn),
+            "remove_mfa": ("iam:DeactivateMFADevice", user.arn),
+        },
+        account=account,
+    )
     return render(
         request,
         "console/user_detail.html",
-        {"account": account, "user": user, "groups": groups, "mfa_devices": devices},
+        {"account": account, "user": user, "groups": groups, "mfa_devices": devices, "can": can},
     )
 
 

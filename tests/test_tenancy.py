@@ -33,6 +33,7 @@ OBJECT_URLS = [
     ("console:user_delete", lambda account, user: [account.id, user.name]),
     ("console:audit_list", lambda account, user: [account.id]),
     ("console:user_console_access", lambda account, user: [account.id, user.name]),
+    ("console:user_password_shown", lambda account, user: [account.id, user.name]),
     ("console:user_mfa_remove", lambda account, user: [account.id, user.name, user.mfa_device_id]),
     ("console:user_mfa_hardware", lambda account, user: [account.id, user.name]),
     ("console:policy_list", lambda account, user: [account.id]),
@@ -54,6 +55,7 @@ POST_ONLY_URLS = [
         "console:policy_version_action",
         lambda account, user: [account.id, user.policy_name, "v1"],
     ),
+    ("console:policy_attach", lambda account, user: [account.id, user.policy_name]),
 ]
 
 HARDWARE_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -87,6 +89,7 @@ POST_BODIES = {
     "console:user_inline_policy": {"action": "delete"},
     "console:user_policy_detach": {"policy_arn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"},
     "console:policy_version_action": {"action": "delete"},
+    "console:policy_attach": {"target": "user:alice"},
     "console:group_list": {"name": "intruders"},
     "console:group_detail": {"op": "add", "user": "alice"},
     "console:group_inline_policy_new": {"name": "intruder", "document": "{}"},

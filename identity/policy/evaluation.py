@@ -31,13 +31,28 @@ class NamedPolicy:
 class Decision:
     """Allow, ExplicitDeny or ImplicitDeny, with the policy and statement that decided.
 
-    The sentence that explains it is written when someone reads it.
+    The sentence that explains it is written when someone reads it; so are
+    ``condition_keys``: the (lower-case) condition keys of the statement that
+    decided or, for an implicit deny, of the Allow statements that matched the
+    action and resource but whose conditions failed. A page can then say what
+    to do next (``aws:multifactorauthpresent``: sign in with MFA) without
+    reading the sentence.
     """
 
-    __slots__ = ("decision", "policy", "statement", "_why")
+    __slots__ = ("decision", "policy", "statement", "_why", "_keys")
 
-    def __init__(self, decision: str, why, policy: str = "", statement: str = ""):
+    def __init__(self, decision: str, why, policy: str = "", statement: str = "", keys=()):
         self.decision, self._why, self.policy, self.statement = decision, why, policy, statement
+        self._keys = keys  # a Statement, a callable giving the keys, or a tuple of keys
+
+    @property
+    def condition_keys(self) -> tuple[str, ...]:
+        keys = self._keys
+        if isinstance(keys, Statement):
+            keys = self._keys = _keys_of((keys,))
+        elif callable(keys):
+            keys = self._keys = keys()
+        return keys
 
     @property
     def allowed(self) -> bool:
@@ -234,6 +249,7 @@ def _decide(plan: _Plan, action: str, resource: str, context, is_root: bool) -> 
             ),
             named.name,
             statement.label,
+            statement,
         )
     for level, allows in plan.scp_allows:
         if _first(allows, resource, context) is None:
@@ -251,6 +267,11 @@ def _decide(plan: _Plan, action: str, resource: str, context, is_root: bool) -> 
         return Decision(
             IMPLICIT_DENY,
             lambda: f"{action} on {resource} is denied: no identity-based policy allows it.",
+            keys=lambda: _keys_of(
+                statement
+                for _named, statement in plan.allows
+                if statement.matches_resource(resource, context)
+            ),
         )
     named, statement = allowed
     return Decision(
@@ -260,7 +281,13 @@ def _decide(plan: _Plan, action: str, resource: str, context, is_root: bool) -> 
         ),
         named.name,
         statement.label,
+        statement,
     )
+
+
+def _keys_of(statements) -> tuple[str, ...]:
+    """The condition keys of ``statements``, each once, in order."""
+    return tuple(dict.fromkeys(c.key for s in statements for c in s.conditions))
 
 
 def _what(named: NamedPolicy) -> str:

@@ -51,7 +51,7 @@ def test_the_account_page_counts_iam_console_users_against_sso_users(
     signin_root(client, management_root.account.root_email)
     page = client.get(reverse("console:account_detail", args=[member_account.pk])).content.decode()
     summary = page.split('data-testid="people-summary"')[1].split("</div>")[0]
-    assert "<strong>1</strong> IAM users with a console password" in summary
+    assert "<strong>1</strong> IAM user with a console password" in summary
     assert "<strong>2</strong> SSO users assigned to this account" in summary
     assert "IAM users (2)" in page
     assert "rather than as IAM users" not in summary  # SSO users outnumber IAM console users
