@@ -364,9 +364,7 @@ def mfa_passkey(request):
                 status = 400
             else:
                 request.session.pop(WEBAUTHN_PENDING_NAME, None)
-                messages.success(
-                    request, _("MFA device %(name)s was assigned.") % {"name": device.name}
-                )
+                messages.success(request, _assigned_message(request, device))
                 return redirect("accounts:security_credentials")
         else:
             error = _("The browser sent no usable answer. Try again.")
@@ -416,8 +414,20 @@ def mfa_rename(request, device_id: int):
     return render(request, "accounts/mfa_rename.html", {"form": form, "device": device})
 
 
+def _assigned_message(request, device) -> str:
+    """Success, and, in a session signed in without MFA, how to reach the pages that need it."""
+    if request.session.get(flows.MFA_SESSION_KEY):
+        return _("MFA device %(name)s was assigned.") % {"name": device.name}
+    return _(
+        "MFA device %(name)s was assigned. To use pages that require MFA, sign out and sign in "
+        "again with it."
+    ) % {"name": device.name}
+
+
 def _two_codes_step(request, device, service, success_message):
     """Run ``service`` with two consecutive codes typed into an ``MFAEnableForm``.
+
+    ``success_message(request, device)`` says what was done.
 
     Returns the form to show again, or the redirect after success.
     """
@@ -436,7 +446,7 @@ def _two_codes_step(request, device, service, success_message):
         except ValidationError as error:
             form.refuse(error.messages)
         else:
-            messages.success(request, success_message % {"name": device.name})
+            messages.success(request, success_message(request, device))
             return form, redirect("accounts:security_credentials")
     return form, None
 
@@ -446,9 +456,7 @@ def _two_codes_step(request, device, service, success_message):
 def mfa_enable(request, device_id: int):
     device = mfa_selectors.user_pending_virtual_device(request.user, device_id)
     _require_own(request, "iam:EnableMFADevice")
-    form, done = _two_codes_step(
-        request, device, mfa_services.mfa_device_enable, _("MFA device %(name)s was assigned.")
-    )
+    form, done = _two_codes_step(request, device, mfa_services.mfa_device_enable, _assigned_message)
     if done:
         return done
     key = device.key
@@ -501,7 +509,9 @@ def mfa_resync(request, device_id: int):
         request,
         device,
         mfa_services.mfa_device_resync,
-        _("MFA device %(name)s was resynchronized."),
+        lambda request, device: (
+            _("MFA device %(name)s was resynchronized.") % {"name": device.name}
+        ),
     )
     if done:
         return done

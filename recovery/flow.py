@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.adapter import get_adapter
-from identity import audit, ratelimit
+from identity import audit, crypto, ratelimit
 from identity.models import User
 from identity.queue import enqueue_now, enqueue_on_commit
 
@@ -207,8 +207,9 @@ MAX_CALLS = 3  # per attempt: "Call me again" is limited
 MAX_DIGIT_TRIES = 3  # per call
 CALL_STATES = (State.CALL_REQUESTED, State.CALL_IN_PROGRESS)
 # The code of the live call, for this browser session's phone page to show again after a
-# reload (POST/redirect/GET): {"attempt": id, "call": sequence, "code": digits}. The row keeps
-# only its hash; the session is the browser the attempt belongs to anyway.
+# reload (POST/redirect/GET): {"attempt": id, "call": sequence, "code": the digits encrypted with
+# the field keys}, so the session store never holds it in the clear. The row keeps only a keyed
+# hash.
 CALL_CODE_KEY = "tobira_recovery_call"
 
 
@@ -257,15 +258,21 @@ def shown_code(request, attempt: RecoveryAttempt) -> str | None:
         and held.get("attempt") == str(attempt.pk)
         and held.get("call") == attempt.calls_requested
     ):
-        return held.get("code")
+        try:
+            return crypto.decrypt(held.get("code", "")).decode()
+        except crypto.DecryptionError:  # keys rotated away, or not ours: no code to show
+            return None
     if held:
         request.session.pop(CALL_CODE_KEY, None)  # that call is over: forget its code
     return None
 
 
 def _code_hash(attempt: RecoveryAttempt, code: str) -> str:
-    """Keyed by the attempt: a code hash means nothing for another attempt."""
-    return hmac.new(str(attempt.pk).encode(), code.encode(), hashlib.sha256).hexdigest()
+    """Keyed by a secret derived from ``SECRET_KEY`` and bound to the attempt: six digits are a
+    million guesses, so a hash keyed by something public would give the code away to whoever
+    reads the table; this one means nothing without the key, nor for another attempt."""
+    key = hashlib.sha256(b"tobira recovery call code\x00" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, f"{attempt.pk}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def request_call(request, attempt: RecoveryAttempt) -> str | None:
@@ -302,7 +309,11 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
         )
         _event("RecoveryCallRequested", attempt, request)
         sequence = attempt.calls_requested
-    request.session[CALL_CODE_KEY] = {"attempt": str(attempt.pk), "call": sequence, "code": code}
+    request.session[CALL_CODE_KEY] = {
+        "attempt": str(attempt.pk),
+        "call": sequence,
+        "code": crypto.encrypt(code.encode()),
+    }
     if not enqueue_now(tasks.place_recovery_call, str(attempt.pk), sequence):
         call_failed(str(attempt.pk), "queue")
         return None

@@ -276,3 +276,25 @@ def test_resync_with_an_already_used_code_clears_the_fields(client, alice, at):
     page = response.content.decode()
     assert "already used" in error_text(response)
     assert app.at(T0 + 30) not in page and app.at(T0 + 60) not in page
+
+
+def test_the_assigned_message_says_how_to_reach_pages_that_need_mfa(client, alice, at):
+    signin_iam(client, "example-corp", "alice")  # a session without MFA
+    assign_app(client, at)
+    page = client.get(reverse("accounts:security_credentials")).content.decode()
+    assert (
+        "MFA device alice-app was assigned. To use pages that require MFA, sign out and sign in "
+        "again with it." in page
+    )
+    # A session that already signed in with MFA is told only what happened.
+    client.post(reverse("accounts:signout"))
+    at(T0 + 600)
+    signin_iam(client, "example-corp", "alice")
+    device = VirtualMFADevice.objects.get(user=alice)
+    app = pyotp.TOTP(base64.b32encode(device.key).decode())
+    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 600)})
+    assert client.session.get("tobira_mfa")
+    assign_app(client, at, name="alice-second")
+    page = client.get(reverse("accounts:security_credentials")).content.decode()
+    assert "MFA device alice-second was assigned." in page
+    assert "sign out and sign in again" not in page

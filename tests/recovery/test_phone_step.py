@@ -221,3 +221,24 @@ def test_a_late_callback_of_an_earlier_call_changes_nothing(
     signed_post(client, "recovery:twilio_gather", attempt, {"Digits": second})
     attempt.refresh_from_db()
     assert attempt.state == State.PHONE_VERIFIED
+
+
+def test_the_calls_code_is_neither_guessable_from_the_row_nor_readable_in_the_session(
+    verified, django_capture_on_commit_callbacks
+):
+    import hashlib
+    import hmac
+    import json
+
+    browser, attempt = verified
+    code = call(verified, django_capture_on_commit_callbacks)
+    attempt.refresh_from_db()
+    # The attempt id is no secret: a hash keyed by it alone would give the code away in a
+    # million tries to whoever reads the table.
+    for guess_key in (str(attempt.pk).encode(), b""):
+        assert hmac.new(guess_key, code.encode(), hashlib.sha256).hexdigest() != (
+            attempt.phone_code_hash
+        )
+    stored = json.dumps(dict(browser.session.items()))
+    assert code not in stored  # the session store keeps it encrypted
+    assert flow.shown_code(browser, attempt) == code  # ... and the page can still show it
