@@ -269,6 +269,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_TZ = True
+FORMAT_MODULE_PATH = ["identity.formats"]  # one date format per language, the time zone named
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "static/"

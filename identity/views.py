@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -212,7 +213,7 @@ def root_mfa(request):
                 messages.success(
                     request,
                     _("Root MFA enforcement was scheduled from %(date)s.")
-                    % {"date": timezone.localdate(wave.starts_at).isoformat()},
+                    % {"date": date_format(timezone.localdate(wave.starts_at), "DATE_FORMAT")},
                 )
                 return redirect("console:root_mfa")
     else:

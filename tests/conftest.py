@@ -172,6 +172,14 @@ def signin_iam(client, account, user_name, password=PASSWORD, **extra):
     )
 
 
+_ARN_MARKUP = re.compile(r'<span class="arn">((?:<span>[^<]*</span>(?:<wbr>)?)+)</span>')
+
+
+def unwrap_arns(html: str) -> str:
+    """A page's HTML with each ARN as plain text again (the |arn filter marks where it may wrap)."""
+    return _ARN_MARKUP.sub(lambda m: re.sub(r"</?span>|<wbr>", "", m.group(1)), html)
+
+
 def error_text(response) -> str:
     """The text of the page's error alert (non-field errors)."""
     match = re.search(

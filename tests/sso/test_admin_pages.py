@@ -26,7 +26,7 @@ from sso.models import (
     SSOGroup,
     SSOSettings,
 )
-from tests.conftest import error_text
+from tests.conftest import error_text, unwrap_arns
 from tests.sso.conftest import (
     ADMIN,
     IAM_READ_ONLY,
@@ -52,7 +52,7 @@ def url(name: str, *args) -> str:
 
 
 def page_text(response) -> str:
-    return response.content.decode()
+    return unwrap_arns(response.content.decode())
 
 
 def field_errors(response, field: str) -> str:
