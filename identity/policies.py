@@ -51,10 +51,12 @@ def organization_root_arn(organization: Organization) -> str:
     )
 
 
-def organization_account_arn(organization: Organization, account: Account) -> str:
+def organization_account_arn(organization: Organization, account: Account | str) -> str:
+    """The account's ARN in its organization; ``account`` may be the account or its id."""
+    account_id = account if isinstance(account, str) else account.id
     return (
         f"arn:aws:organizations::{organization.management_account_id}:account/"
-        f"{organization.id}/{account.id}"
+        f"{organization.id}/{account_id}"
     )
 
 

@@ -27,7 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
 from identity import selectors
-from identity.authorization import require
+from identity.authorization import permitted, require
 from identity.forms import DeleteConfirmForm, apply_service_errors
 from identity.models import Account, Organization, User
 from identity.policies import aws_managed, organization_account_arn
@@ -120,8 +120,82 @@ def _permission_set_get(directory: Directory, permission_set_id: str) -> Permiss
     return permission_set
 
 
-def _context(directory: Directory, active: str, **values) -> dict:
-    return {"organization": directory.organization, "sso_active": active, **values}
+# What the administrator pages offer, on the instance or the identity store (fixed resources):
+# a button the principal may not use is not shown (item 10 of issue 13). Every POST still asks.
+_OFFERED = {
+    "update_settings": ("sso:UpdateInstance", "instance"),
+    "create_idp": ("sso:CreateTrustedTokenIssuer", "instance"),
+    "update_idp": ("sso:UpdateTrustedTokenIssuer", "instance"),
+    "create_user": ("identitystore:CreateUser", "store"),
+    "update_user": ("identitystore:UpdateUser", "store"),
+    "delete_user": ("identitystore:DeleteUser", "store"),
+    "remove_user_mfa": ("sso:DeleteMfaDeviceForUser", "instance"),
+    "create_group": ("identitystore:CreateGroup", "store"),
+    "add_member": ("identitystore:CreateGroupMembership", "store"),
+    "remove_member": ("identitystore:DeleteGroupMembership", "store"),
+    "delete_group": ("identitystore:DeleteGroup", "store"),
+    "create_permission_set": ("sso:CreatePermissionSet", "instance"),
+}
+
+
+def _context(directory: Directory, active: str, *, assignable=None, **values) -> dict:
+    """The pages' common context, with ``can``: the actions the principal may take there, and
+    ``removable``: the pks of the listed assignments it may remove. The engine is asked once per
+    page (``permitted``): no query per question or per row.
+
+    ``assignable`` = (accounts, permission sets) asks whether the principal may assign at all:
+    ``sso:CreateAccountAssignment`` on one of the accounts and on one of the sets (the two
+    questions the POST asks), as ``can.assign``.
+    """
+    resources = {"instance": directory.instance_arn, "store": directory.store_arn}
+    questions = {name: (action, resources[on]) for name, (action, on) in _OFFERED.items()}
+    if assignable is not None:
+        accounts, permission_sets = assignable
+        for account in accounts:
+            questions[f"assign:account:{account.pk}"] = (
+                "sso:CreateAccountAssignment",
+                organization_account_arn(directory.organization, account),
+            )
+        for one in permission_sets:
+            questions[f"assign:set:{one.pk}"] = ("sso:CreateAccountAssignment", one.arn)
+    permission_set = values.get("permission_set")
+    if permission_set is not None:
+        questions["update_permission_set"] = ("sso:UpdatePermissionSet", permission_set.arn)
+        questions["delete_permission_set"] = ("sso:DeletePermissionSet", permission_set.arn)
+    assignments = list(values.get("assignments") or ())
+    for _account, listed in values.get("rows") or ():
+        assignments.extend(listed)
+    organization = directory.organization
+    for assignment in assignments:  # both the account and the permission set are asked
+        # From the ids the rows carry (no query per row): the page's own permission set, or the
+        # one the row's query selected.
+        this_set = (
+            permission_set
+            if permission_set is not None and assignment.permission_set_id == permission_set.pk
+            else assignment.permission_set
+        )
+        account_arn = organization_account_arn(organization, assignment.account_id)
+        questions[f"remove:{assignment.pk}:account"] = ("sso:DeleteAccountAssignment", account_arn)
+        questions[f"remove:{assignment.pk}:set"] = ("sso:DeleteAccountAssignment", this_set.arn)
+    answers = permitted(directory.request, questions, account=directory.account)
+    if assignable is not None:
+        answers["assign"] = any(answers[f"assign:account:{a.pk}"] for a in accounts) and any(
+            answers[f"assign:set:{p.pk}"] for p in permission_sets
+        )
+    removable = {
+        assignment.pk
+        for assignment in assignments
+        if answers[f"remove:{assignment.pk}:account"] and answers[f"remove:{assignment.pk}:set"]
+    }
+    if "assignments" in values:
+        values["assignments"] = assignments  # evaluated once, here
+    return {
+        "organization": directory.organization,
+        "sso_active": active,
+        "can": answers,
+        "removable": removable,
+        **values,
+    }
 
 
 # --- Home, settings, external identity provider ----------------------------------------------
@@ -798,6 +872,7 @@ def assignment_list(request):
             page=page,
             rows=rows,
             has_permission_sets=bool(permission_sets),
+            assignable=(accounts, permission_sets),
         ),
     )
 

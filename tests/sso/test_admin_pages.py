@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -904,3 +905,70 @@ def test_pages_are_english_source_and_translatable(admin, directory, settings):
         response = admin.get(path)
         assert response.status_code == 200, name
         assert 'lang="ja"' in page_text(response)
+
+
+VIEW_ONLY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "sso:Describe*",
+                    "sso:List*",
+                    "identitystore:Describe*",
+                    "identitystore:List*",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+
+# What each page offers an administrator, and must not offer someone who may only look.
+OFFERS = {
+    "sso_home": ['href="/console/organization/sso/users/new"'],
+    "sso_settings": ["Save settings"],
+    "sso_idp": [">Connect provider</button>"],
+    "sso_user_list": ["Add user"],
+    "sso_user_detail": ["Disable user", "Delete", "/assignments/", "/mfa/"],
+    "sso_group_list": ["Create group"],
+    "sso_group_detail": ["Add to group", "Remove from group", "Delete", "/assignments/"],
+    "sso_permission_set_list": ["Create permission set"],
+    "sso_permission_set_detail": ["Save changes", "Delete", "/assignments/"],
+    "sso_assignment_list": ['class="btn btn-small"', 'class="assign-form"', "/assignments/"],
+}
+
+
+def _offers(client, d) -> dict[str, list[str]]:
+    pages = dict(page_urls(d))
+    found = {}
+    for name, offers in OFFERS.items():
+        response = client.get(pages[name])
+        assert response.status_code == 200, name
+        html = page_text(response).split("<main", 1)[1]
+        found[name] = [offer for offer in offers if offer in html]
+    return found
+
+
+def test_someone_who_may_only_look_is_offered_no_changes(
+    client, admin, directory, organization, sso_no_mfa
+):
+    assert _offers(admin, directory) == OFFERS  # the administrator is offered all of them
+
+    viewer_set = make_permission_set(organization, name="Viewer", managed=[])
+    viewer_set.inline_policy = VIEW_ONLY
+    viewer_set.save(update_fields=["inline_policy"])
+    vera = make_sso_user(organization, name="vera")
+    services.assignment_create(
+        actor=None, account=organization.management_account, permission_set=viewer_set, user=vera
+    )
+    viewer = Client()
+    signin_portal(viewer, organization, name="vera")
+    assert (
+        open_console(viewer, organization, organization.management_account, viewer_set).status_code
+        == 302
+    )
+    assert _offers(viewer, directory) == dict.fromkeys(OFFERS, [])
+    settings_page = page_text(viewer.get(url("sso_settings")))
+    assert "You may view this, but not change it." in settings_page
