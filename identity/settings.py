@@ -393,7 +393,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_403_traceback": {"()": "identity.logfilters.ExpectedForbiddenWithoutTraceback"}},
+    "filters": {
+        "no_403_traceback": {"()": "identity.logfilters.ExpectedForbiddenWithoutTraceback"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -1,6 +1,7 @@
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
 from . import views
@@ -10,8 +11,9 @@ urlpatterns = [
     path("signup", views.signup, name="signup"),
     path("console/", include("identity.console_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. The static URL is
+    # looked up per request: in production it names the hashed file, known after collectstatic.
+    path("favicon.ico", require_safe(lambda request: redirect(static("img/favicon.svg")))),
     path("recovery/", include("recovery.urls")),
     path("start/", include("sso.urls")),
     path("sso/oidc/", include("sso.oidc.urls")),

@@ -155,7 +155,7 @@ def test_a_favicon_is_served(client):
     from django.contrib.staticfiles import finders
 
     response = client.get("/favicon.ico")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response["Location"].endswith("img/favicon.svg")
     assert finders.find("img/favicon.svg")
     assert 'rel="icon"' in client.get(reverse("accounts:signin")).content.decode()
