@@ -28,7 +28,7 @@ from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
 from accounts.mfa.models import RootMFAWave
 
-from . import ids, ratelimit, selectors, services
+from . import crypto, ids, ratelimit, selectors, services
 from .authorization import allowed, permitted, require
 from .forms import (
     AccountCreateForm,
@@ -401,7 +401,7 @@ def _show_password_once(request, account, user, password, *, action):
         "account": account.id,
         "user": user.unique_id,
         "action": action,
-        "password": password,
+        "password": crypto.encrypt(password.encode()),  # the session store never holds it clear
     }
     return redirect("console:user_password_shown", account_id=account.id, user_name=user.name)
 
@@ -420,7 +420,11 @@ def user_password_shown(request, account_id: str, user_name: str):
     password = None
     if pending and pending.get("account") == account.id and pending.get("user") == user.unique_id:
         require(request, pending["action"], user.arn, account=account)
-        password = request.session.pop(SHOWN_PASSWORD_SESSION_KEY)["password"]
+        held = request.session.pop(SHOWN_PASSWORD_SESSION_KEY)["password"]
+        try:
+            password = crypto.decrypt(held).decode()
+        except crypto.DecryptionError:  # keys rotated away meanwhile: shown as already gone
+            password = None
     else:
         require(request, "iam:GetUser", user.arn, account=account)
     return render(  # never_cache: Cache-Control: no-store (and no-cache, private)

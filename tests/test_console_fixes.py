@@ -307,13 +307,15 @@ def test_a_generated_password_is_shown_once_after_a_redirect(
     shown_url = reverse("console:user_password_shown", args=[management_account.id, "dave"])
     assert response.status_code == 302 and response.url == shown_url  # a reload re-posts nothing
     assert 'data-testid="generated-password"' not in response.content.decode()
+    held = admin.session["tobira_password_to_show"]["password"]  # encrypted while it waits
+    dave = User.objects.get(account=management_account, name="dave")
+    assert not dave.check_password(held)
 
     first = admin.get(shown_url)
     assert first.status_code == 200
     assert "no-store" in first["Cache-Control"].split(", ")
     password = _generated_password(first.content.decode())
-    dave = User.objects.get(account=management_account, name="dave")
-    assert dave.check_password(password)
+    assert dave.check_password(password) and password not in held
     assert password not in str(dict(admin.session))  # gone from the session once shown
     page = first.content.decode()
     assert 'data-copy="#generated-password"' in page
