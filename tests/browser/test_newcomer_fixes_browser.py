@@ -6,11 +6,14 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from sso import services as sso_services
 from sso.models import SSOSettings
 from tests.conftest import PASSWORD
-from tests.sso.conftest import make_permission_set, make_sso_user, open_console, set_sso
-from tests.sso.conftest import signin_portal as portal_signin
+from tests.sso.conftest import (
+    SSO_VIEW_ONLY,
+    in_management_console,
+    make_permission_set,
+    set_sso,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,20 +77,11 @@ def test_someone_who_may_only_look_at_identity_center_is_told_so(
     page, shoot, live_server, organization, language
 ):
     set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
-    viewer_set = make_permission_set(organization, name="Viewer", managed=[])
-    viewer_set.inline_policy = (
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
-        '["sso:Describe*", "sso:List*", "identitystore:Describe*", "identitystore:List*"], '
-        '"Resource": "*"}]}'
-    )
-    viewer_set.save(update_fields=["inline_policy"])
-    vera = make_sso_user(organization, name="vera")
-    sso_services.assignment_create(
-        actor=None, account=organization.management_account, permission_set=viewer_set, user=vera
+    viewer_set = make_permission_set(
+        organization, name="Viewer", managed=[], inline_policy=SSO_VIEW_ONLY
     )
     client = Client()
-    portal_signin(client, organization, name="vera")
-    open_console(client, organization, organization.management_account, viewer_set)
+    in_management_console(client, organization, "vera", viewer_set)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )

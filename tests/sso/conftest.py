@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +13,25 @@ from tests.conftest import PASSWORD
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 IAM_READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+
+# May look at everything in Identity Center and change nothing.
+SSO_VIEW_ONLY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "sso:Describe*",
+                    "sso:List*",
+                    "identitystore:Describe*",
+                    "identitystore:List*",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+)
 
 
 def make_sso_user(organization, name="sam", email=None, password=PASSWORD, reset=False):
@@ -70,6 +91,22 @@ def open_console(client, organization, account, permission_set):
         reverse("sso:open_console", args=[organization.pk]),
         {"account": account.pk, "permission_set": permission_set.pk},
     )
+
+
+def in_management_console(client, organization, name, permission_set):
+    """``client`` signed in to the portal as a new directory user ``name``, in a role session of
+    the management account with ``permission_set`` (assigned to that user)."""
+    user = make_sso_user(organization, name=name)
+    services.assignment_create(
+        actor=None,
+        account=organization.management_account,
+        permission_set=permission_set,
+        user=user,
+    )
+    assert signin_portal(client, organization, name=name).status_code == 302
+    response = open_console(client, organization, organization.management_account, permission_set)
+    assert response.status_code == 302
+    return user
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ from tests.conftest import error_text, unwrap_arns
 from tests.sso.conftest import (
     ADMIN,
     IAM_READ_ONLY,
+    SSO_VIEW_ONLY,
+    in_management_console,
     make_permission_set,
     make_sso_user,
     open_console,
@@ -669,25 +671,8 @@ def test_iam_users_of_the_management_account_need_a_policy(
 
 
 def test_a_read_only_policy_shows_but_does_not_change(client, directory, make_iam_user):
-    read_only = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "sso:Describe*",
-                        "sso:List*",
-                        "identitystore:Describe*",
-                        "identitystore:List*",
-                    ],
-                    "Resource": "*",
-                }
-            ],
-        }
-    )
     viewer = make_iam_user(name="viewer", self_service=False)
-    iam_policies.inline_policy_put(actor=None, user=viewer, name="SSOView", document=read_only)
+    iam_policies.inline_policy_put(actor=None, user=viewer, name="SSOView", document=SSO_VIEW_ONLY)
     client.force_login(viewer)
     for name in ("sso_home", "sso_settings", "sso_user_list", "sso_group_list"):
         assert client.get(url(name)).status_code == 200, name
@@ -705,18 +690,7 @@ def test_a_permission_set_session_in_the_management_account_may_administer(
     client, directory, organization, sso_no_mfa
 ):
     """Someone who opened the management account with an administrator permission set."""
-    rita = make_sso_user(organization, name="rita")
-    services.assignment_create(
-        actor=None,
-        account=organization.management_account,
-        permission_set=directory.admin_set,
-        user=rita,
-    )
-    assert signin_portal(client, organization, name="rita").status_code == 302
-    response = open_console(
-        client, organization, organization.management_account, directory.admin_set
-    )
-    assert response.status_code == 302
+    in_management_console(client, organization, "rita", directory.admin_set)
     assert client.get(url("sso_user_list")).status_code == 200
     assert client.post(url("sso_group_list"), {"name": "Ops"}).status_code == 302
     event = AuditEvent.objects.get(event_name="CreateGroup", request_parameters__displayName="Ops")
@@ -907,24 +881,6 @@ def test_pages_are_english_source_and_translatable(admin, directory, settings):
         assert 'lang="ja"' in page_text(response)
 
 
-VIEW_ONLY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "sso:Describe*",
-                    "sso:List*",
-                    "identitystore:Describe*",
-                    "identitystore:List*",
-                ],
-                "Resource": "*",
-            }
-        ],
-    }
-)
-
 # What each page offers an administrator, and must not offer someone who may only look.
 OFFERS = {
     "sso_home": ['href="/console/organization/sso/users/new"'],
@@ -956,19 +912,11 @@ def test_someone_who_may_only_look_is_offered_no_changes(
 ):
     assert _offers(admin, directory) == OFFERS  # the administrator is offered all of them
 
-    viewer_set = make_permission_set(organization, name="Viewer", managed=[])
-    viewer_set.inline_policy = VIEW_ONLY
-    viewer_set.save(update_fields=["inline_policy"])
-    vera = make_sso_user(organization, name="vera")
-    services.assignment_create(
-        actor=None, account=organization.management_account, permission_set=viewer_set, user=vera
+    viewer_set = make_permission_set(
+        organization, name="Viewer", managed=[], inline_policy=SSO_VIEW_ONLY
     )
     viewer = Client()
-    signin_portal(viewer, organization, name="vera")
-    assert (
-        open_console(viewer, organization, organization.management_account, viewer_set).status_code
-        == 302
-    )
+    in_management_console(viewer, organization, "vera", viewer_set)
     assert _offers(viewer, directory) == dict.fromkeys(OFFERS, [])
     settings_page = page_text(viewer.get(url("sso_settings")))
     assert "You may view this, but not change it." in settings_page
