@@ -153,11 +153,11 @@ def test_browser_tests_wait_for_the_state_they_assert(path):
 
 # The guard itself: it catches what broke (issue 13) and lets the waiting forms through.
 
-ORIGINAL_FLAKE = '''
+ORIGINAL_FLAKE = """
 def test_create_user(page):
     page.fill("#id_name", "erin")
     assert not page.is_visible("#id_password")  # only asked for when it applies
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def test_the_guard_names_each_one_shot_check(snippet, line):
         'expect(page.locator(".messages")).to_contain_text("User erin was created.")',
         "assert WebAuthnCredential.objects.filter(user=alice).count() == 1",
         "assert response.status == 200, path",
-        'expect(secret).to_be_visible()\nvalue = secret.inner_text().strip()',
+        "expect(secret).to_be_visible()\nvalue = secret.inner_text().strip()",
         'error.wait_for(state="visible")\ntext = error.inner_text()',
     ],
 )
