@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# On a busy machine a page can take seconds: actions and expect(...) both wait this long.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,7 +54,7 @@ def page(chromium, live_server):
         base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 860}
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 

@@ -1,6 +1,9 @@
 """A person's path through the console in a real browser, in English and Japanese."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from identity.models import User
 from tests.conftest import PASSWORD
@@ -21,46 +24,51 @@ def test_admin_creates_a_user_who_must_change_password_at_first_sign_in(
     page.fill("#id_email", "root@example.test")
     page.fill("#id_password", "not-the-password")
     page.click("button[type=submit]:has-text('Sign in')")
-    assert page.locator(".alert-error").inner_text().strip() == (
+    expect(page.locator(".alert-error")).to_have_text(
         "Your authentication information is incorrect. Please try again."
     )
-    assert page.input_value("#id_email") == "root@example.test"  # nothing lost
+    expect(page.locator("#id_email")).to_have_value("root@example.test")  # nothing lost
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]:has-text('Sign in')")
     page.wait_for_url("**/console/")
-    assert account.id in page.content()
+    expect(page.locator("main")).to_contain_text(account.id)
     shoot(page, "console-home-en")
 
     page.click(f"a[href='/console/accounts/{account.id}/']")
+    expect(page).to_have_url(re.compile(rf"/console/accounts/{account.id}/$"))
     shoot(page, "account-detail-en")
     page.click("text=Create user")
-    assert page.locator(".alert-info").is_visible()  # SSO is recommended for people
+    expect(page).to_have_url(re.compile(r"/users/new$"))
+    expect(page.locator(".alert-info")).to_be_visible()  # SSO is recommended for people
     page.fill("#id_name", "erin")
-    assert not page.is_visible("#id_password")  # only asked for when it applies
+    # Only asked for when it applies: a deferred script hides it once the page has loaded.
+    expect(page.locator("#id_password")).to_be_hidden()
     page.check("input[value=custom]")
     page.fill("#id_password", ERIN_PASSWORD)
-    assert page.is_checked("#id_password_reset_required")
+    expect(page.locator("#id_password_reset_required")).to_be_checked()
     shoot(page, "user-create-en")
     page.click("button[type=submit]:has-text('Create user')")
     page.wait_for_url("**/users/erin/")
-    assert "User erin was created." in page.content()
+    expect(page.locator(".messages")).to_contain_text("User erin was created.")
     shoot(page, "user-detail-en")
 
     page.goto(f"/console/accounts/{account.id}/users/?q=er")
-    assert page.locator("table.table tbody tr").count() == 1
+    expect(page.locator("table.table tbody tr")).to_have_count(1)
     shoot(page, "user-list-en")
 
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(re.compile(r"/signin$"))  # a root user's sign-in page
 
     page.goto("/signin/example-corp")
-    assert page.input_value("#id_account") == "example-corp"
+    expect(page.locator("#id_account")).to_have_value("example-corp")
     shoot(page, "signin-iam-en")
     page.fill("#id_user_name", "erin")
     page.fill("#id_password", ERIN_PASSWORD)
     page.click("button[type=submit]:has-text('Sign in')")
     page.wait_for_url("**/password/change")
-    assert "You must change your password before you continue." in page.content()
+    expect(page.locator("main .alert-warning")).to_contain_text(
+        "You must change your password before you continue."
+    )
     shoot(page, "change-password-required-en")
 
     page.goto("/console/")  # nothing else opens yet
@@ -71,7 +79,7 @@ def test_admin_creates_a_user_who_must_change_password_at_first_sign_in(
     page.fill("#id_new_password2", ERIN_NEW_PASSWORD)
     page.click("button[type=submit]:has-text('Change password')")
     page.wait_for_url("**/security-credentials")
-    assert "Your password has been changed." in page.content()
+    expect(page.locator(".messages")).to_contain_text("Your password has been changed.")
     shoot(page, "security-credentials-en")
     erin = User.objects.get(name="erin")
     assert not erin.password_reset_required and erin.check_password(ERIN_NEW_PASSWORD)
@@ -82,8 +90,8 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
     page.goto("/signin")
     with page.expect_navigation():
         page.select_option("#lang-select", "ja")
-    assert page.locator("html").get_attribute("lang") == "ja"
-    assert page.locator("h1").inner_text() == "サインイン"
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("h1")).to_have_text("サインイン")
     shoot(page, "signin-root-ja")
 
     page.fill("#id_email", "root@example.test")
@@ -118,15 +126,17 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
     ):
         response = page.goto(path)
         assert response.status == 200, path
-        assert "Sign out" not in page.content()  # the chrome is translated too
+        # The chrome is translated too.
+        expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text("Sign out")
         shoot(page, name)
 
     page.click("button:has-text('次へ')")  # the assign page: on to the QR code
     page.wait_for_url("**/enable")
-    assert page.locator("h1").inner_text() == "認証アプリケーションの設定"
+    expect(page.locator("h1")).to_have_text("認証アプリケーションの設定")
     shoot(page, "mfa-enable-ja")
     page.click("button:has-text('サインアウト')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(re.compile(r"/signin$"))  # a root user's sign-in page
     page.goto("/signup")
     shoot(page, "signup-ja")
 
@@ -141,7 +151,7 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/mfa")
-    assert page.locator("h1").inner_text() == "追加の検証が必要です"
+    expect(page.locator("h1")).to_have_text("追加の検証が必要です")
     shoot(page, "signin-mfa-ja")
     page.goto("/signin")  # leave alice's sign-in unfinished; the administrator's pages next
     page.fill("#id_email", "root@example.test")
@@ -186,6 +196,7 @@ def test_own_mfa_pages_in_japanese(page, shoot, live_server, alice):
     ):
         response = page.goto(path)
         assert response.status == 200, path
-        assert page.locator("html").get_attribute("lang") == "ja"
-        assert "Sign out" not in page.content()
+        expect(page.locator("html")).to_have_attribute("lang", "ja")
+        expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text("Sign out")
         shoot(page, name)

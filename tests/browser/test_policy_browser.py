@@ -1,6 +1,9 @@
 """The policy pages in real Chromium: the editor's in-place error, a new version, the simulator."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,12 +21,13 @@ def test_write_a_policy_attach_it_and_simulate(page, shoot, management_root, ali
     shoot(page, "policies-en")
     page.click("text=Create policy")
     page.fill("#id_name", "team-readers")
+    expect(page.locator("#id_document")).to_have_value(re.compile('"Allow"'))  # a starting point
     document = page.input_value("#id_document")
     page.fill("#id_document", document.replace('"Allow"', '"Alow"'))
     page.click("button:has-text('Create policy')")
     error = page.locator("[data-testid=policy-error]")
-    assert error.inner_text() == 'Statement[0].Effect: must be "Allow" or "Deny"'
-    assert '"Alow"' in page.input_value("#id_document")  # the text stays
+    expect(error).to_have_text('Statement[0].Effect: must be "Allow" or "Deny"')
+    expect(page.locator("#id_document")).to_have_value(re.compile('"Alow"'))  # the text stays
     shoot(page, "policy-create-error-en")
     page.fill("#id_document", document)
     page.click("button:has-text('Create policy')")
@@ -33,16 +37,16 @@ def test_write_a_policy_attach_it_and_simulate(page, shoot, management_root, ali
     page.goto(f"/console/accounts/{account.id}/users/alice/permissions")
     page.select_option("#id_policy_arn", label="team-readers")
     page.click("button:has-text('Attach')")
-    assert "The policy was attached." in page.content()
+    expect(page.locator(".messages")).to_contain_text("The policy was attached.")
     shoot(page, "user-permissions-en")
 
     page.goto(f"/console/accounts/{account.id}/simulator")
     page.select_option("#id_user", "alice")
     page.fill("#id_actions", "iam:ListUsers\niam:CreateUser")
     page.click("button:has-text('Run simulation')")
-    results = page.locator("[data-testid=results]").inner_text()
-    assert "allowed by statement ReadUsers of policy team-readers" in results
-    assert "no identity-based policy allows it" in results
+    results = page.locator("[data-testid=results]")
+    expect(results).to_contain_text("allowed by statement ReadUsers of policy team-readers")
+    expect(results).to_contain_text("no identity-based policy allows it")
     shoot(page, "simulator-en")
     page.goto("/console/organization/scps")
     shoot(page, "scps-en")
@@ -52,5 +56,5 @@ def test_write_a_policy_attach_it_and_simulate(page, shoot, management_root, ali
     page.wait_for_url("**/groups/auditors/")
     page.select_option("#id_user", "alice")
     page.click("button:has-text('Add to group')")
-    assert "The group's members were updated." in page.content()
+    expect(page.locator(".messages")).to_contain_text("The group's members were updated.")
     shoot(page, "group-detail-en")

@@ -1,9 +1,11 @@
 """Recovery codes in real Chromium: generate, lose the device, sign in with a code, see the banner."""
 
 import base64
+import re
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from accounts.mfa import services as mfa_services
 from accounts.mfa.models import VirtualMFADevice
@@ -34,39 +36,51 @@ def test_sign_in_with_a_recovery_code(page, shoot, alice):
     shoot(page, "recovery-codes-en")
     page.fill("#id_password", PASSWORD)
     page.click("button:has-text('Generate recovery codes')")
-    codes = [c.strip() for c in page.locator("[data-testid=codes] code").all_inner_texts()]
+    shown = page.locator("[data-testid=codes] code")
+    expect(shown).to_have_count(10)
+    codes = [c.strip() for c in shown.all_inner_texts()]
     assert len(codes) == 10
     shoot(page, "recovery-codes-shown-en")
     page.click("text=I have saved them")
+    page.wait_for_url("**/security-credentials")
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(re.compile(r"/signin/example-corp$"))  # her account's sign-in page
 
     # The phone with the app is lost.
     sign_in(page)
     page.wait_for_url("**/mfa")
     page.click("text=Troubleshoot MFA")
     page.wait_for_url("**/mfa/troubleshoot")
-    assert "Ask an administrator of account example-corp" in page.content()
+    expect(page.locator("[data-testid=troubleshoot]")).to_contain_text(
+        "Ask an administrator of account example-corp"
+    )
     shoot(page, "signin-troubleshoot-en")
     with page.expect_navigation():
         page.select_option("#lang-select", "ja")
-    assert page.locator("h1").inner_text() == "MFA のトラブルシューティング"
+    expect(page.locator("h1")).to_have_text("MFA のトラブルシューティング")
     shoot(page, "signin-troubleshoot-ja")
     with page.expect_navigation():
         page.select_option("#lang-select", "en")
     page.click("text=Use one of your recovery codes")
     page.wait_for_url("**/mfa#recovery")
-    if not page.locator("#id_recovery_code").is_visible():
-        page.click("text=Lost your MFA device? Use a recovery code")
+    # The link lands on the recovery-code form still folded (Chromium opens no <details> that
+    # is itself the fragment's target): open it, as a person would.
+    recovery_code = page.locator("#id_recovery_code")
+    expect(recovery_code).to_be_hidden()
+    page.click("text=Lost your MFA device? Use a recovery code")
+    expect(recovery_code).to_be_visible()
     page.fill("#id_recovery_code", codes[0])
     shoot(page, "signin-recovery-code-en")
     page.click("button:has-text('Sign in with a recovery code')")
     page.wait_for_url("**/security-credentials*")  # the #recovery fragment may ride along
     banner = page.locator("[data-testid=recovered-banner]")
-    assert "You signed in without your MFA device." in banner.inner_text()
-    assert "9 unused recovery codes." in page.content()
+    expect(banner).to_contain_text("You signed in without your MFA device.")
+    expect(page.locator("main")).to_contain_text("9 unused recovery codes.")
     shoot(page, "security-credentials-recovered-en")
     page.goto("/security-credentials/recovery-codes")  # no new codes from this session
     page.fill("#id_password", PASSWORD)
     page.click("button:has-text('Generate recovery codes')")
-    assert "Sign in with one of your MFA devices" in page.content()
+    # The refusal, in the form's errors (the page also says so beside the form before any POST).
+    expect(page.locator("form .alert-error")).to_contain_text(
+        "Sign in with one of your MFA devices"
+    )

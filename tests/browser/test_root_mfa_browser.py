@@ -1,10 +1,12 @@
 """Root MFA enforcement and hardware tokens, through the real pages in headless Chromium."""
 
+import re
 import time
 from datetime import timedelta
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from accounts.mfa.models import RootMFAPrompt
 from tests.conftest import PASSWORD
@@ -27,23 +29,23 @@ def test_enforce_root_mfa_then_the_root_user_is_prompted(
     page.click("text=Root MFA enforcement")
     page.wait_for_url("**/organization/root-mfa")
     shoot(page, "root-mfa-empty-en")
-    assert page.is_checked("input[name=scope][value=management]")
-    assert page.input_value("#id_grace_days") == "35"
+    expect(page.locator("input[name=scope][value=management]")).to_be_checked()
+    expect(page.locator("#id_grace_days")).to_have_value("35")
     page.click("button:has-text('Schedule')")
-    assert "Root MFA enforcement was scheduled from" in page.content()
+    expect(page.locator(".messages")).to_contain_text("Root MFA enforcement was scheduled from")
     row = page.locator(f"tr[data-account='{management_root.account_id}']")
-    assert "grace period starts at the next sign-in" in row.inner_text()
-    assert "Not enforced" in page.locator(f"tr[data-account='{member_account.id}']").inner_text()
+    expect(row).to_contain_text("grace period starts at the next sign-in")
+    expect(page.locator(f"tr[data-account='{member_account.id}']")).to_contain_text("Not enforced")
     shoot(page, "root-mfa-en")
 
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(re.compile(r"/signin$"))  # a root user's sign-in page
     sign_in_root(page)
     page.wait_for_url("**/mfa/required")
-    assert "35 days left" in page.locator("[data-testid=days-left]").inner_text()
+    expect(page.locator("[data-testid=days-left]")).to_contain_text("35 days left")
     shoot(page, "root-mfa-prompt-en")
     page.goto("/console/")
-    assert "/mfa/required" in page.url  # nothing else opens before the choice
+    expect(page).to_have_url(re.compile("/mfa/required"))  # nothing else opens before the choice
     page.click("button:has-text('Remind me later')")
     page.wait_for_url("**/console/")
 
@@ -52,17 +54,17 @@ def test_enforce_root_mfa_then_the_root_user_is_prompted(
         first_prompted_at=RootMFAPrompt.objects.get().first_prompted_at - timedelta(days=36)
     )
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(re.compile(r"/signin$"))
     sign_in_root(page)
     page.wait_for_url("**/mfa/required")
-    assert "The grace period ended" in page.content()
-    assert page.locator("text=Remind me later").count() == 0
+    expect(page.locator("main")).to_contain_text("The grace period ended")
+    expect(page.locator("text=Remind me later")).to_have_count(0)
     shoot(page, "root-mfa-prompt-overdue-en")
     page.goto("/console/")
-    assert "/mfa/required" in page.url
+    expect(page).to_have_url(re.compile("/mfa/required"))
     with page.expect_navigation():
         page.select_option("#lang-select", "ja")
-    assert page.locator("h1").inner_text() == "ルートユーザーには MFA が必要です"
+    expect(page.locator("h1")).to_have_text("ルートユーザーには MFA が必要です")
     shoot(page, "root-mfa-prompt-overdue-ja")
     page.click("text=MFA デバイスの割り当て")
     page.wait_for_url("**/mfa/assign")
@@ -74,7 +76,7 @@ def test_an_administrator_imports_a_hardware_token(page, shoot, management_root,
     page.goto(f"/console/accounts/{alice.account_id}/users/alice/")
     page.click("text=Assign a hardware TOTP token")
     page.wait_for_url("**/mfa/hardware")
-    assert page.input_value("#id_name") == "alice-token"
+    expect(page.locator("#id_name")).to_have_value("alice-token")
     seed = pyotp.random_base32(32)
     token = pyotp.TOTP(seed)
     page.fill("#id_serial", "GAKT000A1B2C")
@@ -82,15 +84,17 @@ def test_an_administrator_imports_a_hardware_token(page, shoot, management_root,
     page.fill("#id_code1", token.at(time.time() - 30))
     page.fill("#id_code2", token.at(time.time() - 30))  # the same code twice: refused
     page.click("button:has-text('Assign token')")
-    assert "Enter two different codes" in page.content()
-    assert page.input_value("#id_seed") == seed  # nothing typed is lost
+    expect(page.locator("main form")).to_contain_text("Enter two different codes")
+    expect(page.locator("#id_seed")).to_have_value(seed)  # nothing typed is lost
     shoot(page, "user-mfa-hardware-error-en")
     page.fill("#id_code1", token.at(time.time() - 30))
     page.fill("#id_code2", token.now())
     page.click("button:has-text('Assign token')")
     page.wait_for_url("**/users/alice/")
-    assert "Hardware TOTP token GAKT000A1B2C was assigned to alice." in page.content()
-    assert "GAKT000A1B2C" in page.locator("table").first.inner_text()
+    expect(page.locator(".messages")).to_contain_text(
+        "Hardware TOTP token GAKT000A1B2C was assigned to alice."
+    )
+    expect(page.locator("table").first).to_contain_text("GAKT000A1B2C")
     shoot(page, "user-detail-hardware-en")
 
 

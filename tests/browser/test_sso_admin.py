@@ -1,6 +1,7 @@
 """The administrator's Identity Center pages in real Chromium, in English and Japanese."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,9 +102,9 @@ def test_identity_center_pages_in_english_and_japanese(page, shoot, sso_director
     page.check("input[value='arn:aws:iam::aws:policy/IAMReadOnlyAccess']")
     page.fill("#id_document", '{"Version": "2012-10-17", "Statement": [')
     page.click("button:has-text('Create permission set')")
-    assert page.locator("[data-testid=policy-error]").is_visible()
-    assert page.input_value("#id_name") == "Developers"
-    assert page.is_checked("input[value='arn:aws:iam::aws:policy/IAMReadOnlyAccess']")
+    expect(page.locator("[data-testid=policy-error]")).to_be_visible()
+    expect(page.locator("#id_name")).to_have_value("Developers")
+    expect(page.locator("input[value='arn:aws:iam::aws:policy/IAMReadOnlyAccess']")).to_be_checked()
     shoot(page, "sso-permission-set-create-error-en")
 
     # Assign access from the accounts page: the form is prefilled from the account's row.
@@ -113,14 +114,16 @@ def test_identity_center_pages_in_english_and_japanese(page, shoot, sso_director
     page.fill("#id_principal_name", "Platform")
     page.select_option("#id_permission_set", label="ReadOnly")
     page.click("#assign button[type=submit]")
-    assert "may now open" in page.content()
+    expect(page.locator(".messages")).to_contain_text("may now open")
     shoot(page, "sso-accounts-assigned-en")
 
     with page.expect_navigation():
         page.select_option("#lang-select", "ja")
-    assert page.locator("html").get_attribute("lang") == "ja"
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
     for name, path in _pages(sso_directory):
         response = page.goto(path)
         assert response.status == 200, path
-        assert "Sign out" not in page.content()  # the chrome is translated
+        # The chrome is translated.
+        expect(page.get_by_role("button", name="サインアウト", exact=True)).to_be_visible()
+        expect(page.locator("body")).not_to_contain_text("Sign out")
         shoot(page, f"{name}-ja")

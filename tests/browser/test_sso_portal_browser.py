@@ -1,9 +1,11 @@
 """The access portal in headless Chromium: sign in, register MFA, open an account as a role."""
 
+import re
 import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from sso import services
 from sso.models import SSOSettings
@@ -23,7 +25,7 @@ def sign_in(page, organization, name="sam"):
 def to_japanese(page):
     with page.expect_navigation():
         page.select_option("#lang-select", "ja")
-    assert page.locator("html").get_attribute("lang") == "ja"
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
 
 
 def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
@@ -57,7 +59,7 @@ def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
     with page.expect_navigation():
         page.select_option("#lang-select", "en")
     page.goto(f"/start/{organization.pk}")
-    assert page.url.endswith("/mfa-required")  # nothing else opens first
+    expect(page).to_have_url(re.compile(r"/mfa-required$"))  # nothing else opens first
 
     page.click("[data-testid=register-mfa]")
     page.wait_for_url("**/mfa/assign")
@@ -65,7 +67,9 @@ def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
     page.fill("#id_name", "sam-phone")
     page.click("main button[type=submit]")
     page.wait_for_url("**/enable")
-    secret = page.locator("[data-testid=secret]").text_content()
+    secret_key = page.locator("[data-testid=secret]")  # in the folded "Show secret key"
+    expect(secret_key).to_have_text(re.compile(r"^\s*[A-Z2-7]{16,}\s*$"))
+    secret = secret_key.text_content()
     app = pyotp.TOTP(secret.strip())
     now = time.time()
     page.fill("#id_code1", app.at(now - 30))
@@ -74,9 +78,10 @@ def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
     page.wait_for_url("**/security-credentials")
 
     page.goto(f"/start/{organization.pk}")
-    assert "Signed in as sam" in page.content()
+    expect(page.locator("main")).to_contain_text("Signed in as sam")
     listing = page.locator(f"[data-testid=portal-account-{member_account.pk}]")
-    assert "ReadOnly" in listing.inner_text() and "Admin" in listing.inner_text()
+    expect(listing).to_contain_text("ReadOnly")
+    expect(listing).to_contain_text("Admin")
     shoot(page, "sso-portal-en")
     to_japanese(page)
     shoot(page, "sso-portal-ja")
@@ -87,29 +92,28 @@ def test_sign_in_register_an_app_then_open_an_account_as_a_permission_set(
     listing.locator("li", has_text="ReadOnly").locator("button").click()
     page.wait_for_url(f"**/console/accounts/{member_account.pk}/")
     whoami = page.locator(".whoami")
-    assert "ReadOnly/sam" in whoami.inner_text()
-    assert "assumed-role/AWSReservedSSO_ReadOnly_" in whoami.get_attribute("title")
+    expect(whoami).to_contain_text("ReadOnly/sam")
+    expect(whoami).to_have_attribute("title", re.compile("assumed-role/AWSReservedSSO_ReadOnly_"))
     shoot(page, "sso-role-console-en")
     to_japanese(page)
-    assert "ReadOnly/sam" in page.locator(".whoami").inner_text()
+    expect(page.locator(".whoami")).to_contain_text("ReadOnly/sam")
     shoot(page, "sso-role-console-ja")
     with page.expect_navigation():
         page.select_option("#lang-select", "en")
     page.goto(f"/console/accounts/{member_account.pk}/users/new")
-    assert (
-        "assumed-role/AWSReservedSSO_ReadOnly_" in page.content()
-    )  # the 403 explains who was denied
+    # The 403 explains who was denied.
+    expect(page.locator("main")).to_contain_text("assumed-role/AWSReservedSSO_ReadOnly_")
     page.click("button:has-text('Leave account')")
     page.wait_for_url(f"**/start/{organization.pk}")
-    assert "You left the account." in page.content()
+    expect(page.locator(".messages")).to_contain_text("You left the account.")
 
 
 def test_the_portal_offers_the_external_identity_provider(page, shoot, organization):
     make_idp(organization, issuer="http://127.0.0.1:9/")
     set_sso(organization, identity_source=SSOSettings.IdentitySource.EXTERNAL)
     page.goto(f"/start/{organization.pk}")
-    assert page.locator("[data-testid=idp-signin]").inner_text() == "Sign in with Example IdP"
-    assert page.locator("#id_password").count() == 0
+    expect(page.locator("[data-testid=idp-signin]")).to_have_text("Sign in with Example IdP")
+    expect(page.locator("#id_password")).to_have_count(0)
     shoot(page, "sso-portal-signin-idp-en")
     to_japanese(page)
     shoot(page, "sso-portal-signin-idp-ja")

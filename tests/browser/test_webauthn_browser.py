@@ -6,8 +6,11 @@ verification), a roaming security key (CTAP2, USB, no resident key) and a
 U2F-protocol key.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.mfa.models import WebAuthnCredential
 from tests.conftest import PASSWORD
@@ -30,6 +33,8 @@ AUTHENTICATORS = {
     },
     "u2f-key": {"protocol": "u2f", "transport": "usb"},
 }
+# Signing out takes an IAM user to her account's sign-in page.
+SIGNED_OUT = re.compile(r"/signin/example-corp$")
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +62,7 @@ def sign_in_password(page, user_name="alice"):
 def register_key(page, shoot=None, name=None):
     page.goto("/security-credentials/mfa/assign")
     page.check("input[name=device_type][value=webauthn]")
-    assert page.input_value("#id_name") == ""  # the app's suggestion is cleared
+    expect(page.locator("#id_name")).to_have_value("")  # the app's suggestion is cleared
     if shoot:
         shoot(page, f"{name}-assign")
     page.click("button:has-text('Next')")
@@ -74,16 +79,16 @@ def test_register_then_sign_in_with_password_and_key(page, shoot, alice, kind):
     sign_in_password(page)
     page.wait_for_url("**/console/")
     register_key(page, shoot, f"webauthn-{kind}-en")
-    assert "was assigned." in page.content()
+    expect(page.locator(".messages")).to_contain_text("was assigned.")
     device = WebAuthnCredential.objects.get(user=alice)
-    assert device.name in page.locator("table").inner_text()
+    expect(page.locator("table")).to_contain_text(device.name)
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
     assert len(stored["credentials"]) == 1
     assert stored["credentials"][0]["isResidentCredential"] is (kind == "platform-passkey")
     shoot(page, f"webauthn-{kind}-listed-en")
 
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(SIGNED_OUT)
     sign_in_password(page)
     page.wait_for_url("**/mfa")
     shoot(page, f"webauthn-{kind}-signin-en")
@@ -94,7 +99,7 @@ def test_register_then_sign_in_with_password_and_key(page, shoot, alice, kind):
     if kind != "platform-passkey":
         assert device.sign_count >= 1
     assert page.evaluate("document.cookie").find("sessionid") == -1  # HttpOnly
-    assert reverse("console:home") in page.url
+    expect(page).to_have_url(re.compile(re.escape(reverse("console:home"))))
 
 
 def test_a_removed_authenticator_gives_a_clear_error(page, shoot, alice, settings):
@@ -103,7 +108,7 @@ def test_a_removed_authenticator_gives_a_clear_error(page, shoot, alice, setting
     page.wait_for_url("**/console/")
     register_key(page)
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(SIGNED_OUT)
 
     cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": authenticator_id})
     settings.WEBAUTHN_CHALLENGE_TTL = 3  # the browser gives up after the options' timeout
@@ -111,13 +116,13 @@ def test_a_removed_authenticator_gives_a_clear_error(page, shoot, alice, setting
     page.wait_for_url("**/mfa")
     page.click("button:has-text('Use passkey or security key')")
     error = page.locator("[data-webauthn-error]")
-    error.wait_for(state="visible", timeout=20_000)
-    assert error.inner_text() == (
+    expect(error).to_be_visible(timeout=20_000)
+    expect(error).to_have_text(
         "The request was cancelled or timed out. Try again, or use another MFA device."
     )
-    assert page.locator("button:has-text('Use passkey or security key')").is_enabled()
+    expect(page.locator("button:has-text('Use passkey or security key')")).to_be_enabled()
     shoot(page, "webauthn-signin-no-authenticator-en")
-    assert "/mfa" in page.url
+    expect(page).to_have_url(re.compile("/mfa"))
 
 
 def test_another_users_key_is_refused_by_the_server(
@@ -146,7 +151,7 @@ def test_another_users_key_is_refused_by_the_server(
         {"authenticatorId": authenticator_id, "credential": bob_credential},
     )
     page.click("button:has-text('Sign out')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(SIGNED_OUT)
     sign_in_password(page)
     page.wait_for_url("**/mfa")
 
@@ -167,12 +172,12 @@ def test_another_users_key_is_refused_by_the_server(
             }""",
             bob_credential["credentialId"].replace("+", "-").replace("/", "_").rstrip("="),
         )
-    assert "/mfa" in page.url
-    assert (
+    expect(page).to_have_url(re.compile("/mfa"))
+    expect(page.locator("[data-webauthn-error]")).to_contain_text(
         "The passkey or security key was not accepted."
-        in page.locator("[data-webauthn-error]").inner_text()
     )
-    assert page.context.cookies() and "console" not in page.url
+    assert page.context.cookies()
+    expect(page).not_to_have_url(re.compile("console"))
 
 
 def test_the_passkey_pages_in_japanese(page, shoot, alice):
@@ -189,14 +194,14 @@ def test_the_passkey_pages_in_japanese(page, shoot, alice):
     shoot(page, "webauthn-assign-ja")
     page.click("button:has-text('次へ')")
     page.wait_for_url("**/mfa/passkey")
-    assert page.locator("h1").inner_text() == "パスキーまたはセキュリティキーの設定"
+    expect(page.locator("h1")).to_have_text("パスキーまたはセキュリティキーの設定")
     shoot(page, "webauthn-setup-ja")
     page.click("button:has-text('続行')")
     page.wait_for_url("**/security-credentials")
-    assert "同期パスキー" in page.content() or "デバイス固定" in page.content()
+    expect(page.locator("main")).to_contain_text(re.compile("同期パスキー|デバイス固定"))
     shoot(page, "webauthn-listed-ja")
     page.click("button:has-text('サインアウト')")
-    page.wait_for_url("**/signin")
+    expect(page).to_have_url(SIGNED_OUT)
     page.goto("/signin/example-corp")
     page.fill("#id_user_name", "alice")
     page.fill("#id_password", PASSWORD)
@@ -218,6 +223,6 @@ def test_registering_the_same_key_twice_says_so(page, alice):
     page.wait_for_url("**/mfa/passkey")
     page.click("button:has-text('Continue')")  # excludeCredentials names this key
     error = page.locator("[data-webauthn-error]")
-    error.wait_for(state="visible")
-    assert error.inner_text() == "This passkey or security key is already registered to you."
+    expect(error).to_be_visible()
+    expect(error).to_have_text("This passkey or security key is already registered to you.")
     assert WebAuthnCredential.objects.filter(user=alice).count() == 1
