@@ -288,6 +288,9 @@ def signin_mfa(request):
             "recovery_form": recovery_form
             if not user.is_sso and recovery_codes.has_codes(user)
             else None,
+            # Troubleshoot MFA's "Use one of your recovery codes" opens that part of the page
+            # (a <details> that is the link's #fragment stays folded in browsers).
+            "recovery_open": request.GET.get("use") == "recovery",
             "next": safe_next(request, ""),
         },
         status=status,

@@ -146,6 +146,7 @@ def test_the_development_keypad_opens_once_the_call_is_placed(
     settings.DEBUG = True  # the keypad is a development tool
     to_the_phone_step(page, mailoutbox)
     page.click("button:has-text('Call me now')")
+    expect(page.locator("[data-testid=phone-code]")).to_have_text(re.compile(r"^\s*\d{6}\s*$"))
     code = page.locator("[data-testid=phone-code]").inner_text().strip()
     with page.context.expect_page() as opened:
         page.click("text=Open the phone keypad")

@@ -177,7 +177,17 @@ def test_troubleshoot_mfa_names_the_ways_back_in(client, alice, member_root, at)
     assert "Ask an administrator of account example-corp" in page
     assert "Use one of your recovery codes" not in page
     recovery_codes_module.generate(user=alice)
-    assert "Use one of your recovery codes" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Use one of your recovery codes" in page
+    # The link opens the recovery-code part of the MFA step (a fragment alone leaves it folded).
+    link = re.search(r'<a href="([^"]+)">Use one of your recovery codes', page).group(1)
+    assert link == reverse("accounts:signin_mfa") + "?use=recovery#recovery"
+    step = client.get(link.split("#")[0]).content.decode()
+    assert re.search(r'<details[^>]*id="recovery"[^>]*\bopen>', step)
+    assert not re.search(
+        r'<details[^>]*id="recovery"[^>]*\bopen>',
+        client.get(reverse("accounts:signin_mfa")).content.decode(),
+    )
 
     from accounts.mfa import services as mfa_services
     from accounts.mfa.models import VirtualMFADevice
