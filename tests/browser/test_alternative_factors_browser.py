@@ -4,14 +4,11 @@ link → a call placed on the Twilio stand-in → the signed keypad webhook → 
 import re
 
 import pytest
-import requests
-from django.urls import reverse
 from playwright.sync_api import expect
-from twilio.request_validator import RequestValidator
 
 from accounts.mfa import services as mfa_services
 from accounts.mfa.models import VirtualMFADevice
-from recovery.models import RecoveryAttempt
+from tests.browser.support import type_on_the_phone
 from tests.conftest import PASSWORD
 from tests.integration.test_twilio_standin import twilio_standin  # noqa: F401 - a fixture
 
@@ -76,18 +73,7 @@ def test_lost_device_to_console_through_email_and_phone(
     shoot(page, "recovery-phone-en")
 
     # The person answers and types the code: Twilio posts the digits, signed.
-    attempt = RecoveryAttempt.objects.get(state="call_in_progress")
-    assert attempt.call_sid.startswith("CA")
-    gather = reverse("recovery:twilio_gather", args=[attempt.pk])
-    params = {"CallSid": attempt.call_sid, "Digits": code}
-    signature = RequestValidator(TOKEN).compute_signature(live_server.url + gather, params)
-    answer = requests.post(
-        live_server.url + gather,
-        data=params,
-        headers={"X-Twilio-Signature": signature},
-        timeout=10,
-    )
-    assert answer.status_code == 200 and "<Hangup" in answer.text
+    type_on_the_phone(live_server, code, TOKEN)
 
     expect(page.locator("button:has-text('Sign in to the console')")).to_be_visible()
     page.click("button:has-text('Sign in to the console')")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from identity.models import User
+from tests.browser.support import carry_session
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -167,25 +168,12 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
 
 def test_own_mfa_pages_in_japanese(page, shoot, live_server, alice):
     """A user with a device, signed in through a session made on the server side (its code is unknown here)."""
-    from django.test import Client
-
     from accounts.mfa import services as mfa_services
     from accounts.mfa.models import VirtualMFADevice
 
     device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
-    client = Client()
-    client.force_login(alice)
-    page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            },
-            {"name": "django_language", "value": "ja", "url": live_server.url},
-        ]
-    )
+    carry_session(page, live_server, user=alice, language="ja")
     for name, path in (
         ("security-credentials-mfa-ja", "/security-credentials"),
         ("mfa-resync-ja", f"/security-credentials/mfa/{device.pk}/resync"),

@@ -7,6 +7,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from sso.models import SSOSettings
+from tests.browser.support import carry_session
 from tests.conftest import PASSWORD
 from tests.sso.conftest import (
     SSO_VIEW_ONLY,
@@ -82,10 +83,7 @@ def test_someone_who_may_only_look_at_identity_center_is_told_so(
     )
     client = Client()
     in_management_console(client, organization, "vera", viewer_set)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    in_language(page, live_server, language)
+    carry_session(page, live_server, client, language=language)
     page.goto("/console/organization/sso/settings")
     expect(page.locator("[data-testid=read-only]")).to_be_visible()
     expect(page.locator("main button.btn-primary")).to_have_count(0)
@@ -106,18 +104,7 @@ def test_dates_and_arns_read_well_on_a_narrow_screen(
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        client = Client()
-        client.force_login(management_root)
-        page.context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": client.cookies["sessionid"].value,
-                    "url": live_server.url,
-                },
-                {"name": "django_language", "value": language, "url": live_server.url},
-            ]
-        )
+        carry_session(page, live_server, user=management_root, language=language)
         page.goto(f"/console/accounts/{alice.account_id}/users/{alice.name}/")
         expect(page.locator("dl.kv").first).to_contain_text("UTC")
         arn = page.locator("dl.kv .arn").first

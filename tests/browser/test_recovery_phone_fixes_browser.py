@@ -8,14 +8,10 @@ Twilio's signed keypad webhook, as they would from a real phone.
 import re
 
 import pytest
-import requests
-from django.urls import reverse
 from playwright.sync_api import expect
-from twilio.request_validator import RequestValidator
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import VirtualMFADevice
 from recovery.models import RecoveryAttempt
+from tests.browser.support import type_on_the_phone
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,14 +23,6 @@ def console_voice(settings, live_server):
     settings.TOBIRA_BASE_URL = live_server.url
     settings.RECOVERY_VOICE_BACKEND = "recovery.voice.ConsoleVoice"
     settings.TWILIO_AUTH_TOKEN = TOKEN  # the keypad webhook is still signed
-
-
-@pytest.fixture
-def lost_device(member_root, member_account):
-    member_account.contact_phone = "+81312345678"
-    member_account.save(update_fields=["contact_phone"])
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
-    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
 
 
 def to_the_phone_step(page, mailoutbox):
@@ -60,21 +48,6 @@ def switch_language(page, language: str, heading: str):
     expect(page.locator("h1")).to_have_text(heading)
 
 
-def type_on_the_phone(live_server, code: str):
-    """Twilio's signed keypad webhook for the attempt's current call."""
-    attempt = RecoveryAttempt.objects.get(state="call_in_progress")
-    gather = reverse("recovery:twilio_gather", args=[attempt.pk])
-    params = {"CallSid": attempt.call_sid, "Digits": code}
-    signature = RequestValidator(TOKEN).compute_signature(live_server.url + gather, params)
-    answer = requests.post(
-        live_server.url + gather,
-        data=params,
-        headers={"X-Twilio-Signature": signature},
-        timeout=10,
-    )
-    assert answer.status_code == 200 and "<Hangup" in answer.text
-
-
 def test_the_code_survives_a_reload_and_the_verified_page_offers_one_action(
     page, shoot, live_server, console_voice, lost_device, mailoutbox
 ):
@@ -94,7 +67,7 @@ def test_the_code_survives_a_reload_and_the_verified_page_offers_one_action(
     switch_language(page, "en", "Verify your phone number")
     assert RecoveryAttempt.objects.get().calls_requested == 1
 
-    type_on_the_phone(live_server, code)
+    type_on_the_phone(live_server, code, TOKEN)
     # The page notices by itself and shows the verified state.
     expect(page.locator("h1")).to_have_text("Your phone number is verified")
     expect(page.locator("[data-testid=phone-verified]")).to_contain_text(

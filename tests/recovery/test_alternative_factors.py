@@ -13,18 +13,6 @@ from tests.recovery.test_phone_step import CALLS, signed_post, voice  # noqa: F4
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def lost_device(member_root, member_account):
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
-
-    member_account.contact_phone = "+81312345678"
-    member_account.save(update_fields=["contact_phone"])
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
-    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
-    return member_root
-
-
 def test_from_the_lost_device_to_the_console(
     client, lost_device, mailoutbox, django_capture_on_commit_callbacks
 ):
