@@ -333,7 +333,7 @@ WEBAUTHN_CHALLENGE_TTL = 300  # seconds: a ceremony's challenge is good for five
 RECOVERY_VOICE_BACKEND = env("RECOVERY_VOICE_BACKEND", "recovery.voice.ConsoleVoice")
 # Seconds after *Call me now* when a call that has not reported back (verified, or ended
 # through Twilio's status callback) counts as ended: the person may call again.
-RECOVERY_CALL_TIMEOUT = int(env("RECOVERY_CALL_TIMEOUT", "120"))
+RECOVERY_CALL_TIMEOUT = int(env("RECOVERY_CALL_TIMEOUT", "180"))
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")  # also checks X-Twilio-Signature on webhooks
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")

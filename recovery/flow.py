@@ -214,12 +214,19 @@ CALL_CODE_KEY = "tobira_recovery_call"
 
 
 def _timed_out(attempt: RecoveryAttempt) -> bool:
-    """A call that has not reported back within ``RECOVERY_CALL_TIMEOUT`` counts as ended."""
-    return (
-        attempt.state in CALL_STATES
-        and attempt.call_requested_at is not None
-        and timezone.now()
-        >= attempt.call_requested_at + timedelta(seconds=settings.RECOVERY_CALL_TIMEOUT)
+    """A call that has not reported back within ``RECOVERY_CALL_TIMEOUT`` counts as ended.
+
+    The time runs from the request until the call is placed, then again from when the phone
+    rang: a slow queue must not cut off a person who is typing the code on the keypad.
+    """
+    if attempt.state == State.CALL_IN_PROGRESS and attempt.call_placed_at is not None:
+        since = attempt.call_placed_at
+    elif attempt.state in CALL_STATES:
+        since = attempt.call_requested_at
+    else:
+        return False
+    return since is not None and timezone.now() >= since + timedelta(
+        seconds=settings.RECOVERY_CALL_TIMEOUT
     )
 
 
@@ -293,6 +300,7 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
         attempt.calls_requested += 1
         attempt.call_requested_at = timezone.now()
         attempt.call_sid = ""  # the new call has none yet: late webhooks of the last one miss
+        attempt.call_placed_at = None
         attempt.digit_tries = 0
         attempt.call_error = ""
         attempt.state = State.CALL_REQUESTED
@@ -301,6 +309,7 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
                 "phone_code_hash",
                 "calls_requested",
                 "call_requested_at",
+                "call_placed_at",
                 "call_sid",
                 "digit_tries",
                 "call_error",
@@ -335,6 +344,9 @@ def place_call(attempt_id: str, sequence: int, backend) -> bool:
             or attempt.expires_at <= timezone.now()
         ):
             return False
+        if _timed_out(attempt):  # the page stopped waiting for this call: ring nobody
+            _end_call(attempt, "timeout")
+            return False
         attempt.call_sid = backend.place_call(
             to=attempt.user.account.contact_phone,
             url=webhook_url("recovery:twilio_voice", attempt),
@@ -342,7 +354,8 @@ def place_call(attempt_id: str, sequence: int, backend) -> bool:
         )
         attempt.calls_placed = sequence
         attempt.state = State.CALL_IN_PROGRESS
-        attempt.save(update_fields=["call_sid", "calls_placed", "state"])
+        attempt.call_placed_at = timezone.now()
+        attempt.save(update_fields=["call_sid", "calls_placed", "state", "call_placed_at"])
         _event("RecoveryCallPlaced", attempt)
     return True
 
@@ -366,14 +379,15 @@ def call_failed(attempt_id: str, reason: str, *, call_sid: str | None = None) ->
 
 
 def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> str:
-    """The digits typed on the phone: "verified", "again" (another try), "failed" (that call
-    is over, or never was), or "waiting" (the call is not placed yet: nothing was counted).
+    """The digits typed on the phone: "verified", "again" (another try), "failed" (the last
+    try was wrong), "ended" (that call is over, or never was) or "waiting" (the call is not
+    placed yet: nothing was counted).
 
     ``call_sid`` (from Twilio's webhook, or the development keypad) must be the current
     call's. Only a placed call has one, so typed digits always belong to a call that exists.
     """
     if call_sid is not None and not call_sid:
-        return "failed"
+        return "ended"
     with transaction.atomic():
         attempts = RecoveryAttempt.objects.select_for_update(of=("self",)).filter(
             pk=attempt_id, state__in=CALL_STATES
@@ -384,7 +398,7 @@ def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> s
         if attempt is not None and attempt.state == State.CALL_REQUESTED:
             return "waiting"
         if attempt is None or not attempt.phone_code_hash or _timed_out(attempt):
-            return "failed"
+            return "ended"
         attempt.digit_tries += 1
         right = hmac.compare_digest(
             attempt.phone_code_hash, _code_hash(attempt, (digits or "")[:6])

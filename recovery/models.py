@@ -63,6 +63,7 @@ class RecoveryAttempt(models.Model):
     call_sid = models.CharField(max_length=64, blank=True)
     calls_requested = models.PositiveSmallIntegerField(default=0)
     call_requested_at = models.DateTimeField(null=True, blank=True)  # the current call's
+    call_placed_at = models.DateTimeField(null=True, blank=True)  # ... and when it rang
     calls_placed = models.PositiveSmallIntegerField(default=0)
     digit_tries = models.PositiveSmallIntegerField(default=0)
     call_error = models.CharField(max_length=32, blank=True)  # no-answer, busy, failed, digits, api

@@ -123,6 +123,11 @@ def twilio_gather(request, attempt_id):
         response = VoiceResponse()
         if outcome == "verified":
             response.say(_("Thank you. Continue in your browser."), language=_say_language(attempt))
+        elif outcome == "ended":  # timed out, or an earlier call: the code is not the question
+            response.say(
+                _("This call has ended. Ask for a new call in your browser. Goodbye."),
+                language=_say_language(attempt),
+            )
         else:
             response.say(_("That code is not right. Goodbye."), language=_say_language(attempt))
         response.hangup()

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='call_requested_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name='recoveryattempt',
+            name='call_placed_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]

@@ -192,3 +192,58 @@ def test_the_keypad_of_an_earlier_call_does_not_type_into_the_next_one(phone_pag
     assert "The call ended" in text(response)
     attempt.refresh_from_db()
     assert attempt.state == State.CALL_IN_PROGRESS and attempt.digit_tries == 0
+
+
+def test_a_call_placed_late_has_its_whole_time_from_when_it_rings(
+    phone_page, settings, monkeypatch, at
+):
+    """The timeout runs from the placing of the call once it is placed: a slow queue must not
+    cut off a person who is typing the code on the phone."""
+    client, attempt = phone_page
+    settings.RECOVERY_CALL_TIMEOUT = 120
+    queued = []
+    monkeypatch.setattr(
+        tasks.place_recovery_call, "apply_async", lambda args, **options: queued.append(args)
+    )
+    client.post(PHONE)
+    code = shown_code(client.get(PHONE))
+    at(T0 + 100)
+    tasks.place_recovery_call.apply(args=queued[0])  # the worker got to it late
+    at(T0 + 200)  # 200 s after the request, 100 s after the phone rang
+    assert client.get(STATUS).json()["state"] == State.CALL_IN_PROGRESS
+    assert shown_code(client.get(PHONE)) == code
+    signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
+    attempt.refresh_from_db()
+    assert attempt.state == State.PHONE_VERIFIED
+
+
+def test_a_worker_later_than_the_timeout_rings_nobody(phone_page, settings, monkeypatch, at):
+    client, attempt = phone_page
+    settings.RECOVERY_CALL_TIMEOUT = 120
+    queued = []
+    monkeypatch.setattr(
+        tasks.place_recovery_call, "apply_async", lambda args, **options: queued.append(args)
+    )
+    client.post(PHONE)
+    at(T0 + 121)  # nobody polled the page meanwhile
+    tasks.place_recovery_call.apply(args=queued[0])
+    assert CALLS == []
+    attempt.refresh_from_db()
+    assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "timeout"
+
+
+def test_digits_typed_into_an_ended_call_hear_that_it_ended(phone_page, settings, at):
+    client, attempt = phone_page
+    settings.RECOVERY_CALL_TIMEOUT = 120
+    client.post(PHONE)
+    code = shown_code(client.get(PHONE))
+    at(T0 + 121)
+    client.get(STATUS)  # the page's poll ends the call
+    response = signed_post(client, "recovery:twilio_gather", attempt, {"Digits": code})
+    body = response.content.decode()
+    assert "This call has ended" in body and "not right" not in body
+    wrong = "000000" if code != "000000" else "111111"
+    client.post(PHONE)  # the next call, and a wrong code on it
+    attempt.refresh_from_db()
+    response = signed_post(client, "recovery:twilio_gather", attempt, {"Digits": wrong})
+    assert "not right" in response.content.decode()
