@@ -9,10 +9,17 @@ cause does not reach it. Per-address limits apply to everybody. A browser withou
 is limited exactly as before.
 
 One cookie holds the last few users signed in from that browser (a shared computer).
+
+Each entry is bound to the user's current password (a keyed digest of its hash): a cookie earned
+while a password was known gives no guesses against the next one. And all of a user's trusted
+browsers together have one more budget (``signin_failed_trusted``), so cookies stockpiled by
+signing in many times do not multiply the guesses.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from django.conf import settings
@@ -23,7 +30,13 @@ SALT = "tobira.device-cookie"
 MAX_USERS = 5  # users remembered per browser; the oldest goes first
 
 
-def _entries(request) -> list[tuple[str, str]]:
+def _password_tag(user) -> str:
+    """Changes whenever the password does (a new hash, a new salt); reveals nothing of it."""
+    key = hashlib.sha256(b"tobira device cookie\x00" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, (user.password or "").encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _entries(request) -> list[tuple[str, str, str]]:
     value = request.COOKIES.get(COOKIE)
     if not value:
         return []
@@ -34,9 +47,9 @@ def _entries(request) -> list[tuple[str, str]]:
     if not isinstance(entries, list):
         return []
     return [
-        (uid, nonce)
-        for uid, nonce in (e for e in entries if isinstance(e, list) and len(e) == 2)
-        if isinstance(uid, str) and isinstance(nonce, str)
+        (uid, nonce, tag)
+        for uid, nonce, tag in (e for e in entries if isinstance(e, list) and len(e) == 3)
+        if isinstance(uid, str) and isinstance(nonce, str) and isinstance(tag, str)
     ]
 
 
@@ -44,16 +57,17 @@ def trusted_key(request, user) -> str | None:
     """The rate-limit key of this browser for ``user``, when its cookie names them."""
     if user is None:
         return None
-    for uid, nonce in _entries(request):
+    for uid, nonce, tag in _entries(request):
         if secrets.compare_digest(uid, user.unique_id):
-            return f"device:{nonce}"
+            # Earned with the password the user has now, or not at all.
+            return f"device:{nonce}" if secrets.compare_digest(tag, _password_tag(user)) else None
     return None
 
 
 def remember(request, user) -> None:
     """After a successful sign-in: the response carries a fresh cookie naming ``user`` too."""
-    entries = [(uid, nonce) for uid, nonce in _entries(request) if uid != user.unique_id]
-    entries.append((user.unique_id, secrets.token_urlsafe(16)))
+    entries = [entry for entry in _entries(request) if entry[0] != user.unique_id]
+    entries.append((user.unique_id, secrets.token_urlsafe(16), _password_tag(user)))
     request._tobira_device_cookie = signing.dumps(
         [list(e) for e in entries[-MAX_USERS:]], salt=SALT, compress=True
     )

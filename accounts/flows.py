@@ -79,6 +79,8 @@ def signin(request, form) -> SignInResult:
     attempt = ratelimit.attempt(
         "signin_failed", request=request, user_key=user_key, device_key=device
     )
+    if device and attempt.allowed:  # all of the user's trusted browsers share one more budget
+        attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
     if not attempt.allowed:
         if attempt.just_tripped:  # one event when a limit trips, not one per refused request
             _record_failure(request, account_id=account_id, throttled=True, params=params)
@@ -89,6 +91,8 @@ def signin(request, form) -> SignInResult:
         _record_failure(request, account_id=account_id, throttled=False, params=params)
         return SignInResult()
     ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
+    if device:
+        ratelimit.take_back("signin_failed_trusted", request=request, user_key=user_key)
 
     has_mfa = getattr(user, "has_mfa", None)  # annotated by the look-up: no second query
     if has_mfa is None:

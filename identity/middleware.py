@@ -3,13 +3,15 @@
 No identifier, name or form value of Tobira may contain NUL, and PostgreSQL refuses it in text
 (psycopg raises ``DataError``, a 500). Checking once here covers every path converter, every
 ``request.POST.get()`` and every query parameter, instead of each of them.
-A NUL in the path is a page that does not exist (404); anywhere else it is a bad request (400).
+A NUL in the path is a page that does not exist (404); in the query or a form a bad request (400);
+a cookie that holds one is ignored.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.utils import translation
 
 NUL = "\x00"
 
@@ -19,7 +21,7 @@ def _has_nul(values) -> bool:
 
 
 def request_has_nul(request: HttpRequest) -> bool:
-    """Outside the path: the query, the cookies, the form fields and file names.
+    """Outside the path: the query, the form fields and file names.
 
     Headers are left to the code that reads them: the user agent is cleaned before it reaches the
     trail and a forwarded address that does not parse is "unknown", so a hostile header still
@@ -27,12 +29,14 @@ def request_has_nul(request: HttpRequest) -> bool:
     """
     if _has_nul(request.GET):
         return True
-    if any(NUL in key or NUL in value for key, value in request.COOKIES.items()):
-        return True
     if request.method == "POST":
         if _has_nul(request.POST):
             return True
-        if any(NUL in key or NUL in (upload.name or "") for key, upload in request.FILES.items()):
+        if any(
+            NUL in key or NUL in (upload.name or "")
+            for key in request.FILES
+            for upload in request.FILES.getlist(key)
+        ):
             return True
     return False
 
@@ -43,7 +47,20 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest):
         if NUL in request.path_info or NUL in request.path:
-            return render(request, "errors/404.html", status=404)
+            return self._refuse(request, "errors/404.html", 404)
+        # A cookie with a NUL is dropped, not refused: any script or sibling domain can set one
+        # (Django reads "\\000" as NUL), and refusing would shut the browser out of every page.
+        request.COOKIES = {
+            key: value
+            for key, value in request.COOKIES.items()
+            if NUL not in key and NUL not in value
+        }
         if request_has_nul(request):
-            return render(request, "errors/400.html", {"reason": "nul"}, status=400)
+            return self._refuse(request, "errors/400.html", 400, reason="nul")
         return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, template: str, status: int, **context):
+        # Before the locale middleware: the page speaks the browser's language all the same.
+        with translation.override(translation.get_language_from_request(request)):
+            return render(request, template, context, status=status)

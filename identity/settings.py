@@ -119,9 +119,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads an id, a form or a cookie (the session's included).
+    "identity.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "identity.middleware.RejectNulMiddleware",  # before anything reads an id, a form or a header
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -245,6 +246,8 @@ CSRF_COOKIE_HTTPONLY = True
 RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 RATELIMITS = {
     "signin_failed": env("RATELIMIT_SIGNIN_FAILED", "20/m/ip,5/5m/user"),
+    # Failures from browsers that signed in as the user before (device cookies), all together.
+    "signin_failed_trusted": env("RATELIMIT_SIGNIN_FAILED_TRUSTED", "30/h/user"),
     "signup": env("RATELIMIT_SIGNUP", "10/h/ip"),
     "change_password": env("RATELIMIT_CHANGE_PASSWORD", "10/5m/user"),
     "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),

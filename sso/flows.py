@@ -125,6 +125,8 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
     attempt = ratelimit.attempt(
         "signin_failed", request=request, user_key=user_key, device_key=device
     )
+    if device and attempt.allowed:  # all of the user's trusted browsers share one more budget
+        attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
     if not attempt.allowed:
         if attempt.just_tripped:
             _failure(request, organization, params, "Throttled")
@@ -134,6 +136,8 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
         _failure(request, organization, params, "Failed authentication")
         return Outcome.FAILED
     ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
+    if device:
+        ratelimit.take_back("signin_failed_trusted", request=request, user_key=user_key)
     return after_first_factor(request, organization, user, params)
 
 

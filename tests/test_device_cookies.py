@@ -140,3 +140,35 @@ def test_the_cookie_is_http_only_and_holds_no_user_name(limits, alice):
     morsel = response.cookies[device_cookies.COOKIE]
     assert morsel["httponly"] and morsel["samesite"] == "Lax"
     assert "alice" not in morsel.value and PASSWORD not in morsel.value
+
+
+def test_a_password_change_retires_the_browsers_cookies(limits, alice):
+    """A cookie earned with the old password must not give guesses against the new one."""
+    owner = browser(OWNER)
+    signin_iam(owner, "example-corp", "alice")
+    owner.post(reverse("accounts:signout"))
+    alice.set_password("A-brand-new-Passphrase-77")
+    alice.save(update_fields=["password"])
+    lock_out()
+    response = signin_iam(owner, "example-corp", "alice", "A-brand-new-Passphrase-77")
+    assert response.status_code == 429 and not signed_in(owner)
+
+
+def test_many_trusted_browsers_share_one_budget(limits, settings, alice):
+    """Stockpiled cookies (K sign-ins while the password was known) do not make K budgets."""
+    settings.RATELIMITS = {
+        **settings.RATELIMITS,
+        "signin_failed": "100/m/ip,5/5m/user",
+        "signin_failed_trusted": "8/h/user",
+    }
+    browsers = []
+    for n in range(3):
+        one = browser(f"198.51.100.{10 + n}")
+        signin_iam(one, "example-corp", "alice")
+        one.post(reverse("accounts:signout"))
+        browsers.append(one)
+    refused = 0
+    for one in browsers:
+        for _ in range(4):
+            refused += signin_iam(one, "example-corp", "alice", "wrong-1").status_code == 429
+    assert refused == 4  # 12 guesses, 8 allowed across the user's trusted browsers

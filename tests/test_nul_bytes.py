@@ -1,4 +1,4 @@
-"""A NUL byte anywhere in a request is refused before it reaches a view or the database.
+"""A NUL byte in a request is refused (or, in a cookie, dropped) before a view or the database.
 
 PostgreSQL refuses NUL in text (psycopg raises ``DataError``), so an unchecked NUL in a URL segment
 or a form value was a 500; SQLite stores it silently, which hid the bug. These tests are meant to
@@ -116,7 +116,16 @@ def test_the_examples_found_by_the_probe(lenient_client, management_root, alice)
     # A session cookie with a NUL is a stranger, not a 500.
     stranger = Client(raise_request_exception=False)
     stranger.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
-    assert stranger.get("/security-credentials").status_code in (302, 400)
+    assert stranger.get("/security-credentials").status_code == 302  # to the sign-in page
+
+
+def test_a_cookie_with_a_nul_is_ignored_not_a_lockout(lenient_client, management_root):
+    """Anyone who can set a cookie for the site (a script, a sibling domain) could otherwise shut
+    the browser out of every page; Django reads the quoted escape \\000 as NUL."""
+    lenient_client.cookies["tracker"] = '"a\\000b"'
+    assert lenient_client.get("/signin").status_code == 200
+    response = signin_root(lenient_client, management_root.email)
+    assert response.status_code == 302 and "_auth_user_id" in lenient_client.session
 
 
 def test_the_bad_request_page_speaks_the_browsers_language(lenient_client):
