@@ -7,6 +7,8 @@ service and renders.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -389,6 +391,7 @@ def user_create(request, account_id: str):
 
 
 SHOWN_PASSWORD_SESSION_KEY = "tobira_password_to_show"
+SHOWN_PASSWORD_TTL = 600  # seconds: a generated password not looked at by then is not shown
 
 
 def _show_password_once(request, account, user, password, *, action):
@@ -402,6 +405,7 @@ def _show_password_once(request, account, user, password, *, action):
         "user": user.unique_id,
         "action": action,
         "password": crypto.encrypt(password.encode()),  # the session store never holds it clear
+        "at": int(time.time()),
     }
     return redirect("console:user_password_shown", account_id=account.id, user_name=user.name)
 
@@ -417,6 +421,9 @@ def user_password_shown(request, account_id: str, user_name: str):
     account = selectors.account_get(request.user, account_id)
     user = selectors.account_user_get(account=account, user_name=user_name)
     pending = request.session.get(SHOWN_PASSWORD_SESSION_KEY)
+    if pending and time.time() - pending.get("at", 0) > SHOWN_PASSWORD_TTL:
+        request.session.pop(SHOWN_PASSWORD_SESSION_KEY, None)  # left unseen: set a new one
+        pending = None
     password = None
     if pending and pending.get("account") == account.id and pending.get("user") == user.unique_id:
         require(request, pending["action"], user.arn, account=account)

@@ -226,6 +226,13 @@ MALFORMED = (
 )
 
 
+def _log_refusal(error: BaseException, message: str, *args) -> None:
+    """py_webauthn's own refusals are routine (INFO); anything else it let escape could be a bug
+    of ours or of a new release of it, so it is logged where someone will see it."""
+    level = logging.INFO if isinstance(error, WebAuthnException) else logging.WARNING
+    logger.log(level, message, *args)
+
+
 def _malformed() -> CeremonyError:
     return CeremonyError(_("The browser sent no usable answer. Try again."), code="malformed")
 
@@ -276,7 +283,7 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
             supported_pub_key_algs=ALGORITHMS,
         )
     except MALFORMED as error:  # InvalidRegistrationResponse, or what its parsers let escape
-        logger.info("WebAuthn registration refused: %s: %s", type(error).__name__, error)
+        _log_refusal(error, "WebAuthn registration refused: %s: %s", type(error).__name__, error)
         _failed_registration(request, user, "InvalidRegistrationResponse")
         raise CeremonyError(
             _("The passkey or security key could not be verified. Try again."), code="invalid"
@@ -402,7 +409,8 @@ def authenticate(request, *, user: User, credential_json: str) -> Assertion:
                 require_user_verification=False,
             )
         except MALFORMED as error:  # InvalidAuthenticationResponse, or what escapes its parsers
-            logger.info(
+            _log_refusal(
+                error,
                 "WebAuthn assertion refused for device %s: %s: %s",
                 device.pk,
                 type(error).__name__,
