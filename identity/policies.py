@@ -99,10 +99,6 @@ def aws_managed(arn: str) -> ManagedPolicy | None:
     return _catalog()["identity"].get(arn)
 
 
-def aws_managed_by_name(name: str) -> ManagedPolicy:
-    return next(p for p in _catalog()["identity"].values() if p.name == name)
-
-
 def aws_scps() -> list[ManagedPolicy]:
     return list(_catalog()["scp"].values())
 
@@ -417,20 +413,6 @@ def customer_policy_version_delete(
         request=request,
         policyArn=policy.arn,
         versionId=version_id,
-    )
-
-
-@transaction.atomic
-def customer_policy_delete(*, actor: User, policy: CustomerPolicy, request=None) -> None:
-    if PolicyAttachment.objects.filter(policy_arn=policy.arn).exists():
-        raise ValidationError(
-            _("Detach the policy from every user and group before you delete it."),
-            code="attached",
-        )
-    arn, account_id = policy.arn, policy.account_id
-    policy.delete()
-    _policy_event(
-        "DeletePolicy", actor=actor, account_id=account_id, request=request, policyArn=arn
     )
 
 

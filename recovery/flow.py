@@ -32,7 +32,6 @@ ATTEMPT_TTL = timedelta(minutes=30)
 EMAIL_TOKEN_TTL = timedelta(minutes=15)
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_EMAILS = 5
-ACTIVE = (State.STARTED, State.EMAIL_SENT, State.EMAIL_VERIFIED)
 # Alive, and past the email link: such an attempt belongs to the browser that opened the link.
 VERIFIED = (
     State.EMAIL_VERIFIED,

@@ -564,11 +564,3 @@ def assignments_of(user: User):
         .select_related("account", "permission_set")
         .order_by("account__name", "account_id", "permission_set__name")
     )
-
-
-def user_may_open(user: User, *, account_id: str, permission_set_id: int) -> bool:
-    return AccountAssignment.objects.filter(
-        Q(user=user) | Q(group__members=user),
-        account_id=account_id,
-        permission_set_id=permission_set_id,
-    ).exists()
