@@ -13,7 +13,7 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.db import transaction
 from django.utils import timezone, translation
 
-from identity import audit, ratelimit
+from identity import audit, authn_state, ratelimit
 from identity.models import User
 from identity.queue import enqueue_on_commit
 from sso import sessions as role_sessions
@@ -26,7 +26,6 @@ from .mfa.models import MFADevice
 
 PENDING_SIGNIN = "tobira_pending_signin"
 PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
-MFA_SESSION_KEY = "tobira_mfa"
 RECOVERED = "tobira_recovered"  # signed in without the MFA device: a banner says what to do
 ROOT_MFA_PROMPT = "tobira_root_mfa_prompt"  # an enforced root user must first see the MFA prompt
 
@@ -133,12 +132,13 @@ def complete_signin(
         login(request, user)  # cycles the session key
         # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge. login() keeps the data of
         # a session that was already this user's: an earlier MFA must not outlive this sign-in.
-        request.session.pop(MFA_SESSION_KEY, None)
         request.session.pop(RECOVERED, None)
-        if device is not None:
-            request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device.arn}
-        elif external_mfa:  # the external identity provider said it used MFA (amr)
-            request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": "external"}
+        authn_state.record_mfa(
+            request,
+            device_arn=device.arn
+            if device is not None
+            else (authn_state.EXTERNAL if external_mfa else None),
+        )
         user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])
         audit.record(

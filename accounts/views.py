@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from identity import authn_state
 from identity.authorization import require
 from identity.requestinfo import safe_next
 from recovery import codes as recovery_codes
@@ -188,7 +189,7 @@ def security_credentials(request):
             "recovery_codes_closed": ""
             if user.is_sso
             else recovery_codes.closed_reason(
-                user=user, signed_in_with_mfa=bool(request.session.get(flows.MFA_SESSION_KEY))
+                user=user, signed_in_with_mfa=authn_state.mfa_present(request)
             ),
             "mfa_devices": mfa_selectors.user_devices(user),
             "signin_url": request.build_absolute_uri(
@@ -419,7 +420,7 @@ def mfa_rename(request, device_id: int):
 
 def _assigned_message(request, device) -> str:
     """Success, and, in a session signed in without MFA, how to reach the pages that need it."""
-    if request.session.get(flows.MFA_SESSION_KEY):
+    if authn_state.mfa_present(request):
         return _("MFA device %(name)s was assigned.") % {"name": device.name}
     return _(
         "MFA device %(name)s was assigned. To use pages that require MFA, sign out and sign in "
@@ -562,7 +563,7 @@ def recovery_codes_page(request):
     # Only a session that signed in with an MFA device may make codes, and only for a user
     # who has one (recovery_codes.closed_reason says why not).
     closed = recovery_codes.closed_reason(
-        user=user, signed_in_with_mfa=bool(request.session.get(flows.MFA_SESSION_KEY))
+        user=user, signed_in_with_mfa=authn_state.mfa_present(request)
     )
     status = 200
     if request.method == "POST":

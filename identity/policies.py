@@ -8,7 +8,6 @@ holds the services that change policies, each atomic and audited.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, ids
+from . import audit, authn_state, ids
 from .models import (
     Account,
     CustomerPolicy,
@@ -257,11 +256,11 @@ def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], .
 def request_context(request, user: User) -> dict[str, object]:
     """The global condition keys of a console request."""
     now = timezone.now()
-    mfa = request.session.get("tobira_mfa") if hasattr(request, "session") else None
+    mfa_age = authn_state.mfa_age(request)
     from .requestinfo import client_ip
 
     context: dict[str, object] = {
-        "aws:MultiFactorAuthPresent": bool(mfa),
+        "aws:MultiFactorAuthPresent": mfa_age is not None,
         "aws:PrincipalAccount": user.account_id,
         "aws:PrincipalArn": user.arn,
         "aws:userid": user.unique_id if not user.is_root else user.account_id,
@@ -275,8 +274,8 @@ def request_context(request, user: User) -> dict[str, object]:
         context["aws:PrincipalType"] = "AssumedRole"
     elif not user.is_root:
         context["aws:username"] = user.name
-    if mfa:
-        context["aws:MultiFactorAuthAge"] = max(0, int(time.time()) - int(mfa.get("at", 0)))
+    if mfa_age is not None:
+        context["aws:MultiFactorAuthAge"] = mfa_age
     return context
 
 

@@ -30,7 +30,7 @@ from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
 from accounts.mfa.models import RootMFAWave
 
-from . import crypto, ids, ratelimit, selectors, services
+from . import authn_state, crypto, ids, ratelimit, selectors, services
 from .authorization import allowed, permitted, require
 from .forms import (
     AccountCreateForm,
@@ -629,7 +629,7 @@ def account_root_mfa_reset(request, account_id: str):
     root = selectors.account_root_user(account)
     require(request, "iam:DeactivateMFADevice", root.arn, account=account)
     devices = list(mfa_selectors.user_devices(root))
-    mfa_present = bool(request.session.get("tobira_mfa"))
+    mfa_present = authn_state.mfa_present(request)
     status = 200
     if request.method == "POST":
         form = RootMFAResetForm(account.id, request.POST)

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import flows as signin_flows
 from accounts.forms import SIGNIN_FAILED_MESSAGE, SIGNIN_THROTTLED_MESSAGE
+from identity import authn_state
 from identity.models import Organization
 
 from . import access, flows, services, sessions
@@ -112,14 +112,14 @@ def _portal_home(request, organization, user):
             "organization": organization,
             "sso_user": user,
             "accounts": sessions.accounts_for_portal(user),
-            "mfa_present": bool(request.session.get(signin_flows.MFA_SESSION_KEY)),
+            "mfa_present": authn_state.mfa_present(request),
             "can_manage_devices": sso_settings.users_manage_devices,
         },
     )
-    mfa = request.session.get(signin_flows.MFA_SESSION_KEY)
+    mfa = authn_state.mfa_record(request)
     if (
         mfa
-        and mfa.get("device") != "external"
+        and mfa.get("device") != authn_state.EXTERNAL
         # Only right after the MFA step, in the context where it happened: a session used
         # later from elsewhere does not make that place remembered.
         and time.time() - int(mfa.get("at", 0)) < flows.CONTEXT_MINT_WINDOW
