@@ -37,6 +37,23 @@ def phone_page(at, client, verified):  # noqa: F811
     return client, attempt
 
 
+@pytest.fixture
+def queued(monkeypatch) -> list:
+    """A worker that has not got to the call task yet: its arguments wait here, to be run with
+    ``tasks.place_recovery_call.apply(args=queued[0])`` when the test says so."""
+    held = []
+    monkeypatch.setattr(
+        tasks.place_recovery_call, "apply_async", lambda args, **options: held.append(args)
+    )
+    return held
+
+
+@pytest.fixture
+def call_timeout(settings) -> int:
+    settings.RECOVERY_CALL_TIMEOUT = 120
+    return 120
+
+
 def shown_code(response) -> str | None:
     match = re.search(r'data-testid="phone-code">(\d{6})<', response.content.decode())
     return match.group(1) if match else None
@@ -85,10 +102,9 @@ def test_a_second_post_while_the_call_is_live_places_no_call_and_keeps_the_code(
     assert len(CALLS) == 1
 
 
-def test_a_call_that_never_reports_back_ends_after_the_timeout(phone_page, settings, at):
+def test_a_call_that_never_reports_back_ends_after_the_timeout(phone_page, call_timeout, at):
     """With the console backend no call ever reports back: the person may call again."""
     client, attempt = phone_page
-    settings.RECOVERY_CALL_TIMEOUT = 120
     client.post(PHONE)
     first = shown_code(client.get(PHONE))
 
@@ -145,15 +161,11 @@ def test_the_verified_page_says_so_and_offers_one_primary_action(phone_page):
     assert response["Location"] == reverse("accounts:security_credentials")
 
 
-def test_the_development_keypad_waits_for_the_call_it_types_into(phone_page, settings, monkeypatch):
+def test_the_development_keypad_waits_for_the_call_it_types_into(phone_page, settings, queued):
     """Item 4: the keypad used within a second of *Call me now*, before the worker placed the call."""
     client, attempt = phone_page
     settings.DEBUG = True
     settings.RECOVERY_VOICE_BACKEND = "recovery.voice.ConsoleVoice"
-    queued = []  # a worker that has not got to the task yet
-    monkeypatch.setattr(
-        tasks.place_recovery_call, "apply_async", lambda args, **options: queued.append(args)
-    )
     client.post(PHONE)
     code = shown_code(client.get(PHONE))
     assert len(queued) == 1
@@ -195,16 +207,11 @@ def test_the_keypad_of_an_earlier_call_does_not_type_into_the_next_one(phone_pag
 
 
 def test_a_call_placed_late_has_its_whole_time_from_when_it_rings(
-    phone_page, settings, monkeypatch, at
+    phone_page, call_timeout, queued, at
 ):
     """The timeout runs from the placing of the call once it is placed: a slow queue must not
     cut off a person who is typing the code on the phone."""
     client, attempt = phone_page
-    settings.RECOVERY_CALL_TIMEOUT = 120
-    queued = []
-    monkeypatch.setattr(
-        tasks.place_recovery_call, "apply_async", lambda args, **options: queued.append(args)
-    )
     client.post(PHONE)
     code = shown_code(client.get(PHONE))
     at(T0 + 100)
@@ -217,13 +224,8 @@ def test_a_call_placed_late_has_its_whole_time_from_when_it_rings(
     assert attempt.state == State.PHONE_VERIFIED
 
 
-def test_a_worker_later_than_the_timeout_rings_nobody(phone_page, settings, monkeypatch, at):
+def test_a_worker_later_than_the_timeout_rings_nobody(phone_page, call_timeout, queued, at):
     client, attempt = phone_page
-    settings.RECOVERY_CALL_TIMEOUT = 120
-    queued = []
-    monkeypatch.setattr(
-        tasks.place_recovery_call, "apply_async", lambda args, **options: queued.append(args)
-    )
     client.post(PHONE)
     at(T0 + 121)  # nobody polled the page meanwhile
     tasks.place_recovery_call.apply(args=queued[0])
@@ -232,9 +234,8 @@ def test_a_worker_later_than_the_timeout_rings_nobody(phone_page, settings, monk
     assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "timeout"
 
 
-def test_digits_typed_into_an_ended_call_hear_that_it_ended(phone_page, settings, at):
+def test_digits_typed_into_an_ended_call_hear_that_it_ended(phone_page, call_timeout, at):
     client, attempt = phone_page
-    settings.RECOVERY_CALL_TIMEOUT = 120
     client.post(PHONE)
     code = shown_code(client.get(PHONE))
     at(T0 + 121)
