@@ -18,12 +18,11 @@ signing in many times do not multiply the guesses.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import salted_hmac
 
 COOKIE = "tobira_device"
 SALT = "tobira.device-cookie"
@@ -32,8 +31,9 @@ MAX_USERS = 5  # users remembered per browser; the oldest goes first
 
 def _password_tag(user) -> str:
     """Changes whenever the password does (a new hash, a new salt); reveals nothing of it."""
-    key = hashlib.sha256(b"tobira device cookie\x00" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, (user.password or "").encode(), hashlib.sha256).hexdigest()[:32]
+    return salted_hmac(
+        "tobira.device-cookie.password", user.password or "", algorithm="sha256"
+    ).hexdigest()[:32]
 
 
 def _entries(request) -> list[tuple[str, str, str]]:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from accounts.adapter import get_adapter
 from identity import audit, crypto, ratelimit
@@ -277,8 +278,9 @@ def _code_hash(attempt: RecoveryAttempt, code: str) -> str:
     """Keyed by a secret derived from ``SECRET_KEY`` and bound to the attempt: six digits are a
     million guesses, so a hash keyed by something public would give the code away to whoever
     reads the table; this one means nothing without the key, nor for another attempt."""
-    key = hashlib.sha256(b"tobira recovery call code\x00" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, f"{attempt.pk}:{code}".encode(), hashlib.sha256).hexdigest()
+    return salted_hmac(
+        "tobira.recovery.call-code", f"{attempt.pk}:{code}", algorithm="sha256"
+    ).hexdigest()
 
 
 def request_call(request, attempt: RecoveryAttempt) -> str | None:
