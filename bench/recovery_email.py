@@ -59,7 +59,7 @@ def main() -> None:
     smtp.start()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "identity.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": DATABASE_URL,
         "CELERY_BROKER_URL": BROKER_URL,
         "CACHE_URL": CACHE_URL,

@@ -45,7 +45,7 @@ DATABASE_NAME = DATABASE_URL.rsplit("/", 1)[1]  # dropped and created again by p
 def server_env() -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "identity.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": DATABASE_URL,
         "CACHE_URL": CACHE_URL,
         "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12"),
@@ -164,7 +164,7 @@ def gunicorn(workers: int):
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
-            "identity.wsgi",
+            "config.wsgi",
             "-b",
             f"127.0.0.1:{port}",
             "-w",

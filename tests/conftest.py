@@ -12,8 +12,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
+from config.celery import app as celery_app
 from identity import services
-from identity.celery import app as celery_app
 from identity.models import User
 
 PASSWORD = "Correct-Horse-42!battery"

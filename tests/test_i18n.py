@@ -392,7 +392,7 @@ def test_catalogs_hold_every_translatable_string(tmp_path, ja_entries):
     shutil.copytree(PROJECT_DIR, copy, ignore=_COPY_IGNORE)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "identity.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "TOBIRA_VAR_DIR": str(tmp_path / "var"),
     }
     result = subprocess.run(

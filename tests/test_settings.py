@@ -12,7 +12,7 @@ PRINT_SETTINGS = """
 import django, json
 django.setup()
 from django.conf import settings
-from identity.celery import app
+from config.celery import app
 print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "broker": app.conf.broker_url,
@@ -43,7 +43,7 @@ def _clean_env(tmp_path, **extra):
     }
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "identity.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "TOBIRA_VAR_DIR": str(tmp_path / "var"),
             **extra,
         }

@@ -84,7 +84,7 @@ def celery_worker(transactional_db, smtp_server):
             "-m",
             "celery",
             "-A",
-            "identity",
+            "config",
             "worker",
             "--pool=solo",
             "--concurrency=1",

@@ -7,7 +7,7 @@ import redis
 from django.conf import settings
 from django.urls import reverse
 
-from identity.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.conftest import PASSWORD, make_organization, signin_root
 from tests.integration.conftest import wait_for
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from identity.celery import app as celery_app
+from config.celery import app as celery_app
 from recovery import flow
 from tests.conftest import make_organization, root_of
 from tests.recovery.test_email_step import Browser

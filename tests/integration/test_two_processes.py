@@ -50,7 +50,7 @@ def two_servers(transactional_db, settings, tmp_path):
                     sys.executable,
                     "-m",
                     "gunicorn",
-                    "identity.wsgi",
+                    "config.wsgi",
                     "-b",
                     f"127.0.0.1:{port}",
                     "-w",

@@ -141,8 +141,8 @@ if PRODUCTION:
     # (collectstatic fills STATIC_ROOT); runserver serves them in development.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
-ROOT_URLCONF = "identity.urls"
-WSGI_APPLICATION = "identity.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

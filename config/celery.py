@@ -4,14 +4,14 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "identity.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tobira")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="identity.ping")
+@app.task(name="tobira.ping")
 def ping(value: str) -> str:
     """A no-op round trip used by health checks and the broker integration test."""
     return value
