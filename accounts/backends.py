@@ -11,9 +11,10 @@ import re
 
 from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.hashers import make_password
-from django.db.models import Exists, OuterRef
 
 from identity.models import Account, User
+
+from . import stages
 
 
 def unique_or_none(queryset):
@@ -47,13 +48,10 @@ def find_account(identifier: str) -> Account | None:
     return unique_or_none(Account.objects.filter(alias=identifier))
 
 
-def _candidates():
-    """Users with their account and whether they have an MFA device: the password step's one query."""
-    from .mfa.models import MFADevice
-
-    return User.objects.select_related("account").annotate(
-        has_mfa=Exists(MFADevice.objects.filter(user=OuterRef("pk"), confirmed=True))
-    )
+def candidates():
+    """Users with their account and what the sign-in stages ask of them (whether they have an MFA
+    device): the password step's one query."""
+    return User.objects.select_related("account").annotate(**stages.candidate_annotations())
 
 
 def find_root_user(email: str) -> User | None:
@@ -61,7 +59,7 @@ def find_root_user(email: str) -> User | None:
     if not email or len(email) > 254:
         return None
     user = (
-        _candidates()
+        candidates()
         .filter(kind=User.Kind.ROOT, account__root_email__iexact=email)
         .order_by("pk")
         .first()
@@ -75,7 +73,7 @@ def find_iam_user(account: Account | None, user_name: str) -> User | None:
         return None
     # Unique: user_name_ci_unique_per_account, and both sides are ASCII.
     user = unique_or_none(
-        _candidates().filter(kind=User.Kind.IAM, account=account, name__iexact=user_name)
+        candidates().filter(kind=User.Kind.IAM, account=account, name__iexact=user_name)
     )
     return user if user is not None and canonical(user.name) == user_name else None
 

@@ -6,36 +6,26 @@ input and render what a flow returns.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from identity import audit, authn_state, ratelimit
+from identity import audit, authn_state, ratelimit, tasks
 from identity.models import User
 from identity.queue import enqueue_on_commit
-from sso import sessions as role_sessions
 
-from . import device_cookies, tasks
+from . import device_cookies, signals, stages
 from .backends import find_account, find_iam_user, find_root_user, unique_or_none
-from .mfa import enforcement, webauthn
-from .mfa import services as mfa_services
-from .mfa.models import MFADevice
-
-PENDING_SIGNIN = "tobira_pending_signin"
-PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
-RECOVERED = "tobira_recovered"  # signed in without the MFA device: a banner says what to do
-ROOT_MFA_PROMPT = "tobira_root_mfa_prompt"  # an enforced root user must first see the MFA prompt
 
 
 @dataclass(frozen=True)
 class SignInResult:
-    user: User | None = None
+    user: User | None = None  # signed in (perhaps held at a stage: ``stage``)
     throttled: bool = False
-    mfa_required: bool = False
-    root_mfa_prompt: bool = False
+    stage: stages.Stage | None = None  # the stage to go to next, if any
     recovered: bool = False
     # Why the MFA step refused, where the page says more than "not valid": "malformed" (a
     # WebAuthn answer that is not one), "replayed" (the device's last used code, again).
@@ -93,26 +83,28 @@ def signin(request, form) -> SignInResult:
     if device:
         ratelimit.take_back("signin_failed_trusted", request=request, user_key=user_key)
 
-    has_mfa = getattr(user, "has_mfa", None)  # annotated by the look-up: no second query
-    if has_mfa is None:
-        has_mfa = MFADevice.objects.filter(user=user, confirmed=True).exists()
-    if has_mfa:
-        begin_mfa_step(request, user, params)
-        return SignInResult(mfa_required=True)
+    return after_password(request, user, params)
+
+
+def after_password(request, user: User, params: dict) -> SignInResult:
+    """The password step passed: the first stage before the session that this person needs holds
+    the sign-in pending; otherwise they are signed in, perhaps held at a signed-in stage."""
+    for stage in stages.before_login():
+        if stage.needed(request, user):
+            authn_state.begin_pending_signin(request, user_id=user.pk, params=params)
+            return SignInResult(stage=stage)
     complete_signin(request, user, params)
-    if user.is_root and enforcement.signin_prompt(request, user) is not None:
-        # Signed in, but only the prompt and the MFA registration pages open until
-        # the person registers a device or (during the grace period) asks to be reminded later.
-        request.session[ROOT_MFA_PROMPT] = True
-        return SignInResult(user=user, root_mfa_prompt=True)
-    return SignInResult(user=user)
+    return SignInResult(user=user, stage=start_stages(request, user))
 
 
-def begin_mfa_step(request, user: User, params: dict) -> None:
-    """Password verified; the MFA step finishes signing in. The pending state lives in a
-    fresh session, for a few minutes, and signs nobody in."""
-    request.session.cycle_key()
-    request.session[PENDING_SIGNIN] = {"user": user.pk, "at": int(time.time()), "params": params}
+def start_stages(request, user: User) -> stages.Stage | None:
+    """Signed in: start each stage this person needs; the first one is where they go next."""
+    first = None
+    for stage in stages.after_login():
+        if stage.needed(request, user):
+            stage.start(request, user)
+            first = first or stage
+    return first
 
 
 def complete_signin(
@@ -120,20 +112,17 @@ def complete_signin(
     user: User,
     params: dict,
     *,
-    device: MFADevice | None = None,
+    device=None,  # the MFA device used, if any
     recovery: str = "",
     external_mfa: bool = False,
 ) -> None:
     """Sign ``user`` in: a fresh session, the MFA record, the audit event."""
     with transaction.atomic():
-        ended = role_sessions.end_session(request)  # a console role of whoever was signed in
-        if ended is not None:
-            role_sessions.record_end(request, ended, "SignedIn")
+        signals.signing_in.send(sender=User, request=request, user=user)
         login(request, user)  # cycles the session key
         # Feeds aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge. login() keeps the data of
         # a session that was already this user's: an earlier MFA must not outlive this sign-in.
-        request.session.pop(RECOVERED, None)
-        authn_state.record_mfa(
+        authn_state.signed_in(
             request,
             device_arn=device.arn
             if device is not None
@@ -160,110 +149,17 @@ def complete_signin(
 
 def pending_signin_user(request) -> User | None:
     """The user who passed the password step in this session, while that is recent."""
-    pending = request.session.get(PENDING_SIGNIN)
-    if not pending or time.time() - pending["at"] > PENDING_SIGNIN_TTL:
-        request.session.pop(PENDING_SIGNIN, None)
+    pending = authn_state.pending_signin(request)
+    if pending is None:
         return None
     return unique_or_none(
         User.objects.select_related("account").filter(pk=pending["user"], is_active=True)
     )
 
 
-def _mfa_failed(
-    request, user: User, params: dict, message: str, *, reason: str = ""
-) -> SignInResult:
-    audit.record(
-        event_name="ConsoleLogin",
-        event_source=audit.SOURCE_SIGNIN,
-        request=request,
-        actor=None,
-        account_id=user.account_id,
-        request_parameters=params,
-        response_elements={"ConsoleLogin": "Failure"},
-        additional_event_data={"MFAUsed": "Yes"},
-        error_code="Failed authentication",
-        error_message=message,
-    )
-    return SignInResult(reason=reason)
-
-
-def _mfa_attempt(request, user: User) -> tuple[str, bool]:
-    """Count an MFA attempt of ``user``; the rate-limit key and whether it may go on."""
-    user_key = f"user:{user.pk}"
-    return user_key, ratelimit.attempt("mfa_failed", request=request, user_key=user_key).allowed
-
-
-def _mfa_succeeded(request, user: User, user_key: str, device: MFADevice) -> SignInResult:
-    params = request.session[PENDING_SIGNIN]["params"]
-    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
-    request.session.pop(PENDING_SIGNIN, None)
-    complete_signin(request, user, params, device=device)
-    return SignInResult(user=user)
-
-
-def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> SignInResult:
-    """The MFA step with a code: one code from one of the user's devices. Generic failure, throttled."""
-    user_key, allowed = _mfa_attempt(request, user)
-    if not allowed:
-        return SignInResult(throttled=True)
-    # ``device`` is one of ``user``'s enabled devices (the form offered only those) or None.
-    outcome = mfa_services.CodeOutcome.REFUSED
-    if device is not None and device.user_id == user.pk:
-        outcome = mfa_services.mfa_device_check(device=device, code=code)
-    if outcome is not mfa_services.CodeOutcome.ACCEPTED:
-        params = request.session[PENDING_SIGNIN]["params"]
-        if outcome is mfa_services.CodeOutcome.REPLAYED:
-            return _mfa_failed(
-                request, user, params, "The MFA code was already used.", reason="replayed"
-            )
-        return _mfa_failed(request, user, params, "The MFA code was not valid.")
-    return _mfa_succeeded(request, user, user_key, device)
-
-
-def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResult:
-    """The MFA step with a passkey or security key: an assertion from one of the user's keys."""
-    user_key, allowed = _mfa_attempt(request, user)
-    if not allowed:
-        return SignInResult(throttled=True)
-    assertion = webauthn.authenticate(request, user=user, credential_json=credential_json)
-    if not assertion.ok:
-        if assertion.reason == "SignCountRegression":
-            webauthn.record_possible_clone(request, assertion)
-        params = request.session[PENDING_SIGNIN]["params"]
-        return _mfa_failed(
-            request,
-            user,
-            params,
-            f"The WebAuthn assertion was refused: {assertion.reason}.",
-            reason="malformed" if assertion.reason == "Malformed" else "",
-        )
-    return _mfa_succeeded(request, user, user_key, assertion.device)
-
-
-def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
-    """The MFA step with a recovery code: signed in without MFA present, told what to do next."""
-    from recovery import codes
-
-    user_key, allowed = _mfa_attempt(request, user)
-    if not allowed:
-        return SignInResult(throttled=True)
-    params = request.session[PENDING_SIGNIN]["params"]
-    if user.is_sso:  # the organization's MFA settings allow no recovery codes
-        return _mfa_failed(request, user, params, "Recovery codes are not available to SSO users.")
-    if not codes.spend(user=user, code=code):
-        return _mfa_failed(request, user, params, "The recovery code was not valid.")
-    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
-    request.session.pop(PENDING_SIGNIN, None)
-    complete_signin(request, user, params, recovery="RecoveryCode")
-    request.session[RECOVERED] = "recovery_code"
-    return SignInResult(user=user, recovered=True)
-
-
 def signout(request) -> None:
     user = request.user
-    ended = role_sessions.end_session(request)
-    if ended is not None:
-        role_sessions.record_end(request, ended, "SignedOut")
+    signals.signing_out.send(sender=User, request=request)
     if user.is_authenticated:
         audit.record(
             event_name="ConsoleSignOut",
@@ -318,3 +214,18 @@ def password_change(request, *, new_password: str) -> None:
     language = translation.get_language() or "en"
     changed_at = timezone.now().isoformat()
     enqueue_on_commit(tasks.send_password_changed_notification, user.pk, changed_at, language)
+
+
+def password_confirmed(request, form) -> tuple[bool, int]:
+    """Whether the signed-in user re-entered their password right in ``form``, and the status.
+
+    Wrong passwords count against the same limit as on the change-password page;
+    the error goes on the form.
+    """
+    if not password_change_attempt(request):
+        form.add_error(None, _("Too many attempts. Wait a few minutes, then try again."))
+        return False, 429
+    if not request.user.check_password(form.cleaned_data["password"]):
+        form.add_error("password", _("The password is incorrect."))
+        return False, 200
+    return True, 200

@@ -10,35 +10,12 @@ SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please 
 SIGNIN_THROTTLED_MESSAGE = _("Too many sign-in attempts. Wait a few minutes, then try again.")
 
 
-def _password_field(label, autocomplete: str, **attrs) -> forms.CharField:
+def password_field(label, autocomplete: str, **attrs) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=4096,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete, **attrs}),
-    )
-
-
-class DeviceNameField(forms.CharField):
-    """An MFA device name, trimmed and checked against AWS's pattern."""
-
-    def __init__(self, **kwargs):
-        from .mfa.models import DEVICE_NAME_VALIDATOR
-
-        kwargs.setdefault("label", _("Device name"))
-        kwargs.setdefault(
-            "help_text", _("Unique within the account. Letters, digits and + = , . @ _ -.")
-        )
-        super().__init__(max_length=128, validators=[DEVICE_NAME_VALIDATOR], **kwargs)
-
-
-def code_field(label, *, help_text=None, autocomplete="one-time-code") -> forms.CharField:
-    """One TOTP code (6 digits; the service says what is wrong with it)."""
-    return forms.CharField(
-        label=label,
-        max_length=16,
-        help_text=help_text,
-        widget=forms.TextInput(attrs={"autocomplete": autocomplete, "inputmode": "numeric"}),
     )
 
 
@@ -49,7 +26,7 @@ class RootSignInForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = _password_field(_("Password"), "current-password")
+    password = password_field(_("Password"), "current-password")
 
     def rate_limit_key(self, account_id: str | None) -> str:
         return "root:" + canonical(self.cleaned_data["email"])
@@ -71,7 +48,7 @@ class IAMSignInForm(forms.Form):
             attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}
         ),
     )
-    password = _password_field(_("Password"), "current-password")
+    password = password_field(_("Password"), "current-password")
 
     def rate_limit_key(self, account_id: str | None) -> str:
         # Keyed by the resolved account when there is one, so the id and the
@@ -81,10 +58,10 @@ class IAMSignInForm(forms.Form):
 
 
 class ChangePasswordForm(forms.Form):
-    old_password = _password_field(_("Current password"), "current-password", autofocus=True)
-    new_password1 = _password_field(_("New password"), "new-password")
+    old_password = password_field(_("Current password"), "current-password", autofocus=True)
+    new_password1 = password_field(_("New password"), "new-password")
     new_password1.help_text = password_validation.password_validators_help_text_html()  # lazy
-    new_password2 = _password_field(_("Confirm new password"), "new-password")
+    new_password2 = password_field(_("Confirm new password"), "new-password")
 
     def __init__(self, user, *args, **kwargs):
         self.user = user
@@ -108,119 +85,3 @@ class ChangePasswordForm(forms.Form):
                 except forms.ValidationError as error:
                     self.add_error("new_password1", error)
         return cleaned
-
-
-class RefusedCodesMixin:
-    """A refused TOTP code is never right again: the page says why and shows empty fields."""
-
-    code_fields: tuple[str, ...] = ()
-
-    def refuse(self, message) -> None:
-        self.add_error(None, message)
-        self.data = self.data.copy()  # the request's QueryDict is immutable
-        for name in self.code_fields:
-            self.data[name] = ""
-
-
-class MFACodeForm(RefusedCodesMixin, forms.Form):
-    code_fields = ("code",)
-    device = forms.TypedChoiceField(label=_("MFA device"), coerce=int, widget=forms.RadioSelect)
-    code = forms.CharField(
-        label=_("MFA code"),
-        max_length=16,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autofocus": True,
-                "spellcheck": "false",
-            }
-        ),
-    )
-
-    def __init__(self, devices, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [
-            (device.pk, f"{device.name} ({device.get_kind_display()})") for device in devices
-        ]
-        self.fields["device"].choices = choices
-        if choices:
-            self.fields["device"].initial = choices[0][0]
-
-
-class MFAAssignForm(forms.Form):
-    WEBAUTHN, APP = "webauthn", "app"
-    device_type = forms.ChoiceField(
-        label=_("Device type"),
-        choices=[
-            (WEBAUTHN, _("Passkey or security key")),
-            (APP, _("Authenticator app")),
-        ],
-        initial=APP,
-        required=False,  # an authenticator app when not chosen
-        widget=forms.RadioSelect,
-    )
-    name = DeviceNameField(
-        required=False,
-        help_text=_(
-            "Unique within the account. Letters, digits and + = , . @ _ -. "
-            "Leave it empty for a passkey or security key: it is named after the authenticator, "
-            "for example alice-YubiKey-5-NFC."
-        ),
-    )
-
-    def __init__(self, *args, app_suggestion: str, allowed: frozenset[str] | None = None, **kwargs):
-        kwargs.setdefault("initial", {"device_type": self.APP, "name": app_suggestion})
-        super().__init__(*args, **kwargs)
-        if allowed is not None:  # an SSO organization's allowed kinds
-            kind_of = {self.WEBAUTHN: "webauthn", self.APP: "virtual"}
-            field = self.fields["device_type"]
-            field.choices = [c for c in field.choices if kind_of[c[0]] in allowed]
-            if "virtual" not in allowed:
-                self.initial["device_type"] = self.WEBAUTHN
-        self.app_suggestion = app_suggestion
-        self.fields["name"].widget.attrs["data-app-suggestion"] = app_suggestion
-
-    def clean(self):
-        cleaned = super().clean()
-        name, kind = cleaned.get("name", ""), cleaned.get("device_type") or self.APP
-        cleaned["device_type"] = kind
-        if kind == self.WEBAUTHN and name == self.app_suggestion:
-            name = ""  # the app's suggestion does not name a passkey
-        elif kind == self.APP and not name:
-            name = self.app_suggestion
-        cleaned["name"] = name
-        return cleaned
-
-
-class MFARenameForm(forms.Form):
-    name = DeviceNameField()
-
-
-class WebAuthnResponseForm(forms.Form):
-    """What the page's script posts: the browser's ``PublicKeyCredential.toJSON()``."""
-
-    credential = forms.CharField(max_length=65536, widget=forms.HiddenInput, strip=False)
-
-
-class MFAEnableForm(RefusedCodesMixin, forms.Form):
-    code_fields = ("code1", "code2")
-    code1 = code_field(_("MFA code 1"))
-    code2 = code_field(
-        _("MFA code 2"),
-        help_text=_("Wait for the next code (about 30 seconds), then type it here."),
-    )
-
-
-class MFARemoveForm(forms.Form):
-    """The owner re-enters their password before a device goes."""
-
-    password = _password_field(_("Your password"), "current-password", autofocus=True)
-
-
-class RecoveryCodeForm(forms.Form):
-    recovery_code = forms.CharField(
-        label=_("Recovery code"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )

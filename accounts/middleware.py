@@ -1,86 +1,48 @@
-"""Until a user who must change their password has done so, nothing else opens.
+"""The stages of signing in hold a signed-in person at the stage they must finish first.
 
-The change-password page itself, signing out and switching the language stay
-reachable, so a new user is never locked out (the "deadlock" of seed 003).
+One middleware for every stage (``accounts.stages``): while a stage is pending, only its own
+pages and ``stages.ALWAYS_OPEN`` open; anything else redirects to the stage's page, so a new user
+is never locked out (the "deadlock" of seed 003) and never gets past the stage either.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import redirect
-from django.urls import Resolver404, resolve, reverse
-from django.utils.http import urlencode
+from django.urls import Resolver404, resolve
 
-from . import flows
-from .mfa.models import MFADevice
+from . import stages
 
 
-class PasswordChangeRequiredMiddleware:
+def _view_name(request) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
+
+
+class StageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.password_reset_required:
-            request.signin_step_pending = "change_password"  # the top bar offers only sign-out
-            allowed = {
-                reverse("accounts:change_password"),
-                reverse("accounts:signout"),
-                reverse("set_language"),
-            }
-            if request.path not in allowed and not request.path.startswith(
-                "/" + settings.STATIC_URL.lstrip("/")
-            ):
-                return redirect("accounts:change_password")
-        return self.get_response(request)
-
-
-class RootMFAPromptMiddleware:
-    """An enforced root user without MFA sees the prompt before anything else.
-
-    Set at sign-in (``flows.ROOT_MFA_PROMPT``); cleared by *Remind me later*
-    during the grace period, or as soon as the user has an MFA device. Until
-    then only the prompt, the MFA registration pages, changing the password,
-    signing out and the language switch open.
-    """
-
-    ALLOWED = frozenset(
-        {
-            "accounts:root_mfa_prompt",
-            "accounts:mfa_assign",
-            "accounts:mfa_enable",
-            "accounts:mfa_passkey",
-            "accounts:mfa_passkey_options",
-            "accounts:change_password",
-            "accounts:signout",
-            "set_language",
-        }
-    )
-
-    def __init__(self, get_response):
-        self.get_response = get_response
+        self.static = "/" + settings.STATIC_URL.lstrip("/")
 
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
-            and request.session.get(flows.ROOT_MFA_PROMPT)
-            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+            and not request.path_info.startswith(self.static)
         ):
-            if MFADevice.objects.filter(user=user, confirmed=True).exists():
-                request.session.pop(flows.ROOT_MFA_PROMPT, None)
-            else:
-                request.signin_step_pending = "root_mfa_prompt"
-                try:
-                    name = resolve(request.path_info).view_name
-                except Resolver404:
-                    name = ""
-                if name not in self.ALLOWED:
-                    target = reverse("accounts:root_mfa_prompt")
-                    if request.method == "GET":
-                        target += "?" + urlencode({"next": request.get_full_path()})
-                    return redirect(target)
+            view_name = None
+            for stage in stages.after_login():
+                if not stage.is_pending(request, user):
+                    continue
+                # The top bar then offers no page that would only lead back to the stage.
+                request.signin_step_pending = stage.key
+                if view_name is None:
+                    view_name = _view_name(request)
+                if view_name not in stages.ALWAYS_OPEN | stage.open_pages:
+                    next_url = request.get_full_path() if request.method == "GET" else ""
+                    return stage.redirect(request, user, next_url=next_url)
         return self.get_response(request)
 
 

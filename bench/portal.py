@@ -74,9 +74,9 @@ def prepare(users: int) -> Setup:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from accounts.mfa.models import MFADevice, VirtualMFADevice
     from identity import crypto, policies, services
     from identity.models import User
+    from mfa.models import MFADevice, VirtualMFADevice
     from sso import services as sso_services
     from sso.models import PermissionSet, SSOGroup, SSOSettings
 

@@ -85,9 +85,9 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from accounts.mfa.models import MFADevice, VirtualMFADevice
     from identity import crypto, ids, services
     from identity.models import User
+    from mfa.models import MFADevice, VirtualMFADevice
 
     cache.clear()
     organization = services.organization_create(

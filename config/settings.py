@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "identity",
     "accounts",
+    "mfa",
     "recovery",
     "sso",
     "sso.oidc",
@@ -129,9 +130,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "sso.middleware.SSOMiddleware",
-    "accounts.middleware.PasswordChangeRequiredMiddleware",
-    "accounts.middleware.RootMFAPromptMiddleware",
+    "accounts.middleware.StageMiddleware",
+    "sso.middleware.RoleSessionMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
     "accounts.device_cookies.DeviceCookieMiddleware",
 ]
@@ -198,6 +198,19 @@ else:
 # --- Authentication -----------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.ConsoleSignInBackend"]
+
+# Signing in after the password, in order (``accounts.stages``): the MFA step before the
+# session, then the stages that hold a signed-in person until done. Dotted paths, so that
+# accounts never imports the apps above it.
+SIGNIN_STAGES = [
+    "mfa.base.stages.MFA",
+    "sso.stages.SSOMFARegistration",
+    "accounts.stages.PasswordChange",
+    "mfa.enforcement.stages.RootMFAPrompt",
+]
+# What an SSO user's organization allows them (``sso.access``), asked by the layers below sso.
+SSO_SELF_SERVICE = "sso.access.require_self_service"
+SSO_DEVICE_KINDS = "sso.access.allowed_device_kinds"
 
 # django-allauth runs only the OpenID Connect redirect flow for SSO (``sso.oidc``,
 # ``sso.federation``); Tobira's own flows sign people in, so allauth's account

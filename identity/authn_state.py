@@ -1,21 +1,80 @@
-"""The MFA record of a signed-in session: its one writer and its readers.
+"""The authentication state of a browser session: its one owner.
 
-Written when a sign-in completes (``accounts.flows.complete_signin``), read by the policy context
-(``aws:MultiFactorAuthPresent``, ``aws:MultiFactorAuthAge``) and by pages that need an MFA session.
-No other module touches this session key. (Issue 14 moves the rest of the sign-in state here.)
+Every session key that says how far a person has got in signing in lives here, and no other
+module reads or writes them:
+
+- the **pending sign-in**: the password step passed, a stage before the session (MFA) is not
+  done yet. It lives in a fresh session for ``PENDING_SIGNIN_TTL`` seconds and signs nobody in;
+- the **MFA record** of a signed-in session (when, which device, or the external identity
+  provider's MFA): the policy context reads ``aws:MultiFactorAuthPresent`` and
+  ``aws:MultiFactorAuthAge`` from it;
+- **recovered**: signed in without the MFA device (a recovery code, alternative factors), so the
+  pages say what to do next;
+- the **stages still pending** after signing in (the root MFA prompt, SSO MFA registration):
+  ``accounts.stages`` decides what they mean.
+
+Written by the sign-in flows (``accounts.flows``, ``mfa.base.flows``, ``recovery.flow``,
+``sso.flows``); a new sign-in starts from nothing (``complete_signin`` calls ``signed_in``).
 """
 
 from __future__ import annotations
 
 import time
 
+PENDING_SIGNIN = "tobira_pending_signin"
+PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
 MFA_SESSION_KEY = "tobira_mfa"
+RECOVERED = "tobira_recovered"
+PENDING_STAGES = "tobira_pending_stages"
+
 EXTERNAL = "external"  # the external identity provider said it used MFA (the ID token's amr)
 
 
-def record_mfa(request, *, device_arn: str | None) -> None:
-    """This session signed in with ``device_arn`` (``EXTERNAL`` for the identity provider's MFA),
-    or without MFA (``None``): an earlier record never outlives a new sign-in."""
+def _session(request):
+    return getattr(request, "session", None)
+
+
+# The pending sign-in: between the password and the MFA step.
+
+
+def begin_pending_signin(request, *, user_id: int, params: dict) -> None:
+    """Password verified; a stage before the session finishes signing in. A fresh session key:
+    whatever the browser carried before is not carried into the sign-in."""
+    request.session.cycle_key()
+    request.session[PENDING_SIGNIN] = {"user": user_id, "at": int(time.time()), "params": params}
+
+
+def pending_signin(request) -> dict | None:
+    """``{"user": pk, "at": epoch seconds, "params": the audit parameters}`` while recent; an
+    expired one is forgotten."""
+    session = _session(request)
+    pending = session.get(PENDING_SIGNIN) if session is not None else None
+    if not pending or time.time() - pending["at"] > PENDING_SIGNIN_TTL:
+        if session is not None:
+            session.pop(PENDING_SIGNIN, None)
+        return None
+    return pending
+
+
+def pending_signin_params(request) -> dict:
+    """The audit parameters of the password step, for the events of the stage that follows."""
+    return request.session[PENDING_SIGNIN]["params"]
+
+
+def end_pending_signin(request) -> None:
+    request.session.pop(PENDING_SIGNIN, None)
+
+
+# A signed-in session.
+
+
+def signed_in(request, *, device_arn: str | None) -> None:
+    """A sign-in completed (after ``login()``): the MFA record is this sign-in's, and nothing of
+    an earlier sign-in of the same user (``login()`` keeps its data) outlives it.
+
+    ``device_arn`` is the MFA device used, ``EXTERNAL`` for the identity provider's MFA, or None
+    without MFA."""
+    request.session.pop(RECOVERED, None)
     request.session.pop(MFA_SESSION_KEY, None)
     if device_arn is not None:
         request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device_arn}
@@ -23,7 +82,7 @@ def record_mfa(request, *, device_arn: str | None) -> None:
 
 def mfa_record(request) -> dict | None:
     """``{"at": epoch seconds, "device": ARN or EXTERNAL}``, or None without MFA."""
-    session = getattr(request, "session", None)
+    session = _session(request)
     return session.get(MFA_SESSION_KEY) if session is not None else None
 
 
@@ -37,3 +96,37 @@ def mfa_age(request) -> int | None:
     if not record:
         return None
     return max(0, int(time.time()) - int(record.get("at", 0)))
+
+
+def mark_recovered(request, how: str) -> None:
+    """Signed in without the MFA device: ``how`` is "recovery_code" or "alternative_factors"."""
+    request.session[RECOVERED] = how
+
+
+def recovered(request) -> str | None:
+    session = _session(request)
+    return session.get(RECOVERED) if session is not None else None
+
+
+# Stages still pending in a signed-in session.
+
+
+def require_stage(request, key: str) -> None:
+    stages = request.session.get(PENDING_STAGES, [])
+    if key not in stages:
+        request.session[PENDING_STAGES] = [*stages, key]
+
+
+def stage_required(request, key: str) -> bool:
+    session = _session(request)
+    return session is not None and key in session.get(PENDING_STAGES, ())
+
+
+def stage_done(request, key: str) -> None:
+    stages = request.session.get(PENDING_STAGES, [])
+    if key in stages:
+        remaining = [stage for stage in stages if stage != key]
+        if remaining:
+            request.session[PENDING_STAGES] = remaining
+        else:
+            request.session.pop(PENDING_STAGES, None)

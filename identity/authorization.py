@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import audit, policies
@@ -148,3 +150,16 @@ def require(
         )
         raise AccessDenied(decision, action, resource_arn)
     return decision
+
+
+def require_own(request, action: str, resource: str | None = None) -> None:
+    """Self-service pages ask the policy engine too: about the user's own ARN (or ``resource``).
+
+    An SSO user's organization decides instead, from its SSO settings: the function named by
+    ``settings.SSO_SELF_SERVICE`` (``sso.access``, which identity does not import: it is above).
+    """
+    user = request.user
+    if user.is_sso:
+        import_string(settings.SSO_SELF_SERVICE)(request, action)
+        return
+    require(request, action, resource or user.arn, account=user.account)

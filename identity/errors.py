@@ -34,7 +34,7 @@ def _mfa_advice(request, decision) -> str | None:
     user = request.user
     if getattr(user, "kind", None) not in ("iam", "root"):
         return None  # an SSO role session: MFA is the identity provider's business
-    from accounts.mfa.selectors import user_devices
+    from mfa.base.selectors import user_devices
 
     return "sign_in_again" if user_devices(user).exists() else "assign"
 

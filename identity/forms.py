@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import DeviceNameField, code_field
+from mfa.base.forms import DeviceNameField, code_field
 
 from .models import (
     ACCOUNT_ALIAS_VALIDATOR,
@@ -271,7 +271,7 @@ class RootMFAWaveForm(forms.Form):
     )
 
     def __init__(self, organization, *args, **kwargs):
-        from accounts.mfa.models import RootMFAWave
+        from mfa.models import RootMFAWave
 
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = RootMFAWave.Scope.choices

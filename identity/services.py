@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import audit, ids
+from . import audit, ids, tasks
 from .models import Account, Organization, User
 from .queue import enqueue_on_commit
 
@@ -297,8 +297,6 @@ def iam_user_console_access_set(
         },
     )
     if password and had_password:
-        from accounts import tasks  # accounts builds on identity, not the other way round
-
         enqueue_on_commit(
             tasks.send_password_changed_notification,
             user.pk,

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.mfa import enforcement
-from accounts.mfa import selectors as mfa_selectors
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import RootMFAWave
+from accounts import flows as signin_flows
+from mfa.base import selectors as mfa_selectors
+from mfa.base import services as mfa_services
+from mfa.enforcement import services as enforcement
+from mfa.models import RootMFAWave
+from mfa.totp import services as totp_services
 
 from . import authn_state, crypto, ids, ratelimit, selectors, services
 from .authorization import allowed, permitted, require
@@ -554,7 +556,7 @@ def user_mfa_hardware(request, account_id: str, user_name: str):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                device = mfa_services.hardware_totp_device_enable(
+                device = totp_services.hardware_totp_device_enable(
                     actor=request.user,
                     user=user,
                     name=data["name"],
@@ -638,9 +640,7 @@ def account_root_mfa_reset(request, account_id: str):
             form.add_error(None, _("Sign in with your MFA device first: this needs MFA."))
             status = 403
         elif form.is_valid():
-            from accounts.views import _password_confirmed
-
-            confirmed, status = _password_confirmed(request, form)
+            confirmed, status = signin_flows.password_confirmed(request, form)
             if confirmed:
                 with transaction.atomic():
                     for device in devices:

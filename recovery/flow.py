@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from accounts.adapter import get_adapter
-from identity import audit, crypto, ratelimit
+from accounts import flows as signin_flows
+from identity import audit, authn_state, crypto, ratelimit
+from identity.mail import get_adapter
 from identity.models import User
 from identity.queue import enqueue_now, enqueue_on_commit
 
@@ -434,8 +435,6 @@ def status(attempt: RecoveryAttempt) -> dict:
 
 def complete(request, attempt: RecoveryAttempt) -> bool:
     """Both factors passed: sign in (without MFA present), once; the account is told by email."""
-    from accounts import flows as signin_flows
-
     with transaction.atomic():
         attempt = _locked(
             pk=attempt.pk, state=State.PHONE_VERIFIED, session_hash=session_hash(request)
@@ -446,11 +445,11 @@ def complete(request, attempt: RecoveryAttempt) -> bool:
         attempt.save(update_fields=["state"])
         _event("RecoveryCompleted", attempt, request)
         user = attempt.user
-        request.session.pop(signin_flows.PENDING_SIGNIN, None)
+        authn_state.end_pending_signin(request)
         signin_flows.complete_signin(
             request, user, {"loginTo": "root"}, recovery="AlternativeFactors"
         )
-        request.session[signin_flows.RECOVERED] = "alternative_factors"
+        authn_state.mark_recovered(request, "alternative_factors")
         from . import tasks
 
         enqueue_on_commit(

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts import notifications
-from accounts.tasks import MAIL_RETRIES
-
-
-@shared_task(name="recovery.send_recovery_code_used_notification", **MAIL_RETRIES)
-def send_recovery_code_used_notification(
-    user_id: int, used_at: str, remaining: int, language: str
-) -> bool:
-    return notifications.send(
-        "emails/recovery_code_used",
-        user_id=user_id,
-        changed_at=used_at,
-        language=language,
-        remaining=remaining,
-    )
+from identity import notifications
+from identity.tasks import MAIL_RETRIES
 
 
 @shared_task(name="recovery.send_recovery_email", **MAIL_RETRIES)
@@ -26,13 +13,6 @@ def send_recovery_email(attempt_id: str, sequence: int) -> bool:
     from . import flow
 
     return flow.send_email(attempt_id, sequence)
-
-
-@shared_task(name="recovery.send_recovery_codes_created_notification", **MAIL_RETRIES)
-def send_recovery_codes_created_notification(user_id: int, created_at: str, language: str) -> bool:
-    return notifications.send(
-        "emails/recovery_codes_created", user_id=user_id, changed_at=created_at, language=language
-    )
 
 
 @shared_task(bind=True, name="recovery.place_recovery_call", max_retries=3)

@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts import flows as signin_flows
+
 from . import flow, voice
 from .models import RecoveryAttempt
 
@@ -153,8 +155,6 @@ def twilio_status(request, attempt_id):
 
 
 def _pending_root(request):
-    from accounts import flows as signin_flows
-
     user = signin_flows.pending_signin_user(request)
     return user if user is not None and user.is_root else None
 
@@ -239,7 +239,7 @@ def phone(request):
         if request.POST.get("op") == "complete":
             if flow.complete(request, attempt):
                 request.session.pop(flow.SESSION_KEY, None)
-                return redirect("accounts:security_credentials")
+                return redirect("mfa:security_credentials")
             messages.error(request, _("The phone number is not verified yet."))
         elif attempt.state in flow.CALL_STATES:
             pass  # a call is on its way (a double click, an old tab): the page shows its code

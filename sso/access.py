@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from identity import authn_state
 from identity.models import User
 
 from . import services
 
-REGISTRATION_REQUIRED = "tobira_sso_mfa_register"  # signed in; must register a device first
+REGISTRATION_STAGE = "sso_mfa_registration"  # signed in; must register a device first
 
 _ALWAYS = {"iam:GetUser", "iam:ChangePassword", "iam:ListMFADevices"}
 _REGISTER = {"iam:EnableMFADevice", "iam:CreateVirtualMFADevice"}
@@ -32,7 +33,7 @@ def require_self_service(request, action: str) -> None:
     if action in _ALWAYS:
         return
     settings = services.settings_for(user.account.organization)
-    if action in _REGISTER and request.session.get(REGISTRATION_REQUIRED):
+    if action in _REGISTER and authn_state.stage_required(request, REGISTRATION_STAGE):
         return
     if action in _MANAGE and settings.users_manage_devices:
         return

@@ -24,8 +24,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.mfa import selectors as mfa_selectors
-from accounts.mfa import services as mfa_services
 from identity import selectors
 from identity.authorization import permitted, require
 from identity.forms import DeleteConfirmForm, apply_service_errors
@@ -33,6 +31,8 @@ from identity.models import Account, Organization, User
 from identity.policies import aws_managed, organization_account_arn
 from identity.requestinfo import safe_next
 from identity.views import PAGE_SIZE, page_of
+from mfa.base import selectors as mfa_selectors
+from mfa.base import services as mfa_services
 
 from . import services
 from .admin_forms import (

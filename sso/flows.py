@@ -13,14 +13,15 @@ from django.utils import timezone
 
 from accounts import device_cookies
 from accounts import flows as signin_flows
-from accounts.backends import _candidates, canonical, unique_or_none
-from accounts.mfa.models import MFADevice
-from identity import audit, ratelimit
+from accounts.backends import candidates, canonical, unique_or_none
+from identity import audit, authn_state, ratelimit
 from identity.models import Organization, User
 from identity.requestinfo import client_ip, user_agent
+from mfa.models import MFADevice
 
-from . import access, services
+from . import services
 from .models import SSOSettings
+from .stages import SSOMFARegistration
 
 CONTEXT_COOKIE = "tobira_sso_context"
 CONTEXT_MAX_AGE = 30 * 24 * 3600  # a remembered sign-in context lasts 30 days
@@ -33,7 +34,7 @@ def find_sso_user(organization: Organization, user_name: str) -> User | None:
     if not user_name or len(user_name) > 64 or not user_name.isascii():
         return None
     user = unique_or_none(
-        _candidates().filter(
+        candidates().filter(
             kind=User.Kind.SSO,
             account_id=organization.management_account_id,
             name__iexact=user_name,
@@ -153,7 +154,7 @@ def after_first_factor(request, organization: Organization, user: User, params: 
             and context_remembered(request, user)
         )
         if not remembered:
-            signin_flows.begin_mfa_step(request, user, params)
+            authn_state.begin_pending_signin(request, user_id=user.pk, params=params)
             return Outcome.MFA
         signin_flows.complete_signin(request, user, {**params, "mfa": "RememberedContext"})
         return Outcome.SIGNED_IN
@@ -164,7 +165,7 @@ def after_first_factor(request, organization: Organization, user: User, params: 
         return Outcome.BLOCKED
     signin_flows.complete_signin(request, user, params)
     if settings.mfa_no_device == SSOSettings.NoDevice.REGISTER:
-        request.session[access.REGISTRATION_REQUIRED] = organization.pk
+        authn_state.require_stage(request, SSOMFARegistration.key)
         return Outcome.REGISTER
     return Outcome.SIGNED_IN
 

@@ -1,33 +1,17 @@
-"""SSO users in the console act only as a role session; until they register a required
-MFA device, only the registration pages open."""
+"""SSO users reach the console only as a role session (a permission set in an account), opened
+from the access portal. (Their MFA registration at sign-in is a stage: ``sso.stages``.)"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from accounts.mfa.models import MFADevice
-
-from . import access, sessions
-
-REGISTRATION_PAGES = frozenset(
-    {
-        "sso:mfa_required",
-        "accounts:mfa_assign",
-        "accounts:mfa_enable",
-        "accounts:mfa_passkey",
-        "accounts:mfa_passkey_options",
-        "accounts:change_password",
-        "accounts:signout",
-        "set_language",
-    }
-)
+from . import sessions
 
 
-class SSOMiddleware:
+class RoleSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.static = "/" + settings.STATIC_URL.lstrip("/")
@@ -39,18 +23,6 @@ class SSOMiddleware:
         if request.path_info.startswith(self.static):
             return self.get_response(request)
         organization_id = user.account.organization_id
-        if request.session.get(access.REGISTRATION_REQUIRED):
-            kinds = access.allowed_device_kinds(user)
-            if MFADevice.objects.filter(user=user, confirmed=True, kind__in=kinds).exists():
-                request.session.pop(access.REGISTRATION_REQUIRED, None)
-            else:
-                request.signin_step_pending = "sso_mfa_registration"
-                try:
-                    name = resolve(request.path_info).view_name
-                except Resolver404:
-                    name = ""
-                if name not in REGISTRATION_PAGES:
-                    return redirect("sso:mfa_required", organization_id=organization_id)
         if request.path_info.startswith("/console/"):
             role, why = sessions.current(request, user)
             if role is None:

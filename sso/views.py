@@ -23,6 +23,7 @@ from identity.models import Organization
 from . import access, flows, services, sessions
 from .forms import OpenSessionForm, PortalSignInForm
 from .models import ExternalIdentityProvider, SSOSettings
+from .stages import SSOMFARegistration
 
 
 def _organization(organization_id: str) -> Organization:
@@ -71,7 +72,7 @@ def portal(request, organization_id: str):
             )
             target = reverse("sso:portal", args=[organization.pk])
             if outcome == flows.Outcome.MFA:
-                return redirect(reverse("accounts:signin_mfa") + "?" + urlencode({"next": target}))
+                return redirect(reverse("mfa:signin") + "?" + urlencode({"next": target}))
             if outcome == flows.Outcome.REGISTER:
                 return redirect("sso:mfa_required", organization_id=organization.pk)
             if outcome == flows.Outcome.SIGNED_IN:
@@ -177,7 +178,7 @@ def mfa_required(request, organization_id: str):
     user = _portal_user(request, organization)
     if user is None:
         return redirect("sso:portal", organization_id=organization.pk)
-    if not request.session.get(access.REGISTRATION_REQUIRED):
+    if not authn_state.stage_required(request, SSOMFARegistration.key):
         return redirect("sso:portal", organization_id=organization.pk)
     kinds = access.allowed_device_kinds(user)
     return render(

@@ -213,11 +213,11 @@ def client_factory():
 @pytest.fixture
 def lost_device(member_root, member_account):
     """A member account's root user with a phone number and one (lost) authenticator app."""
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.models import VirtualMFADevice
+    from mfa.totp import services as totp_services
 
     member_account.contact_phone = "+81312345678"
     member_account.save(update_fields=["contact_phone"])
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
+    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     return member_root

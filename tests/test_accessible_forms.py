@@ -83,7 +83,7 @@ def test_console_forms_with_radio_groups(client, management_root, alice):
         reverse("console:user_create", args=[account]),
         reverse("console:root_mfa"),
         reverse("console:sso_settings"),
-        reverse("accounts:mfa_assign"),
+        reverse("mfa:assign"),
         reverse("console:sso_assignment_list"),
     ):
         response = client.get(url)
@@ -97,17 +97,17 @@ def test_the_mfa_step_with_several_devices(client, alice, at):
 
     import pyotp
 
-    from accounts.mfa import services as mfa_services
+    from mfa.totp import services as totp_services
     from tests.conftest import T0, signin_iam
 
     at(T0 + 30)
     for name in ("alice-phone", "alice-tablet"):
-        device, key = mfa_services.virtual_mfa_device_create(user=alice, name=name)
+        device, key = totp_services.virtual_mfa_device_create(user=alice, name=name)
         app = pyotp.TOTP(base64.b32encode(key).decode())
-        mfa_services.mfa_device_enable(
+        totp_services.mfa_device_enable(
             actor=alice, device=device, first_code=app.at(T0), second_code=app.at(T0 + 30)
         )
     signin_iam(client, "example-corp", "alice")
-    response = client.get(reverse("accounts:signin_mfa"))
+    response = client.get(reverse("mfa:signin"))
     assert assert_accessible(response.content.decode(), "signin_mfa") == 2
     assert response.status_code == 200

@@ -345,7 +345,7 @@ def test_admin_resets_a_console_password_and_the_users_sessions_end(
 
     alice_client = Client()
     signin_iam(alice_client, "example-corp", "alice")
-    assert alice_client.get(reverse("accounts:security_credentials")).status_code == 200
+    assert alice_client.get(reverse("mfa:security_credentials")).status_code == 200
 
     client.force_login(management_root)
     url = reverse("console:user_console_access", args=[alice.account_id, "alice"])
@@ -363,9 +363,7 @@ def test_admin_resets_a_console_password_and_the_users_sessions_end(
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("Reset-By-Admin-2026") and alice.password_reset_required
-    assert (
-        alice_client.get(reverse("accounts:security_credentials")).status_code == 302
-    )  # signed out
+    assert alice_client.get(reverse("mfa:security_credentials")).status_code == 302  # signed out
     assert [m.to for m in mailoutbox] == [["alice@example.test"]]
     assert AuditEvent.objects.filter(event_name="UpdateLoginProfile").count() == 1
 
@@ -399,10 +397,10 @@ def test_page_titles_are_plain_text(client, management_root, alice):
     account = management_root.account_id
     for url in (
         reverse("console:home"),
-        reverse("accounts:security_credentials"),
+        reverse("mfa:security_credentials"),
         reverse("console:user_list", args=[account]),
         reverse("console:user_detail", args=[account, "alice"]),
-        reverse("accounts:mfa_assign"),
+        reverse("mfa:assign"),
     ):
         title = re.search(r"<title>(.*?)</title>", client.get(url).content.decode(), re.S).group(1)
         assert "<" not in title and title.strip().endswith("· Tobira"), (url, title)

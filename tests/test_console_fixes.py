@@ -378,7 +378,7 @@ def test_an_mfa_denial_without_a_device_links_to_assign_mfa(client, management_a
     body = _forbidden(client, management_account)
     assert 'data-testid="mfa-required"' in body
     assert "This needs you to sign in with an MFA device." in body
-    assert f'href="{reverse("accounts:mfa_assign")}"' in body
+    assert f'href="{reverse("mfa:assign")}"' in body
     assert "Sign out and sign in again" not in body
     # The explanation for administrators stays.
     assert "explicitly denied by statement DenyAllExceptListedIfNoMFA" in body
@@ -386,17 +386,17 @@ def test_an_mfa_denial_without_a_device_links_to_assign_mfa(client, management_a
 
 
 def test_an_mfa_denial_with_a_device_says_sign_in_again(client, management_account, alice):
-    from accounts.mfa import services as mfa_services
+    from mfa.totp import services as totp_services
 
     policies.inline_policy_put(actor=None, user=alice, name="forced-mfa", document=FORCED_MFA)
     signin_iam(client, "example-corp", "alice")  # signed in before the device was assigned
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     device.__class__.objects.filter(pk=device.pk).update(confirmed=True)
     body = _forbidden(client, management_account)
     assert 'data-testid="mfa-required"' in body
     assert "Sign out and sign in again" in body
     assert f'action="{reverse("accounts:signout")}"' in body.split('data-testid="mfa-required"')[1]
-    assert f'href="{reverse("accounts:mfa_assign")}"' not in body
+    assert f'href="{reverse("mfa:assign")}"' not in body
 
 
 def test_a_denial_that_is_not_about_mfa_says_nothing_about_mfa(client, management_account, alice):

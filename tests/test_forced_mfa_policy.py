@@ -14,8 +14,8 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts.mfa.models import VirtualMFADevice
 from identity import policies, services
+from mfa.models import VirtualMFADevice
 from tests.conftest import PASSWORD, error_text, signin_iam
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +88,8 @@ def walk_through(client, user, at):
     assert response.status_code == 302, error_text(response)
 
     # Without MFA: own credentials and MFA setup open ...
-    assert client.get(reverse("accounts:security_credentials")).status_code == 200
-    response = client.post(reverse("accounts:mfa_assign"), {"name": f"{user.name}-app"})
+    assert client.get(reverse("mfa:security_credentials")).status_code == 200
+    response = client.post(reverse("mfa:assign"), {"name": f"{user.name}-app"})
     assert response.status_code == 302, response.content.decode()[:2000]
     page = client.get(response["Location"]).content.decode()
     app = pyotp.TOTP(re.search(r'data-testid="secret">([A-Z2-7]+)<', page).group(1))
@@ -115,9 +115,7 @@ def walk_through(client, user, at):
     at(T0 + 600)
     signin_iam(client, "example-corp", user.name, password=NEW_PASSWORD)
     device = VirtualMFADevice.objects.get(user=user)
-    response = client.post(
-        reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 600)}
-    )
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 600)})
     assert response.status_code == 302
     home = client.get(reverse("console:home")).content.decode()
     assert 'data-testid="restricted"' not in home and account_id in home
@@ -157,5 +155,5 @@ def test_the_seed_policy_does_not_let_one_user_manage_anothers_mfa(
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 302  # IAMUserChangePassword, given with "must change"
-    response = client.get(reverse("accounts:mfa_assign"))
+    response = client.get(reverse("mfa:assign"))
     assert response.status_code == 403  # the policy names s-takahashi only

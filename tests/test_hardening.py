@@ -128,7 +128,7 @@ def test_hostile_search_and_user_agent_do_not_crash(client, management_root, ali
 
 def test_signed_in_pages_are_not_cached(client, management_root):
     client.force_login(management_root)
-    for url in (reverse("console:home"), reverse("accounts:security_credentials")):
+    for url in (reverse("console:home"), reverse("mfa:security_credentials")):
         assert "no-store" in client.get(url)["Cache-Control"]
 
 

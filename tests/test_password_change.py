@@ -31,7 +31,7 @@ def test_signin_lands_on_change_password_and_nothing_else_opens(client, bob):
     assert response["Location"] == reverse("accounts:change_password")
     for url in (
         reverse("console:home"),
-        reverse("accounts:security_credentials"),
+        reverse("mfa:security_credentials"),
         reverse("console:user_list", args=[bob.account_id]),
     ):
         response = client.get(url)
@@ -53,7 +53,7 @@ def test_changing_the_password_clears_the_flag_and_notifies(
     assert not bob.password_reset_required
     assert bob.check_password(NEW_PASSWORD)
     assert client.get(reverse("console:home")).status_code == 200
-    assert client.get(reverse("accounts:security_credentials")).status_code == 200
+    assert client.get(reverse("mfa:security_credentials")).status_code == 200
 
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
@@ -71,10 +71,10 @@ def test_password_change_signs_out_other_sessions(client, alice):
     other = Client()
     signin_iam(other, "example-corp", "alice")
     signin_iam(client, "example-corp", "alice")
-    assert other.get(reverse("accounts:security_credentials")).status_code == 200
+    assert other.get(reverse("mfa:security_credentials")).status_code == 200
     change(client)
-    assert client.get(reverse("accounts:security_credentials")).status_code == 200
-    assert other.get(reverse("accounts:security_credentials")).status_code == 302
+    assert client.get(reverse("mfa:security_credentials")).status_code == 200
+    assert other.get(reverse("mfa:security_credentials")).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_a_new_user_lands_on_their_own_security_credentials_after_changing(clien
     ) == ["arn:aws:iam::aws:policy/IAMUserChangePassword"]
     signin_iam(client, "example-corp", "newcomer")
     response = change(client)
-    assert response["Location"] == reverse("accounts:security_credentials")
+    assert response["Location"] == reverse("mfa:security_credentials")
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert "newcomer" in page.content.decode()
@@ -163,7 +163,7 @@ def test_an_explicit_deny_still_closes_the_own_credentials_page(client, newcomer
     )
     signin_iam(client, "example-corp", "newcomer")
     change(client)
-    assert client.get(reverse("accounts:security_credentials")).status_code == 403
+    assert client.get(reverse("mfa:security_credentials")).status_code == 403
 
 
 def test_the_baseline_reaches_the_user_itself_whatever_its_path_and_nobody_else(rf, make_iam_user):
@@ -189,10 +189,10 @@ def test_during_the_forced_change_the_top_bar_offers_only_sign_out(client, bob):
     page = client.get(reverse("accounts:change_password")).content.decode()
     topbar = page.split("</header>")[0]
     assert f'href="{reverse("console:home")}"' not in topbar
-    assert f'href="{reverse("accounts:security_credentials")}"' not in topbar
+    assert f'href="{reverse("mfa:security_credentials")}"' not in topbar
     assert f'action="{reverse("accounts:signout")}"' in topbar
     change(client)
-    topbar = client.get(reverse("accounts:security_credentials")).content.decode()
+    topbar = client.get(reverse("mfa:security_credentials")).content.decode()
     topbar = topbar.split("</header>")[0]
     assert f'href="{reverse("console:home")}"' in topbar
-    assert f'href="{reverse("accounts:security_credentials")}"' in topbar
+    assert f'href="{reverse("mfa:security_credentials")}"' in topbar

@@ -201,7 +201,7 @@ def test_recovery_code_signin_over_an_mfa_session_is_not_mfa(client, alice, time
 
     time_machine.move_to(T0, tick=False)
     signin_iam(client, "example-corp", "alice")
-    response = client.post(reverse("accounts:mfa_assign"), {"name": "alice-app"})
+    response = client.post(reverse("mfa:assign"), {"name": "alice-app"})
     page = client.get(response["Location"]).content.decode()
     app = pyotp.TOTP(_re.search(r'data-testid="secret">([A-Z2-7]+)<', page).group(1))
     time_machine.move_to(T0 + 30, tick=False)
@@ -209,18 +209,16 @@ def test_recovery_code_signin_over_an_mfa_session_is_not_mfa(client, alice, time
     client.post(reverse("accounts:signout"))
     time_machine.move_to(T0 + 120, tick=False)
     signin_iam(client, "example-corp", "alice")
-    from accounts.mfa.models import MFADevice
+    from mfa.models import MFADevice
 
     device = MFADevice.objects.get(user=alice)
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 120)})
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 120)})
     assert "tobira_mfa" in client.session
     body = client.post(PAGE, {"password": PASSWORD}).content.decode()  # codes need MFA
     codes = _re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", body)
     assert len(codes) == 10
     # same browser, no sign-out: sign in again with the password and a recovery code
     signin_iam(client, "example-corp", "alice")
-    client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": codes[0]}
-    )
+    client.post(reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": codes[0]})
     assert client.session.get("tobira_recovered") == "recovery_code"
     assert "tobira_mfa" not in client.session

@@ -1,7 +1,7 @@
 import pytest
 from kombu.exceptions import OperationalError
 
-from accounts import tasks
+from identity import tasks
 from identity.queue import enqueue_on_commit
 
 

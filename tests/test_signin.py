@@ -34,7 +34,7 @@ def test_iam_user_signs_in_with_account_id_or_alias(client, alice, account_field
 
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == alice.pk
-    assert client.get(reverse("accounts:security_credentials")).status_code == 200
+    assert client.get(reverse("mfa:security_credentials")).status_code == 200
 
 
 def test_account_url_prefills_the_iam_form(client, alice):
@@ -166,11 +166,11 @@ def test_next_is_followed_only_within_the_site(client, alice):
     assert response["Location"] == reverse("console:home")
 
     client.post(reverse("accounts:signout"))
-    url = reverse("accounts:signin") + "?next=" + reverse("accounts:security_credentials")
+    url = reverse("accounts:signin") + "?next=" + reverse("mfa:security_credentials")
     response = client.post(
         url, {"mode": "iam", "account": "example-corp", "user_name": "alice", "password": PASSWORD}
     )
-    assert response["Location"] == reverse("accounts:security_credentials")
+    assert response["Location"] == reverse("mfa:security_credentials")
 
 
 def test_sign_out_needs_post_and_ends_the_session(client, alice):

@@ -10,7 +10,6 @@ import time
 import pytest
 from django.urls import reverse
 
-from accounts.mfa.models import MFADevice
 from identity import policies
 from identity.models import (
     AuditEvent,
@@ -22,6 +21,7 @@ from identity.models import (
     PolicyVersion,
     User,
 )
+from mfa.models import MFADevice
 
 pytestmark = pytest.mark.django_db
 
@@ -97,9 +97,9 @@ POST_BODIES = {
 
 
 def _enabled_device_of(user) -> int:
-    from accounts.mfa import services as mfa_services
+    from mfa.totp import services as totp_services
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=user, name=f"{user.name}-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=user, name=f"{user.name}-app")
     device.__class__.objects.filter(pk=device.pk).update(confirmed=True)
     return device.pk
 
@@ -110,9 +110,9 @@ def _urls(account, user):
 
 @pytest.fixture
 def target(management_account, alice):
-    from accounts.mfa import services as mfa_services
+    from mfa.totp import services as totp_services
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     device.__class__.objects.filter(pk=device.pk).update(confirmed=True)
     alice.mfa_device_id = device.pk
     alice.policy_name = _policy_in(management_account)

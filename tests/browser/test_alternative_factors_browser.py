@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import VirtualMFADevice
+from mfa.models import VirtualMFADevice
+from mfa.totp import services as totp_services
 from tests.browser.support import type_on_the_phone
 from tests.conftest import PASSWORD
 from tests.integration.test_twilio_standin import twilio_standin  # noqa: F401 - a fixture
@@ -31,7 +31,7 @@ def test_lost_device_to_console_through_email_and_phone(
 ):
     member_account.contact_phone = "+81312345678"
     member_account.save(update_fields=["contact_phone"])
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
+    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
 
     page.goto("/signin")

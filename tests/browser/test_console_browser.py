@@ -142,10 +142,10 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
     shoot(page, "signup-ja")
 
     # The MFA pages that need an enabled device, in Japanese.
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.models import VirtualMFADevice
+    from mfa.totp import services as totp_services
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     page.goto("/signin/example-corp")
     page.fill("#id_user_name", "alice")
@@ -167,11 +167,12 @@ def test_the_console_speaks_japanese(page, shoot, management_root, alice):
 
 
 def test_own_mfa_pages_in_japanese(page, shoot, live_server, alice):
-    """A user with a device, signed in through a session made on the server side (its code is unknown here)."""
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.totp import services as totp_services
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    """A user with a device, signed in through a session made on the server side (its code is unknown here)."""
+    from mfa.models import VirtualMFADevice
+
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     carry_session(page, live_server, user=alice, language="ja")
     for name, path in (

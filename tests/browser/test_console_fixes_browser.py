@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import MFADevice
 from identity import policies, services
+from mfa.models import MFADevice
+from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -179,7 +179,7 @@ def test_an_mfa_403_says_what_to_do(page, shoot, live_server, management_root, a
     expect(page.locator("main")).to_contain_text("DenyAllExceptListedIfNoMFA")
     shoot(page, f"console-fixes-mfa-403-no-device-{language}")
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     page.reload()
     expect(advice.locator("button[type=submit]")).to_be_visible()

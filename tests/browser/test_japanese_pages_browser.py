@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import MFADevice
 from identity import policies, services
+from mfa.models import MFADevice
+from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ AT_LEAST_FIVE_JAPANESE_CHARACTERS = re.compile(r"(?:[^\u0000-\u3000][\u0000-\u30
 
 
 def confirmed_device(user, name):
-    device, _key = mfa_services.virtual_mfa_device_create(user=user, name=name)
+    device, _key = totp_services.virtual_mfa_device_create(user=user, name=name)
     MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     return device.pk
 
@@ -80,9 +80,9 @@ def test_the_console_and_self_service_pages_in_japanese(page, shoot, tour, manag
         "user-mfa-hardware": reverse("console:user_mfa_hardware", args=[a, user]),
         "user-mfa-remove": reverse("console:user_mfa_remove", args=[a, user, alice_device]),
         "change-password": reverse("accounts:change_password"),
-        "mfa-rename": reverse("accounts:mfa_rename", args=[root_device]),
-        "mfa-resync": reverse("accounts:mfa_resync", args=[root_device]),
-        "mfa-remove": reverse("accounts:mfa_remove", args=[root_device]),
+        "mfa-rename": reverse("mfa:rename", args=[root_device]),
+        "mfa-resync": reverse("mfa:resync", args=[root_device]),
+        "mfa-remove": reverse("mfa:remove", args=[root_device]),
     }
     for name, url in pages.items():
         response = page.goto(url)

@@ -8,8 +8,8 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import VirtualMFADevice
+from mfa.models import VirtualMFADevice
+from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,7 +28,7 @@ def ja_page(chromium, live_server):
 
 
 def app_for(user) -> pyotp.TOTP:
-    device, key = mfa_services.virtual_mfa_device_create(user=user, name=f"{user.name}-app")
+    device, key = totp_services.virtual_mfa_device_create(user=user, name=f"{user.name}-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     return pyotp.TOTP(base64.b32encode(key).decode())
 

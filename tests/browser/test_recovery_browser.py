@@ -7,8 +7,8 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import VirtualMFADevice
+from mfa.models import VirtualMFADevice
+from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +22,7 @@ def sign_in(page):
 
 
 def test_sign_in_with_a_recovery_code(page, shoot, alice):
-    device, key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     app = pyotp.TOTP(base64.b32encode(key).decode())
     sign_in(page)

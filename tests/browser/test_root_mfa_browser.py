@@ -8,7 +8,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from accounts.mfa.models import RootMFAPrompt
+from mfa.models import RootMFAPrompt
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,14 +105,14 @@ def test_the_management_root_removes_a_member_roots_mfa(
 
     import pyotp
 
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import MFADevice, VirtualMFADevice
+    from mfa.models import MFADevice, VirtualMFADevice
+    from mfa.totp import services as totp_services
     from tests.conftest import root_of
 
-    device, key = mfa_services.virtual_mfa_device_create(user=management_root, name="boss-app")
+    device, key = totp_services.virtual_mfa_device_create(user=management_root, name="boss-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     member_root = root_of(member_account)
-    lost, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="prod-root-app")
+    lost, _key = totp_services.virtual_mfa_device_create(user=member_root, name="prod-root-app")
     VirtualMFADevice.objects.filter(pk=lost.pk).update(confirmed=True)
 
     sign_in_root(page)

@@ -11,8 +11,8 @@ from tests.conftest import PASSWORD  # noqa: E402
 @pytest.fixture
 def sso_directory(organization, member_account):
     """A directory with something on every page: users, a group, permission sets, assignments."""
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import MFADevice
+    from mfa.models import MFADevice
+    from mfa.totp import services as totp_services
     from sso import services
     from tests.sso.conftest import ADMIN, make_idp, make_permission_set, make_sso_user
 
@@ -33,7 +33,7 @@ def sso_directory(organization, member_account):
     services.assignment_create(
         actor=None, account=organization.management_account, permission_set=admin, group=platform
     )
-    device, _key = mfa_services.virtual_mfa_device_create(user=sam, name="sam-phone")
+    device, _key = totp_services.virtual_mfa_device_create(user=sam, name="sam-phone")
     MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     from sso.models import ExternalIdentity
 

@@ -17,8 +17,8 @@ import pyotp
 import pytest
 import requests
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import VirtualMFADevice
+from mfa.models import VirtualMFADevice
+from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD, make_organization
 from tests.integration.conftest import ROOT, _database_url, free_port
 
@@ -86,10 +86,10 @@ def user_with_app(account, name):
     from identity import services
 
     user = services.iam_user_create(actor=None, account=account, name=name, password=PASSWORD)
-    device, key = mfa_services.virtual_mfa_device_create(user=user, name=f"{name}-app")
+    device, key = totp_services.virtual_mfa_device_create(user=user, name=f"{name}-app")
     app = pyotp.TOTP(base64.b32encode(key).decode())
     now = time.time()
-    mfa_services.mfa_device_enable(
+    totp_services.mfa_device_enable(
         actor=user, device=device, first_code=app.at(now - 30), second_code=app.at(now)
     )
     return VirtualMFADevice.objects.get(pk=device.pk), app

@@ -6,8 +6,8 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts.mfa.models import HardwareTOTPDevice, MFADevice
 from identity.models import AuditEvent
+from mfa.models import HardwareTOTPDevice, MFADevice
 from tests.conftest import error_text, signin_iam
 
 pytestmark = pytest.mark.django_db
@@ -60,10 +60,8 @@ def test_import_a_token_then_the_user_signs_in_with_it(
 
     admin.post(reverse("accounts:signout"))
     time_machine.move_to(T0 + 120, tick=False)
-    assert signin_iam(admin, "example-corp", "alice")["Location"] == reverse("accounts:signin_mfa")
-    response = admin.post(
-        reverse("accounts:signin_mfa"), {"device": token.pk, "code": TOKEN.at(T0 + 120)}
-    )
+    assert signin_iam(admin, "example-corp", "alice")["Location"] == reverse("mfa:signin")
+    response = admin.post(reverse("mfa:signin"), {"device": token.pk, "code": TOKEN.at(T0 + 120)})
     assert response.status_code == 302 and admin.session["tobira_mfa"]["device"] == token.arn
 
 

@@ -7,15 +7,15 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts.mfa.models import VirtualMFADevice
 from identity.models import AuditEvent
+from mfa.models import VirtualMFADevice
 from tests.conftest import T0, error_text, signin_iam
 
 pytestmark = pytest.mark.django_db
 
 
 def assign_app(client, at, name="alice-app"):
-    response = client.post(reverse("accounts:mfa_assign"), {"name": name})
+    response = client.post(reverse("mfa:assign"), {"name": name})
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "<svg" in page
@@ -30,25 +30,23 @@ def assign_app(client, at, name="alice-app"):
 def test_assign_an_authenticator_app_then_sign_in_with_it(client, alice, at):
     signin_iam(client, "example-corp", "alice")
     app = assign_app(client, at)
-    listing = client.get(reverse("accounts:security_credentials")).content.decode()
+    listing = client.get(reverse("mfa:security_credentials")).content.decode()
     assert f"arn:aws:iam::{alice.account_id}:mfa/alice-app" in listing
     client.post(reverse("accounts:signout"))
 
     at(T0 + 600)
     response = signin_iam(client, "example-corp", "alice")
-    assert response["Location"] == reverse("accounts:signin_mfa")
+    assert response["Location"] == reverse("mfa:signin")
     assert "_auth_user_id" not in client.session  # nobody is signed in yet
-    page = client.get(reverse("accounts:signin_mfa")).content.decode()
+    page = client.get(reverse("mfa:signin")).content.decode()
     assert "Additional verification required" in page and "alice-app" in page
     assert client.get(reverse("console:home")).status_code == 302
 
     device = VirtualMFADevice.objects.get(user=alice)
-    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": "000000"})
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": "000000"})
     assert error_text(response) == "The code is not valid. Check it and try again."
     at(T0 + 700)  # past the back-off
-    response = client.post(
-        reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 700)}
-    )
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 700)})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == alice.pk
     assert client.session["tobira_mfa"]["device"] == device.arn
@@ -62,7 +60,7 @@ def test_the_pending_step_expires_and_belongs_to_its_session(client, alice, at):
     client.post(reverse("accounts:signout"))
     signin_iam(client, "example-corp", "alice")
     at(T0 + 30 + 301)
-    response = client.get(reverse("accounts:signin_mfa"))
+    response = client.get(reverse("mfa:signin"))
     assert response["Location"] == reverse("accounts:signin")
 
 
@@ -79,7 +77,7 @@ def test_another_users_device_is_not_accepted(client, alice, make_iam_user, at):
     signin_iam(client, "example-corp", "alice")
     bob_device = VirtualMFADevice.objects.get(user=bob)
     response = client.post(
-        reverse("accounts:signin_mfa"), {"device": bob_device.pk, "code": bob_app.at(T0 + 900)}
+        reverse("mfa:signin"), {"device": bob_device.pk, "code": bob_app.at(T0 + 900)}
     )
     assert "_auth_user_id" not in client.session
     assert "Select a valid choice." in response.content.decode()  # not one of alice's devices
@@ -88,14 +86,14 @@ def test_another_users_device_is_not_accepted(client, alice, make_iam_user, at):
 def test_pending_setup_pages_of_other_users_are_404(client, alice, make_iam_user):
     bob = make_iam_user(name="bob")
     signin_iam(client, "example-corp", "bob")
-    client.post(reverse("accounts:mfa_assign"), {"name": "bob-app"})
+    client.post(reverse("mfa:assign"), {"name": "bob-app"})
     device = VirtualMFADevice.objects.get(user=bob)
     client.post(reverse("accounts:signout"))
     signin_iam(client, "example-corp", "alice")
-    assert client.get(reverse("accounts:mfa_enable", args=[device.pk])).status_code == 404
+    assert client.get(reverse("mfa:enable", args=[device.pk])).status_code == 404
     assert (
         client.post(
-            reverse("accounts:mfa_enable", args=[device.pk]), {"code1": "1", "code2": "2"}
+            reverse("mfa:enable", args=[device.pk]), {"code1": "1", "code2": "2"}
         ).status_code
         == 404
     )
@@ -107,16 +105,17 @@ def test_assign_refuses_a_duplicate_name_clearly(client, alice, make_iam_user, a
     client.post(reverse("accounts:signout"))
     make_iam_user(name="bob")
     signin_iam(client, "example-corp", "bob")
-    response = client.post(reverse("accounts:mfa_assign"), {"name": "Shared-Name"})
+    response = client.post(reverse("mfa:assign"), {"name": "Shared-Name"})
     assert "already exists in this account" in response.content.decode()
     assert 'value="Shared-Name"' in response.content.decode()
 
 
 def test_the_provisioning_uri_names_the_issuer_and_the_account(alice):
-    from accounts.mfa import selectors, services
+    from mfa.totp import selectors as totp_selectors
+    from mfa.totp import services as totp_services
 
-    device, key = services.virtual_mfa_device_create(user=alice, name="alice-app")
-    uri = selectors.provisioning_uri(alice, device, key)
+    device, key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    uri = totp_selectors.provisioning_uri(alice, device, key)
     parsed = pyotp.parse_uri(uri)
     assert parsed.issuer == "Tobira"
     assert parsed.secret == base64.b32encode(key).decode().rstrip("=")
@@ -131,7 +130,7 @@ def test_the_owner_removes_a_device_after_reentering_the_password(
         assign_app(client, at)
     assert [m.subject for m in mailoutbox] == ["An MFA device was added to your Tobira user"]
     device = VirtualMFADevice.objects.get(user=alice)
-    url = reverse("accounts:mfa_remove", args=[device.pk])
+    url = reverse("mfa:remove", args=[device.pk])
     assert "will no longer be accepted" in client.get(url).content.decode()
 
     response = client.post(url, {"password": "not-my-password"})
@@ -175,21 +174,21 @@ def test_other_users_devices_cannot_be_removed(client, alice, make_iam_user, at)
     device = VirtualMFADevice.objects.get(user=alice)
     make_iam_user(name="bob")
     signin_iam(client, "example-corp", "bob")
-    url = reverse("accounts:mfa_remove", args=[device.pk])
+    url = reverse("mfa:remove", args=[device.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"password": "Correct-Horse-42!battery"}).status_code == 404
     assert VirtualMFADevice.objects.filter(pk=device.pk).exists()
-    url = reverse("accounts:mfa_resync", args=[device.pk])
+    url = reverse("mfa:resync", args=[device.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"code1": "123456", "code2": "654321"}).status_code == 404
-    assert client.get(reverse("accounts:mfa_resync", args=[999999])).status_code == 404
+    assert client.get(reverse("mfa:resync", args=[999999])).status_code == 404
 
 
 def test_resync_a_drifted_device_through_the_page(client, alice, at):
     signin_iam(client, "example-corp", "alice")
     app = assign_app(client, at)
     device = VirtualMFADevice.objects.get(user=alice)
-    url = reverse("accounts:mfa_resync", args=[device.pk])
+    url = reverse("mfa:resync", args=[device.pk])
     at(T0 + 3600)
     slow = T0 + 3600 - 300  # the device's clock is five minutes slow
     response = client.post(url, {"code1": "111111", "code2": "222222"})
@@ -219,13 +218,13 @@ def test_a_code_used_moments_ago_is_named_as_such_and_the_field_is_cleared(clien
     at(T0 + 60)
     signin_iam(client, "example-corp", "alice")
     code = app.at(T0 + 60)
-    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": code})
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": code})
     assert response.status_code == 302
     client.post(reverse("accounts:signout"))
 
     at(T0 + 75)  # the app still shows the same code
     signin_iam(client, "example-corp", "alice")
-    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": code})
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": code})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert error_text(response) == (
         "This code was already used. Wait for your device to show the next code, then enter it."
@@ -237,14 +236,12 @@ def test_a_code_used_moments_ago_is_named_as_such_and_the_field_is_cleared(clien
 
     # A wrong code: "not valid", and the field is cleared too.
     at(T0 + 120)
-    response = client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": "000000"})
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": "000000"})
     assert error_text(response) == "The code is not valid. Check it and try again."
     assert code_field_value(response) is None
 
     at(T0 + 150)  # the next code signs in
-    response = client.post(
-        reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 150)}
-    )
+    response = client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 150)})
     assert response.status_code == 302
 
 
@@ -260,7 +257,7 @@ def test_the_already_used_message_keeps_the_attempts_counted(client, alice, at, 
     for second in (31, 34, 37):  # each one past the device's back-off
         at(T0 + second)
         response = client.post(
-            reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 30)}
+            reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 30)}
         )
         statuses.append(response.status_code)
     assert statuses == [200, 200, 429]
@@ -271,7 +268,7 @@ def test_resync_with_an_already_used_code_clears_the_fields(client, alice, at):
     app = assign_app(client, at)  # spends T0 and T0 + 30
     device = VirtualMFADevice.objects.get(user=alice)
     at(T0 + 60)
-    url = reverse("accounts:mfa_resync", args=[device.pk])
+    url = reverse("mfa:resync", args=[device.pk])
     response = client.post(url, {"code1": app.at(T0 + 30), "code2": app.at(T0 + 60)})
     page = response.content.decode()
     assert "already used" in error_text(response)
@@ -281,7 +278,7 @@ def test_resync_with_an_already_used_code_clears_the_fields(client, alice, at):
 def test_the_assigned_message_says_how_to_reach_pages_that_need_mfa(client, alice, at):
     signin_iam(client, "example-corp", "alice")  # a session without MFA
     assign_app(client, at)
-    page = client.get(reverse("accounts:security_credentials")).content.decode()
+    page = client.get(reverse("mfa:security_credentials")).content.decode()
     assert (
         "MFA device alice-app was assigned. To use pages that require MFA, sign out and sign in "
         "again with it." in page
@@ -292,9 +289,9 @@ def test_the_assigned_message_says_how_to_reach_pages_that_need_mfa(client, alic
     signin_iam(client, "example-corp", "alice")
     device = VirtualMFADevice.objects.get(user=alice)
     app = pyotp.TOTP(base64.b32encode(device.key).decode())
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 600)})
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 600)})
     assert client.session.get("tobira_mfa")
     assign_app(client, at, name="alice-second")
-    page = client.get(reverse("accounts:security_credentials")).content.decode()
+    page = client.get(reverse("mfa:security_credentials")).content.decode()
     assert "MFA device alice-second was assigned." in page
     assert "sign out and sign in again" not in page

@@ -10,15 +10,15 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts.mfa.models import RootMFAPrompt, RootMFAWave
 from identity import services
 from identity.models import AuditEvent
+from mfa.models import RootMFAPrompt, RootMFAWave
 from tests.conftest import PASSWORD, error_text, root_of, signin_iam, signin_root
 
 pytestmark = pytest.mark.django_db
 
 DAY1 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-PROMPT = reverse("accounts:root_mfa_prompt")
+PROMPT = reverse("mfa:root_prompt")
 HOME = reverse("console:home")
 PAGE = reverse("console:root_mfa")
 
@@ -42,7 +42,7 @@ def signed_in(client) -> bool:
 
 
 def register_app(client, name="root-app"):
-    response = client.post(reverse("accounts:mfa_assign"), {"name": name})
+    response = client.post(reverse("mfa:assign"), {"name": name})
     assert response.status_code == 302, error_text(response)
     page = client.get(response["Location"]).content.decode()
     app = pyotp.TOTP(re.search(r'data-testid="secret">([A-Z2-7]+)<', page).group(1))
@@ -91,7 +91,7 @@ def test_grace_period_from_first_prompt_then_mandatory(client, management_root, 
     assert "The grace period ended" in page and "Remind me later" not in page
     assert client.post(PROMPT).status_code == 403
     assert client.get(HOME)["Location"].startswith(PROMPT)
-    assert client.get(reverse("accounts:mfa_assign")).status_code == 200
+    assert client.get(reverse("mfa:assign")).status_code == 200
     assert client.get(reverse("accounts:change_password")).status_code == 200
     event = AuditEvent.objects.filter(event_name="RootMFAEnforcementPrompt").latest("event_time")
     assert event.additional_event_data["Status"] == "Overdue"
@@ -102,7 +102,7 @@ def test_grace_period_from_first_prompt_then_mandatory(client, management_root, 
     client.post(reverse("accounts:signout"))
 
     # From now on the root user signs in with the device, and is not prompted.
-    assert signin_root(client, "root@example.test")["Location"] == reverse("accounts:signin_mfa")
+    assert signin_root(client, "root@example.test")["Location"] == reverse("mfa:signin")
 
 
 def test_the_management_account_comes_first(client, management_root, member_account, clock):
@@ -329,14 +329,14 @@ def test_an_enforced_root_cannot_remove_its_last_device(client, management_root,
     RootMFAPrompt.objects.filter(account=management_root.account).update(first_prompted_at=DAY1)
     register_app(client)
     device = management_root.mfadevice_set.get()
-    response = client.post(reverse("accounts:mfa_remove", args=[device.pk]), {"password": PASSWORD})
+    response = client.post(reverse("mfa:remove", args=[device.pk]), {"password": PASSWORD})
     assert response.status_code == 200
     assert "Your organization requires MFA for the root user" in response.content.decode()
     assert management_root.mfadevice_set.filter(pk=device.pk).exists()
 
     # With a second device, the first may go.
     register_app(client, name="root-app-2")
-    response = client.post(reverse("accounts:mfa_remove", args=[device.pk]), {"password": PASSWORD})
+    response = client.post(reverse("mfa:remove", args=[device.pk]), {"password": PASSWORD})
     assert response.status_code == 302
     assert management_root.mfadevice_set.count() == 1
 
@@ -368,7 +368,7 @@ def test_while_the_prompt_holds_the_top_bar_offers_only_sign_out(client, managem
     signin_root(client, "root@example.test")
     topbar = client.get(PROMPT).content.decode().split("</header>")[0]
     assert f'href="{HOME}"' not in topbar
-    assert f'href="{reverse("accounts:security_credentials")}"' not in topbar
+    assert f'href="{reverse("mfa:security_credentials")}"' not in topbar
     assert f'action="{reverse("accounts:signout")}"' in topbar
     client.post(PROMPT)  # Remind me later: the console opens, and the top bar offers it
     assert f'href="{HOME}"' in client.get(HOME).content.decode().split("</header>")[0]

@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts.mfa import services, totp
-from accounts.mfa.models import MFADevice, VirtualMFADevice
 from identity import crypto
 from identity.models import AuditEvent
+from mfa.models import MFADevice, VirtualMFADevice
+from mfa.totp import auth as totp
+from mfa.totp import services as totp_services
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,9 @@ def test_rfc6238_sha1_vectors(unix_time, expected):
 
 
 def test_seed_is_encrypted_at_rest_and_keys_rotate(alice, settings):
-    device, key = services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seed_encrypted FROM accounts_virtualmfadevice")
+        cursor.execute("SELECT seed_encrypted FROM mfa_virtualmfadevice")
         (stored,) = cursor.fetchone()
     assert key not in stored.encode() and base64.b32encode(key).decode() not in stored
     assert VirtualMFADevice.objects.get(pk=device.pk).key == key
@@ -68,11 +69,11 @@ def test_seed_is_encrypted_at_rest_and_keys_rotate(alice, settings):
 
 
 def test_enable_with_two_consecutive_codes(alice, at):
-    device, key = services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     assert not device.confirmed
     app = codes(key)
     at(T0 + 30)
-    services.mfa_device_enable(
+    totp_services.mfa_device_enable(
         actor=alice, device=device, first_code=app.at(T0), second_code=app.at(T0 + 30)
     )
     device.refresh_from_db()
@@ -80,7 +81,7 @@ def test_enable_with_two_consecutive_codes(alice, at):
     assert device.arn == f"arn:aws:iam::{alice.account_id}:mfa/alice-app"
     assert AuditEvent.objects.filter(event_name="EnableMFADevice", error_code="").count() == 1
     # The second code was spent in enabling: it cannot sign in.
-    assert not services.mfa_device_verify(device=device, code=app.at(T0 + 30))
+    assert not totp_services.mfa_device_verify(device=device, code=app.at(T0 + 30))
 
 
 @pytest.mark.parametrize(
@@ -94,10 +95,10 @@ def test_enable_with_two_consecutive_codes(alice, at):
 def test_enable_refuses_codes_that_are_not_two_consecutive_ones(
     alice, at, first_offset, second_offset, message
 ):
-    device, key = services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     app = codes(key)
     with pytest.raises(ValidationError, match=message):
-        services.mfa_device_enable(
+        totp_services.mfa_device_enable(
             actor=alice,
             device=device,
             first_code=app.at(T0 + first_offset),
@@ -112,31 +113,33 @@ def test_enable_refuses_codes_that_are_not_two_consecutive_ones(
     ("first", "second"), [("123456", "123456"), ("12345", "654321"), ("abcdef", "123456")]
 )
 def test_enable_refuses_malformed_or_repeated_codes(alice, first, second):
-    device, _key = services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     with pytest.raises(ValidationError):
-        services.mfa_device_enable(actor=alice, device=device, first_code=first, second_code=second)
+        totp_services.mfa_device_enable(
+            actor=alice, device=device, first_code=first, second_code=second
+        )
 
 
 def test_an_abandoned_setup_expires(alice, at):
-    device, key = services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     at(T0 + 16 * 60)
     app = codes(key)
     with pytest.raises(ValidationError, match="expired"):
-        services.mfa_device_enable(
+        totp_services.mfa_device_enable(
             actor=alice,
             device=device,
             first_code=app.at(T0 + 16 * 60 - 30),
             second_code=app.at(T0 + 16 * 60),
         )
     # Its name is free again once it has expired.
-    services.virtual_mfa_device_create(user=alice, name="alice-app")
+    totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     assert VirtualMFADevice.objects.count() == 1
 
 
 def _enabled_device(user, name, at_time=T0):
-    device, key = services.virtual_mfa_device_create(user=user, name=name)
+    device, key = totp_services.virtual_mfa_device_create(user=user, name=name)
     app = codes(key)
-    services.mfa_device_enable(
+    totp_services.mfa_device_enable(
         actor=user, device=device, first_code=app.at(at_time - 30), second_code=app.at(at_time)
     )
     return VirtualMFADevice.objects.get(pk=device.pk), app
@@ -145,20 +148,22 @@ def _enabled_device(user, name, at_time=T0):
 def test_sign_in_code_accepts_one_step_either_way_and_never_twice(alice, at):
     device, app = _enabled_device(alice, "alice-app")
     at(T0 + 300)
-    assert services.mfa_device_verify(device=device, code=app.at(T0 + 300 - 30))  # one step behind
-    assert not services.mfa_device_verify(device=device, code=app.at(T0 + 300 - 30))  # replay
-    assert not services.mfa_device_verify(
+    assert totp_services.mfa_device_verify(
+        device=device, code=app.at(T0 + 300 - 30)
+    )  # one step behind
+    assert not totp_services.mfa_device_verify(device=device, code=app.at(T0 + 300 - 30))  # replay
+    assert not totp_services.mfa_device_verify(
         device=device, code=app.at(T0 + 300 - 60)
     )  # older than the last used
     at(T0 + 400)
     device.refresh_from_db()
     device.throttle_reset()
-    assert not services.mfa_device_verify(
+    assert not totp_services.mfa_device_verify(
         device=device, code=app.at(T0 + 400 + 60)
     )  # two steps ahead
     device.refresh_from_db()
     device.throttle_reset()
-    assert services.mfa_device_verify(
+    assert totp_services.mfa_device_verify(
         device=device, code=" " + app.at(T0 + 400 + 30)[:3] + " " + app.at(T0 + 430)[3:]
     )
 
@@ -166,13 +171,13 @@ def test_sign_in_code_accepts_one_step_either_way_and_never_twice(alice, at):
 def test_failures_back_off_exponentially(alice, at):
     device, app = _enabled_device(alice, "alice-app")
     at(T0 + 120)
-    assert not services.mfa_device_verify(device=device, code="000000")
+    assert not totp_services.mfa_device_verify(device=device, code="000000")
     # Within the back-off even the right code is refused (and the refusal costs nothing more).
-    assert not services.mfa_device_verify(device=device, code=app.at(T0 + 120))
+    assert not totp_services.mfa_device_verify(device=device, code=app.at(T0 + 120))
     device.refresh_from_db()
     assert device.throttling_failure_count == 1
     at(T0 + 125)
-    assert services.mfa_device_verify(device=device, code=app.at(T0 + 125))
+    assert totp_services.mfa_device_verify(device=device, code=app.at(T0 + 125))
     device.refresh_from_db()
     assert device.throttling_failure_count == 0
 
@@ -181,18 +186,18 @@ def test_resync_after_drift(alice, at):
     device, app = _enabled_device(alice, "alice-app")
     at(T0 + 3600)
     drifted = T0 + 3600 - 240  # the device's clock is four minutes slow
-    assert not services.mfa_device_verify(device=device, code=app.at(drifted))
+    assert not totp_services.mfa_device_verify(device=device, code=app.at(drifted))
     device.refresh_from_db()
     device.throttle_reset()
-    services.mfa_device_resync(
+    totp_services.mfa_device_resync(
         actor=alice, device=device, first_code=app.at(drifted - 30), second_code=app.at(drifted)
     )
     device.refresh_from_db()
     assert device.drift == -8
     at(T0 + 3700)
-    assert services.mfa_device_verify(device=device, code=app.at(T0 + 3700 - 240))
+    assert totp_services.mfa_device_verify(device=device, code=app.at(T0 + 3700 - 240))
     with pytest.raises(ValidationError):
-        services.mfa_device_resync(
+        totp_services.mfa_device_resync(
             actor=alice, device=device, first_code="111111", second_code="222222"
         )
 
@@ -202,7 +207,7 @@ def test_at_most_eight_devices_of_any_kind(alice, at):
         _enabled_device(alice, f"app-{index}")
     key = bytes(range(20))
     hardware = codes(key)
-    services.hardware_totp_device_enable(
+    totp_services.hardware_totp_device_enable(
         actor=alice,
         user=alice,
         name="token",
@@ -213,29 +218,29 @@ def test_at_most_eight_devices_of_any_kind(alice, at):
     )
     assert MFADevice.objects.filter(user=alice, confirmed=True).count() == 8
     with pytest.raises(ValidationError, match="at most 8"):
-        services.virtual_mfa_device_create(user=alice, name="one-too-many")
+        totp_services.virtual_mfa_device_create(user=alice, name="one-too-many")
 
 
 def test_names_are_unique_per_account_not_globally(alice, make_iam_user, member_account):
     bob = make_iam_user(name="bob")
-    services.virtual_mfa_device_create(user=alice, name="SecurityKey")
+    totp_services.virtual_mfa_device_create(user=alice, name="SecurityKey")
     with pytest.raises(ValidationError, match="already exists in this account"):
-        services.virtual_mfa_device_create(user=bob, name="securitykey")
+        totp_services.virtual_mfa_device_create(user=bob, name="securitykey")
     carol = make_iam_user(account=member_account, name="carol")
-    services.virtual_mfa_device_create(user=carol, name="SecurityKey")
+    totp_services.virtual_mfa_device_create(user=carol, name="SecurityKey")
 
 
 @pytest.mark.parametrize(
     "seed", ["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "00112233445566778899aabbccddeeff00112233"]
 )
 def test_hardware_seed_in_base32_or_hex(seed):
-    assert len(services.parse_seed(seed)) >= 16
+    assert len(totp_services.parse_seed(seed)) >= 16
 
 
 @pytest.mark.parametrize("seed", ["", "not base32!", "JBSWY3DP"])
 def test_hardware_seed_errors_are_clear(seed):
     with pytest.raises(ValidationError):
-        services.parse_seed(seed)
+        totp_services.parse_seed(seed)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -251,7 +256,7 @@ def test_one_code_cannot_be_spent_twice_in_parallel(alice, at):
 
         barrier.wait()
         try:
-            results.append(services.mfa_device_verify(device=device, code=code))
+            results.append(totp_services.mfa_device_verify(device=device, code=code))
         finally:
             connections.close_all()
 
@@ -269,36 +274,36 @@ def test_a_seed_no_key_decrypts_fails_closed(alice, at, settings, caplog):
     device, app = _enabled_device(alice, "alice-app")
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     at(T0 + 60)
-    assert not services.mfa_device_verify(device=device, code=app.at(T0 + 60))
+    assert not totp_services.mfa_device_verify(device=device, code=app.at(T0 + 60))
     assert "cannot decrypt the seed of MFA device" in caplog.text
 
 
 def test_the_last_used_code_again_is_told_apart_and_still_counts_as_a_failure(alice, at):
     """Issue 13, item 8: "already used" only for the device's last used step, throttled as before."""
     device, app = _enabled_device(alice, "alice-app")  # enabling spent the code of T0
-    Outcome = services.CodeOutcome
-    assert services.mfa_device_check(device=device, code=app.at(T0)) == Outcome.REPLAYED
+    Outcome = totp_services.CodeOutcome
+    assert totp_services.mfa_device_check(device=device, code=app.at(T0)) == Outcome.REPLAYED
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # the back-off counts it, as any refusal
     at(T0 + 31)  # past the back-off; T0's code is one step behind, still in the window
-    assert services.mfa_device_check(device=device, code=app.at(T0)) == Outcome.REPLAYED
+    assert totp_services.mfa_device_check(device=device, code=app.at(T0)) == Outcome.REPLAYED
     at(T0 + 40)
     device.refresh_from_db()
     device.throttle_reset()
     # An older code, even one that was valid once, and a wrong code: just not valid.
-    assert services.mfa_device_check(device=device, code=app.at(T0 - 30)) == Outcome.REFUSED
+    assert totp_services.mfa_device_check(device=device, code=app.at(T0 - 30)) == Outcome.REFUSED
     device.throttle_reset()
-    assert services.mfa_device_check(device=device, code="000000") == Outcome.REFUSED
+    assert totp_services.mfa_device_check(device=device, code="000000") == Outcome.REFUSED
     device.throttle_reset()
-    assert services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.ACCEPTED
+    assert totp_services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.ACCEPTED
     # Within the back-off nothing is told apart, not even the last used code.
-    assert services.mfa_device_check(device=device, code="000000") == Outcome.REFUSED
-    assert services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.REFUSED
+    assert totp_services.mfa_device_check(device=device, code="000000") == Outcome.REFUSED
+    assert totp_services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.REFUSED
     # Long after, the last used code is an old code like any other.
     at(T0 + 600)
     device.refresh_from_db()
     device.throttle_reset()
-    assert services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.REFUSED
+    assert totp_services.mfa_device_check(device=device, code=app.at(T0 + 30)) == Outcome.REFUSED
 
 
 def test_resync_with_an_already_used_code_says_so(alice, at):
@@ -306,11 +311,11 @@ def test_resync_with_an_already_used_code_says_so(alice, at):
     at(T0 + 30)
     # The code of T0 was spent enabling the device: T0, T0 + 30 are consecutive, but used.
     with pytest.raises(ValidationError, match="already used") as refused:
-        services.mfa_device_resync(
+        totp_services.mfa_device_resync(
             actor=alice, device=device, first_code=app.at(T0), second_code=app.at(T0 + 30)
         )
     assert refused.value.code == "replayed"
     with pytest.raises(ValidationError, match="The codes are not valid."):
-        services.mfa_device_resync(
+        totp_services.mfa_device_resync(
             actor=alice, device=device, first_code="123456", second_code="654321"
         )

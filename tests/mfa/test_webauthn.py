@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mfa.models import MFADevice, WebAuthnChallenge, WebAuthnCredential
 from identity.models import AuditEvent
+from mfa.models import MFADevice, WebAuthnChallenge, WebAuthnCredential
 from tests.conftest import PASSWORD, error_text, signin_iam, signin_root
 from tests.mfa.softauthn import ICLOUD_KEYCHAIN, YUBIKEY_5_NFC, SoftAuthenticator, unb64url
 
@@ -29,32 +29,30 @@ def key(**kwargs) -> SoftAuthenticator:
 
 
 def registration_options(client) -> dict:
-    response = client.post(reverse("accounts:mfa_passkey_options"))
+    response = client.post(reverse("mfa:passkey_options"))
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     return response.json()
 
 
 def post_registration(client, answer: dict):
-    return client.post(reverse("accounts:mfa_passkey"), {"credential": json.dumps(answer)})
+    return client.post(reverse("mfa:passkey"), {"credential": json.dumps(answer)})
 
 
 def register(client, authenticator: SoftAuthenticator, name: str = ""):
-    response = client.post(
-        reverse("accounts:mfa_assign"), {"device_type": "webauthn", "name": name}
-    )
-    assert response["Location"] == reverse("accounts:mfa_passkey")
+    response = client.post(reverse("mfa:assign"), {"device_type": "webauthn", "name": name})
+    assert response["Location"] == reverse("mfa:passkey")
     return post_registration(client, authenticator.create(registration_options(client)))
 
 
 def assertion_options(client) -> dict:
-    response = client.post(reverse("accounts:signin_mfa_options"))
+    response = client.post(reverse("mfa:signin_options"))
     assert response.status_code == 200
     return response.json()
 
 
 def post_assertion(client, answer: dict):
     return client.post(
-        reverse("accounts:signin_mfa"), {"method": "webauthn", "credential": json.dumps(answer)}
+        reverse("mfa:signin"), {"method": "webauthn", "credential": json.dumps(answer)}
     )
 
 
@@ -88,7 +86,7 @@ def test_register_a_synced_passkey_named_after_its_provider(
     assert registration_options(alice_client)["user"]["id"] == options["user"]["id"]  # stable
 
     passkey = key(aaguid=ICLOUD_KEYCHAIN, synced=True)
-    alice_client.post(reverse("accounts:mfa_assign"), {"device_type": "webauthn", "name": ""})
+    alice_client.post(reverse("mfa:assign"), {"device_type": "webauthn", "name": ""})
     with django_capture_on_commit_callbacks(execute=True):
         response = post_registration(
             alice_client, passkey.create(registration_options(alice_client))
@@ -100,7 +98,7 @@ def test_register_a_synced_passkey_named_after_its_provider(
     assert device.backup_eligible and device.backup_state and device.user_verified
     assert device.aaguid == ICLOUD_KEYCHAIN and device.transports == ["internal", "hybrid"]
     assert bytes(device.credential_id) == passkey.credential_id
-    listing = alice_client.get(reverse("accounts:security_credentials")).content.decode()
+    listing = alice_client.get(reverse("mfa:security_credentials")).content.decode()
     assert "alice-iCloud-Keychain" in listing and "Synced passkey" in listing
     assert mailoutbox[-1].subject == "An MFA device was added to your Tobira user"
     event = AuditEvent.objects.get(event_name="EnableMFADevice", error_code="")
@@ -130,7 +128,7 @@ def test_a_security_key_with_a_chosen_name_and_the_fallback_names(alice_client, 
 
 def test_the_app_suggestion_does_not_name_a_passkey(alice_client, alice):
     response = alice_client.post(
-        reverse("accounts:mfa_assign"), {"device_type": "webauthn", "name": "alice-app"}
+        reverse("mfa:assign"), {"device_type": "webauthn", "name": "alice-app"}
     )
     assert response.status_code == 302
     post_registration(
@@ -203,7 +201,7 @@ def test_the_same_key_cannot_be_registered_twice(alice_client, alice):
 def test_passkeys_count_in_the_eight_device_limit(alice_client, alice):
     for _ in range(8):
         assert register(alice_client, key()).status_code == 302
-    response = alice_client.post(reverse("accounts:mfa_assign"), {"device_type": "webauthn"})
+    response = alice_client.post(reverse("mfa:assign"), {"device_type": "webauthn"})
     assert "You can have at most 8 MFA devices" in error_text(response)
     response = post_registration(alice_client, key().create(registration_options(alice_client)))
     assert "You can have at most 8 MFA devices" in key_error(response)
@@ -212,7 +210,7 @@ def test_passkeys_count_in_the_eight_device_limit(alice_client, alice):
 def test_malformed_answers_are_refused_cleanly(alice_client, alice):
     registration_options(alice_client)
     for body in ("", "not json", "{}", json.dumps({"id": "x", "rawId": "y"}), "[" * 70000):
-        response = alice_client.post(reverse("accounts:mfa_passkey"), {"credential": body})
+        response = alice_client.post(reverse("mfa:passkey"), {"credential": body})
         assert response.status_code == 400
     assert not MFADevice.objects.exists()
 
@@ -230,8 +228,8 @@ def alice_key(alice_client, alice):
 
 def start_signin(client):
     response = signin_iam(client, "example-corp", "alice")
-    assert response["Location"] == reverse("accounts:signin_mfa")
-    page = client.get(reverse("accounts:signin_mfa")).content.decode()
+    assert response["Location"] == reverse("mfa:signin")
+    page = client.get(reverse("mfa:signin")).content.decode()
     assert "Use passkey or security key" in page
     return assertion_options(client)
 
@@ -337,12 +335,12 @@ def test_another_users_key_is_refused(client, alice, alice_key, make_iam_user):
 
 
 def test_the_assertion_options_need_a_pending_sign_in(client, alice, alice_key):
-    assert client.post(reverse("accounts:signin_mfa_options")).status_code == 403
-    assert client.get(reverse("accounts:signin_mfa_options")).status_code == 405
+    assert client.post(reverse("mfa:signin_options")).status_code == 403
+    assert client.get(reverse("mfa:signin_options")).status_code == 405
 
 
 def test_a_root_user_uses_a_passkey_and_it_satisfies_root_mfa_enforcement(client, management_root):
-    from accounts.mfa import enforcement
+    from mfa.enforcement import services as enforcement
 
     signin_root(client, "root@example.test")
     passkey = key(aaguid=ICLOUD_KEYCHAIN, synced=True)
@@ -351,7 +349,7 @@ def test_a_root_user_uses_a_passkey_and_it_satisfies_root_mfa_enforcement(client
     assert device.name == "root-iCloud-Keychain"
     assert enforcement.root_status(management_root).code == enforcement.Status.REGISTERED
     client.post(reverse("accounts:signout"))
-    assert signin_root(client, "root@example.test")["Location"] == reverse("accounts:signin_mfa")
+    assert signin_root(client, "root@example.test")["Location"] == reverse("mfa:signin")
     assert post_assertion(client, passkey.get(assertion_options(client))).status_code == 302
 
 
@@ -361,7 +359,7 @@ def test_a_root_user_uses_a_passkey_and_it_satisfies_root_mfa_enforcement(client
 def test_rename_and_remove_a_key(alice_client, alice, make_iam_user, client_factory):
     register(alice_client, key(aaguid=YUBIKEY_5_NFC))
     device = WebAuthnCredential.objects.get(user=alice)
-    url = reverse("accounts:mfa_rename", args=[device.pk])
+    url = reverse("mfa:rename", args=[device.pk])
     assert 'value="alice-YubiKey-5-NFC"' in alice_client.get(url).content.decode()
     response = alice_client.post(url, {"name": "bad name"})
     assert "Use 1 to 128 characters" in response.content.decode()
@@ -378,7 +376,7 @@ def test_rename_and_remove_a_key(alice_client, alice, make_iam_user, client_fact
     device.refresh_from_db()
     assert device.name == "alice-keyring" and bob.pk
 
-    remove = reverse("accounts:mfa_remove", args=[device.pk])
+    remove = reverse("mfa:remove", args=[device.pk])
     assert alice_client.post(remove, {"password": "wrong"}).status_code == 200
     assert alice_client.post(remove, {"password": PASSWORD}).status_code == 302
     assert not WebAuthnCredential.objects.filter(pk=device.pk).exists()
@@ -407,8 +405,8 @@ def test_device_lists_cost_the_same_queries_for_one_key_or_eight(
 ):
     register(alice_client, key())
     with django_assert_max_num_queries(6):
-        alice_client.get(reverse("accounts:security_credentials"))
+        alice_client.get(reverse("mfa:security_credentials"))
     for _ in range(7):
         register(alice_client, key(synced=True))
     with django_assert_max_num_queries(6):
-        alice_client.get(reverse("accounts:security_credentials"))
+        alice_client.get(reverse("mfa:security_credentials"))

@@ -12,8 +12,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts.mfa.models import MFADevice
 from identity.models import AuditEvent
+from mfa.models import MFADevice
 from tests.conftest import signin_iam
 from tests.mfa.softauthn import b64url
 from tests.mfa.test_webauthn import (  # noqa: F401 - fixtures
@@ -148,7 +148,7 @@ def test_malformed_registration_answers_are_a_form_error_with_a_400(
 ):
     options = registration_options(alice_client)
     body = bodies("webauthn.create", _challenge(options))[name]
-    response = alice_client.post(reverse("accounts:mfa_passkey"), {"credential": body})
+    response = alice_client.post(reverse("mfa:passkey"), {"credential": body})
     assert response.status_code == 400, name
     assert key_error(response), name  # the page says what happened, in the form's error area
     assert not MFADevice.objects.filter(user=alice).exists()
@@ -162,13 +162,11 @@ def test_malformed_assertions_at_the_mfa_step_are_a_failed_attempt_with_a_400(
     name,
 ):
     response = signin_iam(client, "example-corp", "alice")
-    assert response["Location"] == reverse("accounts:signin_mfa")
+    assert response["Location"] == reverse("mfa:signin")
     options = assertion_options(client)
     body = bodies("webauthn.get", _challenge(options))[name]
     failures = AuditEvent.objects.filter(event_name="ConsoleLogin", error_code__gt="").count()
-    response = client.post(
-        reverse("accounts:signin_mfa"), {"method": "webauthn", "credential": body}
-    )
+    response = client.post(reverse("mfa:signin"), {"method": "webauthn", "credential": body})
     assert response.status_code == 400, name
     assert "was not accepted" in key_error(response), name
     assert "_auth_user_id" not in client.session
@@ -191,9 +189,7 @@ def test_the_issues_example_counts_against_the_mfa_limit(
     signin_iam(client, "example-corp", "alice")
     body = bodies("webauthn.get", "x")["the issue's example"]
     statuses = [
-        client.post(
-            reverse("accounts:signin_mfa"), {"method": "webauthn", "credential": body}
-        ).status_code
+        client.post(reverse("mfa:signin"), {"method": "webauthn", "credential": body}).status_code
         for _ in range(4)
     ]
     assert statuses == [400, 400, 400, 429]

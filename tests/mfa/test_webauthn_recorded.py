@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from accounts.mfa import webauthn
-from accounts.mfa.models import WebAuthnChallenge, WebAuthnCredential
+from mfa.models import WebAuthnChallenge, WebAuthnCredential
+from mfa.webauthn import auth as webauthn
+from mfa.webauthn import flows as webauthn_flows
 from tests.mfa.softauthn import b64url, unb64url
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def request_(client, alice):
 
 def register(request, alice):
     plant(request, alice, "register", RECORD["registration"]["challenge"])
-    return webauthn.register(
+    return webauthn_flows.register(
         request, user=alice, credential_json=json.dumps(RECORD["registration"]["response"])
     )
 
@@ -66,7 +67,7 @@ def register(request, alice):
 def authenticate(request, alice, index: int, *, response=None):
     assertion = RECORD["assertions"][index]
     plant(request, alice, "authenticate", assertion["challenge"])
-    return webauthn.authenticate(
+    return webauthn_flows.authenticate(
         request, user=alice, credential_json=json.dumps(response or assertion["response"])
     )
 
@@ -91,7 +92,7 @@ def test_a_replayed_recorded_assertion_is_refused(request_, alice):
     register(request_, alice)
     assert authenticate(request_, alice, 0).ok
     # The same bytes again: its challenge was spent.
-    replay = webauthn.authenticate(
+    replay = webauthn_flows.authenticate(
         request_, user=alice, credential_json=json.dumps(RECORD["assertions"][0]["response"])
     )
     assert replay.reason == "ChallengeMismatch"
@@ -123,7 +124,7 @@ def test_a_recorded_assertion_for_another_origin_or_rp_id_is_refused(
 def test_a_recorded_assertion_against_another_challenge_is_refused(request_, alice):
     register(request_, alice)
     plant(request_, alice, "authenticate", RECORD["assertions"][1]["challenge"])
-    result = webauthn.authenticate(
+    result = webauthn_flows.authenticate(
         request_, user=alice, credential_json=json.dumps(RECORD["assertions"][0]["response"])
     )
     assert result.reason == "ChallengeMismatch"
@@ -134,13 +135,13 @@ def test_a_recorded_registration_for_another_challenge_or_origin_is_refused(
 ):
     plant(request_, alice, "register", b64url(b"\x07" * 32))
     with pytest.raises(webauthn.CeremonyError):
-        webauthn.register(
+        webauthn_flows.register(
             request_, user=alice, credential_json=json.dumps(RECORD["registration"]["response"])
         )
     settings.WEBAUTHN_ORIGINS = ["https://elsewhere.example"]
     plant(request_, alice, "register", RECORD["registration"]["challenge"])
     with pytest.raises(webauthn.CeremonyError) as error:
-        webauthn.register(
+        webauthn_flows.register(
             request_, user=alice, credential_json=json.dumps(RECORD["registration"]["response"])
         )
     assert error.value.code == "invalid"
@@ -159,7 +160,7 @@ def test_a_tampered_recorded_signature_is_refused(request_, alice):
 def test_an_expired_challenge_is_refused(request_, alice):
     register(request_, alice)
     plant(request_, alice, "authenticate", RECORD["assertions"][0]["challenge"], ttl=-1)
-    result = webauthn.authenticate(
+    result = webauthn_flows.authenticate(
         request_, user=alice, credential_json=json.dumps(RECORD["assertions"][0]["response"])
     )
     assert result.reason == "ChallengeMismatch"

@@ -17,7 +17,7 @@ def test_from_the_lost_device_to_the_console(
     client, lost_device, mailoutbox, django_capture_on_commit_callbacks
 ):
     signin_root(client, "member-root@example.test")
-    page = client.get(reverse("accounts:signin_troubleshoot")).content.decode()
+    page = client.get(reverse("mfa:troubleshoot")).content.decode()
     assert "Sign in using alternative factors" in page
     page = client.get(reverse("recovery:start")).content.decode()
     assert "m••••••••••@example.test" in page and "+81•••••5678" in page
@@ -44,7 +44,7 @@ def test_from_the_lost_device_to_the_console(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("recovery:phone"), {"op": "complete"})
-    assert response["Location"] == reverse("accounts:security_credentials")
+    assert response["Location"] == reverse("mfa:security_credentials")
     assert int(client.session["_auth_user_id"]) == lost_device.pk
     assert "tobira_mfa" not in client.session
     page = client.get(response["Location"]).content.decode()
@@ -82,15 +82,15 @@ def test_the_phone_step_refuses_to_sign_in_before_the_digits(
 
 
 def test_iam_users_and_accounts_without_a_phone(client, alice, member_root, member_account):
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.models import VirtualMFADevice
+    from mfa.totp import services as totp_services
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=alice, name="alice-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     signin_iam(client, "example-corp", "alice")
     assert client.get(reverse("recovery:start"))["Location"] == reverse("accounts:signin")
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="root-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="root-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     signin_root(client, "member-root@example.test")
     page = client.get(reverse("recovery:start")).content.decode()

@@ -158,7 +158,7 @@ def test_the_verified_page_says_so_and_offers_one_primary_action(phone_page):
     assert [p.strip() for p in primaries] == ["Sign in to the console"]
     assert shown_code(page) is None and call_button(page) is None
     response = client.post(PHONE, {"op": "complete"})
-    assert response["Location"] == reverse("accounts:security_credentials")
+    assert response["Location"] == reverse("mfa:security_credentials")
 
 
 def test_the_development_keypad_waits_for_the_call_it_types_into(phone_page, settings, queued):

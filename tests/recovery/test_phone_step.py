@@ -34,11 +34,11 @@ def verified(client, member_root, member_account, mailoutbox, django_capture_on_
     """A member root's attempt with the email step done, in a browser of its own."""
     member_account.contact_phone = "+81312345678"
     member_account.save(update_fields=["contact_phone"])
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.models import VirtualMFADevice
+    from mfa.totp import services as totp_services
     from tests.conftest import signin_root
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
+    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     signin_root(client, "member-root@example.test")
     browser = Browser(client)

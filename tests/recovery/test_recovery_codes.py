@@ -7,13 +7,13 @@ import pytest
 from django.urls import reverse
 
 from identity.models import AuditEvent
-from recovery.models import RecoveryCode
+from mfa.models import RecoveryCode
 from tests.conftest import PASSWORD, error_text, signin_iam
 
 pytestmark = pytest.mark.django_db
 
 T0 = 1_900_000_020
-PAGE = reverse("accounts:recovery_codes")
+PAGE = reverse("mfa:recovery_codes")
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def at(time_machine):
 
 
 def give_alice_an_app(client, at):
-    response = client.post(reverse("accounts:mfa_assign"), {"name": "alice-app"})
+    response = client.post(reverse("mfa:assign"), {"name": "alice-app"})
     page = client.get(response["Location"]).content.decode()
     app = pyotp.TOTP(re.search(r'data-testid="secret">([A-Z2-7]+)<', page).group(1))
     at(T0 + 30)
@@ -79,14 +79,14 @@ def test_a_code_signs_in_once_without_mfa_and_tells_the_user(
 
     at(T0 + 600)
     signin_iam(client, "example-corp", "alice")
-    page = client.get(reverse("accounts:signin_mfa")).content.decode()
+    page = client.get(reverse("mfa:signin")).content.decode()
     assert "Use a recovery code" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("accounts:signin_mfa"),
+            reverse("mfa:signin"),
             {"method": "recovery_code", "recovery_code": codes[3].upper().replace("-", " ")},
         )
-    assert response["Location"] == reverse("accounts:security_credentials")
+    assert response["Location"] == reverse("mfa:security_credentials")
     assert "tobira_mfa" not in client.session  # MFA is not present
     page = client.get(response["Location"]).content.decode()
     assert 'data-testid="recovered-banner"' in page and "9 unused recovery codes." in page
@@ -99,7 +99,7 @@ def test_a_code_signs_in_once_without_mfa_and_tells_the_user(
     client.post(reverse("accounts:signout"))
     signin_iam(client, "example-corp", "alice")
     response = client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": codes[3]}
+        reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": codes[3]}
     )
     assert "The recovery code is not valid, or it was used before." in error_text(response)
     assert "_auth_user_id" not in client.session
@@ -117,26 +117,26 @@ def test_new_codes_replace_the_old_and_codes_belong_to_their_user(
     bob = make_iam_user(name="bob")
     bob_client = client_factory()
     # Bob needs a device of his own to reach the MFA step.
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.models import VirtualMFADevice
+    from mfa.totp import services as totp_services
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=bob, name="bob-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=bob, name="bob-app")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     signin_iam(bob_client, "example-corp", "bob")
-    page = bob_client.get(reverse("accounts:signin_mfa")).content.decode()
+    page = bob_client.get(reverse("mfa:signin")).content.decode()
     assert "Use a recovery code" not in page  # bob has none
     response = bob_client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": new[0]}
+        reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": new[0]}
     )
     assert "_auth_user_id" not in bob_client.session and response.status_code == 200
 
     signin_iam(client, "example-corp", "alice")
     response = client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": old[0]}
+        reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": old[0]}
     )
     assert "_auth_user_id" not in client.session
     response = client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": new[0]}
+        reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": new[0]}
     )
     assert response.status_code == 302
 
@@ -150,13 +150,13 @@ def test_recovery_code_guesses_are_throttled(client, alice, at, settings):
     signin_iam(client, "example-corp", "alice")
     statuses = [
         client.post(
-            reverse("accounts:signin_mfa"),
+            reverse("mfa:signin"),
             {"method": "recovery_code", "recovery_code": f"aaaaa-bbbb{n}"},
         ).status_code
         for n in range(2, 9)
     ] + [
         client.post(
-            reverse("accounts:signin_mfa"),
+            reverse("mfa:signin"),
             {"method": "recovery_code", "recovery_code": f"aaaaa-bbbc{n}"},
         ).status_code
         for n in range(2, 9)
@@ -165,9 +165,10 @@ def test_recovery_code_guesses_are_throttled(client, alice, at, settings):
 
 
 def test_troubleshoot_mfa_names_the_ways_back_in(client, alice, member_root, at):
-    from recovery import codes as recovery_codes_module
+    from mfa.recovery_codes import flows as recovery_codes_module
+    from mfa.totp import services as totp_services
 
-    url = reverse("accounts:signin_troubleshoot")
+    url = reverse("mfa:troubleshoot")
     assert client.get(url)["Location"] == reverse("accounts:signin")  # no pending sign-in
     signin_iam(client, "example-corp", "alice")
     give_alice_an_app(client, at)
@@ -181,18 +182,17 @@ def test_troubleshoot_mfa_names_the_ways_back_in(client, alice, member_root, at)
     assert "Use one of your recovery codes" in page
     # The link opens the recovery-code part of the MFA step (a fragment alone leaves it folded).
     link = re.search(r'<a href="([^"]+)">Use one of your recovery codes', page).group(1)
-    assert link == reverse("accounts:signin_mfa") + "?use=recovery#recovery"
+    assert link == reverse("mfa:signin") + "?use=recovery#recovery"
     step = client.get(link.split("#")[0]).content.decode()
     assert re.search(r'<details[^>]*id="recovery"[^>]*\bopen>', step)
     assert not re.search(
         r'<details[^>]*id="recovery"[^>]*\bopen>',
-        client.get(reverse("accounts:signin_mfa")).content.decode(),
+        client.get(reverse("mfa:signin")).content.decode(),
     )
 
-    from accounts.mfa import services as mfa_services
-    from accounts.mfa.models import VirtualMFADevice
+    from mfa.models import VirtualMFADevice
 
-    device, _key = mfa_services.virtual_mfa_device_create(user=member_root, name="prod-root")
+    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="prod-root")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     client.post(reverse("accounts:signout"))
     from tests.conftest import signin_root
@@ -204,7 +204,7 @@ def test_troubleshoot_mfa_names_the_ways_back_in(client, alice, member_root, at)
 
 # --- Issue 13, item 14: the page says why it is closed --------------------------------
 
-CREDENTIALS = reverse("accounts:security_credentials")
+CREDENTIALS = reverse("mfa:security_credentials")
 
 
 def recovery_panel(client) -> str:
@@ -224,7 +224,7 @@ def test_without_an_mfa_device_codes_are_closed_and_the_pages_say_why(client, al
     page = client.get(PAGE).content.decode()
     assert "Recovery codes stand in for an MFA device: assign one first. Then sign out" in page
     assert 'type="password"' not in page and "Generate recovery codes</button>" not in page
-    assert reverse("accounts:mfa_assign") in page  # what to do next
+    assert reverse("mfa:assign") in page  # what to do next
     # Even a session that claims MFA makes no codes for a user without a device.
     signed_in_with_mfa(client)
     response = client.post(PAGE, {"password": PASSWORD})

@@ -5,11 +5,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import MFADevice, VirtualMFADevice
 from identity import policies
 from identity.models import AuditEvent
-from recovery import codes as rc
+from mfa.models import MFADevice, VirtualMFADevice
+from mfa.recovery_codes import flows as rc
+from mfa.totp import services as totp_services
 from recovery import flow
 from tests.conftest import PASSWORD, signin_iam, signin_root
 from tests.recovery.test_email_step import Browser, link_of
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def confirm(user):
-    device, _ = mfa_services.virtual_mfa_device_create(
+    device, _ = totp_services.virtual_mfa_device_create(
         user=user, name=f"d{user.pk}-{MFADevice.objects.count()}"
     )
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
@@ -37,9 +37,7 @@ def mfa_login(client, user):
 
 
 def use_code(client, code):
-    return client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": code}
-    )
+    return client.post(reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": code})
 
 
 def test_codes_revoked_when_centralized_reset_removes_root_mfa(
@@ -83,7 +81,7 @@ def test_recovery_code_session_cannot_mint_persistent_codes(
     assert use_code(client, victims_codes[0]).status_code == 302
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:recovery_codes"), {"password": PASSWORD})
+        response = client.post(reverse("mfa:recovery_codes"), {"password": PASSWORD})
     fresh = re.findall(
         r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", response.content.decode()
     )

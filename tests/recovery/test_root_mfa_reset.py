@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import MFADevice, VirtualMFADevice
 from identity.models import AuditEvent
+from mfa.models import MFADevice, VirtualMFADevice
+from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD, signin_root
 from tests.recovery.test_recovery_review import mfa_login
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def give_devices(user, count=2):
     for n in range(count):
-        device, _key = mfa_services.virtual_mfa_device_create(
+        device, _key = totp_services.virtual_mfa_device_create(
             user=user, name=f"root-app-{user.account_id}-{n}"
         )
         VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)

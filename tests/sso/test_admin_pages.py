@@ -14,11 +14,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.mfa import services as mfa_services
-from accounts.mfa.models import MFADevice
 from identity import policies as iam_policies
 from identity import services as iam_services
 from identity.models import AuditEvent, User
+from mfa.models import MFADevice
+from mfa.totp import services as totp_services
 from sso import services
 from sso.models import (
     AccountAssignment,
@@ -104,7 +104,7 @@ def directory(organization, member_account):
         permission_set=admin_set,
         group=platform,
     )
-    device, _key = mfa_services.virtual_mfa_device_create(user=sam, name="sam-app")
+    device, _key = totp_services.virtual_mfa_device_create(user=sam, name="sam-app")
     MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     return SimpleNamespace(
         organization=organization,
@@ -811,7 +811,7 @@ def _fill_directory(organization, accounts, start: int, end: int) -> None:
         services.assignment_create(
             actor=None, account=account, permission_set=permission_set, group=group
         )
-        device, _key = mfa_services.virtual_mfa_device_create(user=user, name=f"user{n}-app")
+        device, _key = totp_services.virtual_mfa_device_create(user=user, name=f"user{n}-app")
         MFADevice.objects.filter(pk=device.pk).update(confirmed=True)
 
 

@@ -6,8 +6,8 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts.mfa import services as mfa_services
 from identity.models import AuditEvent
+from mfa.totp import services as totp_services
 from sso.models import SSOSettings
 from tests.conftest import T0
 from tests.sso.conftest import set_sso, signin_portal
@@ -16,9 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def give_app(user, at, name=None):
-    device, key = mfa_services.virtual_mfa_device_create(user=user, name=name or f"{user.name}-app")
+    device, key = totp_services.virtual_mfa_device_create(
+        user=user, name=name or f"{user.name}-app"
+    )
     app = pyotp.TOTP(__import__("base64").b32encode(key).decode())
-    mfa_services.mfa_device_enable(
+    totp_services.mfa_device_enable(
         actor=user, device=device, first_code=app.at(T0 - 30), second_code=app.at(T0)
     )
     return device, app
@@ -29,15 +31,13 @@ def portal_url(organization):
 
 
 def mfa_step(client, device, code):
-    return client.post(
-        reverse("accounts:signin_mfa") + "?next=x", {"device": device.pk, "code": code}
-    )
+    return client.post(reverse("mfa:signin") + "?next=x", {"device": device.pk, "code": code})
 
 
 def test_always_on_mfa_prompts_at_every_sign_in(client, organization, sam, at):
     device, app = give_app(sam, at)
     response = signin_portal(client, organization)
-    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
     assert "next=" in response["Location"]
     assert "_auth_user_id" not in client.session
     assert (
@@ -54,9 +54,7 @@ def test_always_on_mfa_prompts_at_every_sign_in(client, organization, sam, at):
     assert "Signed in as sam" in page
     client.post(reverse("accounts:signout"))
     at(T0 + 120)
-    assert signin_portal(client, organization)["Location"].startswith(
-        reverse("accounts:signin_mfa")
-    )
+    assert signin_portal(client, organization)["Location"].startswith(reverse("mfa:signin"))
 
 
 def test_context_aware_mfa_prompts_only_when_the_sign_in_context_changes(
@@ -66,10 +64,10 @@ def test_context_aware_mfa_prompts_only_when_the_sign_in_context_changes(
     device, app = give_app(sam, at)
     laptop = client_factory(HTTP_USER_AGENT="Laptop browser", REMOTE_ADDR="198.51.100.7")
     response = signin_portal(laptop, organization)
-    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
     at(T0 + 60)
     laptop.post(
-        reverse("accounts:signin_mfa"),
+        reverse("mfa:signin"),
         {"device": device.pk, "code": app.at(T0 + 60), "next": portal_url(organization)},
     )
     laptop.get(portal_url(organization))  # remembers this context
@@ -86,13 +84,13 @@ def test_context_aware_mfa_prompts_only_when_the_sign_in_context_changes(
 
     # Another network, or another browser (no cookie): prompted again.
     response = signin_portal(laptop, organization, REMOTE_ADDR="203.0.113.5")
-    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
     phone = client_factory(HTTP_USER_AGENT="Phone browser", REMOTE_ADDR="198.51.100.7")
     phone.cookies = (
         laptop.cookies
     )  # even with the laptop's cookie, another browser is another context
     response = signin_portal(phone, organization)
-    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
 
 
 def test_always_on_ignores_a_remembered_context(client, organization, sam, at):
@@ -100,13 +98,11 @@ def test_always_on_ignores_a_remembered_context(client, organization, sam, at):
     device, app = give_app(sam, at)
     signin_portal(client, organization)
     at(T0 + 60)
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 60)})
     client.get(portal_url(organization))
     client.post(reverse("accounts:signout"))
     set_sso(organization, mfa_prompt=SSOSettings.MFAPrompt.EVERY_SIGNIN)
-    assert signin_portal(client, organization)["Location"].startswith(
-        reverse("accounts:signin_mfa")
-    )
+    assert signin_portal(client, organization)["Location"].startswith(reverse("mfa:signin"))
 
 
 def test_without_a_device_the_user_must_register_one_first(
@@ -119,13 +115,11 @@ def test_without_a_device_the_user_must_register_one_first(
     assert "Register an MFA device" in page
     for url in (
         portal_url(organization),
-        reverse("accounts:security_credentials"),
+        reverse("mfa:security_credentials"),
         reverse("console:home"),
     ):
         assert client.get(url)["Location"] == required
-    assign = client.post(
-        reverse("accounts:mfa_assign"), {"device_type": "app", "name": "sam-phone"}
-    )
+    assign = client.post(reverse("mfa:assign"), {"device_type": "app", "name": "sam-phone"})
     assert assign.status_code == 302
     enable = assign["Location"]
     page = client.get(enable).content.decode()
@@ -161,9 +155,9 @@ def test_only_allowed_device_kinds_count_and_can_be_registered(client, organizat
     # The app no longer counts: Sam must register a security key first.
     response = signin_portal(client, organization)
     assert response["Location"] == reverse("sso:mfa_required", args=[organization.pk])
-    page = client.get(reverse("accounts:mfa_assign")).content.decode()
+    page = client.get(reverse("mfa:assign")).content.decode()
     assert 'value="webauthn"' in page and 'value="app"' not in page
-    response = client.post(reverse("accounts:mfa_assign"), {"device_type": "app", "name": "x-app"})
+    response = client.post(reverse("mfa:assign"), {"device_type": "app", "name": "x-app"})
     assert response.status_code in (200, 403)
     assert not sam.mfadevice_set.filter(name="x-app").exists()
 
@@ -173,25 +167,25 @@ def test_users_may_be_kept_from_managing_their_own_devices(client, organization,
     set_sso(organization, users_manage_devices=False)
     signin_portal(client, organization)
     at(T0 + 60)
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
-    assert client.get(reverse("accounts:security_credentials")).status_code == 200
-    assert client.get(reverse("accounts:mfa_assign")).status_code == 403
-    assert client.get(reverse("accounts:mfa_remove", args=[device.pk])).status_code == 403
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 60)})
+    assert client.get(reverse("mfa:security_credentials")).status_code == 200
+    assert client.get(reverse("mfa:assign")).status_code == 403
+    assert client.get(reverse("mfa:remove", args=[device.pk])).status_code == 403
 
 
 def test_sso_users_share_the_device_limit_and_names(organization, sam, make_iam_user, at):
     from django.core.exceptions import ValidationError
 
-    from accounts.mfa.models import MAX_DEVICES_PER_USER
+    from mfa.models import MAX_DEVICES_PER_USER
 
     for n in range(MAX_DEVICES_PER_USER):
         give_app(sam, at, name=f"sam-{n}")
     with pytest.raises(ValidationError):
-        mfa_services.virtual_mfa_device_create(user=sam, name="one-too-many")
+        totp_services.virtual_mfa_device_create(user=sam, name="one-too-many")
     # Device names are unique in the management account, where the directory lives.
     alice = make_iam_user(name="alice")
     with pytest.raises(ValidationError):
-        mfa_services.virtual_mfa_device_create(user=alice, name="sam-0")
+        totp_services.virtual_mfa_device_create(user=alice, name="sam-0")
 
 
 def test_a_remembered_context_is_forgotten_when_the_password_or_devices_change(
@@ -203,7 +197,7 @@ def test_a_remembered_context_is_forgotten_when_the_password_or_devices_change(
     def sign_in_with_mfa(when):
         signin_portal(client, organization)
         at(when)
-        client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(when)})
+        client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(when)})
         client.get(portal_url(organization))
         client.post(reverse("accounts:signout"))
 
@@ -213,15 +207,15 @@ def test_a_remembered_context_is_forgotten_when_the_password_or_devices_change(
     sam.set_password("Another-Horse-43!battery")
     sam.save()
     response = signin_portal(client, organization, password="Another-Horse-43!battery")
-    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
     at(T0 + 120)
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 120)})
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 120)})
     client.get(portal_url(organization))
     client.post(reverse("accounts:signout"))
     at(T0)  # give_app enables with the codes of T0 - 30 and T0
     give_app(sam, at, name="sam-second")  # a new device: every context is asked again
     response = signin_portal(client, organization, password="Another-Horse-43!battery")
-    assert response["Location"].startswith(reverse("accounts:signin_mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
 
 
 def test_a_session_used_later_does_not_remember_its_new_place(client, organization, sam, at):
@@ -229,14 +223,14 @@ def test_a_session_used_later_does_not_remember_its_new_place(client, organizati
     device, app = give_app(sam, at)
     signin_portal(client, organization)
     at(T0 + 60)
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 60)})
     at(T0 + 60 + 3600)  # an hour later, perhaps from somewhere else
     response = client.get(portal_url(organization))
     assert "tobira_sso_context" not in response.cookies
 
 
 def test_recovery_codes_are_not_for_sso_users(client, organization, sam, at):
-    from recovery import codes
+    from mfa.recovery_codes import flows as codes
 
     device, app = give_app(sam, at)
     issued = codes.generate(user=sam)
@@ -244,12 +238,12 @@ def test_recovery_codes_are_not_for_sso_users(client, organization, sam, at):
     page = client.get(response["Location"]).content.decode()
     assert "recovery_code" not in page
     response = client.post(
-        reverse("accounts:signin_mfa"), {"method": "recovery_code", "recovery_code": issued[0]}
+        reverse("mfa:signin"), {"method": "recovery_code", "recovery_code": issued[0]}
     )
     assert "_auth_user_id" not in client.session
     at(T0 + 60)
-    client.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
-    assert client.get(reverse("accounts:recovery_codes")).status_code == 403
+    client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 60)})
+    assert client.get(reverse("mfa:recovery_codes")).status_code == 403
 
 
 def test_a_permission_set_can_require_mfa_of_the_portal_sign_in(
@@ -294,6 +288,6 @@ def test_a_permission_set_can_require_mfa_of_the_portal_sign_in(
     with_mfa = client_factory()
     signin_portal(with_mfa, organization)
     at(T0 + 60)
-    with_mfa.post(reverse("accounts:signin_mfa"), {"device": device.pk, "code": app.at(T0 + 60)})
+    with_mfa.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(T0 + 60)})
     open_console(with_mfa, organization, member_account, needs_mfa)
     assert with_mfa.get(detail).status_code == 200

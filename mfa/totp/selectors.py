@@ -1,4 +1,4 @@
-"""Reads of MFA devices, always through their owner."""
+"""What an authenticator app needs to be set up: the secret, its otpauth URI and the QR code."""
 
 from __future__ import annotations
 
@@ -6,23 +6,12 @@ import base64
 from urllib.parse import quote, urlencode
 
 import segno
-from django.db.models import QuerySet
 from django.http import Http404
 
 from identity.models import User
-
-from .models import MFADevice, VirtualMFADevice
+from mfa.models import MFADevice, VirtualMFADevice
 
 ISSUER = "Tobira"
-
-
-def user_devices(user: User) -> QuerySet[MFADevice]:
-    return (
-        MFADevice.objects.filter(user=user, confirmed=True)
-        # The serial number and the passkey flags, without a query per device.
-        .select_related("hardwaretotpdevice", "webauthncredential")
-        .order_by("enabled_at", "pk")
-    )
 
 
 def user_pending_virtual_device(user: User, device_id: int) -> VirtualMFADevice:
@@ -61,11 +50,3 @@ def provisioning_qr_svg(user: User, device: MFADevice, key: bytes) -> str:
     """
     code = segno.make(provisioning_uri(user, device, key), error="m")
     return code.svg_inline(border=4, omitsize=True, light="#fff", dark="#000")
-
-
-def user_device_get(user: User, device_id: int) -> MFADevice:
-    """One of ``user``'s enabled devices; 404 for anybody else's."""
-    device = MFADevice.objects.filter(user=user, confirmed=True, pk=device_id).first()
-    if device is None:
-        raise Http404
-    return device

@@ -1,8 +1,6 @@
-"""State changes of MFA devices. Atomic, audited; the device row is locked while a code is checked.
-
-Views for these arrive with the rest of the MFA issue; the services and their
-tests come first so every page calls the same rules.
-"""
+"""State changes of TOTP devices (authenticator apps and hardware tokens): create, enable with
+two consecutive codes, resynchronize, and the sign-in check of one code. The row is locked while a
+code is checked."""
 
 from __future__ import annotations
 
@@ -12,107 +10,37 @@ import enum
 import hmac
 import logging
 import secrets
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import audit, crypto
+from identity import crypto
 from identity.models import User
-from identity.queue import enqueue_on_commit
-
-from . import enforcement, totp
-from .models import (
-    MAX_DEVICES_PER_USER,
-    HardwareTOTPDevice,
-    MFADevice,
-    VirtualMFADevice,
-    concrete_model,
+from mfa.base.services import (
+    SETUP_TTL,
+    audit_device_event,
+    check_room,
+    check_room_and_name,
+    lock,
+    notify_owner,
+    save_new,
+    serial_taken,
 )
+from mfa.models import HardwareTOTPDevice, MFADevice, VirtualMFADevice
+
+from . import auth as totp
 
 logger = logging.getLogger(__name__)
 
-SETUP_TTL = timedelta(minutes=15)  # an abandoned authenticator-app setup expires
 ENABLE_WINDOW = 2  # steps either side of now in which two consecutive codes enable a device
+
+
 RESYNC_WINDOW = 20  # a drifted device is found up to ten minutes either way
+
+
 SIGNIN_TOLERANCE = 1  # ±1 step at sign-in
-
-
-def _purge_expired_setups(account_id: str) -> None:
-    MFADevice.objects.filter(
-        account_id=account_id, confirmed=False, created_at__lt=timezone.now() - SETUP_TTL
-    ).delete()
-
-
-def audit_device_event(event_name: str, *, actor, account_id: str, request, **fields) -> None:
-    """One IAM audit event about an MFA device."""
-    audit.record(
-        event_name=event_name,
-        event_source=audit.SOURCE_IAM,
-        request=request,
-        actor=actor,
-        account_id=account_id,
-        **fields,
-    )
-
-
-def notify_owner(device: MFADevice, *, added: bool) -> None:
-    from accounts import tasks  # tasks import the notifications, which import models: keep it lazy
-
-    enqueue_on_commit(
-        tasks.send_mfa_device_notification,
-        device.user_id,
-        device.arn,
-        added,
-        timezone.now().isoformat(),
-        translation.get_language() or "en",
-    )
-
-
-def _check_room(user) -> None:
-    """At most eight enabled devices per user, of every kind together (as AWS)."""
-    if MFADevice.objects.filter(user=user, confirmed=True).count() >= MAX_DEVICES_PER_USER:
-        raise ValidationError(
-            _("You can have at most %(max)d MFA devices. Remove one before you add another.")
-            % {"max": MAX_DEVICES_PER_USER},
-            code="too_many_devices",
-        )
-
-
-def check_room_and_name(user: User, name: str) -> None:
-    """Room for one more device, and ``name`` (when given) free in the account."""
-    _purge_expired_setups(user.account_id)
-    _check_room(user)
-    if name and MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    _("An MFA device with this name already exists in this account."),
-                    code="duplicate",
-                )
-            }
-        )
-
-
-def save_new(device: MFADevice, *, exclude: tuple[str, ...] = ("seed_encrypted",)) -> None:
-    """Insert a new device after its field checks; a duplicate name is a form error."""
-    device.full_clean(exclude=["user", "account", *exclude])
-    try:
-        with transaction.atomic():
-            device.save(force_insert=True)
-    except IntegrityError as error:  # the same name or serial, created at the same moment
-        if "serial" in str(error):
-            raise _serial_taken() from None
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    _("An MFA device with this name already exists in this account."),
-                    code="duplicate",
-                )
-            }
-        ) from None
 
 
 @transaction.atomic
@@ -143,23 +71,18 @@ def _two_codes(first_code: str, second_code: str) -> tuple[str, str]:
     return first, second
 
 
-def _lock(device: MFADevice):
-    """The device's kind-specific row, locked until the transaction ends (one query)."""
-    return concrete_model(device.kind).objects.select_for_update().get(pk=device.pk)
-
-
 def mfa_device_enable(
     *, actor: User, device: VirtualMFADevice, first_code: str, second_code: str, request=None
 ) -> None:
     """Enable a pending TOTP device when ``first_code`` and ``second_code`` are two consecutive codes."""
     first, second = _two_codes(first_code, second_code)
     with transaction.atomic():
-        device = _lock(device)
+        device = lock(device)
         if device.confirmed:
             raise ValidationError(_("This device is already enabled."), code="enabled")
         if device.created_at < timezone.now() - SETUP_TTL:
             raise ValidationError(_("This setup has expired. Start again."), code="expired")
-        _check_room(device.user_id)
+        check_room(device.user_id)
         now = totp.current_step()
         step = totp.find_consecutive(
             device.key, first, second, around=now, window=ENABLE_WINDOW, after=device.last_step
@@ -245,7 +168,7 @@ def hardware_totp_device_enable(
         with transaction.atomic():
             check_room_and_name(user, name)
             if HardwareTOTPDevice.objects.filter(serial=serial).exists():
-                raise _serial_taken()
+                raise serial_taken()
             device = HardwareTOTPDevice(
                 user=user,
                 account_id=user.account_id,
@@ -290,23 +213,13 @@ def _first_code(error: ValidationError) -> str:
     return next((e.code for e in errors if e.code), "ValidationError")
 
 
-def _serial_taken() -> ValidationError:
-    return ValidationError(
-        {
-            "serial": ValidationError(
-                _("A token with this serial number is already assigned."), code="duplicate"
-            )
-        }
-    )
-
-
 @transaction.atomic
 def mfa_device_resync(
     *, actor: User, device, first_code: str, second_code: str, request=None
 ) -> None:
     """Learn a drifted device's clock again from two consecutive codes."""
     first, second = _two_codes(first_code, second_code)
-    device = _lock(device)
+    device = lock(device)
     now = totp.current_step()
     step = totp.find_consecutive(
         device.key, first, second, around=now, window=RESYNC_WINDOW, after=device.last_step
@@ -340,44 +253,6 @@ def mfa_device_resync(
     )
 
 
-@transaction.atomic
-def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
-    """Deactivate and delete a device; its owner is told by email."""
-    device = MFADevice.objects.select_for_update().get(pk=device.pk)
-    arn, account_id, owner = device.arn, device.account_id, device.user
-    if (
-        actor is not None
-        and actor.pk == owner.pk
-        and owner.is_root
-        and not MFADevice.objects.filter(user=owner, confirmed=True).exclude(pk=device.pk).exists()
-        and enforcement.is_enforced(owner.account)
-    ):
-        # An administrator may still remove it (a lost device); the root user is then
-        # asked to register one at the next sign-in.
-        raise ValidationError(
-            _(
-                "Your organization requires MFA for the root user: register another MFA device "
-                "before you remove this one."
-            ),
-            code="last_enforced_device",
-        )
-    notify_owner(device, added=False)
-    device.delete()
-    if not MFADevice.objects.filter(user=owner, confirmed=True).exists():
-        # Recovery codes stand in for a device; with no device left they go too, so that
-        # codes from before (perhaps the ones that leaked) never open the next device's door.
-        from recovery.models import RecoveryCode
-
-        RecoveryCode.objects.filter(user=owner).delete()
-    audit_device_event(
-        "DeactivateMFADevice",
-        actor=actor,
-        account_id=account_id,
-        request=request,
-        request_parameters={"userName": owner.name, "serialNumber": arn},
-    )
-
-
 class CodeOutcome(enum.Enum):
     ACCEPTED = "accepted"
     REFUSED = "refused"  # wrong, too old, malformed, or within the back-off
@@ -402,7 +277,7 @@ def mfa_device_check(*, device, code: str) -> CodeOutcome:
     all the same, and within the back-off nothing is told apart.
     """
     with transaction.atomic():
-        device = _lock(device)
+        device = lock(device)
         allowed, _details = device.verify_is_allowed()
         if not allowed:
             return CodeOutcome.REFUSED
@@ -444,45 +319,3 @@ def mfa_device_check(*, device, code: str) -> CodeOutcome:
             ]
         )
         return CodeOutcome.ACCEPTED
-
-
-@transaction.atomic
-def mfa_device_rename(*, actor: User, device: MFADevice, name: str, request=None) -> None:
-    """A new name, unique within the account; the device's ARN follows its name."""
-    device = MFADevice.objects.select_for_update().get(pk=device.pk)
-    if name == device.name:
-        return
-    if (
-        MFADevice.objects.filter(account_id=device.account_id, name__iexact=name)
-        .exclude(pk=device.pk)
-        .exists()
-    ):
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    _("An MFA device with this name already exists in this account."),
-                    code="duplicate",
-                )
-            }
-        )
-    old_arn = device.arn
-    device.name = name
-    try:
-        with transaction.atomic():
-            device.save(update_fields=["name"])
-    except IntegrityError:
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    _("An MFA device with this name already exists in this account."),
-                    code="duplicate",
-                )
-            }
-        ) from None
-    audit_device_event(
-        "UpdateMFADevice",
-        actor=actor,
-        account_id=device.account_id,
-        request=request,
-        request_parameters={"serialNumber": old_arn, "newSerialNumber": device.arn},
-    )

@@ -21,8 +21,9 @@ from django.utils import timezone, translation
 from identity import audit
 from identity.models import User
 from identity.queue import enqueue_on_commit
+from mfa.models import MFADevice, RecoveryCode
 
-from .models import RecoveryCode
+from . import tasks
 
 COUNT = 10
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
@@ -58,8 +59,6 @@ def generate(*, user: User, request=None) -> list[str]:
         actor=user,
         request_parameters={"userName": user.name, "count": COUNT},
     )
-    from . import tasks
-
     enqueue_on_commit(
         tasks.send_recovery_codes_created_notification,
         user.pk,
@@ -82,8 +81,6 @@ def closed_reason(*, user: User, signed_in_with_mfa: bool) -> str:
     a device may make them: a password and one spent code must not turn into ten fresh
     codes (and revoke the owner's).
     """
-    from accounts.mfa.models import MFADevice
-
     if not MFADevice.objects.filter(user=user, confirmed=True).exists():
         return NO_DEVICE
     if not signed_in_with_mfa:
@@ -108,8 +105,6 @@ def spend(*, user: User, code: str) -> bool:
     ).update(used_at=timezone.now())
     if spent != 1:
         return False
-    from . import tasks
-
     enqueue_on_commit(
         tasks.send_recovery_code_used_notification,
         user.pk,

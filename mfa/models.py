@@ -1,4 +1,5 @@
-"""MFA devices: one table for what every kind shares, one per kind for the rest.
+"""MFA factors: devices (one table for what every kind shares, one per kind for the rest),
+recovery codes, and the root-user MFA enforcement of an organization.
 
 ``MFADevice`` is django-otp's ``Device`` with throttling and timestamps, plus
 the account, so that device names are unique within an account (as AWS's are,
@@ -236,3 +237,23 @@ class RootMFAPrompt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: first prompted {self.first_prompted_at:%Y-%m-%d}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code, stored as a keyed hash (never the code)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "code_hash", name="recovery_code_unique_per_user")
+        ]
+        indexes = [models.Index(fields=["user", "used_at"], name="recovery_code_user_used_idx")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"

@@ -35,5 +35,5 @@ class DefaultAccountAdapter:
 
 def get_adapter() -> DefaultAccountAdapter:
     return import_string(
-        getattr(settings, "ACCOUNTS_ADAPTER", "accounts.adapter.DefaultAccountAdapter")
+        getattr(settings, "ACCOUNTS_ADAPTER", "identity.mail.DefaultAccountAdapter")
     )()

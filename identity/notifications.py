@@ -6,7 +6,7 @@ from datetime import datetime
 
 from identity.models import User
 
-from .adapter import get_adapter
+from .mail import get_adapter
 
 
 def send(template: str, *, user_id: int, changed_at: str, language: str, **context) -> bool:

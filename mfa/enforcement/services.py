@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 
 from identity import audit
 from identity.models import Account, Organization, User
-
-from .models import MFADevice, RootMFAPrompt, RootMFAWave
+from mfa.models import MFADevice, RootMFAPrompt, RootMFAWave
 
 DAY = timedelta(days=1)
 MAX_GRACE_DAYS = 365

@@ -1,3 +1,0 @@
-from .mfa.models import HardwareTOTPDevice, MFADevice, VirtualMFADevice
-
-__all__ = ["HardwareTOTPDevice", "MFADevice", "VirtualMFADevice"]

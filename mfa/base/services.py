@@ -1,0 +1,192 @@
+"""What every kind of MFA device shares: the eight-device limit, unique names, saving a new
+device, renaming, deleting (with the clean-up of the last one), telling the owner, and the audit.
+
+The kind-specific state changes live with their factor: ``mfa.totp.services`` (authenticator
+apps and hardware tokens) and ``mfa.webauthn.flows`` (passkeys and security keys).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from identity import audit, tasks
+from identity.models import User
+from identity.queue import enqueue_on_commit
+from mfa.enforcement import services as enforcement
+from mfa.models import MAX_DEVICES_PER_USER, MFADevice, RecoveryCode, concrete_model
+
+logger = logging.getLogger(__name__)
+
+SETUP_TTL = timedelta(minutes=15)  # an abandoned authenticator-app setup expires
+
+
+def _purge_expired_setups(account_id: str) -> None:
+    MFADevice.objects.filter(
+        account_id=account_id, confirmed=False, created_at__lt=timezone.now() - SETUP_TTL
+    ).delete()
+
+
+def audit_device_event(event_name: str, *, actor, account_id: str, request, **fields) -> None:
+    """One IAM audit event about an MFA device."""
+    audit.record(
+        event_name=event_name,
+        event_source=audit.SOURCE_IAM,
+        request=request,
+        actor=actor,
+        account_id=account_id,
+        **fields,
+    )
+
+
+def notify_owner(device: MFADevice, *, added: bool) -> None:
+    enqueue_on_commit(
+        tasks.send_mfa_device_notification,
+        device.user_id,
+        device.arn,
+        added,
+        timezone.now().isoformat(),
+        translation.get_language() or "en",
+    )
+
+
+def check_room(user) -> None:
+    """At most eight enabled devices per user, of every kind together (as AWS)."""
+    if MFADevice.objects.filter(user=user, confirmed=True).count() >= MAX_DEVICES_PER_USER:
+        raise ValidationError(
+            _("You can have at most %(max)d MFA devices. Remove one before you add another.")
+            % {"max": MAX_DEVICES_PER_USER},
+            code="too_many_devices",
+        )
+
+
+def check_room_and_name(user: User, name: str) -> None:
+    """Room for one more device, and ``name`` (when given) free in the account."""
+    _purge_expired_setups(user.account_id)
+    check_room(user)
+    if name and MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
+        )
+
+
+def save_new(device: MFADevice, *, exclude: tuple[str, ...] = ("seed_encrypted",)) -> None:
+    """Insert a new device after its field checks; a duplicate name is a form error."""
+    device.full_clean(exclude=["user", "account", *exclude])
+    try:
+        with transaction.atomic():
+            device.save(force_insert=True)
+    except IntegrityError as error:  # the same name or serial, created at the same moment
+        if "serial" in str(error):
+            raise serial_taken() from None
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
+        ) from None
+
+
+def lock(device: MFADevice):
+    """The device's kind-specific row, locked until the transaction ends (one query)."""
+    return concrete_model(device.kind).objects.select_for_update().get(pk=device.pk)
+
+
+def serial_taken() -> ValidationError:
+    return ValidationError(
+        {
+            "serial": ValidationError(
+                _("A token with this serial number is already assigned."), code="duplicate"
+            )
+        }
+    )
+
+
+@transaction.atomic
+def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
+    """Deactivate and delete a device; its owner is told by email."""
+    device = MFADevice.objects.select_for_update().get(pk=device.pk)
+    arn, account_id, owner = device.arn, device.account_id, device.user
+    if (
+        actor is not None
+        and actor.pk == owner.pk
+        and owner.is_root
+        and not MFADevice.objects.filter(user=owner, confirmed=True).exclude(pk=device.pk).exists()
+        and enforcement.is_enforced(owner.account)
+    ):
+        # An administrator may still remove it (a lost device); the root user is then
+        # asked to register one at the next sign-in.
+        raise ValidationError(
+            _(
+                "Your organization requires MFA for the root user: register another MFA device "
+                "before you remove this one."
+            ),
+            code="last_enforced_device",
+        )
+    notify_owner(device, added=False)
+    device.delete()
+    if not MFADevice.objects.filter(user=owner, confirmed=True).exists():
+        # Recovery codes stand in for a device; with no device left they go too, so that
+        # codes from before (perhaps the ones that leaked) never open the next device's door.
+        RecoveryCode.objects.filter(user=owner).delete()
+    audit_device_event(
+        "DeactivateMFADevice",
+        actor=actor,
+        account_id=account_id,
+        request=request,
+        request_parameters={"userName": owner.name, "serialNumber": arn},
+    )
+
+
+@transaction.atomic
+def mfa_device_rename(*, actor: User, device: MFADevice, name: str, request=None) -> None:
+    """A new name, unique within the account; the device's ARN follows its name."""
+    device = MFADevice.objects.select_for_update().get(pk=device.pk)
+    if name == device.name:
+        return
+    if (
+        MFADevice.objects.filter(account_id=device.account_id, name__iexact=name)
+        .exclude(pk=device.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
+        )
+    old_arn = device.arn
+    device.name = name
+    try:
+        with transaction.atomic():
+            device.save(update_fields=["name"])
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("An MFA device with this name already exists in this account."),
+                    code="duplicate",
+                )
+            }
+        ) from None
+    audit_device_event(
+        "UpdateMFADevice",
+        actor=actor,
+        account_id=device.account_id,
+        request=request,
+        request_parameters={"serialNumber": old_arn, "newSerialNumber": device.arn},
+    )

@@ -1,0 +1,38 @@
+"""Every MFA page, each factor's from its own package. The paths are the ones AWS's console
+users know (``/security-credentials/...``, the sign-in's ``/mfa``)."""
+
+from django.urls import path
+
+from .base import views as base
+from .enforcement import views as enforcement
+from .recovery_codes import views as recovery_codes
+from .totp import views as totp
+from .webauthn import views as webauthn
+
+app_name = "mfa"
+
+urlpatterns = [
+    # The sign-in's MFA step, between the password and the session.
+    path("mfa", base.signin_mfa, name="signin"),
+    path("mfa/webauthn-options", base.signin_mfa_options, name="signin_options"),
+    path("mfa/troubleshoot", base.signin_troubleshoot, name="troubleshoot"),
+    path("mfa/required", enforcement.root_mfa_prompt, name="root_prompt"),
+    # Security credentials: the signed-in person's own devices and recovery codes.
+    path("security-credentials", base.security_credentials, name="security_credentials"),
+    path("security-credentials/mfa/assign", base.mfa_assign, name="assign"),
+    path("security-credentials/mfa/passkey", webauthn.mfa_passkey, name="passkey"),
+    path(
+        "security-credentials/mfa/passkey/options",
+        webauthn.mfa_passkey_options,
+        name="passkey_options",
+    ),
+    path("security-credentials/mfa/<int:device_id>/rename", base.mfa_rename, name="rename"),
+    path("security-credentials/mfa/<int:device_id>/enable", totp.mfa_enable, name="enable"),
+    path("security-credentials/mfa/<int:device_id>/remove", base.mfa_remove, name="remove"),
+    path("security-credentials/mfa/<int:device_id>/resync", totp.mfa_resync, name="resync"),
+    path(
+        "security-credentials/recovery-codes",
+        recovery_codes.recovery_codes_page,
+        name="recovery_codes",
+    ),
+]

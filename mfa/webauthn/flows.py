@@ -1,0 +1,225 @@
+"""Passkeys and security keys: registering one and signing in with one, on top of the ceremony
+(``mfa.webauthn.auth``): the device rows, the eight-device limit, the audit and the owner's mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from webauthn import (
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import (
+    parse_authentication_credential_json,
+    parse_registration_credential_json,
+)
+
+from identity import audit
+from identity.models import User
+from mfa.base import services
+from mfa.models import MFADevice, WebAuthnCredential
+
+from .auth import (
+    ALGORITHMS,
+    MALFORMED,
+    CeremonyError,
+    Purpose,
+    assertion_structure,
+    authenticator_name,
+    client_challenge,
+    log_refusal,
+    parse,
+    registration_structure,
+    sha256,
+    spend_challenge,
+    suggested_name,
+    user_credentials,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def register(request, *, user: User, credential_json: str, name: str = "") -> WebAuthnCredential:
+    """Verify a registration response and enable the new passkey or security key."""
+    credential = parse(credential_json, parse_registration_credential_json, registration_structure)
+    challenge = client_challenge(bytes(credential.response.client_data_json))
+    if challenge is None or not spend_challenge(request, user, Purpose.REGISTER, challenge):
+        _failed_registration(request, user, "ChallengeMismatch")
+        raise CeremonyError(
+            _("This registration has expired or was already used. Start again."), code="challenge"
+        )
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=settings.WEBAUTHN_RP_ID,
+            expected_origin=settings.WEBAUTHN_ORIGINS,
+            supported_pub_key_algs=ALGORITHMS,
+        )
+    except MALFORMED as error:  # InvalidRegistrationResponse, or what its parsers let escape
+        log_refusal(error, "WebAuthn registration refused: %s: %s", type(error).__name__, error)
+        _failed_registration(request, user, "InvalidRegistrationResponse")
+        raise CeremonyError(
+            _("The passkey or security key could not be verified. Try again."), code="invalid"
+        ) from None
+    id_hash = sha256(verified.credential_id)
+    if WebAuthnCredential.objects.filter(credential_id_hash=id_hash).exists():
+        raise CeremonyError(
+            _("This passkey or security key is already registered."), code="duplicate"
+        )
+    synced = verified.credential_device_type == "multi_device"
+    with transaction.atomic():
+        name = name or suggested_name(user, aaguid=verified.aaguid, synced=synced)
+        services.check_room_and_name(user, name)
+        device = WebAuthnCredential(
+            user=user,
+            account_id=user.account_id,
+            name=name,
+            kind=MFADevice.Kind.WEBAUTHN,
+            confirmed=True,
+            enabled_at=timezone.now(),
+            credential_id=verified.credential_id,
+            credential_id_hash=id_hash,
+            public_key=verified.credential_public_key,
+            sign_count=verified.sign_count,
+            aaguid=verified.aaguid,
+            attestation_format=str(
+                verified.fmt.value if hasattr(verified.fmt, "value") else verified.fmt
+            ),
+            transports=[
+                str(getattr(t, "value", t)) for t in (credential.response.transports or [])
+            ],
+            backup_eligible=synced,
+            backup_state=verified.credential_backed_up,
+            user_verified=verified.user_verified,
+        )
+        services.save_new(device, exclude=("credential_id", "public_key"))
+        services.audit_device_event(
+            "EnableMFADevice",
+            actor=user,
+            account_id=user.account_id,
+            request=request,
+            request_parameters={"userName": user.name, "serialNumber": device.arn},
+            additional_event_data={
+                "authenticator": authenticator_name(verified.aaguid) or "unknown",
+                "aaguid": verified.aaguid,
+                "synced": synced,
+            },
+        )
+        services.notify_owner(device, added=True)
+    return device
+
+
+def _failed_registration(request, user: User, error_code: str) -> None:
+    services.audit_device_event(
+        "EnableMFADevice",
+        actor=user,
+        account_id=user.account_id,
+        request=request,
+        request_parameters={"userName": user.name},
+        error_code=error_code,
+        error_message="The WebAuthn registration response was refused.",
+    )
+
+
+@dataclass(frozen=True)
+class Assertion:
+    device: WebAuthnCredential | None
+    reason: str = ""  # why it failed: for the audit trail, never for the person
+
+    @property
+    def ok(self) -> bool:
+        return self.device is not None and not self.reason
+
+
+def authenticate(request, *, user: User, credential_json: str) -> Assertion:
+    """Check an assertion from one of ``user``'s keys; spend the challenge; update the counter."""
+    try:
+        credential = parse(
+            credential_json, parse_authentication_credential_json, assertion_structure
+        )
+    except CeremonyError:
+        return Assertion(None, "Malformed")
+    challenge = client_challenge(bytes(credential.response.client_data_json))
+    if challenge is None or not spend_challenge(request, user, Purpose.AUTHENTICATE, challenge):
+        return Assertion(None, "ChallengeMismatch")
+    with transaction.atomic():
+        device = (
+            user_credentials(user)
+            .select_for_update()
+            .filter(credential_id_hash=sha256(bytes(credential.raw_id)))
+            .first()
+        )
+        if device is None:
+            return Assertion(None, "UnknownCredential")  # another user's key, or a removed one
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            return Assertion(device, "Throttled")
+        if device.possibly_cloned_at is not None:
+            return Assertion(device, "PossiblyCloned")
+        try:
+            verified = verify_authentication_response(
+                credential=credential,
+                expected_challenge=challenge,
+                expected_rp_id=settings.WEBAUTHN_RP_ID,
+                expected_origin=settings.WEBAUTHN_ORIGINS,
+                credential_public_key=bytes(device.public_key),
+                credential_current_sign_count=0,  # the counter is checked below, once signed
+                require_user_verification=False,
+            )
+        except MALFORMED as error:  # InvalidAuthenticationResponse, or what escapes its parsers
+            log_refusal(
+                error,
+                "WebAuthn assertion refused for device %s: %s: %s",
+                device.pk,
+                type(error).__name__,
+                error,
+            )
+            _throttle(device)
+            return Assertion(device, "InvalidAssertion")
+        if (verified.new_sign_count or device.sign_count) and (
+            verified.new_sign_count <= device.sign_count
+        ):
+            device.possibly_cloned_at = timezone.now()
+            device.save(update_fields=["possibly_cloned_at"])
+            return Assertion(device, "SignCountRegression")
+        device.sign_count = verified.new_sign_count
+        device.backup_state = verified.credential_backed_up
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        device.save(
+            update_fields=[
+                "sign_count",
+                "backup_state",
+                "throttling_failure_timestamp",
+                "throttling_failure_count",
+                "last_used_at",
+            ]
+        )
+    return Assertion(device)
+
+
+def _throttle(device: WebAuthnCredential) -> None:
+    device.throttle_increment(commit=False)
+    device.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
+
+
+def record_possible_clone(request, assertion: Assertion) -> None:
+    """The audit event administrators see when a key's counter went backwards."""
+    device = assertion.device
+    audit.record(
+        event_name="MFADevicePossiblyCloned",
+        event_source=audit.SOURCE_SIGNIN,
+        request=request,
+        actor=None,
+        account_id=device.account_id,
+        request_parameters={"serialNumber": device.arn},
+        error_code="SignCountRegression",
+        error_message="The key's signature counter did not increase: it may have been cloned.",
+    )
