@@ -1,4 +1,4 @@
-"""The OpenID Connect provider stand-in (tests/oidc_harness.py) really signs in and issues tokens."""
+"""The OpenID Connect provider stand-in (tests/support/oidc.py) really signs in and issues tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.oidc_harness import run_oidc_provider
+from tests.support.oidc import run_oidc_provider
 
 CLIENT_ID = "tobira-test"
 CLIENT_SECRET = "harness-secret"

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from mfa.models import VirtualMFADevice
 from mfa.totp import services as totp_services
-from tests.browser.support import type_on_the_phone
 from tests.conftest import PASSWORD
 from tests.integration.test_twilio_standin import twilio_standin  # noqa: F401 - a fixture
+from tests.support.browser import type_on_the_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TOKEN = "browser-test-auth-token"

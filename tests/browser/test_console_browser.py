@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from identity.models import User
-from tests.browser.support import carry_session
 from tests.conftest import PASSWORD
+from tests.support.browser import carry_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

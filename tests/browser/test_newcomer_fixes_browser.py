@@ -7,7 +7,6 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from sso.models import SSOSettings
-from tests.browser.support import carry_session
 from tests.conftest import PASSWORD
 from tests.sso.conftest import (
     SSO_VIEW_ONLY,
@@ -15,6 +14,7 @@ from tests.sso.conftest import (
     make_permission_set,
     set_sso,
 )
+from tests.support.browser import carry_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from recovery.models import RecoveryAttempt
-from tests.browser.support import type_on_the_phone
 from tests.conftest import PASSWORD
+from tests.support.browser import type_on_the_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TOKEN = "browser-test-auth-token"

@@ -19,8 +19,8 @@ from django.contrib.sessions.backends.cached_db import SessionStore
 from identity.models import AuditEvent, User
 from sso import services
 from sso.models import ExternalIdentity, SSOSettings
-from tests.oidc_harness import run_oidc_provider
 from tests.sso.conftest import make_sso_user, set_sso
+from tests.support.oidc import run_oidc_provider
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -294,7 +294,7 @@ def test_the_provider_is_closed_unless_it_is_the_identity_source(federation, org
 def test_an_unreachable_provider_ends_on_the_portal_with_a_message(
     live_server, organization, settings
 ):
-    from tests.oidc_harness import free_port
+    from tests.support.oidc import free_port
 
     services.external_idp_put(
         actor=None,

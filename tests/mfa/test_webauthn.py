@@ -10,7 +10,7 @@ from django.utils import timezone
 from identity.models import AuditEvent
 from mfa.models import MFADevice, WebAuthnChallenge, WebAuthnCredential
 from tests.conftest import PASSWORD, error_text, signin_iam, signin_root
-from tests.mfa.softauthn import ICLOUD_KEYCHAIN, YUBIKEY_5_NFC, SoftAuthenticator, unb64url
+from tests.support.softauthn import ICLOUD_KEYCHAIN, YUBIKEY_5_NFC, SoftAuthenticator, unb64url
 
 pytestmark = pytest.mark.django_db
 

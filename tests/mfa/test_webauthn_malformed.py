@@ -15,7 +15,6 @@ from django.urls import reverse
 from identity.models import AuditEvent
 from mfa.models import MFADevice
 from tests.conftest import signin_iam
-from tests.mfa.softauthn import b64url
 from tests.mfa.test_webauthn import (  # noqa: F401 - fixtures
     ORIGIN,
     alice_client,
@@ -25,6 +24,7 @@ from tests.mfa.test_webauthn import (  # noqa: F401 - fixtures
     registration_options,
     relying_party,
 )
+from tests.support.softauthn import b64url
 
 pytestmark = pytest.mark.django_db
 

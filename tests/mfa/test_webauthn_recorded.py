@@ -17,7 +17,7 @@ from django.utils import timezone
 from mfa.models import WebAuthnChallenge, WebAuthnCredential
 from mfa.webauthn import auth as webauthn
 from mfa.webauthn import flows as webauthn_flows
-from tests.mfa.softauthn import b64url, unb64url
+from tests.support.softauthn import b64url, unb64url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@
 //
 // Prints "READY <issuer>" on stdout once it listens on 127.0.0.1:<OIDC_PORT>;
 // the issuer is http://127.0.0.1:<OIDC_PORT>. bin/_setup.sh (ensure_oidc_provider)
-// installs the package into var/tools/oidc; tests/oidc_harness.py runs this script.
+// installs the package into var/tools/oidc; tests/support/oidc.py runs this script.
 //
 // Sign-in uses oidc-provider's development interactions (devInteractions, on by
 // default): a login form that accepts any login and password, then a consent form.

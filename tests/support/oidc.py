@@ -1,6 +1,6 @@
 """A real OpenID Connect provider for tests: oidc-provider (npm) run by tests/oidc/provider.mjs.
 
-    from tests.oidc_harness import run_oidc_provider
+    from tests.support.oidc import run_oidc_provider
 
     with run_oidc_provider(
         [{"client_id": "tobira", "client_secret": "s3cret", "redirect_uris": [callback]}]
@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
 COOKIE_PREFIX = "oidc_op_"  # the provider's cookie names (see provider.mjs)
 MAX_STEPS = 20
