@@ -1,4 +1,4 @@
-"""Everything accounts sends to the outside world goes through here.
+"""Every mail Tobira sends to a person goes through here.
 
 Swap the class with ``ACCOUNTS_ADAPTER`` to change how mail is sent.
 """

@@ -1,4 +1,5 @@
-"""Celery tasks of accounts: thin, they load by id and call one function."""
+"""Celery tasks of the mail about a person's own credentials: thin, they load by id and call one
+function. The task names keep their first prefix (a queued message names its task)."""
 
 from __future__ import annotations
 
