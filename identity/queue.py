@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+
+def _task(task):
+    """A task, or its registered name: a module whose tasks call back into it names them, so
+    that it need not import its tasks module (no cycle)."""
+    return current_app.tasks[task] if isinstance(task, str) else task
 
 
 def enqueue_on_commit(task, *args) -> None:
@@ -17,6 +24,8 @@ def enqueue_on_commit(task, *args) -> None:
     never arguments that might be personal data) instead of turning a saved
     change into an error page.
     """
+
+    task = _task(task)
 
     def send():
         try:
@@ -35,6 +44,7 @@ def enqueue_now(task, *args) -> bool:
     For work the person is waiting for: the page can then say "try again
     shortly" instead of promising an email that will never come.
     """
+    task = _task(task)
     try:
         task.apply_async(
             args=args, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2}

@@ -82,8 +82,6 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
     key = f"account:{user.account_id}"
     if not ratelimit.attempt("recovery_start", request=request, user_key=key).allowed:
         return None
-    from . import tasks
-
     with transaction.atomic():
         # Earlier attempts end, except one another browser has verified: someone who knows
         # only the password must not be able to knock the owner out of their recovery.
@@ -102,7 +100,7 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
         _event("RecoveryStarted", attempt, request)
     # Sent after the commit, and checked: with the broker down the page says "try again
     # shortly" and the attempt stays, so *Resend* can queue the email later.
-    attempt.queued = enqueue_now(tasks.send_recovery_email, str(attempt.pk), 1)
+    attempt.queued = enqueue_now("recovery.send_recovery_email", str(attempt.pk), 1)
     return attempt
 
 
@@ -120,8 +118,6 @@ def current(request, attempt_id) -> RecoveryAttempt | None:
 
 def resend(request, attempt: RecoveryAttempt) -> str:
     """Queue another email: "ok", "cooldown" or "limit"."""
-    from . import tasks
-
     with transaction.atomic():
         attempt = RecoveryAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.email_sends_requested >= MAX_EMAILS:
@@ -131,7 +127,7 @@ def resend(request, attempt: RecoveryAttempt) -> str:
         attempt.email_sends_requested += 1
         attempt.save(update_fields=["email_sends_requested"])
         sequence = attempt.email_sends_requested
-    if not enqueue_now(tasks.send_recovery_email, str(attempt.pk), sequence):
+    if not enqueue_now("recovery.send_recovery_email", str(attempt.pk), sequence):
         return "queue"
     return "ok"
 
@@ -286,8 +282,6 @@ def _code_hash(attempt: RecoveryAttempt, code: str) -> str:
 
 def request_call(request, attempt: RecoveryAttempt) -> str | None:
     """*Call me now*: a fresh 6-digit code for the browser to show, the call queued; None if refused."""
-    from . import tasks
-
     key = f"phone:{attempt.user.account.contact_phone}"
     if not ratelimit.attempt("recovery_call", request=request, user_key=key).allowed:
         return None
@@ -325,7 +319,7 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
         "call": sequence,
         "code": crypto.encrypt(code.encode()),
     }
-    if not enqueue_now(tasks.place_recovery_call, str(attempt.pk), sequence):
+    if not enqueue_now("recovery.place_recovery_call", str(attempt.pk), sequence):
         call_failed(str(attempt.pk), "queue")
         return None
     return code
@@ -450,10 +444,8 @@ def complete(request, attempt: RecoveryAttempt) -> bool:
             request, user, {"loginTo": "root"}, recovery="AlternativeFactors"
         )
         authn_state.mark_recovered(request, "alternative_factors")
-        from . import tasks
-
         enqueue_on_commit(
-            tasks.send_recovery_completed_notification,
+            "recovery.send_recovery_completed_notification",
             user.pk,
             timezone.now().isoformat(),
             attempt.language,

@@ -7,11 +7,11 @@ from celery import shared_task
 from identity import notifications
 from identity.tasks import MAIL_RETRIES
 
+from . import flow, voice
+
 
 @shared_task(name="recovery.send_recovery_email", **MAIL_RETRIES)
 def send_recovery_email(attempt_id: str, sequence: int) -> bool:
-    from . import flow
-
     return flow.send_email(attempt_id, sequence)
 
 
@@ -19,8 +19,6 @@ def send_recovery_email(attempt_id: str, sequence: int) -> bool:
 def place_recovery_call(self, attempt_id: str, sequence: int) -> bool:
     """Place the call; Twilio API errors are retried with back-off, then the person is told."""
     from twilio.base.exceptions import TwilioException
-
-    from . import flow, voice
 
     try:
         return flow.place_call(attempt_id, sequence, voice.backend())
