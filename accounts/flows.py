@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from identity import audit, authn_state, ratelimit, tasks
+from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
 
@@ -33,19 +34,6 @@ class SignInResult:
 
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
-
-
-def _record_failure(request, *, account_id: str, throttled: bool, params: dict) -> None:
-    audit.record(
-        event_name="ConsoleLogin",
-        event_source=audit.SOURCE_SIGNIN,
-        request=request,
-        actor=None,  # anonymous, whatever session the browser carries
-        account_id=account_id,  # empty when no account matched: no tenant's trail gets it
-        request_parameters=params,
-        response_elements={"ConsoleLogin": "Failure"},
-        error_code="Throttled" if throttled else "Failed authentication",
-    )
 
 
 def signin(request, form) -> SignInResult:
@@ -72,12 +60,28 @@ def signin(request, form) -> SignInResult:
         attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
     if not attempt.allowed:
         if attempt.just_tripped:  # one event when a limit trips, not one per refused request
-            _record_failure(request, account_id=account_id, throttled=True, params=params)
+            audit.record(
+                Event.CONSOLE_LOGIN,
+                request=request,
+                actor=None,  # anonymous, whatever session the browser carries
+                account_id=account_id,  # empty when no account matched: no tenant's trail gets it
+                request_parameters=params,
+                response_elements={"ConsoleLogin": "Failure"},
+                error_code="Throttled",
+            )
         return SignInResult(throttled=True)
 
     user = authenticate(request, password=data["password"], user=candidate)
     if user is None:
-        _record_failure(request, account_id=account_id, throttled=False, params=params)
+        audit.record(
+            Event.CONSOLE_LOGIN,
+            request=request,
+            actor=None,  # anonymous, whatever session the browser carries
+            account_id=account_id,  # empty when no account matched: no tenant's trail gets it
+            request_parameters=params,
+            response_elements={"ConsoleLogin": "Failure"},
+            error_code="Failed authentication",
+        )
         return SignInResult()
     ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
     if device:
@@ -131,8 +135,7 @@ def complete_signin(
         user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])
         audit.record(
-            event_name="ConsoleLogin",
-            event_source=audit.SOURCE_SIGNIN,
+            Event.CONSOLE_LOGIN,
             request=request,
             actor=user,
             request_parameters=params,
@@ -162,8 +165,7 @@ def signout(request) -> None:
     signals.signing_out.send(sender=User, request=request)
     if user.is_authenticated:
         audit.record(
-            event_name="ConsoleSignOut",
-            event_source=audit.SOURCE_SIGNIN,
+            Event.CONSOLE_SIGN_OUT,
             request=request,
             actor=user,
         )
@@ -175,8 +177,7 @@ def password_change_attempt(request) -> bool:
     attempt = ratelimit.attempt("change_password", request=request, user_key=request.user.arn)
     if attempt.just_tripped:
         audit.record(
-            event_name="ChangePassword",
-            event_source=audit.SOURCE_IAM,
+            Event.CHANGE_PASSWORD,
             request=request,
             error_code="Throttled",
             error_message="Too many attempts with a wrong current password.",
@@ -186,8 +187,7 @@ def password_change_attempt(request) -> bool:
 
 def password_change_wrong_old(request) -> None:
     audit.record(
-        event_name="ChangePassword",
-        event_source=audit.SOURCE_IAM,
+        Event.CHANGE_PASSWORD,
         request=request,
         error_code="InvalidCurrentPassword",
         error_message="The current password was wrong.",
@@ -205,8 +205,7 @@ def password_change(request, *, new_password: str) -> None:
     user.save(update_fields=["password", "password_reset_required"])
     update_session_auth_hash(request, user)  # this session stays; the others are signed out
     audit.record(
-        event_name="ChangePassword",
-        event_source=audit.SOURCE_IAM,
+        Event.CHANGE_PASSWORD,
         request=request,
         actor=user,
         additional_event_data={"passwordResetRequired": was_required},

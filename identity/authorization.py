@@ -139,14 +139,11 @@ def require(
         request.user, action, resource_arn, account=account, request=request, context=context
     )
     if not decision.allowed:
-        service, _sep, name = action.partition(":")
-        audit.record(
-            event_name=name,
-            event_source=f"{service}.tobira",
+        audit.record_refusal(
+            action,
             request=request,
             request_parameters={"resource": resource_arn},
-            error_code="AccessDenied",
-            error_message=decision.explanation[:256],
+            error_message=decision.explanation,
         )
         raise AccessDenied(decision, action, resource_arn)
     return decision

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit, authn_state, ids
+from .audit_events import Event
 from .models import (
     Account,
     CustomerPolicy,
@@ -297,17 +298,6 @@ def _insert_named(policy) -> None:
         ) from None
 
 
-def _policy_event(event_name: str, *, actor, account_id: str, request, **params) -> None:
-    audit.record(
-        event_name=event_name,
-        event_source=audit.SOURCE_IAM,
-        request=request,
-        actor=actor,
-        account_id=account_id,
-        request_parameters=params,
-    )
-
-
 @transaction.atomic
 def customer_policy_create(
     *,
@@ -330,13 +320,15 @@ def customer_policy_create(
     policy.full_clean(exclude=["account"])
     _insert_named(policy)
     PolicyVersion.objects.create(policy=policy, version_id="v1", document=document)
-    _policy_event(
-        "CreatePolicy",
+    audit.record(
+        Event.CREATE_POLICY,
         actor=actor,
         account_id=account.id,
         request=request,
-        policyName=name,
-        policyArn=policy.arn,
+        request_parameters={
+            "policyName": name,
+            "policyArn": policy.arn,
+        },
     )
     return policy
 
@@ -363,14 +355,16 @@ def customer_policy_version_create(
     if set_default:
         policy.default_version = version.version_id
     policy.save(update_fields=["next_version", "updated", "default_version"])
-    _policy_event(
-        "CreatePolicyVersion",
+    audit.record(
+        Event.CREATE_POLICY_VERSION,
         actor=actor,
         account_id=policy.account_id,
         request=request,
-        policyArn=policy.arn,
-        versionId=version.version_id,
-        setAsDefault=set_default,
+        request_parameters={
+            "policyArn": policy.arn,
+            "versionId": version.version_id,
+            "setAsDefault": set_default,
+        },
     )
     return version
 
@@ -385,13 +379,15 @@ def customer_policy_default_set(
     policy.default_version = version_id
     policy.updated = timezone.now()
     policy.save(update_fields=["default_version", "updated"])
-    _policy_event(
-        "SetDefaultPolicyVersion",
+    audit.record(
+        Event.SET_DEFAULT_POLICY_VERSION,
         actor=actor,
         account_id=policy.account_id,
         request=request,
-        policyArn=policy.arn,
-        versionId=version_id,
+        request_parameters={
+            "policyArn": policy.arn,
+            "versionId": version_id,
+        },
     )
 
 
@@ -405,13 +401,15 @@ def customer_policy_version_delete(
     deleted, _by_model = policy.versions.filter(version_id=version_id).delete()
     if not deleted:
         raise ValidationError(_("There is no such version."), code="missing")
-    _policy_event(
-        "DeletePolicyVersion",
+    audit.record(
+        Event.DELETE_POLICY_VERSION,
         actor=actor,
         account_id=policy.account_id,
         request=request,
-        policyArn=policy.arn,
-        versionId=version_id,
+        request_parameters={
+            "policyArn": policy.arn,
+            "versionId": version_id,
+        },
     )
 
 
@@ -446,7 +444,16 @@ def policy_attach(
         account=account, policy_arn=policy_arn, **target
     )
     if created:
-        _attachment_event("Attach", actor, account, policy_arn, user, group, request)
+        audit.record(
+            Event.ATTACH_USER_POLICY if user is not None else Event.ATTACH_GROUP_POLICY,
+            actor=actor,
+            account_id=account.id,
+            request=request,
+            request_parameters={
+                "policyArn": policy_arn,
+                **({"userName": user.name} if user is not None else {"groupName": group.name}),
+            },
+        )
 
 
 @transaction.atomic
@@ -462,19 +469,16 @@ def policy_detach(
     target = {"user": user} if user is not None else {"group": group}
     deleted, _by_model = PolicyAttachment.objects.filter(policy_arn=policy_arn, **target).delete()
     if deleted:
-        _attachment_event("Detach", actor, account, policy_arn, user, group, request)
-
-
-def _attachment_event(verb: str, actor, account, policy_arn, user, group, request) -> None:
-    """AttachUserPolicy, DetachGroupPolicy, ...: what was attached to or detached from whom."""
-    _policy_event(
-        f"{verb}{'User' if user is not None else 'Group'}Policy",
-        actor=actor,
-        account_id=account.id,
-        request=request,
-        policyArn=policy_arn,
-        **({"userName": user.name} if user is not None else {"groupName": group.name}),
-    )
+        audit.record(
+            Event.DETACH_USER_POLICY if user is not None else Event.DETACH_GROUP_POLICY,
+            actor=actor,
+            account_id=account.id,
+            request=request,
+            request_parameters={
+                "policyArn": policy_arn,
+                **({"userName": user.name} if user is not None else {"groupName": group.name}),
+            },
+        )
 
 
 @transaction.atomic
@@ -500,13 +504,15 @@ def inline_policy_put(
     inline.document, inline.updated = document, timezone.now()
     inline.full_clean(exclude=["account", "user", "group"])
     inline.save()
-    _policy_event(
-        "PutUserPolicy" if user is not None else "PutGroupPolicy",
+    audit.record(
+        Event.PUT_USER_POLICY if user is not None else Event.PUT_GROUP_POLICY,
         actor=actor,
         account_id=owner.account_id,
         request=request,
-        policyName=name,
-        **({"userName": user.name} if user is not None else {"groupName": group.name}),
+        request_parameters={
+            "policyName": name,
+            **({"userName": user.name} if user is not None else {"groupName": group.name}),
+        },
     )
     return inline
 
@@ -516,13 +522,15 @@ def inline_policy_delete(*, actor: User, inline: InlinePolicy, request=None) -> 
     owner = inline.user or inline.group
     who = {"userName": owner.name} if inline.user_id else {"groupName": owner.name}
     inline.delete()
-    _policy_event(
-        "DeleteUserPolicy" if inline.user_id else "DeleteGroupPolicy",
+    audit.record(
+        Event.DELETE_USER_POLICY if inline.user_id else Event.DELETE_GROUP_POLICY,
         actor=actor,
         account_id=owner.account_id,
         request=request,
-        policyName=inline.name,
-        **who,
+        request_parameters={
+            "policyName": inline.name,
+            **who,
+        },
     )
 
 
@@ -542,14 +550,16 @@ def scp_create(
     )
     scp.full_clean(exclude=["organization"])
     _insert_named(scp)
-    _policy_event(
-        "CreatePolicy",
+    audit.record(
+        Event.CREATE_POLICY,
         actor=actor,
         account_id=organization.management_account_id,
         request=request,
-        type="SERVICE_CONTROL_POLICY",
-        name=name,
-        policyId=scp.policy_id,
+        request_parameters={
+            "type": "SERVICE_CONTROL_POLICY",
+            "name": name,
+            "policyId": scp.policy_id,
+        },
     )
     return scp
 
@@ -573,13 +583,15 @@ def scp_attach(
     )
     if not created:
         return
-    _policy_event(
-        "AttachPolicy",
+    audit.record(
+        Event.ATTACH_POLICY,
         actor=actor,
         account_id=organization.management_account_id,
         request=request,
-        policyArn=policy_arn,
-        targetId=account.id if account else organization.id,
+        request_parameters={
+            "policyArn": policy_arn,
+            "targetId": account.id if account else organization.id,
+        },
     )
 
 
@@ -601,11 +613,13 @@ def scp_detach(
     deleted, _by_model = attachments.filter(policy_arn=policy_arn).delete()
     if not deleted:
         return
-    _policy_event(
-        "DetachPolicy",
+    audit.record(
+        Event.DETACH_POLICY,
         actor=actor,
         account_id=organization.management_account_id,
         request=request,
-        policyArn=policy_arn,
-        targetId=account.id if account else organization.id,
+        request_parameters={
+            "policyArn": policy_arn,
+            "targetId": account.id if account else organization.id,
+        },
     )

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import audit, ids, tasks
+from .audit_events import Event
 from .models import Account, Organization, User
 from .queue import enqueue_on_commit
 
@@ -100,8 +101,7 @@ def organization_create(
     organization.save(update_fields=["management_account"])
     root = _set_root_password(account, root_password)
     audit.record(
-        event_name="CreateOrganization",
-        event_source=audit.SOURCE_ORGANIZATIONS,
+        Event.CREATE_ORGANIZATION,
         request=request,
         actor=root,  # the organization's creator becomes its management account's root user
         account_id=account.id,
@@ -143,8 +143,7 @@ def account_create(
     )
     _set_root_password(account, root_password)
     audit.record(
-        event_name="CreateAccount",
-        event_source=audit.SOURCE_ORGANIZATIONS,
+        Event.CREATE_ACCOUNT,
         request=request,
         actor=actor,
         account_id=organization.management_account_id,
@@ -200,16 +199,14 @@ def iam_user_create(
         ) from None
     common = {"request": request, "actor": actor, "account_id": account.id}
     audit.record(
-        event_name="CreateUser",
-        event_source=audit.SOURCE_IAM,
+        Event.CREATE_USER,
         request_parameters={"userName": name, "path": user.path},
         response_elements={"userId": user.unique_id, "arn": user.arn},
         **common,
     )
     if password:
         audit.record(
-            event_name="CreateLoginProfile",
-            event_source=audit.SOURCE_IAM,
+            Event.CREATE_LOGIN_PROFILE,
             request_parameters={
                 "userName": name,
                 "passwordResetRequired": user.password_reset_required,
@@ -244,8 +241,7 @@ def iam_user_delete(*, actor: User, user: User, request=None) -> None:
     account_id, name, unique_id = user.account_id, user.name, user.unique_id
     user.delete()
     audit.record(
-        event_name="DeleteUser",
-        event_source=audit.SOURCE_IAM,
+        Event.DELETE_USER,
         request=request,
         actor=actor,
         account_id=account_id,
@@ -277,17 +273,16 @@ def iam_user_console_access_set(
         validate_password(password, user)
         user.set_password(password)
         user.password_reset_required = password_reset_required
-        event_name = "UpdateLoginProfile" if had_password else "CreateLoginProfile"
+        event = Event.UPDATE_LOGIN_PROFILE if had_password else Event.CREATE_LOGIN_PROFILE
     else:
         user.set_unusable_password()
         user.password_reset_required = False
-        event_name = "DeleteLoginProfile"
+        event = Event.DELETE_LOGIN_PROFILE
     user.save(update_fields=["password", "password_reset_required"])
     if user.password_reset_required:
         _allow_own_password_change(actor, user, request)
     audit.record(
-        event_name=event_name,
-        event_source=audit.SOURCE_IAM,
+        event,
         request=request,
         actor=actor,
         account_id=user.account_id,
@@ -328,8 +323,7 @@ def group_create(*, actor: User, account: Account, name: str, path: str = "/", r
             {"name": ValidationError(_("A group with this name already exists."), code="duplicate")}
         ) from None
     audit.record(
-        event_name="CreateGroup",
-        event_source=audit.SOURCE_IAM,
+        Event.CREATE_GROUP,
         request=request,
         actor=actor,
         account_id=account.id,
@@ -351,8 +345,7 @@ def group_member_set(*, actor: User, group, user: User, member: bool, request=No
         changed, _by_model = GroupMembership.objects.filter(group=group, user=user).delete()
     if changed:
         audit.record(
-            event_name="AddUserToGroup" if member else "RemoveUserFromGroup",
-            event_source=audit.SOURCE_IAM,
+            Event.ADD_USER_TO_GROUP if member else Event.REMOVE_USER_FROM_GROUP,
             request=request,
             actor=actor,
             account_id=group.account_id,

@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts import flows as signin_flows
 from identity import audit, authn_state, crypto, ratelimit
+from identity.audit_events import Event
 from identity.mail import get_adapter
 from identity.models import User
 from identity.queue import enqueue_now, enqueue_on_commit
@@ -65,16 +66,13 @@ def session_hash(request) -> str:
     return _sha256(request.session.session_key)
 
 
-def _event(name: str, attempt: RecoveryAttempt, request=None, **fields) -> None:
-    audit.record(
-        event_name=name,
-        event_source=audit.SOURCE_SIGNIN,
-        request=request,
-        actor=None,  # nobody is signed in during a recovery
-        account_id=attempt.user.account_id,
-        request_parameters={"attemptId": str(attempt.pk), "userArn": attempt.user.arn},
-        **fields,
-    )
+def _about(attempt: RecoveryAttempt) -> dict:
+    """What every recovery event says: the attempt, anonymously, in the root user's trail."""
+    return {
+        "actor": None,  # nobody is signed in during a recovery
+        "account_id": attempt.user.account_id,
+        "request_parameters": {"attemptId": str(attempt.pk), "userArn": attempt.user.arn},
+    }
 
 
 def start(request, *, user: User) -> RecoveryAttempt | None:
@@ -97,7 +95,7 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
             language=translation.get_language() or "en",
             expires_at=timezone.now() + ATTEMPT_TTL,
         )
-        _event("RecoveryStarted", attempt, request)
+        audit.record(Event.RECOVERY_STARTED, request=request, **_about(attempt))
     # Sent after the commit, and checked: with the broker down the page says "try again
     # shortly" and the attempt stays, so *Resend* can queue the email later.
     attempt.queued = enqueue_now("recovery.send_recovery_email", str(attempt.pk), 1)
@@ -167,7 +165,7 @@ def send_email(attempt_id: str, sequence: int) -> bool:
                 "state",
             ]
         )
-        _event("RecoveryEmailSent", attempt)
+        audit.record(Event.RECOVERY_EMAIL_SENT, **_about(attempt))
     return True
 
 
@@ -187,14 +185,19 @@ def verify_email(request, attempt_id, token: str) -> RecoveryAttempt | None:
         )
         if not valid:
             if attempt is not None:
-                _event("RecoveryEmailVerified", attempt, request, error_code="InvalidToken")
+                audit.record(
+                    Event.RECOVERY_EMAIL_VERIFIED,
+                    request=request,
+                    error_code="InvalidToken",
+                    **_about(attempt),
+                )
             return None
         attempt.state = State.EMAIL_VERIFIED
         attempt.email_token_hash = ""  # single use
         request.session.cycle_key()  # a session key planted before the link was opened is useless
         attempt.session_hash = session_hash(request)
         attempt.save(update_fields=["state", "email_token_hash", "session_hash"])
-        _event("RecoveryEmailVerified", attempt, request)
+        audit.record(Event.RECOVERY_EMAIL_VERIFIED, request=request, **_about(attempt))
     return attempt
 
 
@@ -235,7 +238,7 @@ def _end_call(attempt: RecoveryAttempt, reason: str) -> None:
         "",
     )
     attempt.save(update_fields=["state", "call_error", "phone_code_hash"])
-    _event("RecoveryCallFailed", attempt, error_code=reason[:64])
+    audit.record(Event.RECOVERY_CALL_FAILED, error_code=reason[:64], **_about(attempt))
 
 
 def end_stale_call(attempt: RecoveryAttempt) -> RecoveryAttempt:
@@ -312,7 +315,7 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
                 "state",
             ]
         )
-        _event("RecoveryCallRequested", attempt, request)
+        audit.record(Event.RECOVERY_CALL_REQUESTED, request=request, **_about(attempt))
         sequence = attempt.calls_requested
     request.session[CALL_CODE_KEY] = {
         "attempt": str(attempt.pk),
@@ -352,7 +355,7 @@ def place_call(attempt_id: str, sequence: int, backend) -> bool:
         attempt.state = State.CALL_IN_PROGRESS
         attempt.call_placed_at = timezone.now()
         attempt.save(update_fields=["call_sid", "calls_placed", "state", "call_placed_at"])
-        _event("RecoveryCallPlaced", attempt)
+        audit.record(Event.RECOVERY_CALL_PLACED, **_about(attempt))
     return True
 
 
@@ -402,7 +405,7 @@ def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> s
         if right and len(digits or "") == 6:
             attempt.state, attempt.phone_code_hash = State.PHONE_VERIFIED, ""
             attempt.save(update_fields=["state", "phone_code_hash", "digit_tries"])
-            _event("RecoveryPhoneVerified", attempt)
+            audit.record(Event.RECOVERY_PHONE_VERIFIED, **_about(attempt))
             return "verified"
         if attempt.digit_tries < MAX_DIGIT_TRIES:
             attempt.save(update_fields=["digit_tries"])
@@ -413,7 +416,7 @@ def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> s
             "",
         )
         attempt.save(update_fields=["state", "call_error", "phone_code_hash", "digit_tries"])
-        _event("RecoveryPhoneVerified", attempt, error_code="WrongDigits")
+        audit.record(Event.RECOVERY_PHONE_VERIFIED, error_code="WrongDigits", **_about(attempt))
         return "failed"
 
 
@@ -437,7 +440,7 @@ def complete(request, attempt: RecoveryAttempt) -> bool:
             return False
         attempt.state = State.COMPLETED
         attempt.save(update_fields=["state"])
-        _event("RecoveryCompleted", attempt, request)
+        audit.record(Event.RECOVERY_COMPLETED, request=request, **_about(attempt))
         user = attempt.user
         authn_state.end_pending_signin(request)
         signin_flows.complete_signin(

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 
 from identity import audit
+from identity.audit_events import Event
 from identity.models import User
 
 from . import flows, services
@@ -145,10 +146,10 @@ def _idp(provider_id: str) -> ExternalIdentityProvider | None:
     )
 
 
-def record_failure(request, idp, error: str, message: str) -> None:
+def refuse_response(request, idp, error: str, message: str):
+    """Audit the failure and send the person back to the portal with a message."""
     audit.record(
-        event_name="UserAuthentication",
-        event_source=audit.SOURCE_SIGNIN,
+        Event.USER_AUTHENTICATION,
         request=request,
         actor=None,
         account_id=idp.organization.management_account_id if idp else "",
@@ -157,11 +158,6 @@ def record_failure(request, idp, error: str, message: str) -> None:
         error_code=error,
         error_message=message,
     )
-
-
-def refuse_response(request, idp, error: str, message: str):
-    """Audit the failure and send the person back to the portal with a message."""
-    record_failure(request, idp, error, message)
     messages.error(
         request,
         _(
@@ -234,8 +230,7 @@ def _match(request, idp: ExternalIdentityProvider, issuer: str, subject: str, cl
         with transaction.atomic():
             ExternalIdentity.objects.create(provider=idp, user=user, issuer=issuer, subject=subject)
             audit.record(
-                event_name="LinkExternalIdentity",
-                event_source=services.SOURCE_IDENTITYSTORE,
+                Event.LINK_EXTERNAL_IDENTITY,
                 request=request,
                 actor=None,
                 account_id=idp.organization.management_account_id,

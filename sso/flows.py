@@ -15,6 +15,7 @@ from accounts import device_cookies
 from accounts import flows as signin_flows
 from accounts.backends import candidates, canonical, unique_or_none
 from identity import audit, authn_state, ratelimit
+from identity.audit_events import Event
 from identity.models import Organization, User
 from identity.requestinfo import client_ip, user_agent
 from mfa.models import MFADevice
@@ -90,20 +91,6 @@ def context_remembered(request, user: User) -> bool:
     return hmac.compare_digest(str(data.get("c", "")), _context_fingerprint(request, user))
 
 
-def _failure(request, organization, params, error: str, message: str = "") -> None:
-    audit.record(
-        event_name="UserAuthentication",
-        event_source=audit.SOURCE_SIGNIN,
-        request=request,
-        actor=None,
-        account_id=organization.management_account_id,
-        request_parameters=params,
-        response_elements={"UserAuthentication": "Failure"},
-        error_code=error,
-        error_message=message,
-    )
-
-
 class Outcome:
     SIGNED_IN = "signed_in"
     MFA = "mfa"  # go to the MFA step
@@ -130,11 +117,27 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
         attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
     if not attempt.allowed:
         if attempt.just_tripped:
-            _failure(request, organization, params, "Throttled")
+            audit.record(
+                Event.USER_AUTHENTICATION,
+                request=request,
+                actor=None,
+                account_id=organization.management_account_id,
+                request_parameters=params,
+                response_elements={"UserAuthentication": "Failure"},
+                error_code="Throttled",
+            )
         return Outcome.THROTTLED
     user = authenticate(request, password=password, user=candidate)
     if user is None:
-        _failure(request, organization, params, "Failed authentication")
+        audit.record(
+            Event.USER_AUTHENTICATION,
+            request=request,
+            actor=None,
+            account_id=organization.management_account_id,
+            request_parameters=params,
+            response_elements={"UserAuthentication": "Failure"},
+            error_code="Failed authentication",
+        )
         return Outcome.FAILED
     ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
     if device:
@@ -159,8 +162,15 @@ def after_first_factor(request, organization: Organization, user: User, params: 
         signin_flows.complete_signin(request, user, {**params, "mfa": "RememberedContext"})
         return Outcome.SIGNED_IN
     if settings.mfa_no_device == SSOSettings.NoDevice.BLOCK:
-        _failure(
-            request, organization, params, "MFARequired", "No MFA device and sign-in is blocked."
+        audit.record(
+            Event.USER_AUTHENTICATION,
+            request=request,
+            actor=None,
+            account_id=organization.management_account_id,
+            request_parameters=params,
+            response_elements={"UserAuthentication": "Failure"},
+            error_code="MFARequired",
+            error_message="No MFA device and sign-in is blocked.",
         )
         return Outcome.BLOCKED
     signin_flows.complete_signin(request, user, params)

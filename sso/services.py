@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from identity import audit, policies
 from identity import services as iam_services
+from identity.audit_events import Event
 from identity.ids import policy_arn
 from identity.models import (
     PATH_VALIDATOR,
@@ -37,8 +38,6 @@ from .models import (
     SSOSettings,
 )
 
-SOURCE_SSO = "sso.tobira"
-SOURCE_IDENTITYSTORE = "identitystore.tobira"
 MAX_PERMISSION_SET_INLINE_SIZE = 32768  # AWS's limit for a permission set's inline policy
 MAX_PERMISSION_SET_MANAGED = 20  # AWS managed plus customer managed references
 
@@ -53,17 +52,6 @@ def settings_for(organization: Organization) -> SSOSettings:
         return organization.sso_settings
     except SSOSettings.DoesNotExist:
         return SSOSettings(organization=organization)
-
-
-def _event(event_name: str, *, source: str = SOURCE_SSO, organization, actor, request, **kw):
-    audit.record(
-        event_name=event_name,
-        event_source=source,
-        request=request,
-        actor=actor,
-        account_id=organization.management_account_id,
-        **kw,
-    )
 
 
 # --- Settings -------------------------------------------------------------------------
@@ -98,9 +86,9 @@ def settings_update(*, actor, organization: Organization, values: dict, request=
         )
     current.updated = timezone.now()
     current.save()
-    _event(
-        "UpdateSSOConfiguration",
-        organization=organization,
+    audit.record(
+        Event.UPDATE_SSO_CONFIGURATION,
+        account_id=organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={k: v for k, v in values.items()},
@@ -140,9 +128,9 @@ def external_idp_put(
         idp.set_client_secret(client_secret)
     idp.updated = timezone.now()
     idp.save()
-    _event(
-        "CreateTrustedTokenIssuer" if created else "UpdateTrustedTokenIssuer",
-        organization=organization,
+    audit.record(
+        Event.CREATE_TRUSTED_TOKEN_ISSUER if created else Event.UPDATE_TRUSTED_TOKEN_ISSUER,
+        account_id=organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={
@@ -218,10 +206,9 @@ def sso_user_create(
     try:
         with transaction.atomic():
             user.save(force_insert=True)
-            _event(
-                "CreateUser",
-                source=SOURCE_IDENTITYSTORE,
-                organization=organization,
+            audit.record(
+                Event.DIRECTORY_CREATE_USER,
+                account_id=organization.management_account_id,
                 actor=actor,
                 request=request,
                 request_parameters={"userName": name},
@@ -245,10 +232,9 @@ def sso_user_delete(*, actor, user: User, request=None) -> None:
     organization = user.account.organization
     name, unique_id = user.name, user.unique_id
     user.delete()
-    _event(
-        "DeleteUser",
-        source=SOURCE_IDENTITYSTORE,
-        organization=organization,
+    audit.record(
+        Event.DIRECTORY_DELETE_USER,
+        account_id=organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={"userName": name, "userId": unique_id},
@@ -262,10 +248,9 @@ def sso_user_set_active(*, actor, user: User, active: bool, request=None) -> Non
     user.save(update_fields=["is_active"])
     if not active:  # a disabled user's open console sessions end now
         user.role_sessions.filter(ended__isnull=True).update(ended=timezone.now())
-    _event(
-        "EnableUser" if active else "DisableUser",
-        source=SOURCE_IDENTITYSTORE,
-        organization=user.account.organization,
+    audit.record(
+        Event.DIRECTORY_ENABLE_USER if active else Event.DIRECTORY_DISABLE_USER,
+        account_id=user.account.organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={"userName": user.name, "userId": user.unique_id},
@@ -283,10 +268,9 @@ def sso_group_create(
     try:
         with transaction.atomic():
             group.save(force_insert=True)
-            _event(
-                "CreateGroup",
-                source=SOURCE_IDENTITYSTORE,
-                organization=organization,
+            audit.record(
+                Event.DIRECTORY_CREATE_GROUP,
+                account_id=organization.management_account_id,
                 actor=actor,
                 request=request,
                 request_parameters={"displayName": name},
@@ -303,10 +287,9 @@ def sso_group_create(
 def sso_group_delete(*, actor, group: SSOGroup, request=None) -> None:
     organization, name, group_id = group.organization, group.name, group.group_id
     group.delete()
-    _event(
-        "DeleteGroup",
-        source=SOURCE_IDENTITYSTORE,
-        organization=organization,
+    audit.record(
+        Event.DIRECTORY_DELETE_GROUP,
+        account_id=organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={"displayName": name, "groupId": group_id},
@@ -323,10 +306,11 @@ def sso_group_membership_set(
         group.members.add(user)
     else:
         group.members.remove(user)
-    _event(
-        "CreateGroupMembership" if member else "DeleteGroupMembership",
-        source=SOURCE_IDENTITYSTORE,
-        organization=group.organization,
+    audit.record(
+        Event.DIRECTORY_CREATE_GROUP_MEMBERSHIP
+        if member
+        else Event.DIRECTORY_DELETE_GROUP_MEMBERSHIP,
+        account_id=group.organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={"groupId": group.group_id, "userName": user.name},
@@ -345,10 +329,9 @@ def external_identity_unlink(*, actor, identity: ExternalIdentity, request=None)
         "subject": identity.subject,
     }
     identity.delete()
-    _event(
-        "UnlinkExternalIdentity",
-        source=SOURCE_IDENTITYSTORE,
-        organization=provider.organization,
+    audit.record(
+        Event.UNLINK_EXTERNAL_IDENTITY,
+        account_id=provider.organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters=params,
@@ -422,9 +405,9 @@ def permission_set_save(*, actor, permission_set: PermissionSet, request=None) -
     try:
         with transaction.atomic():
             ps.save()
-            _event(
-                "CreatePermissionSet" if created else "UpdatePermissionSet",
-                organization=ps.organization,
+            audit.record(
+                Event.CREATE_PERMISSION_SET if created else Event.UPDATE_PERMISSION_SET,
+                account_id=ps.organization.management_account_id,
                 actor=actor,
                 request=request,
                 request_parameters=_permission_set_params(ps),
@@ -443,9 +426,9 @@ def permission_set_delete(*, actor, permission_set: PermissionSet, request=None)
         )
     organization, arn, name = permission_set.organization, permission_set.arn, permission_set.name
     permission_set.delete()
-    _event(
-        "DeletePermissionSet",
-        organization=organization,
+    audit.record(
+        Event.DELETE_PERMISSION_SET,
+        account_id=organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters={"name": name, "permissionSetArn": arn},
@@ -521,9 +504,9 @@ def assignment_create(
                 user=user,
                 group=group,
             )
-            _event(
-                "CreateAccountAssignment",
-                organization=organization,
+            audit.record(
+                Event.CREATE_ACCOUNT_ASSIGNMENT,
+                account_id=organization.management_account_id,
                 actor=actor,
                 request=request,
                 request_parameters=_assignment_params(assignment),
@@ -548,9 +531,9 @@ def assignment_delete(*, actor, assignment: AccountAssignment, request=None) -> 
     params = _assignment_params(assignment)
     organization = assignment.organization
     assignment.delete()
-    _event(
-        "DeleteAccountAssignment",
-        organization=organization,
+    audit.record(
+        Event.DELETE_ACCOUNT_ASSIGNMENT,
+        account_id=organization.management_account_id,
         actor=actor,
         request=request,
         request_parameters=params,

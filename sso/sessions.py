@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from identity import audit
+from identity.audit_events import Event
 from identity.models import Account, User
 
 from . import services
@@ -136,8 +137,7 @@ def open_session(
     request.session[SESSION_KEY] = raw_id
     principal = AssumedRole(role_session)
     audit.record(
-        event_name="Federate",
-        event_source=services.SOURCE_SSO,
+        Event.FEDERATE,
         request=request,
         actor=principal,
         account_id=assignment.account_id,
@@ -170,8 +170,7 @@ def end_session(request) -> RoleSession | None:
 def record_end(request, role_session: RoleSession, reason: str) -> None:
     """Audit the end of a role session in its account's trail."""
     audit.record(
-        event_name="Logout",
-        event_source=services.SOURCE_SSO,
+        Event.LOGOUT,
         request=request,
         actor=AssumedRole(role_session),
         account_id=role_session.account_id,

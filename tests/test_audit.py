@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from identity import audit
+from identity.audit_events import Event, Source
 from identity.models import AuditEvent
 from tests.conftest import PASSWORD, signin_iam, signin_root
 
@@ -23,10 +24,33 @@ def test_audit_events_are_append_only(management_root):
         AuditEvent.objects.all().delete()
 
 
+def test_every_event_name_is_unique_within_its_source():
+    members = list(Event.__members__.values())  # aliases too: a duplicate value would be one
+    pairs = [(m.event_name, m.source) for m in members]
+    assert len(set(pairs)) == len(pairs) == len(Event)
+    assert all(isinstance(m.source, Source) and m.event_name for m in members)
+
+
+def test_record_takes_an_event_not_a_string(management_root):
+    with pytest.raises(TypeError):
+        audit.record("CreateUser", actor=management_root)
+    assert not AuditEvent.objects.filter(event_name="CreateUser").exists()
+
+
+def test_a_refusal_is_recorded_under_the_refused_action(management_root):
+    event = audit.record_refusal(
+        "organizations:CreateAccount", request=None, error_message="explicit deny"
+    )
+    assert (event.event_name, event.event_source, event.error_code) == (
+        "CreateAccount",
+        "organizations.tobira",
+        "AccessDenied",
+    )
+
+
 def test_secret_looking_keys_never_reach_the_trail(management_root):
     event = audit.record(
-        event_name="Test",
-        event_source=audit.SOURCE_IAM,
+        Event.CREATE_USER,
         actor=management_root,
         request_parameters={
             "userName": "alice",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from accounts.flows import SignInResult, complete_signin
 from identity import audit, authn_state, ratelimit
+from identity.audit_events import Event
 from identity.models import User
 from mfa.models import MFADevice
 from mfa.recovery_codes import flows as codes
@@ -17,8 +18,7 @@ def _mfa_failed(
     request, user: User, params: dict, message: str, *, reason: str = ""
 ) -> SignInResult:
     audit.record(
-        event_name="ConsoleLogin",
-        event_source=audit.SOURCE_SIGNIN,
+        Event.CONSOLE_LOGIN,
         request=request,
         actor=None,
         account_id=user.account_id,

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from identity import audit, tasks
+from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
 from mfa.enforcement import services as enforcement
@@ -30,18 +31,6 @@ def _purge_expired_setups(account_id: str) -> None:
     MFADevice.objects.filter(
         account_id=account_id, confirmed=False, created_at__lt=timezone.now() - SETUP_TTL
     ).delete()
-
-
-def audit_device_event(event_name: str, *, actor, account_id: str, request, **fields) -> None:
-    """One IAM audit event about an MFA device."""
-    audit.record(
-        event_name=event_name,
-        event_source=audit.SOURCE_IAM,
-        request=request,
-        actor=actor,
-        account_id=account_id,
-        **fields,
-    )
 
 
 def notify_owner(device: MFADevice, *, added: bool) -> None:
@@ -141,8 +130,8 @@ def mfa_device_delete(*, actor: User, device: MFADevice, request=None) -> None:
         # Recovery codes stand in for a device; with no device left they go too, so that
         # codes from before (perhaps the ones that leaked) never open the next device's door.
         RecoveryCode.objects.filter(user=owner).delete()
-    audit_device_event(
-        "DeactivateMFADevice",
+    audit.record(
+        Event.DEACTIVATE_MFA_DEVICE,
         actor=actor,
         account_id=account_id,
         request=request,
@@ -183,8 +172,8 @@ def mfa_device_rename(*, actor: User, device: MFADevice, name: str, request=None
                 )
             }
         ) from None
-    audit_device_event(
-        "UpdateMFADevice",
+    audit.record(
+        Event.UPDATE_MFA_DEVICE,
         actor=actor,
         account_id=device.account_id,
         request=request,

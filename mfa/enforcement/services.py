@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity import audit
+from identity.audit_events import Event
 from identity.models import Account, Organization, User
 from mfa.models import MFADevice, RootMFAPrompt, RootMFAWave
 
@@ -175,8 +176,7 @@ def signin_prompt(request, user: User) -> RootMFAStatus | None:
         return None
     RootMFAPrompt.objects.filter(account_id=user.account_id).update(last_prompted_at=now)
     audit.record(
-        event_name="RootMFAEnforcementPrompt",
-        event_source=audit.SOURCE_SIGNIN,
+        Event.ROOT_MFA_ENFORCEMENT_PROMPT,
         request=request,
         actor=user,
         additional_event_data={
@@ -190,8 +190,7 @@ def signin_prompt(request, user: User) -> RootMFAStatus | None:
 
 def reminder_postponed(request, status: RootMFAStatus) -> None:
     audit.record(
-        event_name="RootMFAEnforcementRemindLater",
-        event_source=audit.SOURCE_SIGNIN,
+        Event.ROOT_MFA_ENFORCEMENT_REMIND_LATER,
         request=request,
         additional_event_data={"DaysLeft": status.days_left},
     )
@@ -202,22 +201,6 @@ def reminder_postponed(request, status: RootMFAStatus) -> None:
 
 def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
-def _wave_event(event_name: str, wave: RootMFAWave, account_ids: list[str], *, actor, request):
-    audit.record(
-        event_name=event_name,
-        event_source=audit.SOURCE_ORGANIZATIONS,
-        request=request,
-        actor=actor,
-        request_parameters={
-            "organizationId": wave.organization_id,
-            "scope": wave.scope,
-            "accountIds": account_ids,
-            "startDate": timezone.localdate(wave.starts_at).isoformat(),
-            "gracePeriodDays": wave.grace_days,
-        },
-    )
 
 
 @transaction.atomic
@@ -288,12 +271,17 @@ def wave_create(
         created_by=actor.arn,
     )
     wave.accounts.set(accounts)
-    _wave_event(
-        "EnableRootMFAEnforcement",
-        wave,
-        sorted(a.pk for a in accounts),
-        actor=actor,
+    audit.record(
+        Event.ENABLE_ROOT_MFA_ENFORCEMENT,
         request=request,
+        actor=actor,
+        request_parameters={
+            "organizationId": wave.organization_id,
+            "scope": wave.scope,
+            "accountIds": sorted(a.pk for a in accounts),
+            "startDate": timezone.localdate(wave.starts_at).isoformat(),
+            "gracePeriodDays": wave.grace_days,
+        },
     )
     return wave
 
@@ -316,6 +304,16 @@ def wave_cancel(*, actor: User, wave: RootMFAWave, request=None) -> None:
             _("Cancel the member-account waves first: the management account comes first."),
             code="management_first",
         )
-    account_ids = sorted(a.pk for a in wave.accounts.all())
-    _wave_event("CancelRootMFAEnforcement", wave, account_ids, actor=actor, request=request)
+    audit.record(
+        Event.CANCEL_ROOT_MFA_ENFORCEMENT,
+        request=request,
+        actor=actor,
+        request_parameters={
+            "organizationId": wave.organization_id,
+            "scope": wave.scope,
+            "accountIds": sorted(a.pk for a in wave.accounts.all()),
+            "startDate": timezone.localdate(wave.starts_at).isoformat(),
+            "gracePeriodDays": wave.grace_days,
+        },
+    )
     wave.delete()

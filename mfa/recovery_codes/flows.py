@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from identity import audit
+from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
 from mfa.models import MFADevice, RecoveryCode
@@ -53,8 +54,7 @@ def generate(*, user: User, request=None) -> list[str]:
     codes = [_new_code() for _ in range(COUNT)]
     RecoveryCode.objects.bulk_create(RecoveryCode(user=user, code_hash=digest(c)) for c in codes)
     audit.record(
-        event_name="CreateRecoveryCodes",
-        event_source=audit.SOURCE_IAM,
+        Event.CREATE_RECOVERY_CODES,
         request=request,
         actor=user,
         request_parameters={"userName": user.name, "count": COUNT},

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import crypto
+from identity import audit, crypto
+from identity.audit_events import Event
 from identity.models import User
 from mfa.base.services import (
     SETUP_TTL,
-    audit_device_event,
     check_room,
     check_room_and_name,
     lock,
@@ -91,8 +91,8 @@ def mfa_device_enable(
             device.last_step, device.drift = step, step - now
             device.confirmed, device.enabled_at = True, timezone.now()
             device.save(update_fields=["last_step", "drift", "confirmed", "enabled_at"])
-            audit_device_event(
-                "EnableMFADevice",
+            audit.record(
+                Event.ENABLE_MFA_DEVICE,
                 actor=actor,
                 account_id=device.account_id,
                 request=request,
@@ -101,8 +101,8 @@ def mfa_device_enable(
             notify_owner(device, added=True)
             return
     # Recorded outside the transaction above, which the error below would roll back.
-    audit_device_event(
-        "EnableMFADevice",
+    audit.record(
+        Event.ENABLE_MFA_DEVICE,
         actor=actor,
         account_id=device.account_id,
         request=request,
@@ -182,8 +182,8 @@ def hardware_totp_device_enable(
             )
             device.set_key(key)
             save_new(device)
-            audit_device_event(
-                "EnableMFADevice",
+            audit.record(
+                Event.ENABLE_MFA_DEVICE,
                 actor=actor,
                 account_id=user.account_id,
                 request=request,
@@ -192,8 +192,8 @@ def hardware_totp_device_enable(
             notify_owner(device, added=True)
             return device
     except ValidationError as error:
-        audit_device_event(
-            "EnableMFADevice",
+        audit.record(
+            Event.ENABLE_MFA_DEVICE,
             actor=actor,
             account_id=user.account_id,
             request=request,
@@ -244,8 +244,8 @@ def mfa_device_resync(
         )
     device.last_step, device.drift = step, step - now
     device.save(update_fields=["last_step", "drift"])
-    audit_device_event(
-        "ResyncMFADevice",
+    audit.record(
+        Event.RESYNC_MFA_DEVICE,
         actor=actor,
         account_id=device.account_id,
         request=request,

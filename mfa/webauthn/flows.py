@@ -21,6 +21,7 @@ from webauthn.helpers import (
 )
 
 from identity import audit
+from identity.audit_events import Event
 from identity.models import User
 from mfa.base import services
 from mfa.models import MFADevice, WebAuthnCredential
@@ -50,7 +51,15 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
     credential = parse(credential_json, parse_registration_credential_json, registration_structure)
     challenge = client_challenge(bytes(credential.response.client_data_json))
     if challenge is None or not spend_challenge(request, user, Purpose.REGISTER, challenge):
-        _failed_registration(request, user, "ChallengeMismatch")
+        audit.record(
+            Event.ENABLE_MFA_DEVICE,
+            request=request,
+            actor=user,
+            account_id=user.account_id,
+            request_parameters={"userName": user.name},
+            error_code="ChallengeMismatch",
+            error_message="The WebAuthn registration response was refused.",
+        )
         raise CeremonyError(
             _("This registration has expired or was already used. Start again."), code="challenge"
         )
@@ -64,7 +73,15 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
         )
     except MALFORMED as error:  # InvalidRegistrationResponse, or what its parsers let escape
         log_refusal(error, "WebAuthn registration refused: %s: %s", type(error).__name__, error)
-        _failed_registration(request, user, "InvalidRegistrationResponse")
+        audit.record(
+            Event.ENABLE_MFA_DEVICE,
+            request=request,
+            actor=user,
+            account_id=user.account_id,
+            request_parameters={"userName": user.name},
+            error_code="InvalidRegistrationResponse",
+            error_message="The WebAuthn registration response was refused.",
+        )
         raise CeremonyError(
             _("The passkey or security key could not be verified. Try again."), code="invalid"
         ) from None
@@ -100,8 +117,8 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
             user_verified=verified.user_verified,
         )
         services.save_new(device, exclude=("credential_id", "public_key"))
-        services.audit_device_event(
-            "EnableMFADevice",
+        audit.record(
+            Event.ENABLE_MFA_DEVICE,
             actor=user,
             account_id=user.account_id,
             request=request,
@@ -114,18 +131,6 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
         )
         services.notify_owner(device, added=True)
     return device
-
-
-def _failed_registration(request, user: User, error_code: str) -> None:
-    services.audit_device_event(
-        "EnableMFADevice",
-        actor=user,
-        account_id=user.account_id,
-        request=request,
-        request_parameters={"userName": user.name},
-        error_code=error_code,
-        error_message="The WebAuthn registration response was refused.",
-    )
 
 
 @dataclass(frozen=True)
@@ -214,8 +219,7 @@ def record_possible_clone(request, assertion: Assertion) -> None:
     """The audit event administrators see when a key's counter went backwards."""
     device = assertion.device
     audit.record(
-        event_name="MFADevicePossiblyCloned",
-        event_source=audit.SOURCE_SIGNIN,
+        Event.MFA_DEVICE_POSSIBLY_CLONED,
         request=request,
         actor=None,
         account_id=device.account_id,

@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from identity import ratelimit
+from identity import audit, ratelimit
+from identity.audit_events import Event
 
 # Asymmetric signatures only: never "none", never an HMAC keyed with the client secret.
 ID_TOKEN_ALGORITHMS = frozenset(
@@ -113,9 +114,16 @@ def _throttled(request, idp) -> bool:
     if attempt.allowed:
         return False
     if attempt.just_tripped:
-        from sso.federation import record_failure
-
-        record_failure(request, idp, "Throttled", "Too many sign-ins through the provider.")
+        audit.record(
+            Event.USER_AUTHENTICATION,
+            request=request,
+            actor=None,
+            account_id=idp.organization.management_account_id,
+            request_parameters={"loginTo": "portal", "federated": True},
+            response_elements={"UserAuthentication": "Failure"},
+            error_code="Throttled",
+            error_message="Too many sign-ins through the provider.",
+        )
     messages.error(request, _("Too many sign-in attempts. Wait a few minutes, then try again."))
     return True
 

@@ -1,0 +1,113 @@
+"""Every event the audit trail records: its CloudTrail event name and its event source.
+
+``audit.record(Event.X, ...)`` takes one of these; the name and the source written to the
+trail come from the member, so a call site cannot misspell either. The strings are what the
+trail (and whoever queries it) has always stored: change one and old and new events part.
+A refusal by the policy engine is the one event outside this list: it carries the refused
+action's own name and service (``audit.record_refusal``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Source(enum.StrEnum):
+    SIGNIN = "signin.tobira"
+    IAM = "iam.tobira"
+    ORGANIZATIONS = "organizations.tobira"
+    SSO = "sso.tobira"
+    IDENTITYSTORE = "identitystore.tobira"
+
+
+@enum.unique
+class Event(enum.Enum):
+    """``(event name, event source)``. A name may recur under another source (CreateUser)."""
+
+    def __init__(self, event_name: str, source: Source):
+        self.event_name = event_name
+        self.source = source
+
+    # --- Signing in and out, account recovery (signin.tobira) ---------------------------
+    CONSOLE_LOGIN = ("ConsoleLogin", Source.SIGNIN)
+    CONSOLE_SIGN_OUT = ("ConsoleSignOut", Source.SIGNIN)
+    USER_AUTHENTICATION = ("UserAuthentication", Source.SIGNIN)  # the access portal's failures
+    MFA_DEVICE_POSSIBLY_CLONED = ("MFADevicePossiblyCloned", Source.SIGNIN)
+    ROOT_MFA_ENFORCEMENT_PROMPT = ("RootMFAEnforcementPrompt", Source.SIGNIN)
+    ROOT_MFA_ENFORCEMENT_REMIND_LATER = ("RootMFAEnforcementRemindLater", Source.SIGNIN)
+    RECOVERY_STARTED = ("RecoveryStarted", Source.SIGNIN)
+    RECOVERY_EMAIL_SENT = ("RecoveryEmailSent", Source.SIGNIN)
+    RECOVERY_EMAIL_VERIFIED = ("RecoveryEmailVerified", Source.SIGNIN)
+    RECOVERY_CALL_REQUESTED = ("RecoveryCallRequested", Source.SIGNIN)
+    RECOVERY_CALL_PLACED = ("RecoveryCallPlaced", Source.SIGNIN)
+    RECOVERY_CALL_FAILED = ("RecoveryCallFailed", Source.SIGNIN)
+    RECOVERY_PHONE_VERIFIED = ("RecoveryPhoneVerified", Source.SIGNIN)
+    RECOVERY_COMPLETED = ("RecoveryCompleted", Source.SIGNIN)
+
+    # --- IAM users, groups, passwords, MFA devices (iam.tobira) -------------------------
+    CREATE_USER = ("CreateUser", Source.IAM)
+    DELETE_USER = ("DeleteUser", Source.IAM)
+    CREATE_LOGIN_PROFILE = ("CreateLoginProfile", Source.IAM)
+    UPDATE_LOGIN_PROFILE = ("UpdateLoginProfile", Source.IAM)
+    DELETE_LOGIN_PROFILE = ("DeleteLoginProfile", Source.IAM)
+    CHANGE_PASSWORD = ("ChangePassword", Source.IAM)
+    CREATE_GROUP = ("CreateGroup", Source.IAM)
+    ADD_USER_TO_GROUP = ("AddUserToGroup", Source.IAM)
+    REMOVE_USER_FROM_GROUP = ("RemoveUserFromGroup", Source.IAM)
+    ENABLE_MFA_DEVICE = ("EnableMFADevice", Source.IAM)
+    UPDATE_MFA_DEVICE = ("UpdateMFADevice", Source.IAM)
+    RESYNC_MFA_DEVICE = ("ResyncMFADevice", Source.IAM)
+    DEACTIVATE_MFA_DEVICE = ("DeactivateMFADevice", Source.IAM)
+    CREATE_RECOVERY_CODES = ("CreateRecoveryCodes", Source.IAM)
+
+    # --- Policies (iam.tobira, service control policies included) -----------------------
+    CREATE_POLICY = ("CreatePolicy", Source.IAM)
+    CREATE_POLICY_VERSION = ("CreatePolicyVersion", Source.IAM)
+    SET_DEFAULT_POLICY_VERSION = ("SetDefaultPolicyVersion", Source.IAM)
+    DELETE_POLICY_VERSION = ("DeletePolicyVersion", Source.IAM)
+    ATTACH_USER_POLICY = ("AttachUserPolicy", Source.IAM)
+    ATTACH_GROUP_POLICY = ("AttachGroupPolicy", Source.IAM)
+    DETACH_USER_POLICY = ("DetachUserPolicy", Source.IAM)
+    DETACH_GROUP_POLICY = ("DetachGroupPolicy", Source.IAM)
+    PUT_USER_POLICY = ("PutUserPolicy", Source.IAM)
+    PUT_GROUP_POLICY = ("PutGroupPolicy", Source.IAM)
+    DELETE_USER_POLICY = ("DeleteUserPolicy", Source.IAM)
+    DELETE_GROUP_POLICY = ("DeleteGroupPolicy", Source.IAM)
+    ATTACH_POLICY = ("AttachPolicy", Source.IAM)  # a service control policy to a target
+    DETACH_POLICY = ("DetachPolicy", Source.IAM)
+
+    # --- Organizations (organizations.tobira) -------------------------------------------
+    CREATE_ORGANIZATION = ("CreateOrganization", Source.ORGANIZATIONS)
+    CREATE_ACCOUNT = ("CreateAccount", Source.ORGANIZATIONS)
+    ENABLE_ROOT_MFA_ENFORCEMENT = ("EnableRootMFAEnforcement", Source.ORGANIZATIONS)
+    CANCEL_ROOT_MFA_ENFORCEMENT = ("CancelRootMFAEnforcement", Source.ORGANIZATIONS)
+    RESET_ROOT_USER_MFA = ("ResetRootUserMFA", Source.ORGANIZATIONS)
+
+    # --- IAM Identity Center (sso.tobira) ------------------------------------------------
+    UPDATE_SSO_CONFIGURATION = ("UpdateSSOConfiguration", Source.SSO)
+    CREATE_TRUSTED_TOKEN_ISSUER = ("CreateTrustedTokenIssuer", Source.SSO)
+    UPDATE_TRUSTED_TOKEN_ISSUER = ("UpdateTrustedTokenIssuer", Source.SSO)
+    CREATE_PERMISSION_SET = ("CreatePermissionSet", Source.SSO)
+    UPDATE_PERMISSION_SET = ("UpdatePermissionSet", Source.SSO)
+    DELETE_PERMISSION_SET = ("DeletePermissionSet", Source.SSO)
+    CREATE_ACCOUNT_ASSIGNMENT = ("CreateAccountAssignment", Source.SSO)
+    DELETE_ACCOUNT_ASSIGNMENT = ("DeleteAccountAssignment", Source.SSO)
+    FEDERATE = ("Federate", Source.SSO)  # a role session opens
+    LOGOUT = ("Logout", Source.SSO)  # a role session ends
+
+    # --- The Identity Center directory (identitystore.tobira) ---------------------------
+    DIRECTORY_CREATE_USER = ("CreateUser", Source.IDENTITYSTORE)
+    DIRECTORY_DELETE_USER = ("DeleteUser", Source.IDENTITYSTORE)
+    DIRECTORY_ENABLE_USER = ("EnableUser", Source.IDENTITYSTORE)
+    DIRECTORY_DISABLE_USER = ("DisableUser", Source.IDENTITYSTORE)
+    DIRECTORY_CREATE_GROUP = ("CreateGroup", Source.IDENTITYSTORE)
+    DIRECTORY_DELETE_GROUP = ("DeleteGroup", Source.IDENTITYSTORE)
+    DIRECTORY_CREATE_GROUP_MEMBERSHIP = ("CreateGroupMembership", Source.IDENTITYSTORE)
+    DIRECTORY_DELETE_GROUP_MEMBERSHIP = ("DeleteGroupMembership", Source.IDENTITYSTORE)
+    LINK_EXTERNAL_IDENTITY = ("LinkExternalIdentity", Source.IDENTITYSTORE)
+    UNLINK_EXTERNAL_IDENTITY = ("UnlinkExternalIdentity", Source.IDENTITYSTORE)
+
+    @classmethod
+    def lookup(cls, event_name: str, source: str) -> Event:
+        """The member recorded as ``event_name`` from ``source``; ValueError if none."""
+        return cls((event_name, Source(source)))
