@@ -29,10 +29,11 @@ from accounts.mfa import enforcement
 from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
 from accounts.mfa.models import RootMFAWave
+from identity import authn_state, crypto, ids, ratelimit, selectors, services
+from identity.authorization import allowed, permitted, require
+from identity.models import AuditEvent
 
-from . import authn_state, crypto, ids, ratelimit, selectors, services
-from .authorization import allowed, permitted, require
-from .forms import (
+from ..forms.iam import (
     AccountCreateForm,
     ConsolePasswordForm,
     DeleteConfirmForm,
@@ -43,7 +44,6 @@ from .forms import (
     SignUpForm,
     apply_service_errors,
 )
-from .models import AuditEvent
 
 PAGE_SIZE = 25
 
@@ -312,7 +312,7 @@ def account_detail(request, account_id: str):
 
 
 def _sso_instance_arn(account) -> str:
-    from sso.admin_views import instance_arn
+    from .sso import instance_arn
 
     return instance_arn(account.organization)
 
@@ -672,7 +672,7 @@ def account_root_mfa_reset(request, account_id: str):
 
 def audit_record_root_mfa_reset(request, account, count: int) -> None:
     """In the member account's trail and in the acting management account's."""
-    from . import audit
+    from identity import audit
 
     for trail in {account.id, request.user.account_id}:
         audit.record(

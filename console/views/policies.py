@@ -14,9 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import ids, policies, selectors, services
-from .authorization import permitted, require
-from .forms import (
+from identity import ids, policies, selectors, services
+from identity.authorization import permitted, require
+from identity.models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, User
+from identity.policy import context_of, evaluate
+
+from ..forms.iam import (
     AttachPolicyForm,
     GroupCreateForm,
     GroupMemberForm,
@@ -27,9 +30,7 @@ from .forms import (
     SCPCreateForm,
     SimulatorForm,
 )
-from .models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, User
-from .policy import context_of, evaluate
-from .views import _apply_service_errors
+from .users import _apply_service_errors
 
 PAGE_SIZE = 25
 

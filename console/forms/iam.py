@@ -10,8 +10,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import DeviceNameField, code_field
-
-from .models import (
+from identity.models import (
     ACCOUNT_ALIAS_VALIDATOR,
     E164_VALIDATOR,
     PATH_VALIDATOR,

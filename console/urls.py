@@ -1,10 +1,9 @@
 from django.urls import path
 
-from . import (
-    converters,  # noqa: F401 - registers account_id and iam_name
-    policy_views,
-    views,
-)
+from . import converters  # noqa: F401 - registers account_id and iam_name
+from .views import policies as policy_views
+from .views import sso as sso_views
+from .views import users as views
 
 app_name = "console"
 
@@ -131,6 +130,58 @@ urlpatterns = [
 ]
 
 # The organization's IAM Identity Center (the SSO directory): console:sso_* pages.
-from sso import admin_urls as sso_admin_urls  # noqa: E402
+PREFIX = "organization/sso/"
 
-urlpatterns += sso_admin_urls.urlpatterns
+
+urlpatterns += [
+    path(PREFIX, sso_views.home, name="sso_home"),
+    path(f"{PREFIX}settings", sso_views.settings_page, name="sso_settings"),
+    path(f"{PREFIX}identity-provider", sso_views.idp, name="sso_idp"),
+    path(f"{PREFIX}users/", sso_views.user_list, name="sso_user_list"),
+    path(f"{PREFIX}users/new", sso_views.user_create, name="sso_user_create"),
+    path(f"{PREFIX}users/<str:unique_id>/", sso_views.user_detail, name="sso_user_detail"),
+    path(f"{PREFIX}users/<str:unique_id>/delete", sso_views.user_delete, name="sso_user_delete"),
+    path(f"{PREFIX}users/<str:unique_id>/status", sso_views.user_status, name="sso_user_status"),
+    path(
+        f"{PREFIX}users/<str:unique_id>/mfa/<int:device_id>/remove",
+        sso_views.user_mfa_remove,
+        name="sso_user_mfa_remove",
+    ),
+    path(
+        f"{PREFIX}users/<str:unique_id>/identities/<int:identity_id>/unlink",
+        sso_views.user_identity_unlink,
+        name="sso_user_identity_unlink",
+    ),
+    path(f"{PREFIX}groups/", sso_views.group_list, name="sso_group_list"),
+    path(f"{PREFIX}groups/<str:group_id>/", sso_views.group_detail, name="sso_group_detail"),
+    path(f"{PREFIX}groups/<str:group_id>/delete", sso_views.group_delete, name="sso_group_delete"),
+    path(
+        f"{PREFIX}groups/<str:group_id>/members/<str:unique_id>/remove",
+        sso_views.group_member_remove,
+        name="sso_group_member_remove",
+    ),
+    path(
+        f"{PREFIX}permission-sets/", sso_views.permission_set_list, name="sso_permission_set_list"
+    ),
+    path(
+        f"{PREFIX}permission-sets/new",
+        sso_views.permission_set_create,
+        name="sso_permission_set_create",
+    ),
+    path(
+        f"{PREFIX}permission-sets/<str:permission_set_id>/",
+        sso_views.permission_set_detail,
+        name="sso_permission_set_detail",
+    ),
+    path(
+        f"{PREFIX}permission-sets/<str:permission_set_id>/delete",
+        sso_views.permission_set_delete,
+        name="sso_permission_set_delete",
+    ),
+    path(f"{PREFIX}accounts/", sso_views.assignment_list, name="sso_assignment_list"),
+    path(
+        f"{PREFIX}accounts/assignments/<int:assignment_id>/delete",
+        sso_views.assignment_delete,
+        name="sso_assignment_delete",
+    ),
+]

@@ -28,14 +28,14 @@ from accounts.mfa import selectors as mfa_selectors
 from accounts.mfa import services as mfa_services
 from identity import selectors
 from identity.authorization import permitted, require
-from identity.forms import DeleteConfirmForm, apply_service_errors
 from identity.models import Account, Organization, User
 from identity.policies import aws_managed, organization_account_arn
 from identity.requestinfo import safe_next
-from identity.views import PAGE_SIZE, page_of
+from sso import services
+from sso.models import AccountAssignment, ExternalIdentityProvider, PermissionSet, SSOGroup
 
-from . import services
-from .admin_forms import (
+from ..forms.iam import DeleteConfirmForm, apply_service_errors
+from ..forms.sso import (
     AssignmentForm,
     ExternalIdPForm,
     GroupMemberAddForm,
@@ -44,7 +44,7 @@ from .admin_forms import (
     SSOGroupCreateForm,
     SSOUserCreateForm,
 )
-from .models import AccountAssignment, ExternalIdentityProvider, PermissionSet, SSOGroup
+from .users import PAGE_SIZE, page_of
 
 # --- Reaching the directory -------------------------------------------------------------
 
