@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
-from console.views import users as views
+from console.views import home as views
 
 urlpatterns = [
     path("", views.home, name="home"),

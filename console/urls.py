@@ -1,187 +1,166 @@
+"""Every administrator page, under /console/: ``console:*`` (the Identity Center's are
+``console:sso_*``). Each view is a ``console.base.ConsolePage``: docs/permissions.md is
+generated from their declarations (``manage.py permissions_doc``)."""
+
 from django.urls import path
 
 from . import converters  # noqa: F401 - registers account_id and iam_name
-from .views import policies as policy_views
-from .views import sso as sso_views
-from .views import users as views
+from .views import (
+    accounts,
+    assignments,
+    groups,
+    home,
+    organization,
+    permission_sets,
+    permissions,
+    policies,
+    scps,
+    simulator,
+    sso_groups,
+    sso_home,
+    sso_users,
+    user_mfa,
+    users,
+)
 
 app_name = "console"
 
+ACCOUNT = "accounts/<account_id:account_id>/"
+USER = ACCOUNT + "users/<iam_name:user_name>/"
+POLICY = ACCOUNT + "policies/<iam_name:name>/"
+GROUP = ACCOUNT + "groups/<iam_name:group_name>/"
+
 urlpatterns = [
-    path("", views.console_home, name="home"),
-    path("organization/accounts/new", views.account_create, name="account_create"),
-    path("organization/root-mfa", views.root_mfa, name="root_mfa"),
-    path("organization/scps", policy_views.scp_list, name="scp_list"),
+    path("", home.ConsoleHome.as_view(), name="home"),
+    path("organization/accounts/new", organization.AccountCreate.as_view(), name="account_create"),
+    path("organization/root-mfa", organization.RootMFA.as_view(), name="root_mfa"),
+    path("organization/scps", scps.SCPList.as_view(), name="scp_list"),
     path(
         "organization/root-mfa/waves/<int:wave_id>/cancel",
-        views.root_mfa_wave_cancel,
+        organization.RootMFAWaveCancel.as_view(),
         name="root_mfa_wave_cancel",
     ),
-    path("accounts/<account_id:account_id>/", views.account_detail, name="account_detail"),
+    path(ACCOUNT, accounts.AccountDetail.as_view(), name="account_detail"),
     path(
-        "accounts/<account_id:account_id>/root-mfa/reset",
-        views.account_root_mfa_reset,
+        ACCOUNT + "root-mfa/reset",
+        accounts.AccountRootMFAReset.as_view(),
         name="account_root_mfa_reset",
     ),
-    path("accounts/<account_id:account_id>/users/", views.user_list, name="user_list"),
-    path("accounts/<account_id:account_id>/users/new", views.user_create, name="user_create"),
+    path(ACCOUNT + "users/", users.UserList.as_view(), name="user_list"),
+    path(ACCOUNT + "users/new", users.UserCreate.as_view(), name="user_create"),
+    path(USER, users.UserDetail.as_view(), name="user_detail"),
+    path(USER + "password", users.UserPasswordShown.as_view(), name="user_password_shown"),
+    path(USER + "delete", users.UserDelete.as_view(), name="user_delete"),
+    path(USER + "console-access", users.UserConsoleAccess.as_view(), name="user_console_access"),
     path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/",
-        views.user_detail,
-        name="user_detail",
-    ),
-    path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/password",
-        views.user_password_shown,
-        name="user_password_shown",
-    ),
-    path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/delete",
-        views.user_delete,
-        name="user_delete",
-    ),
-    path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/console-access",
-        views.user_console_access,
-        name="user_console_access",
-    ),
-    path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/mfa/<int:device_id>/remove",
-        views.user_mfa_remove,
+        USER + "mfa/<int:device_id>/remove",
+        user_mfa.UserMFARemove.as_view(),
         name="user_mfa_remove",
     ),
+    path(USER + "mfa/hardware", user_mfa.UserMFAHardware.as_view(), name="user_mfa_hardware"),
+    path(ACCOUNT + "policies/", policies.PolicyList.as_view(), name="policy_list"),
+    path(ACCOUNT + "policies/new", policies.PolicyCreate.as_view(), name="policy_create"),
     path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/mfa/hardware",
-        views.user_mfa_hardware,
-        name="user_mfa_hardware",
-    ),
-    path(
-        "accounts/<account_id:account_id>/policies/",
-        policy_views.policy_list,
-        name="policy_list",
-    ),
-    path(
-        "accounts/<account_id:account_id>/policies/new",
-        policy_views.policy_create,
-        name="policy_create",
-    ),
-    path(
-        "accounts/<account_id:account_id>/policies/aws/<iam_name:name>",
-        policy_views.aws_policy_detail,
+        ACCOUNT + "policies/aws/<iam_name:name>",
+        policies.AWSPolicyDetail.as_view(),
         name="aws_policy_detail",
     ),
+    path(POLICY, policies.PolicyDetail.as_view(), name="policy_detail"),
+    path(POLICY + "attach", policies.PolicyAttach.as_view(), name="policy_attach"),
     path(
-        "accounts/<account_id:account_id>/policies/<iam_name:name>/",
-        policy_views.policy_detail,
-        name="policy_detail",
-    ),
-    path(
-        "accounts/<account_id:account_id>/policies/<iam_name:name>/attach",
-        policy_views.policy_attach,
-        name="policy_attach",
-    ),
-    path(
-        "accounts/<account_id:account_id>/policies/<iam_name:name>/versions/<str:version_id>",
-        policy_views.policy_version_action,
+        POLICY + "versions/<str:version_id>",
+        policies.PolicyVersionAction.as_view(),
         name="policy_version_action",
     ),
+    path(USER + "permissions", permissions.UserPermissions.as_view(), name="user_permissions"),
     path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/permissions",
-        policy_views.user_permissions,
-        name="user_permissions",
-    ),
-    path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/permissions/detach",
-        policy_views.user_policy_detach,
+        USER + "permissions/detach",
+        permissions.UserPolicyDetach.as_view(),
         name="user_policy_detach",
     ),
     path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/inline/new",
-        policy_views.user_inline_policy,
+        USER + "inline/new",
+        permissions.UserInlinePolicy.as_view(),
         name="user_inline_policy_new",
     ),
     path(
-        "accounts/<account_id:account_id>/users/<iam_name:user_name>/inline/<iam_name:name>",
-        policy_views.user_inline_policy,
+        USER + "inline/<iam_name:name>",
+        permissions.UserInlinePolicy.as_view(),
         name="user_inline_policy",
     ),
-    path("accounts/<account_id:account_id>/groups/", policy_views.group_list, name="group_list"),
+    path(ACCOUNT + "groups/", groups.GroupList.as_view(), name="group_list"),
+    path(GROUP, groups.GroupDetail.as_view(), name="group_detail"),
     path(
-        "accounts/<account_id:account_id>/groups/<iam_name:group_name>/",
-        policy_views.group_detail,
-        name="group_detail",
-    ),
-    path(
-        "accounts/<account_id:account_id>/groups/<iam_name:group_name>/inline/new",
-        policy_views.group_inline_policy,
+        GROUP + "inline/new",
+        permissions.GroupInlinePolicy.as_view(),
         name="group_inline_policy_new",
     ),
     path(
-        "accounts/<account_id:account_id>/groups/<iam_name:group_name>/inline/<iam_name:name>",
-        policy_views.group_inline_policy,
+        GROUP + "inline/<iam_name:name>",
+        permissions.GroupInlinePolicy.as_view(),
         name="group_inline_policy",
     ),
-    path(
-        "accounts/<account_id:account_id>/simulator",
-        policy_views.simulator,
-        name="simulator",
-    ),
-    path("accounts/<account_id:account_id>/events/", views.audit_list, name="audit_list"),
+    path(ACCOUNT + "simulator", simulator.Simulator.as_view(), name="simulator"),
+    path(ACCOUNT + "events/", accounts.AuditList.as_view(), name="audit_list"),
 ]
 
 # The organization's IAM Identity Center (the SSO directory): console:sso_* pages.
-PREFIX = "organization/sso/"
-
+SSO = "organization/sso/"
+SSO_USER = SSO + "users/<str:unique_id>/"
+SSO_GROUP = SSO + "groups/<str:group_id>/"
+PERMISSION_SET = SSO + "permission-sets/<str:permission_set_id>/"
 
 urlpatterns += [
-    path(PREFIX, sso_views.home, name="sso_home"),
-    path(f"{PREFIX}settings", sso_views.settings_page, name="sso_settings"),
-    path(f"{PREFIX}identity-provider", sso_views.idp, name="sso_idp"),
-    path(f"{PREFIX}users/", sso_views.user_list, name="sso_user_list"),
-    path(f"{PREFIX}users/new", sso_views.user_create, name="sso_user_create"),
-    path(f"{PREFIX}users/<str:unique_id>/", sso_views.user_detail, name="sso_user_detail"),
-    path(f"{PREFIX}users/<str:unique_id>/delete", sso_views.user_delete, name="sso_user_delete"),
-    path(f"{PREFIX}users/<str:unique_id>/status", sso_views.user_status, name="sso_user_status"),
+    path(SSO, sso_home.SSOHome.as_view(), name="sso_home"),
+    path(SSO + "settings", sso_home.SSOSettings.as_view(), name="sso_settings"),
+    path(SSO + "identity-provider", sso_home.SSOIdentityProvider.as_view(), name="sso_idp"),
+    path(SSO + "users/", sso_users.SSOUserList.as_view(), name="sso_user_list"),
+    path(SSO + "users/new", sso_users.SSOUserCreate.as_view(), name="sso_user_create"),
+    path(SSO_USER, sso_users.SSOUserDetail.as_view(), name="sso_user_detail"),
+    path(SSO_USER + "delete", sso_users.SSOUserDelete.as_view(), name="sso_user_delete"),
+    path(SSO_USER + "status", sso_users.SSOUserStatus.as_view(), name="sso_user_status"),
     path(
-        f"{PREFIX}users/<str:unique_id>/mfa/<int:device_id>/remove",
-        sso_views.user_mfa_remove,
+        SSO_USER + "mfa/<int:device_id>/remove",
+        sso_users.SSOUserMFARemove.as_view(),
         name="sso_user_mfa_remove",
     ),
     path(
-        f"{PREFIX}users/<str:unique_id>/identities/<int:identity_id>/unlink",
-        sso_views.user_identity_unlink,
+        SSO_USER + "identities/<int:identity_id>/unlink",
+        sso_users.SSOUserIdentityUnlink.as_view(),
         name="sso_user_identity_unlink",
     ),
-    path(f"{PREFIX}groups/", sso_views.group_list, name="sso_group_list"),
-    path(f"{PREFIX}groups/<str:group_id>/", sso_views.group_detail, name="sso_group_detail"),
-    path(f"{PREFIX}groups/<str:group_id>/delete", sso_views.group_delete, name="sso_group_delete"),
+    path(SSO + "groups/", sso_groups.SSOGroupList.as_view(), name="sso_group_list"),
+    path(SSO_GROUP, sso_groups.SSOGroupDetail.as_view(), name="sso_group_detail"),
+    path(SSO_GROUP + "delete", sso_groups.SSOGroupDelete.as_view(), name="sso_group_delete"),
     path(
-        f"{PREFIX}groups/<str:group_id>/members/<str:unique_id>/remove",
-        sso_views.group_member_remove,
+        SSO_GROUP + "members/<str:unique_id>/remove",
+        sso_groups.SSOGroupMemberRemove.as_view(),
         name="sso_group_member_remove",
     ),
     path(
-        f"{PREFIX}permission-sets/", sso_views.permission_set_list, name="sso_permission_set_list"
+        SSO + "permission-sets/",
+        permission_sets.PermissionSetList.as_view(),
+        name="sso_permission_set_list",
     ),
     path(
-        f"{PREFIX}permission-sets/new",
-        sso_views.permission_set_create,
+        SSO + "permission-sets/new",
+        permission_sets.PermissionSetCreate.as_view(),
         name="sso_permission_set_create",
     ),
     path(
-        f"{PREFIX}permission-sets/<str:permission_set_id>/",
-        sso_views.permission_set_detail,
+        PERMISSION_SET,
+        permission_sets.PermissionSetDetail.as_view(),
         name="sso_permission_set_detail",
     ),
     path(
-        f"{PREFIX}permission-sets/<str:permission_set_id>/delete",
-        sso_views.permission_set_delete,
+        PERMISSION_SET + "delete",
+        permission_sets.PermissionSetDelete.as_view(),
         name="sso_permission_set_delete",
     ),
-    path(f"{PREFIX}accounts/", sso_views.assignment_list, name="sso_assignment_list"),
+    path(SSO + "accounts/", assignments.AssignmentList.as_view(), name="sso_assignment_list"),
     path(
-        f"{PREFIX}accounts/assignments/<int:assignment_id>/delete",
-        sso_views.assignment_delete,
+        SSO + "accounts/assignments/<int:assignment_id>/delete",
+        assignments.AssignmentDelete.as_view(),
         name="sso_assignment_delete",
     ),
 ]

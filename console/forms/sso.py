@@ -20,7 +20,7 @@ from identity.models import USER_NAME_VALIDATOR
 from sso import services
 from sso.models import SSOSettings
 
-from .iam import _password_field, _PasswordPairMixin
+from .common import _password_field, _PasswordPairMixin
 
 _CODE_ATTRS = {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
 
