@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "recovery",
     "sso",
     "sso.oidc",
+    "console",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",

@@ -4,12 +4,12 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
-from identity import views
+from console.views import home as views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("signup", views.signup, name="signup"),
-    path("console/", include("identity.console_urls")),
+    path("console/", include("console.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. The static URL is
     # looked up per request: in production it names the hashed file, known after collectstatic.
@@ -21,5 +21,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
 ]
 
-handler403 = "identity.errors.permission_denied"
-handler404 = "identity.errors.not_found"
+handler403 = "console.views.errors.permission_denied"
+handler404 = "console.views.errors.not_found"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .audit_events import Event, Source
+from .audit_events import Event
 from .models import AuditEvent, User
 from .requestinfo import client_ip, user_agent
 
@@ -21,10 +21,6 @@ _SECRET_KEY_PATTERN = re.compile(
     r"(password|passwd|passphrase|secret|token|code|seed|otp|signature|key|credential|digits)s?$",
     re.IGNORECASE,
 )
-
-# Kept only for identity/views.py (being moved to console/), which still passes
-# ``event_name``/``event_source``; remove with them.
-SOURCE_ORGANIZATIONS = Source.ORGANIZATIONS.value
 
 
 def user_identity(user: User | None, *, request=None) -> dict[str, Any]:
@@ -63,7 +59,7 @@ FROM_REQUEST = object()  # the default actor: whoever is signed in on ``request`
 
 
 def record(
-    event: Event | None = None,
+    event: Event,
     /,
     *,
     request=None,
@@ -74,8 +70,6 @@ def record(
     additional_event_data: dict | None = None,
     error_code: str = "",
     error_message: str = "",
-    event_name: str | None = None,
-    event_source: str | None = None,
 ) -> AuditEvent:
     """Write one ``event``: its name and source come from the ``Event`` member.
 
@@ -83,15 +77,7 @@ def record(
     if the browser carries another principal's session. ``account_id`` names the account
     whose trail receives the event; it defaults to the actor's account, and is empty for
     anonymous events.
-
-    ``event_name``/``event_source`` are kept only for the console views being moved to
-    ``console/`` (``identity/views.py``); they must name an ``Event`` member. Remove them
-    with the ``SOURCE_*`` constants once those views pass ``Event.X``.
     """
-    if event is None and event_name is not None:
-        event = Event.lookup(event_name, event_source or "")
-    elif event_name is not None or event_source is not None:
-        raise TypeError("record() takes an Event, not also an event name or source")
     if not isinstance(event, Event):
         raise TypeError(f"record() takes an Event member, not {event!r}")
     return _write(

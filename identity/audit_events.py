@@ -106,8 +106,3 @@ class Event(enum.Enum):
     DIRECTORY_DELETE_GROUP_MEMBERSHIP = ("DeleteGroupMembership", Source.IDENTITYSTORE)
     LINK_EXTERNAL_IDENTITY = ("LinkExternalIdentity", Source.IDENTITYSTORE)
     UNLINK_EXTERNAL_IDENTITY = ("UnlinkExternalIdentity", Source.IDENTITYSTORE)
-
-    @classmethod
-    def lookup(cls, event_name: str, source: str) -> Event:
-        """The member recorded as ``event_name`` from ``source``; ValueError if none."""
-        return cls((event_name, Source(source)))

@@ -9,11 +9,17 @@ identity policies and its account's SCP chain, in the request's context
 Across accounts only the organization's management-account root user acts
 (on its organization's accounts), as before; everyone else acts in their own
 account only.
+
+``Permission`` (and ``AnyOf``) declare a question once: a console page (``console.base``)
+or an API operation says which action it asks on which resource, the engine is asked from
+that declaration, and docs/permissions.md is generated from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -160,3 +166,62 @@ def require_own(request, action: str, resource: str | None = None) -> None:
         import_string(settings.SSO_SELF_SERVICE)(request, action)
         return
     require(request, action, resource or user.arn, account=user.account)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The question a page or an API operation asks: ``action`` on the ARN ``resource`` builds.
+
+    ``resource`` and ``context`` take the *target*: whatever the caller resolved before asking
+    (a console page with its objects as attributes, an API operation's parsed request).
+    ``resource_doc`` and ``note`` only describe the question in docs/permissions.md.
+    """
+
+    action: str
+    resource: Callable[[Any], str]
+    resource_doc: str = ""
+    note: str = ""
+    context: Callable[[Any], dict] | None = None
+
+    def question(self, target) -> tuple:
+        """``(action, resource_arn[, context])``, as ``permitted`` takes it."""
+        arn = self.resource(target)
+        if self.context is None:
+            return (self.action, arn)
+        return (self.action, arn, self.context(target))
+
+    def require(self, request, target, *, account: Account) -> Decision:
+        action, arn, *context = self.question(target)
+        return require(
+            request, action, arn, account=account, context=context[0] if context else None
+        )
+
+    def allowed(self, request, target, *, account: Account) -> bool:
+        return allowed(request, self.action, self.resource(target), account=account)
+
+    @property
+    def action_doc(self) -> str:
+        return f"`{self.action}`" + (f" {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """One of several permissions, chosen by the request (which button, which target).
+
+    The caller picks one by name (``any_of["delete"]``) and asks it; ``doc`` describes the
+    choice in docs/permissions.md (by default: the actions joined with "or").
+    """
+
+    choices: dict[str, Permission] = field(default_factory=dict)
+    doc: str = ""
+    resource_doc: str = ""
+
+    def __getitem__(self, name: str) -> Permission:
+        return self.choices[name]
+
+    @property
+    def action_doc(self) -> str:
+        if self.doc:
+            return self.doc
+        actions = list(dict.fromkeys(f"`{p.action}`" for p in self.choices.values()))
+        return " or ".join([", ".join(actions[:-1]), actions[-1]] if len(actions) > 1 else actions)

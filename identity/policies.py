@@ -32,7 +32,7 @@ from .models import (
     ServiceControlPolicy,
     User,
 )
-from .policy import NamedPolicy, PolicyError, parse, size_without_whitespace
+from .policy import NamedPolicy, PolicyError, context_of, evaluate, parse, size_without_whitespace
 
 MAX_VERSIONS = 5
 MAX_MANAGED_SIZE = 6144  # characters without whitespace, as AWS
@@ -252,6 +252,64 @@ def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], .
                 policies.append(named)
         levels.append((level, tuple(policies)))
     return tuple(levels)
+
+
+def _principal_values(user: User, *, mfa: bool) -> dict[str, object]:
+    return {
+        "aws:username": user.name,
+        "aws:userid": user.unique_id,
+        "aws:PrincipalAccount": user.account_id,
+        "aws:PrincipalArn": user.arn,
+        "aws:MultiFactorAuthPresent": mfa,
+    }
+
+
+def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) -> list[tuple]:
+    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
+    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``."""
+    loaded = principal_policies(user)
+    values = {**_principal_values(user, mfa=mfa), **context}
+    if mfa:
+        values.setdefault("aws:MultiFactorAuthAge", "60")
+    return [
+        (
+            action,
+            evaluate(
+                action=action,
+                resource=resource,
+                context=context_of(values),
+                identity_policies=loaded.identity,
+                scp_levels=loaded.scp_levels,
+            ),
+        )
+        for action in actions
+    ]
+
+
+def effective_permissions(user: User, actions) -> list[dict]:
+    """What ``user`` may do, without and with MFA: for each ``(action, resource kind)`` of
+    ``actions`` a row with the action, the resource and both decisions."""
+    loaded = principal_policies(user)
+    resources = {
+        "user": user.arn,
+        "users": ids.user_arn(user.account_id, "/", "*"),
+        "policies": ids.policy_arn(user.account_id, "/", "*"),
+        "trail": f"arn:aws:cloudtrail::{user.account_id}:trail/*",
+    }
+    rows = []
+    for action, kind in actions:
+        resource = resources[kind]
+        row = {"action": action, "resource": resource}
+        for mfa in (False, True):
+            row["mfa" if mfa else "no_mfa"] = evaluate(
+                action=action,
+                resource=resource,
+                context=context_of(_principal_values(user, mfa=mfa)),
+                identity_policies=loaded.identity,
+                scp_levels=loaded.scp_levels,
+            )
+        rows.append(row)
+    return rows
 
 
 def request_context(request, user: User) -> dict[str, object]:

@@ -12,7 +12,16 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from .models import Account, Organization, User
+from .models import (
+    Account,
+    AuditEvent,
+    CustomerPolicy,
+    Group,
+    InlinePolicy,
+    Organization,
+    PolicyAttachment,
+    User,
+)
 
 
 def reachable_accounts(principal: User) -> QuerySet[Account]:
@@ -77,8 +86,6 @@ def account_root_user(account: Account) -> User:
 
 
 def account_groups(*, account: Account):
-    from .models import Group
-
     return (
         Group.objects.filter(account=account)
         .annotate(member_count=Count("members", distinct=True))
@@ -87,26 +94,141 @@ def account_groups(*, account: Account):
 
 
 def account_group_get(*, account: Account, group_name: str):
-    from .models import Group
-
     group = Group.objects.filter(account=account, name__iexact=group_name).first()
     if group is None:
         raise Http404
     return group
 
 
-def account_people(account: Account) -> dict[str, int]:
-    """Who can sign in to ``account``'s console: IAM users (with a console password or not)
-    and the SSO users assigned to it, directly or through a group (2 queries)."""
-    iam = User.objects.filter(account=account, kind=User.Kind.IAM).aggregate(
+def account_iam_people(account: Account) -> dict[str, int]:
+    """The IAM users of ``account``, and those of them with a console password (1 query).
+
+    The SSO users who may open the account are counted by ``sso.selectors``."""
+    return User.objects.filter(account=account, kind=User.Kind.IAM).aggregate(
         iam_users=Count("pk"),
         iam_console=Count("pk", filter=~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)),
     )
-    sso = (
-        User.objects.filter(kind=User.Kind.SSO, is_active=True)
-        .filter(Q(sso_assignments__account=account) | Q(sso_groups__assignments__account=account))
-        .values("pk")
-        .distinct()
-        .count()
+
+
+def user_groups(user: User) -> QuerySet:
+    return user.iam_groups.order_by("name")
+
+
+def account_events(account: Account) -> QuerySet[AuditEvent]:
+    """The account's trail, newest first."""
+    return AuditEvent.objects.filter(recipient_account_id=account.id).order_by("-event_time")
+
+
+def account_users_by_name(account: Account, limit: int) -> list[User]:
+    """The first ``limit`` IAM users of the account by name (the pickers of the policy pages)."""
+    return list(User.objects.filter(account=account, kind=User.Kind.IAM).order_by("name")[:limit])
+
+
+# --- Policies ------------------------------------------------------------------------------
+
+
+def customer_policy_get(account: Account, name: str) -> CustomerPolicy:
+    policy = CustomerPolicy.objects.filter(account=account, name__iexact=name).first()
+    if policy is None:
+        raise Http404
+    return policy
+
+
+def customer_policies(account: Account) -> QuerySet[CustomerPolicy]:
+    """The account's customer managed policies by name, with their number of versions."""
+    return (
+        CustomerPolicy.objects.filter(account=account)
+        .annotate(version_count=Count("versions", distinct=True))
+        .order_by("name")
     )
-    return {**iam, "sso_users": sso}
+
+
+def attachment_counts(account: Account) -> dict[str, int]:
+    """How many users and groups of the account each policy ARN is attached to."""
+    return dict(
+        PolicyAttachment.objects.filter(account=account)
+        .values_list("policy_arn")
+        .annotate(n=Count("id"))
+    )
+
+
+def customer_policy_names(account: Account) -> dict[str, str]:
+    """ARN to name, for the account's customer managed policies."""
+    return dict(CustomerPolicy.objects.filter(account=account).values_list("arn", "name"))
+
+
+def customer_policy_choices(account: Account) -> list[tuple[str, str]]:
+    """(ARN, name) of the account's customer managed policies, by name."""
+    return list(
+        CustomerPolicy.objects.filter(account=account).order_by("name").values_list("arn", "name")
+    )
+
+
+def policy_versions(policy: CustomerPolicy) -> list:
+    return list(policy.versions.order_by("-created", "-pk"))
+
+
+def policy_attachments(policy: CustomerPolicy) -> QuerySet[PolicyAttachment]:
+    """Where a customer policy is attached, with the user or group."""
+    return PolicyAttachment.objects.filter(policy_arn=policy.arn).select_related("user", "group")
+
+
+def attach_targets(account: Account, limit: int) -> tuple[list[User], list[Group]]:
+    """The users and groups a policy may be attached to from its page, by name."""
+    users = list(
+        User.objects.filter(account=account, kind=User.Kind.IAM)
+        .only("name", "arn", "account_id")
+        .order_by("name")[:limit]
+    )
+    groups = list(
+        Group.objects.filter(account=account)
+        .only("name", "arn", "account_id")
+        .order_by("name")[:limit]
+    )
+    return users, groups
+
+
+def attachments_of(*, user: User | None = None, group: Group | None = None) -> list:
+    """The managed policies attached to a user or a group, by ARN."""
+    owner = {"user": user} if user is not None else {"group": group}
+    return list(PolicyAttachment.objects.filter(**owner).order_by("policy_arn"))
+
+
+def inline_policies_of(*, user: User | None = None, group: Group | None = None) -> QuerySet:
+    owner = {"user": user} if user is not None else {"group": group}
+    return InlinePolicy.objects.filter(**owner).order_by("name")
+
+
+def inline_policy_get(name: str, *, user: User | None = None, group: Group | None = None):
+    owner = {"user": user} if user is not None else {"group": group}
+    inline = InlinePolicy.objects.filter(name__iexact=name, **owner).first()
+    if inline is None:
+        raise Http404
+    return inline
+
+
+def group_members(group: Group) -> QuerySet[User]:
+    return group.members.order_by("name")
+
+
+# --- The organization ----------------------------------------------------------------------
+
+
+def organization_accounts_by_age(organization: Organization) -> list[Account]:
+    """Every account of the organization, oldest first."""
+    return list(organization.accounts.order_by("created", "id"))
+
+
+def organization_scps(organization: Organization) -> dict:
+    """The organization's own SCPs by ARN, by name."""
+    return {
+        scp.arn: scp for scp in organization.scps.select_related("organization").order_by("name")
+    }
+
+
+def organization_scp_targets(organization: Organization) -> dict[str | None, list[str]]:
+    """The SCP ARNs attached to each account id (None: the organization root)."""
+    attached: dict[str | None, list[str]] = {}
+    for attachment in organization.scp_attachments.all():
+        attached.setdefault(attachment.account_id, []).append(attachment.policy_arn)
+    return attached

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from identity.management.commands.demo_data import DEMO_PASSWORD, DEMO_ROOT_EMAIL
+from console.management.commands.demo_data import DEMO_PASSWORD, DEMO_ROOT_EMAIL
 from identity.models import Account, User
 from tests.conftest import signin_iam, signin_root
 

@@ -342,7 +342,7 @@ def test_the_one_time_page_shows_only_the_password_of_the_user_named(
 
 
 def test_generated_passwords_never_start_like_a_spreadsheet_formula():
-    from identity.forms import generate_password
+    from console.forms.common import generate_password
 
     assert not [p for p in (generate_password() for _ in range(3000)) if p[0] in "=+-@"]
 

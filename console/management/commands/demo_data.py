@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+import identity
 from identity import policies, services
 from identity.models import Account, User
 
@@ -18,7 +19,7 @@ DEMO_PASSWORD = "Tobira-demo-2026!"
 # The AWS documentation's policy that seed 003 adapts, with ${aws:username} for any user.
 FORCED_MFA_SELF_MANAGE = json.loads(
     (
-        Path(__file__).resolve().parents[2] / "policy_data" / "forced_mfa_self_manage.json"
+        Path(identity.__file__).resolve().parent / "policy_data" / "forced_mfa_self_manage.json"
     ).read_text()
 )
 

@@ -1,4 +1,4 @@
-"""Forms of the administrator's Identity Center pages (``sso.admin_views``).
+"""Forms of the administrator's Identity Center pages (``console.views``).
 
 They check the shape of what was typed; the services of ``sso.services`` decide the rest
 (uniqueness, passwords, policies) and raise ``ValidationError`` that the views put back on
@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from identity import policies
-from identity.forms import _password_field, _PasswordPairMixin
 from identity.models import USER_NAME_VALIDATOR
+from sso import services
+from sso.models import SSOSettings
 
-from . import services
-from .models import SSOSettings
+from .common import _password_field, _PasswordPairMixin
 
 _CODE_ATTRS = {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
 

@@ -1,0 +1,115 @@
+"""Forms of the organization's pages: sign-up, a new account, root MFA enforcement and reset."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from identity.models import ACCOUNT_ALIAS_VALIDATOR, E164_VALIDATOR
+
+from .common import DeleteConfirmForm, _password_field, _PasswordPairMixin
+
+
+class AliasField(forms.CharField):
+    """An account alias: lowercased before it is validated, None when left empty."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=63, required=False, validators=[ACCOUNT_ALIAS_VALIDATOR], **kwargs
+        )
+
+    def to_python(self, value):
+        value = super().to_python(value).lower()
+        return value or None
+
+
+class SignUpForm(_PasswordPairMixin, forms.Form):
+    organization_name = forms.CharField(label=_("Organization name"), max_length=128)
+    account_name = forms.CharField(
+        label=_("Management account name"),
+        max_length=50,
+        help_text=_("For example: Example Corp management"),
+    )
+    root_email = forms.EmailField(label=_("Root user email address"), max_length=254)
+    alias = AliasField(
+        label=_("Account alias (optional)"),
+        help_text=_("Used in the sign-in URL instead of the 12-digit account ID."),
+    )
+    password1 = _password_field(_("Root user password"))
+    password2 = _password_field(_("Confirm root user password"))
+
+
+class AccountCreateForm(_PasswordPairMixin, forms.Form):
+    name = forms.CharField(label=_("Account name"), max_length=50)
+    root_email = forms.EmailField(
+        label=_("Email address of the account's root user"),
+        max_length=254,
+        help_text=_("Must not belong to any other account."),
+    )
+    alias = AliasField(label=_("Account alias (optional)"))
+    contact_phone = forms.CharField(
+        label=_("Contact phone (optional)"),
+        max_length=16,
+        required=False,
+        validators=[E164_VALIDATOR],
+        help_text=_(
+            "International form, for example +81312345678. Used to confirm identity during recovery."
+        ),
+    )
+    password1 = _password_field(_("Root user password (optional)"), required=False)
+    password2 = _password_field(_("Confirm root user password"), required=False)
+
+
+class RootMFAWaveForm(forms.Form):
+    """Schedule root MFA enforcement for the management account or a wave of member accounts."""
+
+    scope = forms.ChoiceField(label=_("Accounts"), widget=forms.RadioSelect)
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Member accounts"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only with “Chosen member accounts”."),
+    )
+    start = forms.DateField(
+        label=_("Start date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Root users of these accounts are asked to register MFA from this day. A wave can "
+            "be cancelled until it starts: one that starts today starts at once."
+        ),
+    )
+    grace_days = forms.IntegerField(
+        label=_("Grace period (days)"),
+        min_value=1,
+        max_value=365,
+        help_text=_("Counted from each root user's first prompt. After it, MFA is mandatory."),
+    )
+
+    def __init__(self, organization, *args, **kwargs):
+        from mfa.models import RootMFAWave
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = RootMFAWave.Scope.choices
+        self.fields["accounts"].queryset = (
+            organization.accounts.exclude(pk=organization.management_account_id)
+            .select_related("organization")
+            .order_by("name", "id")
+        )
+        self.fields["accounts"].label_from_instance = lambda account: (
+            f"{account.name} ({account.id})"
+        )
+
+
+class RootMFAResetForm(DeleteConfirmForm):
+    """The account ID typed, and the acting root user's password again."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, account_id: str, *args, **kwargs):
+        super().__init__(account_id, *args, label=_("To confirm, enter the account ID"), **kwargs)

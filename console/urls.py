@@ -1,0 +1,166 @@
+"""Every administrator page, under /console/: ``console:*`` (the Identity Center's are
+``console:sso_*``). Each view is a ``console.base.ConsolePage``: docs/permissions.md is
+generated from their declarations (``manage.py permissions_doc``)."""
+
+from django.urls import path
+
+from . import converters  # noqa: F401 - registers account_id and iam_name
+from .views import (
+    accounts,
+    assignments,
+    groups,
+    home,
+    organization,
+    permission_sets,
+    permissions,
+    policies,
+    scps,
+    simulator,
+    sso_groups,
+    sso_home,
+    sso_users,
+    user_mfa,
+    users,
+)
+
+app_name = "console"
+
+ACCOUNT = "accounts/<account_id:account_id>/"
+USER = ACCOUNT + "users/<iam_name:user_name>/"
+POLICY = ACCOUNT + "policies/<iam_name:name>/"
+GROUP = ACCOUNT + "groups/<iam_name:group_name>/"
+
+urlpatterns = [
+    path("", home.ConsoleHome.as_view(), name="home"),
+    path("organization/accounts/new", organization.AccountCreate.as_view(), name="account_create"),
+    path("organization/root-mfa", organization.RootMFA.as_view(), name="root_mfa"),
+    path("organization/scps", scps.SCPList.as_view(), name="scp_list"),
+    path(
+        "organization/root-mfa/waves/<int:wave_id>/cancel",
+        organization.RootMFAWaveCancel.as_view(),
+        name="root_mfa_wave_cancel",
+    ),
+    path(ACCOUNT, accounts.AccountDetail.as_view(), name="account_detail"),
+    path(
+        ACCOUNT + "root-mfa/reset",
+        accounts.AccountRootMFAReset.as_view(),
+        name="account_root_mfa_reset",
+    ),
+    path(ACCOUNT + "users/", users.UserList.as_view(), name="user_list"),
+    path(ACCOUNT + "users/new", users.UserCreate.as_view(), name="user_create"),
+    path(USER, users.UserDetail.as_view(), name="user_detail"),
+    path(USER + "password", users.UserPasswordShown.as_view(), name="user_password_shown"),
+    path(USER + "delete", users.UserDelete.as_view(), name="user_delete"),
+    path(USER + "console-access", users.UserConsoleAccess.as_view(), name="user_console_access"),
+    path(
+        USER + "mfa/<int:device_id>/remove",
+        user_mfa.UserMFARemove.as_view(),
+        name="user_mfa_remove",
+    ),
+    path(USER + "mfa/hardware", user_mfa.UserMFAHardware.as_view(), name="user_mfa_hardware"),
+    path(ACCOUNT + "policies/", policies.PolicyList.as_view(), name="policy_list"),
+    path(ACCOUNT + "policies/new", policies.PolicyCreate.as_view(), name="policy_create"),
+    path(
+        ACCOUNT + "policies/aws/<iam_name:name>",
+        policies.AWSPolicyDetail.as_view(),
+        name="aws_policy_detail",
+    ),
+    path(POLICY, policies.PolicyDetail.as_view(), name="policy_detail"),
+    path(POLICY + "attach", policies.PolicyAttach.as_view(), name="policy_attach"),
+    path(
+        POLICY + "versions/<str:version_id>",
+        policies.PolicyVersionAction.as_view(),
+        name="policy_version_action",
+    ),
+    path(USER + "permissions", permissions.UserPermissions.as_view(), name="user_permissions"),
+    path(
+        USER + "permissions/detach",
+        permissions.UserPolicyDetach.as_view(),
+        name="user_policy_detach",
+    ),
+    path(
+        USER + "inline/new",
+        permissions.UserInlinePolicy.as_view(),
+        name="user_inline_policy_new",
+    ),
+    path(
+        USER + "inline/<iam_name:name>",
+        permissions.UserInlinePolicy.as_view(),
+        name="user_inline_policy",
+    ),
+    path(ACCOUNT + "groups/", groups.GroupList.as_view(), name="group_list"),
+    path(GROUP, groups.GroupDetail.as_view(), name="group_detail"),
+    path(
+        GROUP + "inline/new",
+        permissions.GroupInlinePolicy.as_view(),
+        name="group_inline_policy_new",
+    ),
+    path(
+        GROUP + "inline/<iam_name:name>",
+        permissions.GroupInlinePolicy.as_view(),
+        name="group_inline_policy",
+    ),
+    path(ACCOUNT + "simulator", simulator.Simulator.as_view(), name="simulator"),
+    path(ACCOUNT + "events/", accounts.AuditList.as_view(), name="audit_list"),
+]
+
+# The organization's IAM Identity Center (the SSO directory): console:sso_* pages.
+SSO = "organization/sso/"
+SSO_USER = SSO + "users/<str:unique_id>/"
+SSO_GROUP = SSO + "groups/<str:group_id>/"
+PERMISSION_SET = SSO + "permission-sets/<str:permission_set_id>/"
+
+urlpatterns += [
+    path(SSO, sso_home.SSOHome.as_view(), name="sso_home"),
+    path(SSO + "settings", sso_home.SSOSettings.as_view(), name="sso_settings"),
+    path(SSO + "identity-provider", sso_home.SSOIdentityProvider.as_view(), name="sso_idp"),
+    path(SSO + "users/", sso_users.SSOUserList.as_view(), name="sso_user_list"),
+    path(SSO + "users/new", sso_users.SSOUserCreate.as_view(), name="sso_user_create"),
+    path(SSO_USER, sso_users.SSOUserDetail.as_view(), name="sso_user_detail"),
+    path(SSO_USER + "delete", sso_users.SSOUserDelete.as_view(), name="sso_user_delete"),
+    path(SSO_USER + "status", sso_users.SSOUserStatus.as_view(), name="sso_user_status"),
+    path(
+        SSO_USER + "mfa/<int:device_id>/remove",
+        sso_users.SSOUserMFARemove.as_view(),
+        name="sso_user_mfa_remove",
+    ),
+    path(
+        SSO_USER + "identities/<int:identity_id>/unlink",
+        sso_users.SSOUserIdentityUnlink.as_view(),
+        name="sso_user_identity_unlink",
+    ),
+    path(SSO + "groups/", sso_groups.SSOGroupList.as_view(), name="sso_group_list"),
+    path(SSO_GROUP, sso_groups.SSOGroupDetail.as_view(), name="sso_group_detail"),
+    path(SSO_GROUP + "delete", sso_groups.SSOGroupDelete.as_view(), name="sso_group_delete"),
+    path(
+        SSO_GROUP + "members/<str:unique_id>/remove",
+        sso_groups.SSOGroupMemberRemove.as_view(),
+        name="sso_group_member_remove",
+    ),
+    path(
+        SSO + "permission-sets/",
+        permission_sets.PermissionSetList.as_view(),
+        name="sso_permission_set_list",
+    ),
+    path(
+        SSO + "permission-sets/new",
+        permission_sets.PermissionSetCreate.as_view(),
+        name="sso_permission_set_create",
+    ),
+    path(
+        PERMISSION_SET,
+        permission_sets.PermissionSetDetail.as_view(),
+        name="sso_permission_set_detail",
+    ),
+    path(
+        PERMISSION_SET + "delete",
+        permission_sets.PermissionSetDelete.as_view(),
+        name="sso_permission_set_delete",
+    ),
+    path(SSO + "accounts/", assignments.AssignmentList.as_view(), name="sso_assignment_list"),
+    path(
+        SSO + "accounts/assignments/<int:assignment_id>/delete",
+        assignments.AssignmentDelete.as_view(),
+        name="sso_assignment_delete",
+    ),
+]

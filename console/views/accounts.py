@@ -1,0 +1,149 @@
+"""An account's pages: its summary, its trail, and the reset of a member root user's MFA."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from accounts import flows as signin_flows
+from identity import audit, authn_state, ids, selectors
+from identity.audit_events import Event
+from identity.authorization import Permission
+from mfa.base import selectors as mfa_selectors
+from mfa.base import services as mfa_services
+from sso import selectors as sso_selectors
+
+from ..base import AccountPage, account_root_arn, page_of
+from ..forms.organization import RootMFAResetForm
+
+
+class AccountDetail(AccountPage):
+    permission = Permission(
+        "iam:GetAccountSummary", account_root_arn, "`arn:aws:iam::ACCOUNT:root`"
+    )
+    template_name = "console/account_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        account = self.account
+        root = selectors.account_root_user(account)
+        people = {
+            **selectors.account_iam_people(account),
+            "sso_users": sso_selectors.account_sso_user_count(account),
+        }
+        is_member_seen_from_management = (
+            account.pk != account.organization.management_account_id
+            and request.user.account_id != account.pk
+        )
+        can = self.permitted(
+            {
+                "reset_root_mfa": ("iam:DeactivateMFADevice", root.arn),
+                "list_users": ("iam:ListUsers", ids.user_arn(account.id, "/", "*")),
+                "create_user": ("iam:CreateUser", ids.user_arn(account.id, "/", "*")),
+                "events": ("cloudtrail:LookupEvents", f"arn:aws:cloudtrail::{account.id}:trail/*"),
+                "groups": ("iam:ListGroups", ids.group_arn(account.id, "/", "*")),
+                "policies": ("iam:ListPolicies", ids.policy_arn(account.id, "/", "*")),
+                "simulator": ("iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*")),
+                "set_up_sso": (
+                    "sso:DescribeInstance",
+                    sso_selectors.instance_arn(account.organization),
+                ),
+            }
+        )
+        return self.render_page(
+            root=root,
+            user_count=people["iam_users"],
+            people=people,
+            can_reset_root_mfa=is_member_seen_from_management and can["reset_root_mfa"],
+            can_set_up_sso=can["set_up_sso"]
+            and request.user.account_id == account.organization.management_account_id,
+            can=can,
+        )
+
+
+class AuditList(AccountPage):
+    permission = Permission(
+        "cloudtrail:LookupEvents",
+        lambda page: f"arn:aws:cloudtrail::{page.account.id}:trail/*",
+        "`arn:aws:cloudtrail::ACCOUNT:trail/*`",
+    )
+    template_name = "console/audit_list.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(page=page_of(request, selectors.account_events(self.account), 50))
+
+
+class AccountRootMFAReset(AccountPage):
+    """Centralized root access: the management account removes a member account's root MFA.
+
+    It takes the password again and a session that signed in with MFA: a stolen
+    cookie or a recovery-code session must not strip MFA from every member root.
+    """
+
+    permission = Permission(
+        "iam:DeactivateMFADevice",
+        lambda page: page.root.arn,
+        "`arn:aws:iam::ACCOUNT:root`",
+        note="(member accounts only, from the management account)",
+    )
+    template_name = "console/account_root_mfa_reset.html"
+    sensitive_post_parameters = ("password",)
+
+    def load(self):
+        super().load()
+        account = self.account
+        if (
+            account.pk == account.organization.management_account_id
+            or self.request.user.account_id == account.pk
+        ):
+            raise Http404  # only for member accounts, from the management account
+        self.root = selectors.account_root_user(account)
+
+    def get(self, request, *args, **kwargs):
+        self.devices = list(mfa_selectors.user_devices(self.root))
+        return self.render_page(form=RootMFAResetForm(self.account.id))
+
+    def post(self, request, *args, **kwargs):
+        self.devices = list(mfa_selectors.user_devices(self.root))
+        form = RootMFAResetForm(self.account.id, request.POST)
+        if not authn_state.mfa_present(request):
+            form.is_valid()
+            form.add_error(None, _("Sign in with your MFA device first: this needs MFA."))
+            self.status = 403
+        elif form.is_valid():
+            confirmed, self.status = signin_flows.password_confirmed(request, form)
+            if confirmed:
+                with transaction.atomic():
+                    for device in self.devices:
+                        mfa_services.mfa_device_delete(
+                            actor=request.user, device=device, request=request
+                        )
+                    _audit_root_mfa_reset(request, self.account, len(self.devices))
+                messages.success(
+                    request,
+                    _("The root user of %(account)s has no MFA device now.")
+                    % {"account": self.account.id},
+                )
+                return redirect("console:account_detail", account_id=self.account.id)
+        return self.render_page(form=form)
+
+    def get_context_data(self, **context):
+        return super().get_context_data(
+            root=self.root,
+            devices=self.devices,
+            mfa_present=authn_state.mfa_present(self.request),
+            **context,
+        )
+
+
+def _audit_root_mfa_reset(request, account, count: int) -> None:
+    """In the member account's trail and in the acting management account's."""
+    for trail in {account.id, request.user.account_id}:
+        audit.record(
+            Event.RESET_ROOT_USER_MFA,
+            request=request,
+            account_id=trail,
+            request_parameters={"accountId": account.id, "devicesRemoved": count},
+        )

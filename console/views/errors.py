@@ -1,0 +1,42 @@
+"""The 403 and 404 pages (``handler403``, ``handler404`` of ``config.urls``)."""
+
+from django.shortcuts import render
+
+MFA_KEYS = frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"})
+
+
+def permission_denied(request, exception=None):
+    """403 page that shows why: the decision's explanation, never another tenant's data.
+
+    When the statement that decided has a condition on MFA, the page first says what to do:
+    assign an MFA device (none yet), or sign out and sign in again with it.
+    """
+    decision = getattr(exception, "decision", None)
+    return render(
+        request,
+        "errors/403.html",
+        {
+            "explanation": decision.explanation if decision else "",
+            "action": getattr(exception, "action", ""),
+            "resource": getattr(exception, "resource_arn", ""),
+            "mfa": _mfa_advice(request, decision),
+        },
+        status=403,
+    )
+
+
+def _mfa_advice(request, decision) -> str | None:
+    """ "assign" or "sign_in_again" when MFA would decide otherwise, else None."""
+    engine = getattr(decision, "engine", None)
+    if engine is None or not MFA_KEYS.intersection(engine.condition_keys):
+        return None
+    user = request.user
+    if getattr(user, "kind", None) not in ("iam", "root"):
+        return None  # an SSO role session: MFA is the identity provider's business
+    from mfa.base.selectors import user_devices
+
+    return "sign_in_again" if user_devices(user).exists() else "assign"
+
+
+def not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)

@@ -1,0 +1,267 @@
+"""A user's permissions: managed policies attached and detached, inline policies (the JSON
+editor, for users and groups alike), and what the user may effectively do."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from identity import policies, selectors
+from identity.authorization import AnyOf, Permission
+
+from ..base import AccountPage, UserPage, user_arn
+from ..forms.policies import AttachPolicyForm, InlinePolicyForm
+
+
+def attach_choices(account):
+    """The account's own policies first, then AWS's job-function ones, as AWS lists them."""
+    customer = selectors.customer_policy_choices(account)
+    managed = [(p.arn, p.name) for p in policies.aws_managed_policies()]
+    groups = [(_("Customer managed"), customer)] if customer else []
+    return [*groups, (_("AWS managed"), managed)]
+
+
+def attached_policies(account, **owner) -> list:
+    """The managed policies attached to a user or group, each with its name as ``display``."""
+    attached = selectors.attachments_of(**owner)
+    names = selectors.customer_policy_names(account)
+    for attachment in attached:
+        managed = policies.aws_managed(attachment.policy_arn)
+        attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
+    return attached
+
+
+def attach_questions(page, form, attached, kind: str, owner_arn: str, *, extra: dict) -> dict:
+    """The page's questions: which policies the principal may attach (the picker offers only
+    those) and detach, and the ``extra`` actions the page offers.
+
+    One question per policy, with iam:PolicyARN in the context as the POST asks it; all in
+    one ``permitted`` call, so the page's queries do not grow with the policies.
+    """
+    field = form.fields["policy_arn"]
+    arns = [arn for _label, group in field.choices if isinstance(group, list) for arn, _n in group]
+    answers = page.permitted(
+        {
+            **{
+                ("attach", arn): (f"iam:Attach{kind}Policy", owner_arn, {"iam:PolicyARN": arn})
+                for arn in arns
+            },
+            **{
+                ("detach", a.policy_arn): (
+                    f"iam:Detach{kind}Policy",
+                    owner_arn,
+                    {"iam:PolicyARN": a.policy_arn},
+                )
+                for a in attached
+            },
+            **extra,
+        }
+    )
+    attachable = {arn for arn in arns if answers[("attach", arn)]}
+    form.offer_only(attachable)
+    for attachment in attached:
+        attachment.can_detach = answers[("detach", attachment.policy_arn)]
+    return {"attach": bool(attachable), **{name: answers[name] for name in extra}}
+
+
+# The console's own actions, for the effective-permissions table (docs/permissions.md has them all).
+EFFECTIVE_ACTIONS = (
+    ("iam:ChangePassword", "user"),
+    ("iam:GetUser", "user"),
+    ("iam:EnableMFADevice", "user"),
+    ("iam:ListUsers", "users"),
+    ("iam:CreateUser", "users"),
+    ("iam:DeleteUser", "users"),
+    ("iam:UpdateLoginProfile", "users"),
+    ("iam:ListPolicies", "policies"),
+    ("iam:CreatePolicy", "policies"),
+    ("iam:AttachUserPolicy", "users"),
+    ("cloudtrail:LookupEvents", "trail"),
+)
+
+
+class UserPermissions(UserPage):
+    """A user's policies (attach, detach, inline) and their effective permissions."""
+
+    permission = Permission("iam:ListAttachedUserPolicies", user_arn, "`USER`")
+    # Asked once, with the policy in the context, as the group page and the simulator ask: a
+    # condition on iam:PolicyARN is false without it.
+    form_permission = Permission(
+        "iam:AttachUserPolicy",
+        user_arn,
+        "`USER`",
+        note="with `iam:PolicyARN` in the context",
+        context=lambda page: {"iam:PolicyARN": page.form.cleaned_data["policy_arn"]},
+    )
+    template_name = "console/user_permissions.html"
+    form_class = AttachPolicyForm
+
+    def form_args(self):
+        return (attach_choices(self.account),)
+
+    def perform(self, data):
+        policies.policy_attach(
+            actor=self.request.user,
+            account=self.account,
+            policy_arn=data["policy_arn"],
+            user=self.user,
+            request=self.request,
+        )
+
+    def success_message(self, result):
+        return _("The policy was attached.")
+
+    def success_url(self, result):
+        return reverse("console:user_permissions", args=[self.account.id, self.user.name])
+
+    def get_context_data(self, form, **context):
+        user = self.user
+        attached = attached_policies(self.account, user=user)
+        can = attach_questions(
+            self,
+            form,
+            attached,
+            "User",
+            user.arn,
+            extra={"put_inline": ("iam:PutUserPolicy", user.arn)},
+        )
+        return super().get_context_data(
+            form=form,
+            attached=attached,
+            inline=list(selectors.inline_policies_of(user=user)),
+            effective=policies.effective_permissions(user, EFFECTIVE_ACTIONS),
+            can=can,
+            **context,
+        )
+
+
+class UserPolicyDetach(UserPage):
+    http_method_names = ["post"]
+    permission = Permission(
+        "iam:DetachUserPolicy",
+        user_arn,
+        "`USER`",
+        note="with `iam:PolicyARN` in the context",
+        context=lambda page: {"iam:PolicyARN": page.policy_arn},
+    )
+
+    @property
+    def policy_arn(self) -> str:
+        return self.request.POST.get("policy_arn", "")[:1100]
+
+    def post(self, request, *args, **kwargs):
+        policies.policy_detach(
+            actor=request.user,
+            account=self.account,
+            policy_arn=self.policy_arn,
+            user=self.user,
+            request=request,
+        )
+        messages.success(request, _("The policy was detached."))
+        return redirect(
+            "console:user_permissions", account_id=self.account.id, user_name=self.user.name
+        )
+
+
+def _owner_arn(page) -> str:
+    return page.owner.arn
+
+
+def _inline_permissions(kind: str, resource_doc: str) -> tuple[Permission, AnyOf]:
+    return (
+        Permission(f"iam:Get{kind}Policy", _owner_arn, resource_doc),
+        AnyOf(
+            {
+                "put": Permission(f"iam:Put{kind}Policy", _owner_arn),
+                "delete": Permission(f"iam:Delete{kind}Policy", _owner_arn),
+            },
+            doc=f"`iam:Put{kind}Policy` (save) or `iam:Delete{kind}Policy` (delete)",
+            resource_doc=resource_doc,
+        ),
+    )
+
+
+class InlinePolicyPage(AccountPage):
+    """Create or edit one inline policy of a user or a group (the JSON editor), or delete it."""
+
+    template_name = "console/inline_policy.html"
+    form_class = InlinePolicyForm
+
+    def load(self):
+        super().load()
+        self.owner = self.load_owner()
+        name = self.kwargs.get("name")
+        self.inline = (
+            None if name is None else selectors.inline_policy_get(name, **self.owner_kwargs)
+        )
+
+    @cached_property
+    def back(self):
+        return self.back_url()
+
+    def get_initial(self):
+        inline = self.inline
+        return {"name": inline.name, "document": inline.document} if inline else None
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "delete" and self.inline is not None:
+            self.require(self.post_permission["delete"])
+            policies.inline_policy_delete(actor=request.user, inline=self.inline, request=request)
+            messages.success(request, _("The inline policy was deleted."))
+            return redirect(self.back)
+        self.require(self.post_permission["put"])
+        return super().post(request, *args, **kwargs)
+
+    def perform(self, data):
+        policies.inline_policy_put(
+            actor=self.request.user,
+            name=data["name"].strip(),
+            document=data["document"],
+            request=self.request,
+            **self.owner_kwargs,
+        )
+
+    def success_message(self, result):
+        return _("The inline policy was saved.")
+
+    def success_url(self, result):
+        return self.back
+
+    def get_context_data(self, **context):
+        return super().get_context_data(
+            owner=self.owner, back_url=self.back, inline=self.inline, **context
+        )
+
+
+class UserInlinePolicy(InlinePolicyPage):
+    permission, post_permission = _inline_permissions("User", "`USER`")
+
+    def load_owner(self):
+        self.owner_kwargs = {
+            "user": selectors.account_user_get(
+                account=self.account, user_name=self.kwargs["user_name"]
+            )
+        }
+        return self.owner_kwargs["user"]
+
+    def back_url(self):
+        return reverse("console:user_permissions", args=[self.account.id, self.owner.name])
+
+
+class GroupInlinePolicy(InlinePolicyPage):
+    permission, post_permission = _inline_permissions("Group", "the group's ARN")
+
+    def load_owner(self):
+        self.owner_kwargs = {
+            "group": selectors.account_group_get(
+                account=self.account, group_name=self.kwargs["group_name"]
+            )
+        }
+        return self.owner_kwargs["group"]
+
+    def back_url(self):
+        return reverse("console:group_detail", args=[self.account.id, self.owner.name])
