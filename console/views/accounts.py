@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from accounts import flows as signin_flows
-from identity import audit, authn_state, ids, selectors
-from identity.audit_events import Event
+from identity import authn_state, ids, selectors
 from identity.authorization import Permission
 from mfa.base import selectors as mfa_selectors
 from mfa.base import services as mfa_services
@@ -115,12 +113,9 @@ class AccountRootMFAReset(AccountPage):
         elif form.is_valid():
             confirmed, self.status = signin_flows.password_confirmed(request, form)
             if confirmed:
-                with transaction.atomic():
-                    for device in self.devices:
-                        mfa_services.mfa_device_delete(
-                            actor=request.user, device=device, request=request
-                        )
-                    _audit_root_mfa_reset(request, self.account, len(self.devices))
+                mfa_services.root_user_mfa_reset(
+                    actor=request.user, root=self.root, devices=self.devices, request=request
+                )
                 messages.success(
                     request,
                     _("The root user of %(account)s has no MFA device now.")
@@ -135,15 +130,4 @@ class AccountRootMFAReset(AccountPage):
             devices=self.devices,
             mfa_present=authn_state.mfa_present(self.request),
             **context,
-        )
-
-
-def _audit_root_mfa_reset(request, account, count: int) -> None:
-    """In the member account's trail and in the acting management account's."""
-    for trail in {account.id, request.user.account_id}:
-        audit.record(
-            Event.RESET_ROOT_USER_MFA,
-            request=request,
-            account_id=trail,
-            request_parameters={"accountId": account.id, "devicesRemoved": count},
         )

@@ -179,3 +179,21 @@ def mfa_device_rename(*, actor: User, device: MFADevice, name: str, request=None
         request=request,
         request_parameters={"serialNumber": old_arn, "newSerialNumber": device.arn},
     )
+
+
+@transaction.atomic
+def root_user_mfa_reset(*, actor: User, root: User, devices: list[MFADevice], request=None) -> None:
+    """Centralized reset of a member account's root user (from the management account): each of
+    ``devices`` goes as ``mfa_device_delete`` removes one (audited, the owner told, recovery codes
+    with the last one), and one ``ResetRootUserMFA`` event goes in the member account's trail and
+    in the acting management account's."""
+    for device in devices:
+        mfa_device_delete(actor=actor, device=device, request=request)
+    for trail in {root.account_id, actor.account_id}:
+        audit.record(
+            Event.RESET_ROOT_USER_MFA,
+            request=request,
+            actor=actor,
+            account_id=trail,
+            request_parameters={"accountId": root.account_id, "devicesRemoved": len(devices)},
+        )
