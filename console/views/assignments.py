@@ -42,7 +42,7 @@ class AssignmentList(DirectoryPage):
         lambda page: organization_account_arn(page.organization, page.chosen_account),
         lambda page: page.chosen_set.arn,
     )
-    template_name = "sso/admin/assignment_list.html"
+    template_name = "console/sso/assignment_list.html"
     active = "accounts"
     form_class = AssignmentForm
 
@@ -129,7 +129,7 @@ class AssignmentDelete(DirectoryPage):
         lambda page: organization_account_arn(page.organization, page.assignment.account),
         lambda page: page.assignment.permission_set.arn,
     )
-    template_name = "sso/admin/assignment_delete.html"
+    template_name = "console/sso/assignment_delete.html"
     active = "accounts"
 
     def load(self):

@@ -40,7 +40,7 @@ class PermissionSetPage(DirectoryPage):
 
 class PermissionSetList(DirectoryPage):
     permission = on_instance("sso:ListPermissionSets")
-    template_name = "sso/admin/permission_set_list.html"
+    template_name = "console/sso/permission_set_list.html"
     active = "permission_sets"
 
     def get(self, request, *args, **kwargs):
@@ -65,7 +65,7 @@ def _fill(permission_set: PermissionSet, data: dict) -> PermissionSet:
 
 class PermissionSetCreate(DirectoryPage):
     permission = on_instance("sso:CreatePermissionSet")
-    template_name = "sso/admin/permission_set_form.html"
+    template_name = "console/sso/permission_set_form.html"
     active = "permission_sets"
     form_class = PermissionSetForm
     service_fields = PermissionSetForm.SERVICE_FIELDS
@@ -96,7 +96,7 @@ class PermissionSetDetail(PermissionSetPage):
 
     permission = _on_set("sso:DescribePermissionSet")
     post_permission = _on_set("sso:UpdatePermissionSet")
-    template_name = "sso/admin/permission_set_form.html"
+    template_name = "console/sso/permission_set_form.html"
     form_class = PermissionSetForm
     service_fields = PermissionSetForm.SERVICE_FIELDS
 
@@ -132,7 +132,7 @@ class PermissionSetDetail(PermissionSetPage):
 
 class PermissionSetDelete(PermissionSetPage):
     permission = _on_set("sso:DeletePermissionSet", "(refused while the set is assigned)")
-    template_name = "sso/admin/permission_set_delete.html"
+    template_name = "console/sso/permission_set_delete.html"
     form_class = DeleteConfirmForm
 
     def form_args(self):

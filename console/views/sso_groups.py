@@ -33,7 +33,7 @@ class SSOGroupPage(DirectoryPage):
 class SSOGroupList(DirectoryPage):
     permission = on_store("identitystore:ListGroups")
     post_permission = on_store("identitystore:CreateGroup")
-    template_name = "sso/admin/group_list.html"
+    template_name = "console/sso/group_list.html"
     active = "groups"
     form_class = SSOGroupCreateForm
 
@@ -62,7 +62,7 @@ class SSOGroupDetail(SSOGroupPage):
 
     permission = on_store("identitystore:DescribeGroup")
     post_permission = on_store("identitystore:CreateGroupMembership", "(add a member)")
-    template_name = "sso/admin/group_detail.html"
+    template_name = "console/sso/group_detail.html"
     form_class = GroupMemberAddForm
 
     def form_valid(self, form):
@@ -105,7 +105,7 @@ class SSOGroupDetail(SSOGroupPage):
 
 class SSOGroupMemberRemove(SSOGroupPage):
     permission = on_store("identitystore:DeleteGroupMembership")
-    template_name = "sso/admin/group_member_remove.html"
+    template_name = "console/sso/group_member_remove.html"
 
     def load_within(self):
         super().load_within()
@@ -132,7 +132,7 @@ class SSOGroupMemberRemove(SSOGroupPage):
 
 class SSOGroupDelete(SSOGroupPage):
     permission = on_store("identitystore:DeleteGroup")
-    template_name = "sso/admin/group_delete.html"
+    template_name = "console/sso/group_delete.html"
     form_class = DeleteConfirmForm
 
     def form_args(self):

@@ -17,7 +17,7 @@ from .sso_base import INSTANCE, DirectoryPage, on_instance
 
 class SSOHome(DirectoryPage):
     permission = on_instance("sso:DescribeInstance")
-    template_name = "sso/admin/home.html"
+    template_name = "console/sso/home.html"
     active = "home"
 
     def get(self, request, *args, **kwargs):
@@ -35,7 +35,7 @@ class SSOHome(DirectoryPage):
 class SSOSettings(DirectoryPage):
     permission = on_instance("sso:DescribeInstance")
     post_permission = on_instance("sso:UpdateInstance")
-    template_name = "sso/admin/settings.html"
+    template_name = "console/sso/settings.html"
     active = "settings"
     form_class = SettingsForm
 
@@ -72,7 +72,7 @@ class SSOIdentityProvider(DirectoryPage):
         doc="`sso:CreateTrustedTokenIssuer` (first save) or `sso:UpdateTrustedTokenIssuer`",
         resource_doc=INSTANCE,
     )
-    template_name = "sso/admin/idp.html"
+    template_name = "console/sso/idp.html"
     active = "idp"
     form_class = ExternalIdPForm
     sensitive_post_parameters = ("client_secret",)

@@ -39,7 +39,7 @@ class SSOUserPage(DirectoryPage):
 
 class SSOUserList(DirectoryPage):
     permission = on_store("identitystore:ListUsers")
-    template_name = "sso/admin/user_list.html"
+    template_name = "console/sso/user_list.html"
     active = "users"
 
     def get(self, request, *args, **kwargs):
@@ -50,7 +50,7 @@ class SSOUserList(DirectoryPage):
 
 class SSOUserCreate(DirectoryPage):
     permission = on_store("identitystore:CreateUser")
-    template_name = "sso/admin/user_create.html"
+    template_name = "console/sso/user_create.html"
     active = "users"
     form_class = SSOUserCreateForm
     bare_errors_to = "password1"  # the service's bare errors are the password validators'
@@ -84,7 +84,7 @@ class SSOUserCreate(DirectoryPage):
 
 class SSOUserDetail(SSOUserPage):
     permission = on_store("identitystore:DescribeUser")
-    template_name = "sso/admin/user_detail.html"
+    template_name = "console/sso/user_detail.html"
 
     def get(self, request, *args, **kwargs):
         user = self.sso_user
@@ -100,7 +100,7 @@ class SSOUserStatus(SSOUserPage):
     """Enable or disable a user: a disabled user cannot sign in, and their sessions end."""
 
     permission = on_store("identitystore:UpdateUser", "(enable or disable)")
-    template_name = "sso/admin/user_status.html"
+    template_name = "console/sso/user_status.html"
 
     def get(self, request, *args, **kwargs):
         return self.render_page(enable=not self.sso_user.is_active)
@@ -129,7 +129,7 @@ class SSOUserMFARemove(SSOUserPage):
     """An administrator removes a user's MFA device (the way back for someone who lost it)."""
 
     permission = on_instance("sso:DeleteMfaDeviceForUser")
-    template_name = "sso/admin/user_mfa_remove.html"
+    template_name = "console/sso/user_mfa_remove.html"
     form_class = DeleteConfirmForm
 
     def load_within(self):
@@ -162,7 +162,7 @@ class SSOUserIdentityUnlink(SSOUserPage):
     when the link is wrong); with confirmation."""
 
     permission = on_store("identitystore:UpdateUser", "(forget the link to the external provider)")
-    template_name = "sso/admin/user_identity_unlink.html"
+    template_name = "console/sso/user_identity_unlink.html"
 
     def load_within(self):
         super().load_within()
@@ -186,7 +186,7 @@ class SSOUserIdentityUnlink(SSOUserPage):
 
 class SSOUserDelete(SSOUserPage):
     permission = on_store("identitystore:DeleteUser")
-    template_name = "sso/admin/user_delete.html"
+    template_name = "console/sso/user_delete.html"
     form_class = DeleteConfirmForm
 
     def form_args(self):

@@ -48,7 +48,7 @@ def security_credentials(request):
     require_own(request, "iam:GetUser")
     return render(
         request,
-        "accounts/security_credentials.html",
+        "mfa/security_credentials.html",
         {
             "account": user.account,
             "recovered": authn_state.recovered(request),
@@ -147,7 +147,7 @@ def signin_mfa(request):
                 form.refuse(message)
     return render(
         request,
-        "accounts/signin_mfa.html",
+        "mfa/signin_mfa.html",
         {
             "form": form if code_devices else None,
             "has_keys": has_keys,
@@ -210,7 +210,7 @@ def mfa_assign(request):
                 return redirect("mfa:enable", device_id=device.pk)
     else:
         form = MFAAssignForm(app_suggestion=suggestion, allowed=allowed)
-    return render(request, "accounts/mfa_assign.html", {"form": form})
+    return render(request, "mfa/mfa_assign.html", {"form": form})
 
 
 @login_required
@@ -237,7 +237,7 @@ def mfa_rename(request, device_id: int):
                 return redirect("mfa:security_credentials")
     else:
         form = MFARenameForm(initial={"name": device.name})
-    return render(request, "accounts/mfa_rename.html", {"form": form, "device": device})
+    return render(request, "mfa/mfa_rename.html", {"form": form, "device": device})
 
 
 def assigned_message(request, device) -> str:
@@ -274,7 +274,7 @@ def mfa_remove(request, device_id: int):
     else:
         form = MFARemoveForm()
     return render(
-        request, "accounts/mfa_remove.html", {"form": form, "device": device}, status=status
+        request, "mfa/mfa_remove.html", {"form": form, "device": device}, status=status
     )
 
 
@@ -288,7 +288,7 @@ def signin_troubleshoot(request):
     account = user.account
     return render(
         request,
-        "accounts/signin_troubleshoot.html",
+        "mfa/signin_troubleshoot.html",
         {
             "pending": user,
             "has_codes": recovery_codes.has_codes(user),

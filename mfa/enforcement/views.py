@@ -39,7 +39,7 @@ def root_mfa_prompt(request):
             return redirect(safe_next(request, reverse("console:home")))
     return render(
         request,
-        "accounts/root_mfa_prompt.html",
+        "mfa/root_mfa_prompt.html",
         {"status": status, "next": safe_next(request, "")},
         status=http_status,
     )

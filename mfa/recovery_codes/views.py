@@ -41,14 +41,14 @@ def recovery_codes_page(request):
             confirmed, status = signin_flows.password_confirmed(request, form)
             if confirmed:
                 codes = recovery_codes.generate(user=user, request=request)
-                response = render(request, "accounts/recovery_codes_shown.html", {"codes": codes})
+                response = render(request, "mfa/recovery_codes_shown.html", {"codes": codes})
                 response["Cache-Control"] = "no-store"
                 return response
     else:
         form = MFARemoveForm()
     return render(
         request,
-        "accounts/recovery_codes.html",
+        "mfa/recovery_codes.html",
         {"form": form, "remaining": recovery_codes.remaining(user), "closed": closed},
         status=status,
     )

@@ -57,7 +57,7 @@ def mfa_enable(request, device_id: int):
     key = device.key
     return render(
         request,
-        "accounts/mfa_enable.html",
+        "mfa/mfa_enable.html",
         {
             "form": form,
             "device": device,
@@ -82,4 +82,4 @@ def mfa_resync(request, device_id: int):
     )
     if done:
         return done
-    return render(request, "accounts/mfa_resync.html", {"form": form, "device": device})
+    return render(request, "mfa/mfa_resync.html", {"form": form, "device": device})

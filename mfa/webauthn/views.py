@@ -47,7 +47,7 @@ def mfa_passkey(request):
             status = 400
     return render(
         request,
-        "accounts/mfa_passkey.html",
+        "mfa/mfa_passkey.html",
         {"form": WebAuthnResponseForm(), "name": name, "error": error},
         status=status,
     )
