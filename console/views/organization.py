@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -64,13 +63,9 @@ class RootMFA(OrganizationPage):
         return (self.organization,)
 
     def get_initial(self):
-        # Root MFA waves are the MFA app's models: read through its relation.
-        has_management_wave = self.organization.root_mfa_waves.filter(
-            scope=RootMFAWave.Scope.MANAGEMENT
-        ).exists()
         return {
             "scope": RootMFAWave.Scope.ALL_MEMBERS
-            if has_management_wave
+            if enforcement.has_management_wave(self.organization)
             else RootMFAWave.Scope.MANAGEMENT,
             "start": timezone.localdate(),
             "grace_days": enforcement.default_grace_days(),
@@ -117,10 +112,7 @@ class RootMFAWaveCancel(OrganizationPage):
 
     @cached_property
     def wave(self):
-        wave = self.organization.root_mfa_waves.filter(pk=self.kwargs["wave_id"]).first()
-        if wave is None:
-            raise Http404
-        return wave
+        return enforcement.organization_wave_get(self.organization, self.kwargs["wave_id"])
 
     def load_within(self):
         self.wave  # noqa: B018 - looked up once the principal may cancel waves at all

@@ -273,9 +273,7 @@ def mfa_remove(request, device_id: int):
                     return redirect("mfa:security_credentials")
     else:
         form = MFARemoveForm()
-    return render(
-        request, "mfa/mfa_remove.html", {"form": form, "device": device}, status=status
-    )
+    return render(request, "mfa/mfa_remove.html", {"form": form, "device": device}, status=status)
 
 
 @never_cache

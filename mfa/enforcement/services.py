@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,21 @@ def organization_waves(organization_id: str) -> list[RootMFAWave]:
     return list(
         RootMFAWave.objects.filter(organization_id=organization_id).prefetch_related("accounts")
     )
+
+
+def has_management_wave(organization: Organization) -> bool:
+    """Whether the organization already scheduled enforcement for its management account."""
+    return RootMFAWave.objects.filter(
+        organization=organization, scope=RootMFAWave.Scope.MANAGEMENT
+    ).exists()
+
+
+def organization_wave_get(organization: Organization, wave_id: int) -> RootMFAWave:
+    """One wave of ``organization``; 404 for another organization's or none."""
+    wave = RootMFAWave.objects.filter(organization=organization, pk=wave_id).first()
+    if wave is None:
+        raise Http404
+    return wave
 
 
 def covering_wave(account: Account, waves: list[RootMFAWave]) -> RootMFAWave | None:
