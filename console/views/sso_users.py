@@ -6,10 +6,8 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from mfa.base import selectors as mfa_selectors
-from mfa.base import services as mfa_services
 from sso import selectors as sso_selectors
 from sso import services
 
@@ -17,6 +15,7 @@ from ..base import page_of
 from ..forms.common import DeleteConfirmForm
 from ..forms.sso import SSOUserCreateForm
 from .sso_base import DirectoryPage, on_instance, on_store
+from .user_mfa import DeviceRemoval
 
 
 class SSOUserPage(DirectoryPage):
@@ -125,36 +124,18 @@ class SSOUserStatus(SSOUserPage):
         return self.back()
 
 
-class SSOUserMFARemove(SSOUserPage):
+class SSOUserMFARemove(DeviceRemoval, SSOUserPage):
     """An administrator removes a user's MFA device (the way back for someone who lost it)."""
 
     permission = on_instance("sso:DeleteMfaDeviceForUser")
     template_name = "console/sso/user_mfa_remove.html"
-    form_class = DeleteConfirmForm
 
     def load_within(self):
         super().load_within()
-        self.device = mfa_selectors.user_device_get(self.sso_user, self.kwargs["device_id"])
-
-    def form_args(self):
-        return (self.device.name,)
-
-    def form_kwargs(self):
-        return {"label": gettext_lazy("To confirm, enter the device name")}
-
-    def perform(self, data):
-        mfa_services.mfa_device_delete(
-            actor=self.request.user, device=self.device, request=self.request
-        )
-
-    def success_message(self, result):
-        return _("MFA device %(name)s was removed.") % {"name": self.device.name}
+        self.device_of(self.sso_user)
 
     def success_url(self, result):
         return reverse("console:sso_user_detail", args=[self.sso_user.unique_id])
-
-    def get_context_data(self, **context):
-        return super().get_context_data(device=self.device, **context)
 
 
 class SSOUserIdentityUnlink(SSOUserPage):

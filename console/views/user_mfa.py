@@ -16,16 +16,17 @@ from ..forms.common import DeleteConfirmForm
 from ..forms.users import HardwareTokenForm
 
 
-class UserMFARemove(UserPage):
-    """An administrator deactivates a user's MFA device (the way back for a user who lost it)."""
+class DeviceRemoval:
+    """Removing a person's MFA device, the same on every page that does it: the administrator
+    types the device's name to confirm, ``mfa_device_delete`` removes it (audited, the owner
+    told, recovery codes with the last one), and the page says so. The page finds the device
+    (``device_of``) when its own question allows, and says where to go back to."""
 
-    permission = Permission("iam:DeactivateMFADevice", user_arn, "`USER`")
-    template_name = "console/user_mfa_remove.html"
     form_class = DeleteConfirmForm
+    device = None
 
-    def load(self):
-        super().load()
-        self.device = mfa_selectors.user_device_get(self.user, self.kwargs["device_id"])
+    def device_of(self, owner) -> None:
+        self.device = mfa_selectors.user_device_get(owner, self.kwargs["device_id"])
 
     def form_args(self):
         return (self.device.name,)
@@ -41,11 +42,22 @@ class UserMFARemove(UserPage):
     def success_message(self, result):
         return _("MFA device %(name)s was removed.") % {"name": self.device.name}
 
-    def success_url(self, result):
-        return reverse("console:user_detail", args=[self.account.id, self.user.name])
-
     def get_context_data(self, **context):
         return super().get_context_data(device=self.device, **context)
+
+
+class UserMFARemove(DeviceRemoval, UserPage):
+    """An administrator deactivates a user's MFA device (the way back for a user who lost it)."""
+
+    permission = Permission("iam:DeactivateMFADevice", user_arn, "`USER`")
+    template_name = "console/user_mfa_remove.html"
+
+    def load(self):
+        super().load()
+        self.device_of(self.user)
+
+    def success_url(self, result):
+        return reverse("console:user_detail", args=[self.account.id, self.user.name])
 
 
 class UserMFAHardware(UserPage):

@@ -51,15 +51,7 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
     credential = parse(credential_json, parse_registration_credential_json, registration_structure)
     challenge = client_challenge(bytes(credential.response.client_data_json))
     if challenge is None or not spend_challenge(request, user, Purpose.REGISTER, challenge):
-        audit.record(
-            Event.ENABLE_MFA_DEVICE,
-            request=request,
-            actor=user,
-            account_id=user.account_id,
-            request_parameters={"userName": user.name},
-            error_code="ChallengeMismatch",
-            error_message="The WebAuthn registration response was refused.",
-        )
+        _registration_refused(request, user, "ChallengeMismatch")
         raise CeremonyError(
             _("This registration has expired or was already used. Start again."), code="challenge"
         )
@@ -73,15 +65,7 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
         )
     except MALFORMED as error:  # InvalidRegistrationResponse, or what its parsers let escape
         log_refusal(error, "WebAuthn registration refused: %s: %s", type(error).__name__, error)
-        audit.record(
-            Event.ENABLE_MFA_DEVICE,
-            request=request,
-            actor=user,
-            account_id=user.account_id,
-            request_parameters={"userName": user.name},
-            error_code="InvalidRegistrationResponse",
-            error_message="The WebAuthn registration response was refused.",
-        )
+        _registration_refused(request, user, "InvalidRegistrationResponse")
         raise CeremonyError(
             _("The passkey or security key could not be verified. Try again."), code="invalid"
         ) from None
@@ -226,4 +210,17 @@ def record_possible_clone(request, assertion: Assertion) -> None:
         request_parameters={"serialNumber": device.arn},
         error_code="SignCountRegression",
         error_message="The key's signature counter did not increase: it may have been cloned.",
+    )
+
+
+def _registration_refused(request, user: User, error_code: str) -> None:
+    """The failed ``EnableMFADevice`` of a refused registration response."""
+    audit.record(
+        Event.ENABLE_MFA_DEVICE,
+        request=request,
+        actor=user,
+        account_id=user.account_id,
+        request_parameters={"userName": user.name},
+        error_code=error_code,
+        error_message="The WebAuthn registration response was refused.",
     )
