@@ -79,12 +79,12 @@ ACTIONS = [
 
 
 def managed() -> dict[str, str]:
-    data = json.loads((ROOT / "identity" / "policy_data" / "aws_managed.json").read_text())
+    data = json.loads((ROOT / "identity" / "policies" / "data" / "aws_managed.json").read_text())
     return {item["name"]: json.dumps(item["document"]) for item in data["identity"]}
 
 
 # Seed 003's policy with ${aws:username}, as the demo data has it.
-FORCED_MFA = (ROOT / "identity" / "policy_data" / "forced_mfa_self_manage.json").read_text()
+FORCED_MFA = (ROOT / "identity" / "policies" / "data" / "forced_mfa_self_manage.json").read_text()
 
 
 def customer_policies(rng: random.Random) -> dict[str, str]:

@@ -74,8 +74,9 @@ def prepare(users: int) -> Setup:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from identity import crypto, policies, services
+    from identity import crypto, services
     from identity.models import User
+    from identity.policies import services as policy_services
     from mfa.models import MFADevice, VirtualMFADevice
     from sso import services as sso_services
     from sso.models import PermissionSet, SSOGroup, SSOSettings
@@ -151,7 +152,9 @@ def prepare(users: int) -> Setup:
     iam_user = services.iam_user_create(
         actor=member_root, account=member, name=IAM_USER, password=PASSWORD
     )
-    policies.policy_attach(actor=member_root, account=member, policy_arn=READ_ONLY, user=iam_user)
+    policy_services.policy_attach(
+        actor=member_root, account=member, policy_arn=READ_ONLY, user=iam_user
+    )
 
     setup = Setup()
     setup.organization_id = organization.pk

@@ -85,7 +85,7 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from identity import crypto, ids, services
+    from identity import arns, crypto, services
     from identity.models import User
     from mfa.models import MFADevice, VirtualMFADevice
 
@@ -104,7 +104,7 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
             kind="iam",
             account=account,
             name=f"u{i:05d}",
-            arn=ids.user_arn(account.id, "/", f"u{i:05d}"),
+            arn=arns.user(account.id, "/", f"u{i:05d}"),
             password=password_hash,
         )
         for i in range(users)

@@ -37,7 +37,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from identity import authorization, ids, selectors
+from identity import arns, authorization, selectors
 from identity.authorization import AnyOf, Permission
 
 from .forms.common import apply_service_errors
@@ -248,7 +248,7 @@ def organization_arn(page) -> str:
 
 
 def account_root_arn(page) -> str:
-    return f"arn:aws:iam::{page.account.id}:root"
+    return arns.root(page.account.id)
 
 
 def user_arn(page) -> str:
@@ -256,4 +256,4 @@ def user_arn(page) -> str:
 
 
 def any_user_arn(page) -> str:
-    return ids.user_arn(page.account.id, "/", "*")
+    return arns.user(page.account.id, "/", "*")

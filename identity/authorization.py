@@ -26,8 +26,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import audit, policies
+from . import audit
 from .models import Account, User
+from .policies import loading
 from .policy import context_of, evaluate
 
 
@@ -38,11 +39,11 @@ class Decision:
     engine: object = None  # the engine's own decision (identity.policy.Decision), when asked
 
 
-def _policies(principal: User) -> policies.PrincipalPolicies:
+def _policies(principal: User) -> loading.PrincipalPolicies:
     """Loaded once per request and principal."""
     cached = getattr(principal, "_tobira_policies", None)
     if cached is None:
-        cached = principal._tobira_policies = policies.principal_policies(principal)
+        cached = principal._tobira_policies = loading.principal_policies(principal)
     return cached
 
 
@@ -58,7 +59,7 @@ def authorize(
     fixed = _beyond_policies(principal, account)
     if fixed is not None:
         return fixed
-    values = policies.request_context(request, principal) if request is not None else {}
+    values = loading.request_context(request, principal) if request is not None else {}
     return _evaluate(principal, action, resource_arn, values, context)
 
 
@@ -117,7 +118,7 @@ def permitted(request, questions: dict, *, account: Account) -> dict[str, bool]:
     fixed = _beyond_policies(principal, account)
     if fixed is not None:
         return dict.fromkeys(questions, fixed.allowed)
-    values = policies.request_context(request, principal)
+    values = loading.request_context(request, principal)
     return {
         name: _evaluate(principal, question[0], question[1], values, *question[2:]).allowed
         for name, question in questions.items()

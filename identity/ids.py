@@ -1,4 +1,4 @@
-"""Identifiers people know from AWS, made from a CSPRNG."""
+"""Identifiers people know from AWS, made from a CSPRNG. ARNs are built in ``identity.arns``."""
 
 import secrets
 import string
@@ -24,18 +24,6 @@ def new_group_unique_id() -> str:
     return "AGPA" + "".join(secrets.choice(_BASE32_UPPER) for _ in range(17))
 
 
-def user_arn(account_id: str, path: str, name: str) -> str:
-    return f"arn:aws:iam::{account_id}:user{path}{name}"
-
-
-def root_arn(account_id: str) -> str:
-    return f"arn:aws:iam::{account_id}:root"
-
-
-def group_arn(account_id: str, path: str, name: str) -> str:
-    return f"arn:aws:iam::{account_id}:group{path}{name}"
-
-
 def new_policy_id() -> str:
     """Customer managed policy ids start with ANPA, as AWS's do."""
     return "ANPA" + "".join(secrets.choice(_BASE32_UPPER) for _ in range(17))
@@ -43,7 +31,3 @@ def new_policy_id() -> str:
 
 def new_scp_id() -> str:
     return "p-" + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(8))
-
-
-def policy_arn(account_id: str, path: str, name: str) -> str:
-    return f"arn:aws:iam::{account_id}:policy{path}{name}"

@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ids
+from . import arns, ids
 
 ACCOUNT_ALIAS_VALIDATOR = RegexValidator(
     r"^(?!\d+$)[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$",
@@ -68,7 +68,7 @@ class Organization(models.Model):
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:organizations::{self.management_account_id}:organization/{self.id}"
+        return arns.organization(self.management_account_id, self.id)
 
 
 class Account(models.Model):
@@ -423,9 +423,8 @@ class ServiceControlPolicy(models.Model):
 
     @property
     def arn(self) -> str:
-        return (
-            f"arn:aws:organizations::{self.organization.management_account_id}:policy/"
-            f"{self.organization_id}/service_control_policy/{self.policy_id}"
+        return arns.scp(
+            self.organization.management_account_id, self.organization_id, self.policy_id
         )
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import audit, ids, tasks
+from . import arns, audit, ids, tasks
 from .audit_events import Event
 from .models import Account, Organization, User
 from .queue import enqueue_on_commit
@@ -56,7 +56,7 @@ def _account_create(
         kind=User.Kind.ROOT,
         account=account,
         name="root",
-        arn=ids.root_arn(account.id),
+        arn=arns.root(account.id),
         unique_id=account.id,
     )
     return account
@@ -180,7 +180,7 @@ def iam_user_create(
         account=account,
         name=name,
         path=path or "/",
-        arn=ids.user_arn(account.id, path or "/", name),
+        arn=arns.user(account.id, path or "/", name),
         contact_email=contact_email,
         password_reset_required=bool(password) and password_reset_required,
     )
@@ -218,14 +218,14 @@ def iam_user_create(
     return user
 
 
-CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+CHANGE_PASSWORD_POLICY = arns.aws_managed_policy("IAMUserChangePassword")
 
 
 def _allow_own_password_change(actor, user: User, request) -> None:
     """As AWS's console does: a user who must change their password gets IAMUserChangePassword."""
-    from . import policies
+    from .policies import services as policy_services
 
-    policies.policy_attach(
+    policy_services.policy_attach(
         actor=actor,
         account=user.account,
         policy_arn=CHANGE_PASSWORD_POLICY,
@@ -308,7 +308,7 @@ def group_create(*, actor: User, account: Account, name: str, path: str = "/", r
         account=account,
         name=name,
         path=path or "/",
-        arn=ids.group_arn(account.id, path or "/", name),
+        arn=arns.group(account.id, path or "/", name),
     )
     group.full_clean(exclude=["account", "arn"])
     if Group.objects.filter(account=account, name__iexact=name).exists():

@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
-from identity import crypto
+from identity import arns, crypto
 from identity.models import Account
 
 MAX_DEVICES_PER_USER = 8
@@ -49,7 +49,7 @@ class MFADevice(ThrottlingMixin, TimestampMixin, Device):
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:mfa/{self.name}"
+        return arns.mfa_device(self.account_id, self.name)
 
     @property
     def identifier(self) -> str:

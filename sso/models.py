@@ -22,7 +22,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from identity import crypto
+from identity import arns, crypto
 from identity.models import Account, Organization, User
 
 PERMISSION_SET_NAME_VALIDATOR = RegexValidator(
@@ -218,7 +218,7 @@ class PermissionSet(models.Model):
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:sso:::permissionSet/ssoins-{self.organization_id}/{self.permission_set_id}"
+        return arns.permission_set(self.organization_id, self.permission_set_id)
 
     def role_name(self) -> str:
         """The role AWS provisions in each assigned account: AWSReservedSSO_<name>_<hex>."""

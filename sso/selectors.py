@@ -11,18 +11,18 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from identity import arns
 from identity.models import Account, Organization, User
 
 from .models import AccountAssignment, ExternalIdentityProvider, PermissionSet, SSOGroup
 
 
 def instance_arn(organization: Organization) -> str:
-    return f"arn:aws:sso:::instance/ssoins-{organization.pk}"
+    return arns.sso_instance(organization.pk)
 
 
 def identity_store_arn(organization: Organization) -> str:
-    store = organization.pk.removeprefix("o-")
-    return f"arn:aws:identitystore::{organization.management_account_id}:identitystore/d-{store}"
+    return arns.identity_store(organization.management_account_id, organization.pk)
 
 
 def account_sso_user_count(account: Account) -> int:

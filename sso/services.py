@@ -14,10 +14,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import audit, policies
+from identity import arns, audit
 from identity import services as iam_services
 from identity.audit_events import Event
-from identity.ids import policy_arn
 from identity.models import (
     PATH_VALIDATOR,
     POLICY_NAME_VALIDATOR,
@@ -27,6 +26,8 @@ from identity.models import (
     PolicyVersion,
     User,
 )
+from identity.policies import catalog, loading
+from identity.policies import services as policy_services
 from identity.policy import NamedPolicy
 
 from .models import (
@@ -166,7 +167,7 @@ def validate_issuer(issuer: str) -> None:
 
 
 def sso_user_arn(organization: Organization, unique_id: str) -> str:
-    return f"arn:aws:identitystore::{organization.management_account_id}:user/{unique_id}"
+    return arns.identity_store_user(organization.management_account_id, unique_id)
 
 
 def _duplicate(field: str, message: str) -> ValidationError:
@@ -344,7 +345,7 @@ def external_identity_unlink(*, actor, identity: ExternalIdentity, request=None)
 def _clean_permission_set(ps: PermissionSet) -> None:
     ps.full_clean(exclude=["organization"], validate_constraints=False)
     managed = list(dict.fromkeys(ps.managed_policy_arns))
-    unknown = [arn for arn in managed if policies.aws_managed(arn) is None]
+    unknown = [arn for arn in managed if catalog.aws_managed(arn) is None]
     if unknown:
         raise ValidationError(
             {"managed_policy_arns": _("Unknown AWS managed policy: %(arn)s") % {"arn": unknown[0]}}
@@ -373,7 +374,9 @@ def _clean_permission_set(ps: PermissionSet) -> None:
     ps.managed_policy_arns, ps.customer_policy_refs = managed, refs
     if ps.inline_policy.strip():
         try:
-            policies.validate_document(ps.inline_policy, limit=MAX_PERMISSION_SET_INLINE_SIZE)
+            policy_services.validate_document(
+                ps.inline_policy, limit=MAX_PERMISSION_SET_INLINE_SIZE
+            )
         except ValidationError as error:
             raise ValidationError({"inline_policy": error.message_dict["document"]}) from None
     else:
@@ -445,26 +448,28 @@ def permission_set_policies(permission_set: PermissionSet, account: Account) -> 
     found: list[NamedPolicy] = []
     label = permission_set.name
     for arn in permission_set.managed_policy_arns:
-        managed = policies.aws_managed(arn)
+        managed = catalog.aws_managed(arn)
         if managed is not None:
-            named = policies._named(f"{managed.name} (permission set {label})", managed.document)
+            named = loading._named(f"{managed.name} (permission set {label})", managed.document)
             if named:
                 found.append(named)
     if permission_set.customer_policy_refs:
-        arns = [
-            policy_arn(account.pk, ref["path"], ref["name"])
+        customer_arns = [
+            arns.policy(account.pk, ref["path"], ref["name"])
             for ref in permission_set.customer_policy_refs
         ]
         for version in PolicyVersion.objects.filter(
-            policy__arn__in=arns, policy__account=account, version_id=F("policy__default_version")
+            policy__arn__in=customer_arns,
+            policy__account=account,
+            version_id=F("policy__default_version"),
         ).select_related("policy"):
-            named = policies._named(
+            named = loading._named(
                 f"{version.policy.name} (permission set {label})", version.document
             )
             if named:
                 found.append(named)
     if permission_set.inline_policy:
-        named = policies._named(
+        named = loading._named(
             f"inline policy of permission set {label}", permission_set.inline_policy
         )
         if named:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from identity import audit
+from identity import arns, audit
 from identity.audit_events import Event
 from identity.models import Account, User
 
@@ -49,10 +49,8 @@ class AssumedRole:
         self.permission_set = role_session.permission_set
         self.role_name = self.permission_set.role_name()
         self.name = self.user.name  # the role session name, as AWS uses the user name
-        self.role_arn = (
-            f"arn:aws:iam::{self.account_id}:role/aws-reserved/sso.amazonaws.com/{self.role_name}"
-        )
-        self.arn = f"arn:aws:sts::{self.account_id}:assumed-role/{self.role_name}/{self.name}"
+        self.role_arn = arns.sso_role(self.account_id, self.role_name)
+        self.arn = arns.assumed_role(self.account_id, self.role_name, self.name)
         self.role_id = "AROA" + self.permission_set.permission_set_id[3:].upper()
         self.unique_id = f"{self.role_id}:{self.name}"
         self.expires = role_session.expires

@@ -138,7 +138,7 @@ SELF_SERVICE_POLICY = json.dumps(
 @pytest.fixture
 def make_iam_user(management_root):
     def make(account=None, name="alice", password=PASSWORD, self_service=True, **kwargs):
-        from identity import policies
+        from identity.policies import services as policies
 
         account = account or management_root.account
         user = services.iam_user_create(

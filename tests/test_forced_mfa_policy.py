@@ -14,7 +14,8 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from identity import policies, services
+from identity import services
+from identity.policies import services as policies
 from mfa.models import VirtualMFADevice
 from tests.conftest import PASSWORD, error_text, signin_iam
 

@@ -152,7 +152,7 @@ def test_a_new_user_lands_on_their_own_security_credentials_after_changing(clien
 
 
 def test_an_explicit_deny_still_closes_the_own_credentials_page(client, newcomer):
-    from identity import policies
+    from identity.policies import services as policies
 
     policies.inline_policy_put(
         actor=None,

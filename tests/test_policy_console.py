@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
-from identity import policies
 from identity.models import AuditEvent, CustomerPolicy, InlinePolicy, PolicyAttachment
+from identity.policies import catalog
+from identity.policies import services as policies
 from tests.conftest import PASSWORD, error_text, signin_iam
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +209,7 @@ def test_scps_cap_member_accounts_but_not_the_management_account(
 
     # Without FullAWSAccess at the account, nothing is allowed there any more.
     admin.post(
-        url, {"op": "detach", "policy_arn": policies.FULL_AWS_ACCESS, "target": member_account.id}
+        url, {"op": "detach", "policy_arn": catalog.FULL_AWS_ACCESS, "target": member_account.id}
     )
     response = member.get(reverse("console:user_list", args=[member_account.id]))
     assert response.status_code == 403

@@ -10,7 +10,6 @@ import time
 import pytest
 from django.urls import reverse
 
-from identity import policies
 from identity.models import (
     AuditEvent,
     CustomerPolicy,
@@ -21,6 +20,7 @@ from identity.models import (
     PolicyVersion,
     User,
 )
+from identity.policies import services as policies
 from mfa.models import MFADevice
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def _group_in(account) -> str:
 
 
 def _policy_in(account) -> str:
-    from identity import policies
+    from identity.policies import services as policies
 
     document = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}}'
     policies.customer_policy_create(

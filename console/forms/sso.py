@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from identity import policies
 from identity.models import USER_NAME_VALIDATOR
+from identity.policies import catalog
 from sso import services
 from sso.models import SSOSettings
 
@@ -259,7 +259,7 @@ class PermissionSetForm(forms.Form):
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["managed_policy_arns"].choices = [
-            (p.arn, p.name) for p in policies.aws_managed_policies()
+            (p.arn, p.name) for p in catalog.aws_managed_policies()
         ]
         if editing:
             name = self.fields["name"]

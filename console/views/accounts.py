@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from accounts import flows as signin_flows
-from identity import authn_state, ids, selectors
+from identity import arns, authn_state, selectors
 from identity.authorization import Permission
 from mfa.base import selectors as mfa_selectors
 from mfa.base import services as mfa_services
@@ -38,12 +38,12 @@ class AccountDetail(AccountPage):
         can = self.permitted(
             {
                 "reset_root_mfa": ("iam:DeactivateMFADevice", root.arn),
-                "list_users": ("iam:ListUsers", ids.user_arn(account.id, "/", "*")),
-                "create_user": ("iam:CreateUser", ids.user_arn(account.id, "/", "*")),
-                "events": ("cloudtrail:LookupEvents", f"arn:aws:cloudtrail::{account.id}:trail/*"),
-                "groups": ("iam:ListGroups", ids.group_arn(account.id, "/", "*")),
-                "policies": ("iam:ListPolicies", ids.policy_arn(account.id, "/", "*")),
-                "simulator": ("iam:SimulatePrincipalPolicy", ids.user_arn(account.id, "/", "*")),
+                "list_users": ("iam:ListUsers", arns.user(account.id, "/", "*")),
+                "create_user": ("iam:CreateUser", arns.user(account.id, "/", "*")),
+                "events": ("cloudtrail:LookupEvents", arns.trail(account.id, "*")),
+                "groups": ("iam:ListGroups", arns.group(account.id, "/", "*")),
+                "policies": ("iam:ListPolicies", arns.policy(account.id, "/", "*")),
+                "simulator": ("iam:SimulatePrincipalPolicy", arns.user(account.id, "/", "*")),
                 "set_up_sso": (
                     "sso:DescribeInstance",
                     sso_selectors.instance_arn(account.organization),
@@ -64,7 +64,7 @@ class AccountDetail(AccountPage):
 class AuditList(AccountPage):
     permission = Permission(
         "cloudtrail:LookupEvents",
-        lambda page: f"arn:aws:cloudtrail::{page.account.id}:trail/*",
+        lambda page: arns.trail(page.account.id, "*"),
         "`arn:aws:cloudtrail::ACCOUNT:trail/*`",
     )
     template_name = "console/audit_list.html"

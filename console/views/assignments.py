@@ -7,9 +7,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from identity import selectors
+from identity import arns, selectors
 from identity.authorization import AnyOf, Permission
-from identity.policies import organization_account_arn
 from identity.requestinfo import safe_next
 from sso import selectors as sso_selectors
 from sso import services
@@ -39,7 +38,9 @@ class AssignmentList(DirectoryPage):
     permission = on_instance("sso:ListAccountAssignments")
     post_permission = _both(
         "sso:CreateAccountAssignment",
-        lambda page: organization_account_arn(page.organization, page.chosen_account),
+        lambda page: arns.organization_account(
+            page.organization.management_account_id, page.organization.id, page.chosen_account.id
+        ),
         lambda page: page.chosen_set.arn,
     )
     template_name = "console/sso/assignment_list.html"
@@ -126,7 +127,11 @@ class AssignmentList(DirectoryPage):
 class AssignmentDelete(DirectoryPage):
     permission = _both(
         "sso:DeleteAccountAssignment",
-        lambda page: organization_account_arn(page.organization, page.assignment.account),
+        lambda page: arns.organization_account(
+            page.organization.management_account_id,
+            page.organization.id,
+            page.assignment.account.id,
+        ),
         lambda page: page.assignment.permission_set.arn,
     )
     template_name = "console/sso/assignment_delete.html"

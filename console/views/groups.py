@@ -9,8 +9,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from identity import ids, policies, selectors, services
+from identity import arns, selectors, services
 from identity.authorization import AnyOf, Permission
+from identity.policies import services as policy_services
 
 from ..base import AccountPage, page_of
 from ..forms.groups import GroupCreateForm, GroupMemberForm
@@ -20,13 +21,13 @@ from .permissions import attach_choices, attach_questions, attached_policies
 
 def _new_group_arn(page) -> str:
     data = page.form.cleaned_data
-    return ids.group_arn(page.account.id, data["path"] or "/", data["name"].strip())
+    return arns.group(page.account.id, data["path"] or "/", data["name"].strip())
 
 
 class GroupList(AccountPage):
     permission = Permission(
         "iam:ListGroups",
-        lambda page: ids.group_arn(page.account.id, "/", "*"),
+        lambda page: arns.group(page.account.id, "/", "*"),
         "`arn:aws:iam::ACCOUNT:group/*`",
     )
     form_permission = Permission("iam:CreateGroup", _new_group_arn, "the new group's ARN")
@@ -52,7 +53,7 @@ class GroupList(AccountPage):
         account = self.account
         page = page_of(self.request, selectors.account_groups(account=account))
         can = self.permitted(
-            {"create_group": ("iam:CreateGroup", ids.group_arn(account.id, "/", "*"))}
+            {"create_group": ("iam:CreateGroup", arns.group(account.id, "/", "*"))}
         )
         return super().get_context_data(page=page, can=can, **context)
 
@@ -118,7 +119,11 @@ class GroupDetail(AccountPage):
             self.form = attach_form = AttachPolicyForm(attach_choices(self.account), request.POST)
             if attach_form.is_valid():
                 self.require(self.post_permission[op])
-                service = policies.policy_attach if op == "attach" else policies.policy_detach
+                service = (
+                    policy_services.policy_attach
+                    if op == "attach"
+                    else policy_services.policy_detach
+                )
                 try:
                     service(
                         actor=request.user,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from identity import ratelimit, selectors, services
+from identity import arns, ratelimit, selectors, services
 from identity.authorization import Permission
 
 from ..base import ConsolePage, page_of
@@ -77,7 +77,7 @@ class ConsoleHome(ConsolePage):
 
     permission = Permission(
         "iam:GetAccountSummary",
-        lambda page: f"arn:aws:iam::{page.request.user.account_id}:root",
+        lambda page: arns.root(page.request.user.account_id),
         "`arn:aws:iam::ACCOUNT:root`",
         note="(the summary is shown only if allowed)",
     )

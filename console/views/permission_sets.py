@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from identity.authorization import Permission
-from identity.policies import aws_managed
+from identity.policies.catalog import aws_managed
 from sso import selectors as sso_selectors
 from sso import services
 from sso.models import PermissionSet

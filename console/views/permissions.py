@@ -10,8 +10,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from identity import policies, selectors
+from identity import selectors
 from identity.authorization import AnyOf, Permission
+from identity.policies import catalog, loading
+from identity.policies import services as policy_services
 
 from ..base import AccountPage, UserPage, user_arn
 from ..forms.policies import AttachPolicyForm, InlinePolicyForm
@@ -20,7 +22,7 @@ from ..forms.policies import AttachPolicyForm, InlinePolicyForm
 def attach_choices(account):
     """The account's own policies first, then AWS's job-function ones, as AWS lists them."""
     customer = selectors.customer_policy_choices(account)
-    managed = [(p.arn, p.name) for p in policies.aws_managed_policies()]
+    managed = [(p.arn, p.name) for p in catalog.aws_managed_policies()]
     groups = [(_("Customer managed"), customer)] if customer else []
     return [*groups, (_("AWS managed"), managed)]
 
@@ -30,7 +32,7 @@ def attached_policies(account, **owner) -> list:
     attached = selectors.attachments_of(**owner)
     names = selectors.customer_policy_names(account)
     for attachment in attached:
-        managed = policies.aws_managed(attachment.policy_arn)
+        managed = catalog.aws_managed(attachment.policy_arn)
         attachment.display = managed.name if managed else names.get(attachment.policy_arn, "?")
     return attached
 
@@ -104,7 +106,7 @@ class UserPermissions(UserPage):
         return (attach_choices(self.account),)
 
     def perform(self, data):
-        policies.policy_attach(
+        policy_services.policy_attach(
             actor=self.request.user,
             account=self.account,
             policy_arn=data["policy_arn"],
@@ -133,7 +135,7 @@ class UserPermissions(UserPage):
             form=form,
             attached=attached,
             inline=list(selectors.inline_policies_of(user=user)),
-            effective=policies.effective_permissions(user, EFFECTIVE_ACTIONS),
+            effective=loading.effective_permissions(user, EFFECTIVE_ACTIONS),
             can=can,
             **context,
         )
@@ -154,7 +156,7 @@ class UserPolicyDetach(UserPage):
         return self.request.POST.get("policy_arn", "")[:1100]
 
     def post(self, request, *args, **kwargs):
-        policies.policy_detach(
+        policy_services.policy_detach(
             actor=request.user,
             account=self.account,
             policy_arn=self.policy_arn,
@@ -210,14 +212,16 @@ class InlinePolicyPage(AccountPage):
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "delete" and self.inline is not None:
             self.require(self.post_permission["delete"])
-            policies.inline_policy_delete(actor=request.user, inline=self.inline, request=request)
+            policy_services.inline_policy_delete(
+                actor=request.user, inline=self.inline, request=request
+            )
             messages.success(request, _("The inline policy was deleted."))
             return redirect(self.back)
         self.require(self.post_permission["put"])
         return super().post(request, *args, **kwargs)
 
     def perform(self, data):
-        policies.inline_policy_put(
+        policy_services.inline_policy_put(
             actor=self.request.user,
             name=data["name"].strip(),
             document=data["document"],

@@ -11,8 +11,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from identity import ids, policies, selectors
+from identity import arns, selectors
 from identity.authorization import AnyOf, Permission
+from identity.policies import catalog
+from identity.policies import services as policy_services
 
 from ..base import AccountPage, any_user_arn, page_of
 from ..forms.policies import PolicyAttachTargetForm, PolicyCreateForm, PolicyVersionForm
@@ -22,7 +24,7 @@ THE_POLICY = "the policy's ARN"
 
 
 def any_policy_arn(page) -> str:
-    return ids.policy_arn(page.account.id, "/", "*")
+    return arns.policy(page.account.id, "/", "*")
 
 
 def policy_arn(page) -> str:
@@ -57,7 +59,7 @@ class PolicyList(AccountPage):
         )
         return self.render_page(
             page=page_of(request, selectors.customer_policies(account)),
-            aws_policies=policies.aws_managed_policies(),
+            aws_policies=catalog.aws_managed_policies(),
             attached=selectors.attachment_counts(account),
             can=can,
         )
@@ -69,7 +71,7 @@ class PolicyCreate(AccountPage):
     form_class = PolicyCreateForm
 
     def perform(self, data):
-        return policies.customer_policy_create(
+        return policy_services.customer_policy_create(
             actor=self.request.user,
             account=self.account,
             name=data["name"].strip(),
@@ -100,7 +102,7 @@ class PolicyDetail(PolicyPage):
         return self.render_page(form=None)
 
     def perform(self, data):
-        return policies.customer_policy_version_create(
+        return policy_services.customer_policy_version_create(
             actor=self.request.user,
             policy=self.policy,
             document=data["document"],
@@ -194,7 +196,7 @@ class PolicyAttach(PolicyPage):
             raise Http404
         self.require(self.permission[kind])
         try:
-            policies.policy_attach(
+            policy_services.policy_attach(
                 actor=request.user,
                 account=account,
                 policy_arn=policy.arn,
@@ -228,9 +230,9 @@ class PolicyVersionAction(PolicyPage):
         deleting = request.POST.get("action") == "delete"
         self.require(self.permission["delete" if deleting else "set_default"])
         service = (
-            policies.customer_policy_version_delete
+            policy_services.customer_policy_version_delete
             if deleting
-            else policies.customer_policy_default_set
+            else policy_services.customer_policy_default_set
         )
         try:
             service(
@@ -255,7 +257,7 @@ class AWSPolicyDetail(AccountPage):
     def load(self):
         super().load()
         name = self.kwargs["name"]
-        self.policy = next((p for p in policies.aws_managed_policies() if p.name == name), None)
+        self.policy = next((p for p in catalog.aws_managed_policies() if p.name == name), None)
         if self.policy is None:
             raise Http404
 

@@ -8,8 +8,10 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from identity import policies, selectors
+from identity import arns, selectors
 from identity.authorization import AnyOf, Permission
+from identity.policies import catalog
+from identity.policies import services as policy_services
 
 from ..base import OrganizationPage, organization_arn
 from ..forms.policies import SCPCreateForm
@@ -48,7 +50,7 @@ class SCPList(OrganizationPage):
     def load_within(self):
         self.accounts = selectors.organization_accounts_by_age(self.organization)
         self.own = selectors.organization_scps(self.organization)
-        self.catalog = {p.arn: p for p in policies.aws_scps()}
+        self.catalog = {p.arn: p for p in catalog.aws_scps()}
 
     def get(self, request, *args, **kwargs):
         return self.render_page(create_form=SCPCreateForm())
@@ -63,7 +65,7 @@ class SCPList(OrganizationPage):
             if op == "create":
                 if create_form.is_valid():
                     data = create_form.cleaned_data
-                    policies.scp_create(
+                    policy_services.scp_create(
                         actor=request.user,
                         organization=self.organization,
                         name=data["name"].strip(),
@@ -95,13 +97,15 @@ class SCPList(OrganizationPage):
         if target is None and target_id != organization.id:
             raise Http404
         self.target_arn = (
-            policies.organization_account_arn(organization, target)
+            arns.organization_account(
+                organization.management_account_id, organization.id, target.id
+            )
             if target
-            else policies.organization_root_arn(organization)
+            else arns.organization_root(organization.management_account_id, organization.id)
         )
         self.require(self.post_permission[f"{op}:policy"])
         self.require(self.post_permission[f"{op}:target"])
-        service = policies.scp_attach if op == "attach" else policies.scp_detach
+        service = policy_services.scp_attach if op == "attach" else policy_services.scp_detach
         service(
             actor=self.request.user,
             organization=organization,
@@ -124,7 +128,7 @@ class SCPList(OrganizationPage):
             (
                 target_id,
                 label,
-                [(arn, names.get(arn, arn)) for arn in (arns or [policies.FULL_AWS_ACCESS])],
+                [(arn, names.get(arn, arn)) for arn in (arns or [catalog.FULL_AWS_ACCESS])],
                 arns is None,
             )
             for target_id, label, arns in targets

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from identity import policies, selectors
+from identity import selectors
 from identity.authorization import Permission
+from identity.policies import loading
 
 from ..base import AccountPage, any_user_arn
 from ..forms.policies import SimulatorForm
@@ -27,7 +28,7 @@ class Simulator(AccountPage):
             data = form.cleaned_data
             self.simulated = next(u for u in users if u.name == data["user"])
             self.require(self.user_permission)
-            results = policies.simulate(
+            results = loading.simulate(
                 self.simulated,
                 actions=data["actions"],
                 resource=data["resource"].strip() or "*",

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from identity import selectors
+from identity import arns, selectors
 from identity.authorization import Permission
 from identity.models import Account, Organization
-from identity.policies import organization_account_arn
 from sso import selectors as sso_selectors
 
 from ..base import ConsolePage
@@ -105,7 +104,11 @@ class DirectoryPage(ConsolePage):
             for account in accounts:
                 questions[f"assign:account:{account.pk}"] = (
                     "sso:CreateAccountAssignment",
-                    organization_account_arn(directory.organization, account),
+                    arns.organization_account(
+                        directory.organization.management_account_id,
+                        directory.organization.id,
+                        account.id,
+                    ),
                 )
             for one in permission_sets:
                 questions[f"assign:set:{one.pk}"] = ("sso:CreateAccountAssignment", one.arn)
@@ -125,7 +128,9 @@ class DirectoryPage(ConsolePage):
                 if permission_set is not None and assignment.permission_set_id == permission_set.pk
                 else assignment.permission_set
             )
-            account_arn = organization_account_arn(organization, assignment.account_id)
+            account_arn = arns.organization_account(
+                organization.management_account_id, organization.id, assignment.account_id
+            )
             questions[f"remove:{assignment.pk}:account"] = (
                 "sso:DeleteAccountAssignment",
                 account_arn,

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from identity import crypto, ids, selectors, services
+from identity import arns, crypto, selectors, services
 from identity.authorization import AnyOf, Permission
 from mfa.base import selectors as mfa_selectors
 from sso import selectors as sso_selectors
@@ -39,7 +39,7 @@ class UserList(AccountPage):
 def _new_user_arn(page) -> str:
     """The user about to exist: a Deny on a path or a name applies."""
     data = page.form.cleaned_data
-    return ids.user_arn(page.account.id, data["path"] or "/", data["name"])
+    return arns.user(page.account.id, data["path"] or "/", data["name"])
 
 
 class UserCreate(AccountPage):

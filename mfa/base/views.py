@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import flows as signin_flows
-from identity import authn_state
+from identity import arns, authn_state
 from identity.authorization import require_own
 from identity.requestinfo import safe_next
 from mfa.models import MFADevice
@@ -36,10 +36,6 @@ def require_kind(request, kind: str) -> None:
     kinds = mfa_selectors.allowed_device_kinds(request.user)
     if kinds is not None and kind not in kinds:
         raise PermissionDenied(_("Your organization does not allow this kind of MFA device."))
-
-
-def mfa_arn(user, name: str) -> str:
-    return f"arn:aws:iam::{user.account_id}:mfa/{name}"
 
 
 @login_required
@@ -198,7 +194,11 @@ def mfa_assign(request):
                     else "virtual",
                 )
                 if form.cleaned_data["device_type"] == MFAAssignForm.APP:
-                    require_own(request, "iam:CreateVirtualMFADevice", mfa_arn(user, name))
+                    require_own(
+                        request,
+                        "iam:CreateVirtualMFADevice",
+                        arns.mfa_device(user.account_id, name),
+                    )
                 if form.cleaned_data["device_type"] == MFAAssignForm.WEBAUTHN:
                     mfa_services.check_room_and_name(user, name)
                     request.session[WEBAUTHN_PENDING_NAME] = name

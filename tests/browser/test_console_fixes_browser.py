@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from identity import policies, services
+from identity import services
+from identity.policies import services as policies
 from mfa.models import MFADevice
 from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD

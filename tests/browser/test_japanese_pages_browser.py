@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from identity import policies, services
+from identity import services
+from identity.policies import services as policies
 from mfa.models import MFADevice
 from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from identity import ids, services
+from identity import arns, services
 from identity.models import Account, AuditEvent, Organization, User
 from tests.conftest import PASSWORD, root_of, signin_iam
 
@@ -272,7 +272,7 @@ def test_user_list_query_count_does_not_grow_with_users(
             kind="iam",
             account=account,
             name=f"u{i:03d}",
-            arn=ids.user_arn(account.id, "/", f"u{i:03d}"),
+            arn=arns.user(account.id, "/", f"u{i:03d}"),
         )
         for i in range(10)
     )
@@ -282,7 +282,7 @@ def test_user_list_query_count_does_not_grow_with_users(
             kind="iam",
             account=account,
             name=f"v{i:03d}",
-            arn=ids.user_arn(account.id, "/", f"v{i:03d}"),
+            arn=arns.user(account.id, "/", f"v{i:03d}"),
         )
         for i in range(190)
     )

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from identity import policies
 from identity.models import AuditEvent, PolicyAttachment, User
+from identity.policies import services as policies
 from tests.conftest import signin_iam
 
 pytestmark = pytest.mark.django_db
@@ -470,16 +470,16 @@ def test_a_read_only_user_is_not_offered_actions_they_may_not_take(
 def test_asking_for_a_pages_actions_costs_no_query_per_action_or_row(
     rf, reader, management_account, django_assert_num_queries, django_assert_max_num_queries
 ):
-    from identity import ids, services
+    from identity import arns, services
     from identity.authorization import permitted
 
     bob = User.objects.get(name="bob")
     request = rf.get("/")
     request.user = bob
     request.session = {}
-    one = {"list": ("iam:ListUsers", ids.user_arn(management_account.id, "/", "*"))}
+    one = {"list": ("iam:ListUsers", arns.user(management_account.id, "/", "*"))}
     many = {
-        f"q{n}": ("iam:CreateUser", ids.user_arn(management_account.id, "/", f"u{n}"))
+        f"q{n}": ("iam:CreateUser", arns.user(management_account.id, "/", f"u{n}"))
         for n in range(200)
     }
     with CaptureQueriesContext(connection) as few:  # the principal's policies, loaded once

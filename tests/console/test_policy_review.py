@@ -6,8 +6,8 @@ import time
 import pytest
 from django.urls import reverse
 
-from identity import policies
 from identity.models import PolicyAttachment, User
+from identity.policies import services as policies
 from identity.policy import NamedPolicy, PolicyError, context_of, evaluate, parse
 from identity.policy.document import _parse_text
 from tests.conftest import make_organization, root_of, signin_iam

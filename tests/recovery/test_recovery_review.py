@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from identity import policies
 from identity.models import AuditEvent
+from identity.policies import services as policies
 from mfa.models import MFADevice, VirtualMFADevice
 from mfa.recovery_codes import flows as rc
 from mfa.totp import services as totp_services

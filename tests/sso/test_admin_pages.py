@@ -14,9 +14,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from identity import policies as iam_policies
 from identity import services as iam_services
 from identity.models import AuditEvent, User
+from identity.policies import services as iam_policies
 from mfa.models import MFADevice
 from mfa.totp import services as totp_services
 from sso import services

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from identity import policies as iam_policies
 from identity.models import AuditEvent
+from identity.policies import services as iam_policies
 from sso import services
 from sso.models import RoleSession
 from tests.conftest import PASSWORD

@@ -1,15 +1,15 @@
 """Create a demo organization to try the console with; prints how to sign in."""
 
 import json
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-import identity
-from identity import policies, services
+from identity import arns, services
 from identity.models import Account, User
+from identity.policies import catalog
+from identity.policies import services as policy_services
 
 DEMO_ROOT_EMAIL = "root@demo.tobira.localhost"
 DEMO_MEMBER_EMAIL = "member-root@demo.tobira.localhost"
@@ -17,11 +17,7 @@ DEMO_PASSWORD = "Tobira-demo-2026!"
 
 
 # The AWS documentation's policy that seed 003 adapts, with ${aws:username} for any user.
-FORCED_MFA_SELF_MANAGE = json.loads(
-    (
-        Path(identity.__file__).resolve().parent / "policy_data" / "forced_mfa_self_manage.json"
-    ).read_text()
-)
+FORCED_MFA_SELF_MANAGE = json.loads((catalog.DATA_DIR / "forced_mfa_self_manage.json").read_text())
 
 
 class Command(BaseCommand):
@@ -51,7 +47,7 @@ class Command(BaseCommand):
                     alias="demo-corp-prod",
                     root_password=DEMO_PASSWORD,
                 )
-                forced_mfa = policies.customer_policy_create(
+                forced_mfa = policy_services.customer_policy_create(
                     actor=root,
                     account=management,
                     name="forced-mfa-self-manage",
@@ -67,8 +63,8 @@ class Command(BaseCommand):
                         password_reset_required=reset,
                         contact_email=f"{name}@demo.tobira.localhost",
                     )
-                    for arn in (forced_mfa.arn, "arn:aws:iam::aws:policy/IAMReadOnlyAccess"):
-                        policies.policy_attach(
+                    for arn in (forced_mfa.arn, arns.aws_managed_policy("IAMReadOnlyAccess")):
+                        policy_services.policy_attach(
                             actor=root, account=management, policy_arn=arn, user=user
                         )
                 for index in range(1, 31):
@@ -126,7 +122,7 @@ def _sso_demo(root, organization, management, production) -> None:
             organization=organization,
             name="ReadOnly",
             description="Look, do not touch.",
-            managed_policy_arns=["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
+            managed_policy_arns=[arns.aws_managed_policy("IAMReadOnlyAccess")],
         ),
     )
     admin = sso.permission_set_save(
@@ -136,7 +132,7 @@ def _sso_demo(root, organization, management, production) -> None:
             name="AdministratorAccess",
             description="Full access, for 4 hours at a time.",
             session_duration_hours=4,
-            managed_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"],
+            managed_policy_arns=[arns.aws_managed_policy("AdministratorAccess")],
         ),
     )
     for account in (management, production):

@@ -1,26 +1,18 @@
-"""Policies as data: AWS managed ones from a file, customer managed, inline, SCPs; and changes to them.
-
-The engine (``identity.policy``) knows nothing of Django; this module loads a
-principal's policies (a constant handful of queries, once per request) and
-holds the services that change policies, each atomic and audited.
+"""The changes to policies: customer managed policies and their versions, attachments, inline
+policies and SCPs. Each is atomic and writes its audit event; each validates the document
+(its size, then the engine's parser) before anything is stored.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, authn_state, ids
-from .audit_events import Event
-from .models import (
+from .. import arns, audit
+from ..audit_events import Event
+from ..models import (
     Account,
     CustomerPolicy,
     Group,
@@ -32,7 +24,8 @@ from .models import (
     ServiceControlPolicy,
     User,
 )
-from .policy import NamedPolicy, PolicyError, context_of, evaluate, parse, size_without_whitespace
+from ..policy import PolicyError, parse, size_without_whitespace
+from .catalog import FULL_AWS_ACCESS, aws_managed
 
 MAX_VERSIONS = 5
 MAX_MANAGED_SIZE = 6144  # characters without whitespace, as AWS
@@ -40,67 +33,6 @@ MAX_USER_INLINE_SIZE = 2048  # all of a user's inline policies together
 MAX_GROUP_INLINE_SIZE = 5120
 MAX_SCP_SIZE = 5120
 MAX_ATTACHED = 10  # managed policies per user or group (AWS's default quota)
-FULL_AWS_ACCESS = "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
-
-
-def organization_root_arn(organization: Organization) -> str:
-    """The ARN of the organization's root (the SCP target above every account)."""
-    return (
-        f"arn:aws:organizations::{organization.management_account_id}:root/"
-        f"{organization.id}/r-{organization.id[2:6]}"
-    )
-
-
-def organization_account_arn(organization: Organization, account: Account | str) -> str:
-    """The account's ARN in its organization; ``account`` may be the account or its id."""
-    account_id = account if isinstance(account, str) else account.id
-    return (
-        f"arn:aws:organizations::{organization.management_account_id}:account/"
-        f"{organization.id}/{account_id}"
-    )
-
-
-@dataclass(frozen=True)
-class ManagedPolicy:
-    name: str
-    arn: str
-    description: str
-    document: str  # JSON text, pretty-printed
-
-    @property
-    def is_aws(self) -> bool:
-        return True
-
-
-@cache
-def _catalog() -> dict[str, dict[str, ManagedPolicy]]:
-    data = json.loads(
-        (Path(__file__).parent / "policy_data" / "aws_managed.json").read_text(encoding="utf-8")
-    )
-    return {
-        kind: {
-            item["arn"]: ManagedPolicy(
-                item["name"],
-                item["arn"],
-                item["description"],
-                json.dumps(item["document"], indent=2),
-            )
-            for item in data[kind]
-        }
-        for kind in ("identity", "scp")
-    }
-
-
-def aws_managed_policies() -> list[ManagedPolicy]:
-    return list(_catalog()["identity"].values())
-
-
-def aws_managed(arn: str) -> ManagedPolicy | None:
-    return _catalog()["identity"].get(arn)
-
-
-def aws_scps() -> list[ManagedPolicy]:
-    return list(_catalog()["scp"].values())
 
 
 # --- Validation ------------------------------------------------------------------------
@@ -131,211 +63,6 @@ def validate_document(text: str, *, limit: int, scp: bool = False) -> None:
                 )
             }
         )
-
-
-# --- A principal's policies -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PrincipalPolicies:
-    identity: tuple[NamedPolicy, ...]
-    scp_levels: tuple[tuple[str, tuple[NamedPolicy, ...]], ...]
-
-
-# What every IAM user may do on themselves, whatever is attached: read their own user and list
-# their own MFA devices, so that their *Security credentials* page opens (AWS shows a user's own
-# page to a user who holds nothing but IAMUserChangePassword). It is an identity-policy Allow like
-# any other: an explicit Deny or an SCP still closes it, and the simulator and the effective
-# permissions show it by name. docs/permissions.md lists it.
-SELF_SERVICE_BASELINE_NAME = "TobiraSelfServiceBaseline (built in)"
-SELF_SERVICE_BASELINE = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadOwnSecurityCredentials",
-                "Effect": "Allow",
-                "Action": ["iam:GetUser", "iam:ListMFADevices"],
-                # User names are unique in an account whatever the path, so the second
-                # pattern reaches only this user when it has a path.
-                "Resource": [
-                    "arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}",
-                    "arn:aws:iam::${aws:PrincipalAccount}:user/*/${aws:username}",
-                ],
-            }
-        ],
-    }
-)
-
-
-def _named(name: str, text: str, kind: str = "identity") -> NamedPolicy | None:
-    try:
-        return NamedPolicy(name, parse(text, scp=kind == "scp"), kind)
-    except PolicyError:
-        return None  # stored documents were validated; an unreadable one grants nothing
-
-
-def principal_policies(user: User) -> PrincipalPolicies:
-    """Everything that applies to ``user``: identity policies and the SCP chain (5 queries).
-
-    A role session from the access portal (``sso.sessions.AssumedRole``) brings its own:
-    the permission set's policies, in the account the session is in.
-    """
-    if getattr(user, "kind", None) == "role":
-        return PrincipalPolicies(user.identity_policies(), scp_levels(user.account))
-    identity: list[NamedPolicy] = []
-    if user.kind == User.Kind.SSO:  # outside a role session an SSO user holds no permissions
-        return PrincipalPolicies((), scp_levels(user.account))
-    if not user.is_root:
-        identity.append(_named(SELF_SERVICE_BASELINE_NAME, SELF_SERVICE_BASELINE))
-        for inline in InlinePolicy.objects.filter(
-            Q(user=user) | Q(group__members=user)
-        ).select_related("group"):
-            owner = f"group {inline.group.name}" if inline.group_id else f"user {user.name}"
-            named = _named(f"{inline.name} (inline, {owner})", inline.document)
-            if named:
-                identity.append(named)
-        arns = set(
-            PolicyAttachment.objects.filter(Q(user=user) | Q(group__members=user)).values_list(
-                "policy_arn", flat=True
-            )
-        )
-        for arn in sorted(arns):
-            managed = aws_managed(arn)
-            if managed is not None:
-                named = _named(managed.name, managed.document)
-                if named:
-                    identity.append(named)
-        customer = arns - set(_catalog()["identity"])
-        if customer:
-            for version in PolicyVersion.objects.filter(
-                policy__arn__in=customer,
-                policy__account_id=user.account_id,
-                version_id=F("policy__default_version"),
-            ).select_related("policy"):
-                named = _named(version.policy.name, version.document)
-                if named:
-                    identity.append(named)
-    return PrincipalPolicies(tuple(identity), scp_levels(user.account))
-
-
-def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], ...]:
-    """The SCP chain of ``account``: the organization's, then the account's. None for management."""
-    organization = account.organization
-    if organization.management_account_id == account.pk:
-        return ()
-    attachments = list(
-        SCPAttachment.objects.filter(organization=organization).filter(
-            Q(account__isnull=True) | Q(account=account)
-        )
-    )
-    custom_ids = {a.policy_arn.rsplit("/", 1)[-1] for a in attachments}
-    custom = {
-        scp.arn: scp
-        for scp in ServiceControlPolicy.objects.filter(
-            organization=organization, policy_id__in=custom_ids
-        ).select_related("organization")
-    }
-    levels = []
-    for level, target in (("organization root", None), ("account", account.pk)):
-        arns = [a.policy_arn for a in attachments if a.account_id == target] or [FULL_AWS_ACCESS]
-        policies = []
-        for arn in arns:
-            if arn in _catalog()["scp"]:
-                managed = _catalog()["scp"][arn]
-                named = _named(managed.name, managed.document, "scp")
-            elif arn in custom:
-                named = _named(custom[arn].name, custom[arn].document, "scp")
-            else:
-                named = None
-            if named:
-                policies.append(named)
-        levels.append((level, tuple(policies)))
-    return tuple(levels)
-
-
-def _principal_values(user: User, *, mfa: bool) -> dict[str, object]:
-    return {
-        "aws:username": user.name,
-        "aws:userid": user.unique_id,
-        "aws:PrincipalAccount": user.account_id,
-        "aws:PrincipalArn": user.arn,
-        "aws:MultiFactorAuthPresent": mfa,
-    }
-
-
-def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) -> list[tuple]:
-    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
-    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``."""
-    loaded = principal_policies(user)
-    values = {**_principal_values(user, mfa=mfa), **context}
-    if mfa:
-        values.setdefault("aws:MultiFactorAuthAge", "60")
-    return [
-        (
-            action,
-            evaluate(
-                action=action,
-                resource=resource,
-                context=context_of(values),
-                identity_policies=loaded.identity,
-                scp_levels=loaded.scp_levels,
-            ),
-        )
-        for action in actions
-    ]
-
-
-def effective_permissions(user: User, actions) -> list[dict]:
-    """What ``user`` may do, without and with MFA: for each ``(action, resource kind)`` of
-    ``actions`` a row with the action, the resource and both decisions."""
-    loaded = principal_policies(user)
-    resources = {
-        "user": user.arn,
-        "users": ids.user_arn(user.account_id, "/", "*"),
-        "policies": ids.policy_arn(user.account_id, "/", "*"),
-        "trail": f"arn:aws:cloudtrail::{user.account_id}:trail/*",
-    }
-    rows = []
-    for action, kind in actions:
-        resource = resources[kind]
-        row = {"action": action, "resource": resource}
-        for mfa in (False, True):
-            row["mfa" if mfa else "no_mfa"] = evaluate(
-                action=action,
-                resource=resource,
-                context=context_of(_principal_values(user, mfa=mfa)),
-                identity_policies=loaded.identity,
-                scp_levels=loaded.scp_levels,
-            )
-        rows.append(row)
-    return rows
-
-
-def request_context(request, user: User) -> dict[str, object]:
-    """The global condition keys of a console request."""
-    now = timezone.now()
-    mfa_age = authn_state.mfa_age(request)
-    from .requestinfo import client_ip
-
-    context: dict[str, object] = {
-        "aws:MultiFactorAuthPresent": mfa_age is not None,
-        "aws:PrincipalAccount": user.account_id,
-        "aws:PrincipalArn": user.arn,
-        "aws:userid": user.unique_id if not user.is_root else user.account_id,
-        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "aws:EpochTime": int(now.timestamp()),
-        "aws:SecureTransport": request.is_secure(),
-        "aws:SourceIp": client_ip(request),
-        "aws:PrincipalType": "Account" if user.is_root else "User",
-    }
-    if user.kind == "role":  # as AWS: an assumed role has no aws:username
-        context["aws:PrincipalType"] = "AssumedRole"
-    elif not user.is_root:
-        context["aws:username"] = user.name
-    if mfa_age is not None:
-        context["aws:MultiFactorAuthAge"] = mfa_age
-    return context
 
 
 # --- Services ---------------------------------------------------------------------------
@@ -373,7 +100,7 @@ def customer_policy_create(
         name=name,
         path=path,
         description=description,
-        arn=ids.policy_arn(account.id, path, name),
+        arn=arns.policy(account.id, path, name),
     )
     policy.full_clean(exclude=["account"])
     _insert_named(policy)

@@ -1,0 +1,232 @@
+"""What the engine is given: a principal's policies and a console request's condition keys.
+
+The engine (``identity.policy``) knows nothing of Django; this module reads a principal's
+identity policies and its account's SCP chain (a constant handful of queries, once per
+request) and the request's global condition keys. The simulator and the effective
+permissions are here too: each is this loading followed by engine calls, nothing stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .. import arns, authn_state
+from ..models import (
+    Account,
+    InlinePolicy,
+    PolicyAttachment,
+    PolicyVersion,
+    SCPAttachment,
+    ServiceControlPolicy,
+    User,
+)
+from ..policy import NamedPolicy, PolicyError, context_of, evaluate, parse
+from . import catalog
+
+
+@dataclass(frozen=True)
+class PrincipalPolicies:
+    identity: tuple[NamedPolicy, ...]
+    scp_levels: tuple[tuple[str, tuple[NamedPolicy, ...]], ...]
+
+
+# What every IAM user may do on themselves, whatever is attached: read their own user and list
+# their own MFA devices, so that their *Security credentials* page opens (AWS shows a user's own
+# page to a user who holds nothing but IAMUserChangePassword). It is an identity-policy Allow like
+# any other: an explicit Deny or an SCP still closes it, and the simulator and the effective
+# permissions show it by name. docs/permissions.md lists it.
+SELF_SERVICE_BASELINE_NAME = "TobiraSelfServiceBaseline (built in)"
+SELF_SERVICE_BASELINE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOwnSecurityCredentials",
+                "Effect": "Allow",
+                "Action": ["iam:GetUser", "iam:ListMFADevices"],
+                # User names are unique in an account whatever the path, so the second
+                # pattern reaches only this user when it has a path.
+                "Resource": [
+                    "arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}",
+                    "arn:aws:iam::${aws:PrincipalAccount}:user/*/${aws:username}",
+                ],
+            }
+        ],
+    }
+)
+
+
+def _named(name: str, text: str, kind: str = "identity") -> NamedPolicy | None:
+    try:
+        return NamedPolicy(name, parse(text, scp=kind == "scp"), kind)
+    except PolicyError:
+        return None  # stored documents were validated; an unreadable one grants nothing
+
+
+def principal_policies(user: User) -> PrincipalPolicies:
+    """Everything that applies to ``user``: identity policies and the SCP chain (5 queries).
+
+    A role session from the access portal (``sso.sessions.AssumedRole``) brings its own:
+    the permission set's policies, in the account the session is in.
+    """
+    if getattr(user, "kind", None) == "role":
+        return PrincipalPolicies(user.identity_policies(), scp_levels(user.account))
+    identity: list[NamedPolicy] = []
+    if user.kind == User.Kind.SSO:  # outside a role session an SSO user holds no permissions
+        return PrincipalPolicies((), scp_levels(user.account))
+    if not user.is_root:
+        identity.append(_named(SELF_SERVICE_BASELINE_NAME, SELF_SERVICE_BASELINE))
+        for inline in InlinePolicy.objects.filter(
+            Q(user=user) | Q(group__members=user)
+        ).select_related("group"):
+            owner = f"group {inline.group.name}" if inline.group_id else f"user {user.name}"
+            named = _named(f"{inline.name} (inline, {owner})", inline.document)
+            if named:
+                identity.append(named)
+        attached = set(
+            PolicyAttachment.objects.filter(Q(user=user) | Q(group__members=user)).values_list(
+                "policy_arn", flat=True
+            )
+        )
+        for arn in sorted(attached):
+            managed = catalog.aws_managed(arn)
+            if managed is not None:
+                named = _named(managed.name, managed.document)
+                if named:
+                    identity.append(named)
+        customer = {arn for arn in attached if catalog.aws_managed(arn) is None}
+        if customer:
+            for version in PolicyVersion.objects.filter(
+                policy__arn__in=customer,
+                policy__account_id=user.account_id,
+                version_id=F("policy__default_version"),
+            ).select_related("policy"):
+                named = _named(version.policy.name, version.document)
+                if named:
+                    identity.append(named)
+    return PrincipalPolicies(tuple(identity), scp_levels(user.account))
+
+
+def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], ...]:
+    """The SCP chain of ``account``: the organization's, then the account's. None for management."""
+    organization = account.organization
+    if organization.management_account_id == account.pk:
+        return ()
+    attachments = list(
+        SCPAttachment.objects.filter(organization=organization).filter(
+            Q(account__isnull=True) | Q(account=account)
+        )
+    )
+    custom_ids = {a.policy_arn.rsplit("/", 1)[-1] for a in attachments}
+    custom = {
+        scp.arn: scp
+        for scp in ServiceControlPolicy.objects.filter(
+            organization=organization, policy_id__in=custom_ids
+        ).select_related("organization")
+    }
+    levels = []
+    for level, target in (("organization root", None), ("account", account.pk)):
+        attached = [a.policy_arn for a in attachments if a.account_id == target] or [
+            catalog.FULL_AWS_ACCESS
+        ]
+        policies = []
+        for arn in attached:
+            managed = catalog.aws_scp(arn)
+            if managed is not None:
+                named = _named(managed.name, managed.document, "scp")
+            elif arn in custom:
+                named = _named(custom[arn].name, custom[arn].document, "scp")
+            else:
+                named = None
+            if named:
+                policies.append(named)
+        levels.append((level, tuple(policies)))
+    return tuple(levels)
+
+
+def _principal_values(user: User, *, mfa: bool) -> dict[str, object]:
+    return {
+        "aws:username": user.name,
+        "aws:userid": user.unique_id,
+        "aws:PrincipalAccount": user.account_id,
+        "aws:PrincipalArn": user.arn,
+        "aws:MultiFactorAuthPresent": mfa,
+    }
+
+
+def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) -> list[tuple]:
+    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
+    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``."""
+    loaded = principal_policies(user)
+    values = {**_principal_values(user, mfa=mfa), **context}
+    if mfa:
+        values.setdefault("aws:MultiFactorAuthAge", "60")
+    return [
+        (
+            action,
+            evaluate(
+                action=action,
+                resource=resource,
+                context=context_of(values),
+                identity_policies=loaded.identity,
+                scp_levels=loaded.scp_levels,
+            ),
+        )
+        for action in actions
+    ]
+
+
+def effective_permissions(user: User, actions) -> list[dict]:
+    """What ``user`` may do, without and with MFA: for each ``(action, resource kind)`` of
+    ``actions`` a row with the action, the resource and both decisions."""
+    loaded = principal_policies(user)
+    resources = {
+        "user": user.arn,
+        "users": arns.user(user.account_id, "/", "*"),
+        "policies": arns.policy(user.account_id, "/", "*"),
+        "trail": arns.trail(user.account_id, "*"),
+    }
+    rows = []
+    for action, kind in actions:
+        resource = resources[kind]
+        row = {"action": action, "resource": resource}
+        for mfa in (False, True):
+            row["mfa" if mfa else "no_mfa"] = evaluate(
+                action=action,
+                resource=resource,
+                context=context_of(_principal_values(user, mfa=mfa)),
+                identity_policies=loaded.identity,
+                scp_levels=loaded.scp_levels,
+            )
+        rows.append(row)
+    return rows
+
+
+def request_context(request, user: User) -> dict[str, object]:
+    """The global condition keys of a console request."""
+    now = timezone.now()
+    mfa_age = authn_state.mfa_age(request)
+    from ..requestinfo import client_ip
+
+    context: dict[str, object] = {
+        "aws:MultiFactorAuthPresent": mfa_age is not None,
+        "aws:PrincipalAccount": user.account_id,
+        "aws:PrincipalArn": user.arn,
+        "aws:userid": user.unique_id if not user.is_root else user.account_id,
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": int(now.timestamp()),
+        "aws:SecureTransport": request.is_secure(),
+        "aws:SourceIp": client_ip(request),
+        "aws:PrincipalType": "Account" if user.is_root else "User",
+    }
+    if user.kind == "role":  # as AWS: an assumed role has no aws:username
+        context["aws:PrincipalType"] = "AssumedRole"
+    elif not user.is_root:
+        context["aws:username"] = user.name
+    if mfa_age is not None:
+        context["aws:MultiFactorAuthAge"] = mfa_age
+    return context
