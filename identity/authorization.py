@@ -133,9 +133,13 @@ class AccessDenied(PermissionDenied):
         self.resource_arn = resource_arn
 
 
-def allowed(request, action: str, resource_arn: str, *, account: Account) -> bool:
+def allowed(
+    request, action: str, resource_arn: str, *, account: Account, context: dict | None = None
+) -> bool:
     """Whether the signed-in principal may; for showing or hiding a part of a page."""
-    return authorize(request.user, action, resource_arn, account=account, request=request).allowed
+    return authorize(
+        request.user, action, resource_arn, account=account, request=request, context=context
+    ).allowed
 
 
 def require(
@@ -198,7 +202,11 @@ class Permission:
         )
 
     def allowed(self, request, target, *, account: Account) -> bool:
-        return allowed(request, self.action, self.resource(target), account=account)
+        """The same question as ``require`` (the condition context too), without the 403."""
+        action, arn, *context = self.question(target)
+        return allowed(
+            request, action, arn, account=account, context=context[0] if context else None
+        )
 
     @property
     def action_doc(self) -> str:
