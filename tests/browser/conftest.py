@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.twilio import twilio_standin  # noqa: F401 - a fixture
+
 # On a busy machine a page can take seconds: actions and expect(...) both wait this long.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)

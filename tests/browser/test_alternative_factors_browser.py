@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from mfa.models import VirtualMFADevice
 from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD
-from tests.integration.test_twilio_standin import twilio_standin  # noqa: F401 - a fixture
 from tests.support.browser import type_on_the_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +16,7 @@ TOKEN = "browser-test-auth-token"
 
 
 @pytest.fixture
-def twilio(settings, live_server, twilio_standin):  # noqa: F811
+def twilio(settings, live_server, twilio_standin):
     settings.TOBIRA_BASE_URL = live_server.url
     settings.RECOVERY_VOICE_BACKEND = "recovery.voice.TwilioVoice"
     settings.TWILIO_API_URL = twilio_standin

@@ -8,13 +8,13 @@ from playwright.sync_api import expect
 
 from sso.models import SSOSettings
 from tests.conftest import PASSWORD
-from tests.sso.conftest import (
+from tests.support.browser import carry_session
+from tests.support.sso import (
     SSO_VIEW_ONLY,
     in_management_console,
     make_permission_set,
     set_sso,
 )
-from tests.support.browser import carry_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

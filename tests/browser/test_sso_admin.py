@@ -14,7 +14,7 @@ def sso_directory(organization, member_account):
     from mfa.models import MFADevice
     from mfa.totp import services as totp_services
     from sso import services
-    from tests.sso.conftest import ADMIN, make_idp, make_permission_set, make_sso_user
+    from tests.support.sso import ADMIN, make_idp, make_permission_set, make_sso_user
 
     sam = make_sso_user(organization, name="sam")
     make_sso_user(organization, name="olga", reset=True)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sso import services
 from sso.models import SSOSettings
 from tests.conftest import PASSWORD
-from tests.sso.conftest import ADMIN, make_idp, make_permission_set, make_sso_user, set_sso
+from tests.support.sso import ADMIN, make_idp, make_permission_set, make_sso_user, set_sso
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -196,8 +196,9 @@ def test_recovery_code_signin_over_an_mfa_session_is_not_mfa(client, alice, time
 
     import pyotp
 
-    from tests.conftest import PASSWORD
-    from tests.recovery.test_recovery_codes import PAGE, T0
+    from tests.conftest import PASSWORD, T0
+
+    PAGE = reverse("mfa:recovery_codes")
 
     time_machine.move_to(T0, tick=False)
     signin_iam(client, "example-corp", "alice")

@@ -17,6 +17,8 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
+from tests.support.twilio import twilio_standin  # noqa: F401 - a fixture
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -19,8 +19,8 @@ from django.contrib.sessions.backends.cached_db import SessionStore
 from identity.models import AuditEvent, User
 from sso import services
 from sso.models import ExternalIdentity, SSOSettings
-from tests.sso.conftest import make_sso_user, set_sso
 from tests.support.oidc import run_oidc_provider
+from tests.support.sso import make_sso_user, set_sso
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

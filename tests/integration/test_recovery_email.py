@@ -8,7 +8,7 @@ import pytest
 from config.celery import app as celery_app
 from recovery import flow
 from tests.conftest import make_organization, root_of
-from tests.recovery.test_email_step import Browser
+from tests.support.recovery import Browser
 
 pytestmark = [pytest.mark.integration]
 

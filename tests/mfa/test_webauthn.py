@@ -10,64 +10,19 @@ from django.utils import timezone
 from identity.models import AuditEvent
 from mfa.models import MFADevice, WebAuthnChallenge, WebAuthnCredential
 from tests.conftest import PASSWORD, error_text, signin_iam, signin_root
-from tests.support.softauthn import ICLOUD_KEYCHAIN, YUBIKEY_5_NFC, SoftAuthenticator, unb64url
+from tests.support.softauthn import ICLOUD_KEYCHAIN, YUBIKEY_5_NFC, unb64url
+from tests.support.webauthn import (
+    RP_ID,
+    assertion_options,
+    key,
+    key_error,
+    post_assertion,
+    post_registration,
+    register,
+    registration_options,
+)
 
-pytestmark = pytest.mark.django_db
-
-ORIGIN = "https://console.tobira.test"
-RP_ID = "console.tobira.test"
-
-
-@pytest.fixture(autouse=True)
-def relying_party(settings):
-    settings.WEBAUTHN_RP_ID = RP_ID
-    settings.WEBAUTHN_ORIGINS = [ORIGIN]
-
-
-def key(**kwargs) -> SoftAuthenticator:
-    return SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID, **kwargs)
-
-
-def registration_options(client) -> dict:
-    response = client.post(reverse("mfa:passkey_options"))
-    assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    return response.json()
-
-
-def post_registration(client, answer: dict):
-    return client.post(reverse("mfa:passkey"), {"credential": json.dumps(answer)})
-
-
-def register(client, authenticator: SoftAuthenticator, name: str = ""):
-    response = client.post(reverse("mfa:assign"), {"device_type": "webauthn", "name": name})
-    assert response["Location"] == reverse("mfa:passkey")
-    return post_registration(client, authenticator.create(registration_options(client)))
-
-
-def assertion_options(client) -> dict:
-    response = client.post(reverse("mfa:signin_options"))
-    assert response.status_code == 200
-    return response.json()
-
-
-def post_assertion(client, answer: dict):
-    return client.post(
-        reverse("mfa:signin"), {"method": "webauthn", "credential": json.dumps(answer)}
-    )
-
-
-def key_error(response) -> str:
-    import re
-
-    match = re.search(r"data-webauthn-error\s*>(.*?)</div>", response.content.decode(), re.S)
-    return match.group(1).strip() if match else ""
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    signin_iam(client, "example-corp", "alice")
-    return client
-
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relying_party")]
 
 # --- Registration ----------------------------------------------------------------------
 
@@ -216,14 +171,6 @@ def test_malformed_answers_are_refused_cleanly(alice_client, alice):
 
 
 # --- Sign-in ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def alice_key(alice_client, alice):
-    authenticator = key(aaguid=YUBIKEY_5_NFC)
-    assert register(alice_client, authenticator).status_code == 302
-    alice_client.post(reverse("accounts:signout"))
-    return authenticator
 
 
 def start_signin(client):

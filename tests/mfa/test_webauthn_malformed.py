@@ -15,18 +15,10 @@ from django.urls import reverse
 from identity.models import AuditEvent
 from mfa.models import MFADevice
 from tests.conftest import signin_iam
-from tests.mfa.test_webauthn import (  # noqa: F401 - fixtures
-    ORIGIN,
-    alice_client,
-    alice_key,
-    assertion_options,
-    key_error,
-    registration_options,
-    relying_party,
-)
 from tests.support.softauthn import b64url
+from tests.support.webauthn import ORIGIN, assertion_options, key_error, registration_options
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relying_party")]
 
 USABLE_ANSWER = "The browser sent no usable answer. Try again."
 
@@ -142,7 +134,7 @@ KINDS = list(bodies("webauthn.create", "x"))
 
 @pytest.mark.parametrize("name", KINDS)
 def test_malformed_registration_answers_are_a_form_error_with_a_400(
-    alice_client,  # noqa: F811
+    alice_client,
     alice,
     name,
 ):
@@ -158,7 +150,7 @@ def test_malformed_registration_answers_are_a_form_error_with_a_400(
 def test_malformed_assertions_at_the_mfa_step_are_a_failed_attempt_with_a_400(
     client,
     alice,
-    alice_key,  # noqa: F811
+    alice_key,
     name,
 ):
     response = signin_iam(client, "example-corp", "alice")
@@ -180,7 +172,7 @@ def test_malformed_assertions_at_the_mfa_step_are_a_failed_attempt_with_a_400(
 def test_the_issues_example_counts_against_the_mfa_limit(
     client,
     alice,
-    alice_key,  # noqa: F811
+    alice_key,
     settings,
 ):
     """Malformed answers are throttled like wrong codes: they cannot be sent without end."""

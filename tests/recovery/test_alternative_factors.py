@@ -8,9 +8,9 @@ from django.urls import reverse
 from identity.models import AuditEvent
 from recovery.models import RecoveryAttempt
 from tests.conftest import signin_iam, signin_root
-from tests.recovery.test_phone_step import CALLS, signed_post, voice  # noqa: F401
+from tests.support.recovery import CALLS, signed_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voice")]
 
 
 def test_from_the_lost_device_to_the_console(

@@ -1,6 +1,5 @@
 """Recovery step 1: the emailed one-time link (hashed, single-use, expiring, idempotent sending)."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -10,31 +9,17 @@ from identity.models import AuditEvent
 from recovery import flow
 from recovery.models import RecoveryAttempt
 from tests.conftest import signin_root
+from tests.support.recovery import Browser, link_of
 
 pytestmark = pytest.mark.django_db
 
 State = RecoveryAttempt.State
 
 
-class Browser:
-    """What the flow reads from a request: the session of a test client, and an address."""
-
-    def __init__(self, client):
-        self.session = client.session
-        self.session.save()
-        self.META = {"REMOTE_ADDR": "127.0.0.1"}
-        self.user = None
-
-
 @pytest.fixture
 def browser(client, management_root):
     signin_root(client, "root@example.test")  # the password step the recovery starts from
     return Browser(client)
-
-
-def link_of(message) -> tuple[str, str]:
-    match = re.search(r"/recovery/verify/([0-9a-f-]{36})\?t=([A-Za-z0-9_-]+)", message.body)
-    return match.group(1), match.group(2)
 
 
 def test_start_mails_a_one_time_link_stored_only_as_a_hash(

@@ -12,14 +12,9 @@ from identity.models import AuditEvent
 from recovery import flow, tasks
 from recovery.models import RecoveryAttempt
 from tests.conftest import T0
-from tests.recovery.test_phone_step import (  # noqa: F401 - fixtures
-    CALLS,
-    signed_post,
-    verified,
-    voice,
-)
+from tests.support.recovery import CALLS, signed_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voice")]
 
 State = RecoveryAttempt.State
 PHONE = reverse("recovery:phone")
@@ -28,7 +23,7 @@ KEYPAD = reverse("recovery:dev_keypad")
 
 
 @pytest.fixture
-def phone_page(at, client, verified):  # noqa: F811
+def phone_page(at, client, verified):
     """The browser that opened the emailed link, on the phone step (the clock stopped at T0)."""
     browser, attempt = verified
     browser.session[flow.SESSION_KEY] = str(attempt.pk)

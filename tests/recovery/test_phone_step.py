@@ -6,58 +6,11 @@ from twilio.request_validator import RequestValidator
 
 from recovery import flow
 from recovery.models import RecoveryAttempt
-from tests.recovery.test_email_step import Browser, link_of
+from tests.support.recovery import CALLS, TOKEN, RecordingVoice, signed_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voice")]
 
 State = RecoveryAttempt.State
-TOKEN = "twilio-test-auth-token"
-CALLS = []
-
-
-class RecordingVoice:
-    def place_call(self, *, to, url, status_callback):
-        CALLS.append({"to": to, "url": url, "status_callback": status_callback})
-        return f"CA{len(CALLS):032d}"
-
-
-@pytest.fixture(autouse=True)
-def voice(settings):
-    CALLS.clear()
-    settings.RECOVERY_VOICE_BACKEND = "tests.recovery.test_phone_step.RecordingVoice"
-    settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.TOBIRA_BASE_URL = "https://console.tobira.test"
-
-
-@pytest.fixture
-def verified(client, member_root, member_account, mailoutbox, django_capture_on_commit_callbacks):
-    """A member root's attempt with the email step done, in a browser of its own."""
-    member_account.contact_phone = "+81312345678"
-    member_account.save(update_fields=["contact_phone"])
-    from mfa.models import VirtualMFADevice
-    from mfa.totp import services as totp_services
-    from tests.conftest import signin_root
-
-    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
-    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
-    signin_root(client, "member-root@example.test")
-    browser = Browser(client)
-    with django_capture_on_commit_callbacks(execute=True):
-        flow.start(browser, user=member_root)
-    attempt = flow.verify_email(browser, *link_of(mailoutbox[-1]))
-    assert attempt is not None
-    return browser, attempt
-
-
-def signed_post(client, name, attempt, params):
-    """A webhook as Twilio sends it for the attempt's current call, signed."""
-    attempt.refresh_from_db()
-    params = {"CallSid": attempt.call_sid, **params}
-    url = reverse(name, args=[attempt.pk])
-    signature = RequestValidator(TOKEN).compute_signature(
-        "https://console.tobira.test" + url, params
-    )
-    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 def call(verified, django_capture_on_commit_callbacks) -> str:
@@ -156,22 +109,15 @@ def test_the_call_speaks_the_persons_language(client, verified, django_capture_o
     assert 'language="ja-JP"' in body and "Tobira" in body
 
 
-class FailingVoice:
-    def place_call(self, **kwargs):
-        from twilio.base.exceptions import TwilioRestException
-
-        raise TwilioRestException(503, "https://api.twilio.test", "Service unavailable")
-
-
 def test_twilio_errors_are_retried_then_the_person_may_call_again(
     settings, verified, django_capture_on_commit_callbacks
 ):
-    settings.RECOVERY_VOICE_BACKEND = "tests.recovery.test_phone_step.FailingVoice"
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.FailingVoice"
     browser, attempt = verified
     assert flow.request_call(browser, attempt) is not None
     attempt.refresh_from_db()
     assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "api"
-    settings.RECOVERY_VOICE_BACKEND = "tests.recovery.test_phone_step.RecordingVoice"
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.RecordingVoice"
     assert flow.request_call(browser, attempt) is not None
     attempt.refresh_from_db()
     assert attempt.state == State.CALL_IN_PROGRESS

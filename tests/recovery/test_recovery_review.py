@@ -12,8 +12,9 @@ from mfa.recovery_codes import flows as rc
 from mfa.totp import services as totp_services
 from recovery import flow
 from tests.conftest import PASSWORD, signin_iam, signin_root
-from tests.recovery.test_email_step import Browser, link_of
-from tests.test_forced_mfa_policy import seed_policy
+from tests.support.mfa import mfa_login
+from tests.support.recovery import Browser, link_of
+from tests.support.seeds import seed_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +25,6 @@ def confirm(user):
     )
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
     return device
-
-
-def mfa_login(client, user):
-    """A session as after signing in with an MFA device."""
-    import time
-
-    client.force_login(user)
-    session = client.session
-    session["tobira_mfa"] = {"at": int(time.time()), "device": "test-device"}
-    session.save()
 
 
 def use_code(client, code):

@@ -15,7 +15,7 @@ from identity.policies import services as iam_policies
 from sso import services
 from sso.models import RoleSession
 from tests.conftest import PASSWORD
-from tests.sso.conftest import (
+from tests.support.sso import (
     ADMIN,
     make_permission_set,
     make_sso_user,
@@ -307,7 +307,7 @@ def test_sso_users_of_one_organization_see_nothing_of_another(
     client, organization, other_organization, sso_no_mfa, sam
 ):
     from sso.models import SSOSettings
-    from tests.sso.conftest import set_sso
+    from tests.support.sso import set_sso
 
     set_sso(other_organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
     theirs = make_permission_set(other_organization, name="Admin", managed=[ADMIN])

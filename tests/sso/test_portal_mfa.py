@@ -10,7 +10,7 @@ from identity.models import AuditEvent
 from mfa.totp import services as totp_services
 from sso.models import SSOSettings
 from tests.conftest import T0
-from tests.sso.conftest import set_sso, signin_portal
+from tests.support.sso import set_sso, signin_portal
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +253,7 @@ def test_a_permission_set_can_require_mfa_of_the_portal_sign_in(
     import json
 
     from sso import services
-    from tests.sso.conftest import make_permission_set, open_console
+    from tests.support.sso import make_permission_set, open_console
 
     needs_mfa = make_permission_set(
         organization,

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from sso import services
 from tests.conftest import signin_root
-from tests.sso.conftest import make_permission_set, make_sso_user
+from tests.support.sso import make_permission_set, make_sso_user
 
 pytestmark = pytest.mark.django_db
 

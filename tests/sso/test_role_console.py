@@ -1,5 +1,5 @@
 """A role session from the access portal uses the whole console of its account, and nothing
-beyond it: every object URL of tests/test_tenancy.py, asked by role sessions."""
+beyond it: every object URL of tests/console/test_tenancy.py, asked by role sessions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from django.urls import reverse
 from identity.models import AuditEvent, User
 from sso import services
 from sso.models import SSOSettings
-from tests import test_tenancy
-from tests.sso.conftest import (
+from tests.support.sso import (
     ADMIN,
     make_permission_set,
     make_sso_user,
@@ -18,9 +17,7 @@ from tests.sso.conftest import (
     set_sso,
     signin_portal,
 )
-from tests.test_tenancy import OBJECT_URLS, POST_BODIES
-
-target = test_tenancy.target  # the fixture: an IAM user with objects in the management account
+from tests.support.tenancy import OBJECT_URLS, POST_BODIES
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from identity.models import AuditEvent
 from sso import services
 from sso.models import ExternalIdentityProvider
-from tests.sso.conftest import make_idp
+from tests.support.sso import make_idp
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from identity.models import AuditEvent
 from sso.models import ExternalIdentity
 from tests.conftest import signin_root
-from tests.sso.conftest import make_idp, make_sso_user
+from tests.support.sso import make_idp, make_sso_user
 
 pytestmark = pytest.mark.django_db
 

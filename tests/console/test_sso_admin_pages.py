@@ -28,7 +28,7 @@ from sso.models import (
     SSOSettings,
 )
 from tests.conftest import error_text, unwrap_arns
-from tests.sso.conftest import (
+from tests.support.sso import (
     ADMIN,
     IAM_READ_ONLY,
     SSO_VIEW_ONLY,

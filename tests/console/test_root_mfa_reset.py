@@ -7,7 +7,7 @@ from identity.models import AuditEvent
 from mfa.models import MFADevice, VirtualMFADevice
 from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD, signin_root
-from tests.recovery.test_recovery_review import mfa_login
+from tests.support.mfa import mfa_login
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ and writes are implicitly denied.
 """
 
 import re
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -18,26 +17,12 @@ from identity import services
 from identity.policies import services as policies
 from mfa.models import VirtualMFADevice
 from tests.conftest import PASSWORD, error_text, signin_iam
+from tests.support.seeds import seed_policy
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "003_fb217d49d8cab26f.txt"
 T0 = 1_900_000_020
 NEW_PASSWORD = "Another-Horse-77!staple"
-
-
-def seed_policy() -> str:
-    """The JSON exactly as the article prints it: from the first line "{" to its closing "}"."""
-    if not SEED.exists():
-        pytest.fail(f"{SEED} is missing: the seeds live in ../shared beside the repository")
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    start = lines.index("{")
-    depth = 0
-    for end, line in enumerate(lines[start:], start):
-        depth += line.count("{") - line.count("}")
-        if depth == 0:
-            return "\n".join(lines[start : end + 1])
-    raise AssertionError("the seed's policy has no end")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ setting up MFA and changing the password.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,8 @@ from identity.policy import (
     evaluate,
     parse,
 )
+from tests.support.seeds import SEED
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "003_fb217d49d8cab26f.txt"
 MARKER = "[セキュリティ認証情報]"
 POLICY_NAME = "forced-mfa-self-manage"
 DENY_SID = "DenyAllExceptListedIfNoMFA"

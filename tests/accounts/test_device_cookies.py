@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts import device_cookies
 from identity.models import AuditEvent
 from tests.conftest import PASSWORD, signin_iam, signin_root
-from tests.sso.conftest import make_sso_user, set_sso, signin_portal
+from tests.support.sso import make_sso_user, set_sso, signin_portal
 
 pytestmark = pytest.mark.django_db
 

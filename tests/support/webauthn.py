@@ -1,0 +1,51 @@
+"""WebAuthn ceremonies through the real views, for the software authenticator of
+``tests/support/softauthn.py``: the relying party the tests configure, and the requests a
+browser's script would make."""
+
+import json
+
+from django.urls import reverse
+
+from tests.support.softauthn import SoftAuthenticator
+
+ORIGIN = "https://console.tobira.test"
+RP_ID = "console.tobira.test"
+
+
+def key(**kwargs) -> SoftAuthenticator:
+    return SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID, **kwargs)
+
+
+def registration_options(client) -> dict:
+    response = client.post(reverse("mfa:passkey_options"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def post_registration(client, answer: dict):
+    return client.post(reverse("mfa:passkey"), {"credential": json.dumps(answer)})
+
+
+def register(client, authenticator: SoftAuthenticator, name: str = ""):
+    response = client.post(reverse("mfa:assign"), {"device_type": "webauthn", "name": name})
+    assert response["Location"] == reverse("mfa:passkey")
+    return post_registration(client, authenticator.create(registration_options(client)))
+
+
+def assertion_options(client) -> dict:
+    response = client.post(reverse("mfa:signin_options"))
+    assert response.status_code == 200
+    return response.json()
+
+
+def post_assertion(client, answer: dict):
+    return client.post(
+        reverse("mfa:signin"), {"method": "webauthn", "credential": json.dumps(answer)}
+    )
+
+
+def key_error(response) -> str:
+    import re
+
+    match = re.search(r"data-webauthn-error\s*>(.*?)</div>", response.content.decode(), re.S)
+    return match.group(1).strip() if match else ""
