@@ -10,9 +10,12 @@ SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please 
 SIGNIN_THROTTLED_MESSAGE = _("Too many sign-in attempts. Wait a few minutes, then try again.")
 
 
-def password_field(label, autocomplete: str, **attrs) -> forms.CharField:
+def password_field(label, autocomplete: str, *, required: bool = True, **attrs) -> forms.CharField:
+    """A password box: never stripped, never shown again, at most 4096 characters (argon2 hashes
+    what it gets); ``autocomplete`` tells password managers what it is (current or new)."""
     return forms.CharField(
         label=label,
+        required=required,
         max_length=4096,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete, **attrs}),

@@ -37,16 +37,6 @@ class _PasswordPairMixin:
         return cleaned
 
 
-def _password_field(label, *, required=True):
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=4096,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
-    )
-
-
 class DeleteConfirmForm(forms.Form):
     """Destructive actions ask the person to type the object's name."""
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import password_field
 from identity.models import ACCOUNT_ALIAS_VALIDATOR, E164_VALIDATOR
 
-from .common import DeleteConfirmForm, _password_field, _PasswordPairMixin
+from .common import DeleteConfirmForm, _PasswordPairMixin
 
 
 class AliasField(forms.CharField):
@@ -35,8 +36,8 @@ class SignUpForm(_PasswordPairMixin, forms.Form):
         label=_("Account alias (optional)"),
         help_text=_("Used in the sign-in URL instead of the 12-digit account ID."),
     )
-    password1 = _password_field(_("Root user password"))
-    password2 = _password_field(_("Confirm root user password"))
+    password1 = password_field(_("Root user password"), "new-password")
+    password2 = password_field(_("Confirm root user password"), "new-password")
 
 
 class AccountCreateForm(_PasswordPairMixin, forms.Form):
@@ -56,8 +57,8 @@ class AccountCreateForm(_PasswordPairMixin, forms.Form):
             "International form, for example +81312345678. Used to confirm identity during recovery."
         ),
     )
-    password1 = _password_field(_("Root user password (optional)"), required=False)
-    password2 = _password_field(_("Confirm root user password"), required=False)
+    password1 = password_field(_("Root user password (optional)"), "new-password", required=False)
+    password2 = password_field(_("Confirm root user password"), "new-password", required=False)
 
 
 class RootMFAWaveForm(forms.Form):

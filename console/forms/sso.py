@@ -15,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.forms import password_field
 from identity.models import USER_NAME_VALIDATOR
 from identity.policies import catalog
 from sso import services
 from sso.models import SSOSettings
 
-from .common import _password_field, _PasswordPairMixin
+from .common import _PasswordPairMixin
 
 _CODE_ATTRS = {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
 
@@ -150,8 +151,8 @@ class SSOUserCreateForm(_PasswordPairMixin, forms.Form):
         max_length=254,
         help_text=_("Unique in the directory. The external identity provider matches it."),
     )
-    password1 = _password_field(_("Initial password (optional)"), required=False)
-    password2 = _password_field(_("Confirm the initial password"), required=False)
+    password1 = password_field(_("Initial password (optional)"), "new-password", required=False)
+    password2 = password_field(_("Confirm the initial password"), "new-password", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,10 +6,11 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import password_field
 from identity.models import PATH_VALIDATOR, USER_NAME_VALIDATOR
 from mfa.base.forms import DeviceNameField, code_field
 
-from .common import _password_field, generate_password
+from .common import generate_password
 
 
 class ConsolePasswordForm(forms.Form):
@@ -31,7 +32,7 @@ class ConsolePasswordForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    password = _password_field(_("Custom password"), required=False)
+    password = password_field(_("Custom password"), "new-password", required=False)
     password_reset_required = forms.BooleanField(
         label=_("Users must create a new password at next sign-in (recommended)"),
         required=False,
