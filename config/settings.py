@@ -204,7 +204,7 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.ConsoleSignInBackend"]
 # session, then the stages that hold a signed-in person until done. Dotted paths, so that
 # accounts never imports the apps above it.
 SIGNIN_STAGES = [
-    "mfa.base.stages.MFA",
+    "mfa.signin.stages.MFA",
     "sso.stages.SSOMFARegistration",
     "accounts.stages.PasswordChange",
     "mfa.enforcement.stages.RootMFAPrompt",

@@ -13,7 +13,7 @@ module reads or writes them:
 - the **stages still pending** after signing in (the root MFA prompt, SSO MFA registration):
   ``accounts.stages`` decides what they mean.
 
-Written by the sign-in flows (``accounts.flows``, ``mfa.base.flows``, ``recovery.flow``,
+Written by the sign-in flows (``accounts.flows``, ``mfa.signin.flows``, ``recovery.flow``,
 ``sso.flows``); a new sign-in starts from nothing (``complete_signin`` calls ``signed_in``).
 """
 

@@ -4,8 +4,10 @@ users know (``/security-credentials/...``, the sign-in's ``/mfa``)."""
 from django.urls import path
 
 from .base import views as base
+from .credentials import views as credentials
 from .enforcement import views as enforcement
 from .recovery_codes import views as recovery_codes
+from .signin import views as signin
 from .totp import views as totp
 from .webauthn import views as webauthn
 
@@ -13,13 +15,13 @@ app_name = "mfa"
 
 urlpatterns = [
     # The sign-in's MFA step, between the password and the session.
-    path("mfa", base.signin_mfa, name="signin"),
-    path("mfa/webauthn-options", base.signin_mfa_options, name="signin_options"),
-    path("mfa/troubleshoot", base.signin_troubleshoot, name="troubleshoot"),
+    path("mfa", signin.signin_mfa, name="signin"),
+    path("mfa/webauthn-options", signin.signin_mfa_options, name="signin_options"),
+    path("mfa/troubleshoot", signin.signin_troubleshoot, name="troubleshoot"),
     path("mfa/required", enforcement.root_mfa_prompt, name="root_prompt"),
     # Security credentials: the signed-in person's own devices and recovery codes.
-    path("security-credentials", base.security_credentials, name="security_credentials"),
-    path("security-credentials/mfa/assign", base.mfa_assign, name="assign"),
+    path("security-credentials", credentials.security_credentials, name="security_credentials"),
+    path("security-credentials/mfa/assign", credentials.mfa_assign, name="assign"),
     path("security-credentials/mfa/passkey", webauthn.mfa_passkey, name="passkey"),
     path(
         "security-credentials/mfa/passkey/options",

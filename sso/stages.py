@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from accounts.stages import Stage
 from identity import authn_state
-from mfa.base.stages import REGISTRATION_PAGES
 from mfa.models import MFADevice
+from mfa.pages import REGISTRATION_PAGES
 
 from . import access
 

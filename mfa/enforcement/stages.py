@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from accounts.stages import Stage
 from identity import authn_state
-from mfa.base.stages import REGISTRATION_PAGES
 from mfa.models import MFADevice
+from mfa.pages import REGISTRATION_PAGES
 
 from . import services as enforcement
 

@@ -8,9 +8,6 @@ from django.db.models import Exists, OuterRef
 from accounts.stages import Stage
 from mfa.models import MFADevice
 
-# The pages that register a device: open at every stage that asks a person to register one.
-REGISTRATION_PAGES = frozenset({"mfa:assign", "mfa:enable", "mfa:passkey", "mfa:passkey_options"})
-
 
 class MFA(Stage):
     key = "mfa"
