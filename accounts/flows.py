@@ -36,6 +36,40 @@ class SignInResult:
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's word for what was typed but matched nobody
 
 
+@dataclass(frozen=True)
+class PasswordCheck:
+    user: User | None = None  # the password was right
+    throttled: bool = False  # refused before the password was looked at
+    just_tripped: bool = False  # this attempt tripped the limit: one event says so
+
+
+def check_password(
+    request, *, candidate: User | None, password: str, user_key: str
+) -> PasswordCheck:
+    """The password step's checks, the same for the console and the access portal.
+
+    Every attempt is counted before the password is looked at (per user, per address), and a
+    browser that signed in as this user before has a lockout of its own (device cookies) and
+    shares one more budget with the user's other trusted browsers. Then exactly one argon2id
+    verify, whatever ``candidate`` is (None included). A success gives its attempts back.
+    """
+    device = device_cookies.trusted_key(request, candidate)
+    attempt = ratelimit.attempt(
+        "signin_failed", request=request, user_key=user_key, device_key=device
+    )
+    if device and attempt.allowed:
+        attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
+    if not attempt.allowed:
+        return PasswordCheck(throttled=True, just_tripped=attempt.just_tripped)
+    user = authenticate(request, password=password, user=candidate)
+    if user is None:
+        return PasswordCheck()
+    ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
+    if device:
+        ratelimit.take_back("signin_failed_trusted", request=request, user_key=user_key)
+    return PasswordCheck(user=user)
+
+
 def signin(request, form) -> SignInResult:
     """Password step of signing in. The same outcome for every kind of failure."""
     data = form.cleaned_data
@@ -49,17 +83,15 @@ def signin(request, form) -> SignInResult:
         # A user name that matched nobody may be a password typed in the wrong box.
         params = {"loginTo": "iam", "userName": candidate.name if candidate else HIDDEN}
     account_id = account.id if account else ""
-    user_key = form.rate_limit_key(account_id or None)
-    # A browser that signed in as this user before has a lockout of its own (device cookies).
-    device = device_cookies.trusted_key(request, candidate)
-
-    attempt = ratelimit.attempt(
-        "signin_failed", request=request, user_key=user_key, device_key=device
+    check = check_password(
+        request,
+        candidate=candidate,
+        password=data["password"],
+        user_key=form.rate_limit_key(account_id or None),
     )
-    if device and attempt.allowed:  # all of the user's trusted browsers share one more budget
-        attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
-    if not attempt.allowed:
-        if attempt.just_tripped:  # one event when a limit trips, not one per refused request
+    if check.user is None:
+        # One event when a limit trips, not one per refused request.
+        if not check.throttled or check.just_tripped:
             audit.record(
                 Event.CONSOLE_LOGIN,
                 request=request,
@@ -67,27 +99,10 @@ def signin(request, form) -> SignInResult:
                 account_id=account_id,  # empty when no account matched: no tenant's trail gets it
                 request_parameters=params,
                 response_elements={"ConsoleLogin": "Failure"},
-                error_code="Throttled",
+                error_code="Throttled" if check.throttled else "Failed authentication",
             )
-        return SignInResult(throttled=True)
-
-    user = authenticate(request, password=data["password"], user=candidate)
-    if user is None:
-        audit.record(
-            Event.CONSOLE_LOGIN,
-            request=request,
-            actor=None,  # anonymous, whatever session the browser carries
-            account_id=account_id,  # empty when no account matched: no tenant's trail gets it
-            request_parameters=params,
-            response_elements={"ConsoleLogin": "Failure"},
-            error_code="Failed authentication",
-        )
-        return SignInResult()
-    ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
-    if device:
-        ratelimit.take_back("signin_failed_trusted", request=request, user_key=user_key)
-
-    return after_password(request, user, params)
+        return SignInResult(throttled=check.throttled)
+    return after_password(request, check.user, params)
 
 
 def after_password(request, user: User, params: dict) -> SignInResult:

@@ -7,14 +7,12 @@ import hashlib
 import hmac
 import ipaddress
 
-from django.contrib.auth import authenticate
 from django.core import signing
 from django.utils import timezone
 
-from accounts import device_cookies
 from accounts import flows as signin_flows
 from accounts.backends import candidates, canonical, unique_or_none
-from identity import audit, authn_state, ratelimit
+from identity import audit, authn_state
 from identity.audit_events import Event
 from identity.models import Organization, User
 from identity.requestinfo import client_ip, user_agent
@@ -108,41 +106,33 @@ def portal_signin(request, organization: Organization, *, user_name: str, passwo
         "organization": organization.pk,
         "userName": candidate.name if candidate else signin_flows.HIDDEN,
     }
-    user_key = f"sso:{organization.pk}:{canonical(user_name)}"
-    device = device_cookies.trusted_key(request, candidate)  # the owner's browser: its own lockout
-    attempt = ratelimit.attempt(
-        "signin_failed", request=request, user_key=user_key, device_key=device
+    check = signin_flows.check_password(
+        request,
+        candidate=candidate,
+        password=password,
+        user_key=f"sso:{organization.pk}:{canonical(user_name)}",
     )
-    if device and attempt.allowed:  # all of the user's trusted browsers share one more budget
-        attempt = ratelimit.attempt("signin_failed_trusted", request=request, user_key=user_key)
-    if not attempt.allowed:
-        if attempt.just_tripped:
-            audit.record(
-                Event.USER_AUTHENTICATION,
-                request=request,
-                actor=None,
-                account_id=organization.management_account_id,
-                request_parameters=params,
-                response_elements={"UserAuthentication": "Failure"},
-                error_code="Throttled",
-            )
-        return Outcome.THROTTLED
-    user = authenticate(request, password=password, user=candidate)
-    if user is None:
-        audit.record(
-            Event.USER_AUTHENTICATION,
-            request=request,
-            actor=None,
-            account_id=organization.management_account_id,
-            request_parameters=params,
-            response_elements={"UserAuthentication": "Failure"},
-            error_code="Failed authentication",
-        )
-        return Outcome.FAILED
-    ratelimit.take_back("signin_failed", request=request, user_key=user_key, device_key=device)
-    if device:
-        ratelimit.take_back("signin_failed_trusted", request=request, user_key=user_key)
-    return after_first_factor(request, organization, user, params)
+    if check.user is None:
+        if not check.throttled:
+            _failed(request, organization, params, "Failed authentication")
+        elif check.just_tripped:
+            _failed(request, organization, params, "Throttled")
+        return Outcome.THROTTLED if check.throttled else Outcome.FAILED
+    return after_first_factor(request, organization, check.user, params)
+
+
+def _failed(request, organization, params: dict, error_code: str, message: str = "") -> None:
+    """A failed portal sign-in: anonymous, in the trail of the organization's management account."""
+    audit.record(
+        Event.USER_AUTHENTICATION,
+        request=request,
+        actor=None,
+        account_id=organization.management_account_id,
+        request_parameters=params,
+        response_elements={"UserAuthentication": "Failure"},
+        error_code=error_code,
+        error_message=message,
+    )
 
 
 def after_first_factor(request, organization: Organization, user: User, params: dict) -> str:
@@ -162,15 +152,8 @@ def after_first_factor(request, organization: Organization, user: User, params: 
         signin_flows.complete_signin(request, user, {**params, "mfa": "RememberedContext"})
         return Outcome.SIGNED_IN
     if settings.mfa_no_device == SSOSettings.NoDevice.BLOCK:
-        audit.record(
-            Event.USER_AUTHENTICATION,
-            request=request,
-            actor=None,
-            account_id=organization.management_account_id,
-            request_parameters=params,
-            response_elements={"UserAuthentication": "Failure"},
-            error_code="MFARequired",
-            error_message="No MFA device and sign-in is blocked.",
+        _failed(
+            request, organization, params, "MFARequired", "No MFA device and sign-in is blocked."
         )
         return Outcome.BLOCKED
     signin_flows.complete_signin(request, user, params)

@@ -236,9 +236,14 @@ def policy_attach(
             request=request,
             request_parameters={
                 "policyArn": policy_arn,
-                **({"userName": user.name} if user is not None else {"groupName": group.name}),
+                **_owner_parameters(user, group),
             },
         )
+
+
+def _owner_parameters(user: User | None, group: Group | None) -> dict:
+    """Who holds the policy, as the audit event names it."""
+    return {"userName": user.name} if user is not None else {"groupName": group.name}
 
 
 @transaction.atomic
@@ -261,7 +266,7 @@ def policy_detach(
             request=request,
             request_parameters={
                 "policyArn": policy_arn,
-                **({"userName": user.name} if user is not None else {"groupName": group.name}),
+                **_owner_parameters(user, group),
             },
         )
 
@@ -296,7 +301,7 @@ def inline_policy_put(
         request=request,
         request_parameters={
             "policyName": name,
-            **({"userName": user.name} if user is not None else {"groupName": group.name}),
+            **_owner_parameters(user, group),
         },
     )
     return inline
