@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "recovery",
     "sso",
     "sso.oidc",
+    "sso.applications",
     "console",
     "allauth",
     "allauth.account",

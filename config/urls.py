@@ -17,6 +17,7 @@ urlpatterns = [
     path("recovery/", include("recovery.urls")),
     path("start/", include("sso.urls")),
     path("sso/oidc/", include("sso.oidc.urls")),
+    path("o/<str:organization_id>/", include("sso.applications.urls")),
     path("", include("mfa.urls")),
     path("", include("accounts.urls")),
 ]

@@ -104,5 +104,8 @@ class Event(enum.Enum):
     DIRECTORY_DELETE_GROUP = ("DeleteGroup", Source.IDENTITYSTORE)
     DIRECTORY_CREATE_GROUP_MEMBERSHIP = ("CreateGroupMembership", Source.IDENTITYSTORE)
     DIRECTORY_DELETE_GROUP_MEMBERSHIP = ("DeleteGroupMembership", Source.IDENTITYSTORE)
+    # The signing keys of an organization's applications (issue 15).
+    CREATE_SIGNING_KEY = ("CreateSigningKey", Source.SSO)
+    ROTATE_SIGNING_KEY = ("RotateSigningKey", Source.SSO)
     LINK_EXTERNAL_IDENTITY = ("LinkExternalIdentity", Source.IDENTITYSTORE)
     UNLINK_EXTERNAL_IDENTITY = ("UnlinkExternalIdentity", Source.IDENTITYSTORE)

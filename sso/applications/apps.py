@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationsConfig(AppConfig):
+    """The applications Tobira signs people in to (OpenID Connect, SAML 2.0): issue 15."""
+
+    name = "sso.applications"
+    label = "applications"
+    verbose_name = _("Applications")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,146 @@
+"""An organization's signing keys: made on first use, published as a JWKS, rotated with overlap.
+
+Per algorithm (RS256 and ES256) an organization has a *current* key, which signs, and a *next*
+key, already published. A rotation makes next current, current *previous* (still published, so
+that what it signed verifies until the following rotation) and the old previous *retired*, then
+makes a new next key. Relying parties that refresh their JWKS at least once per rotation period
+therefore never meet an unknown ``kid`` in either direction.
+
+Keys are made and exported with jwcrypto (the JOSE library django-oauth-toolkit signs with); the
+private half is stored as PKCS#8 PEM encrypted with the field keys (``identity.crypto``).
+Nothing here logs or audits key material: events name the ``kid`` and the algorithm only.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from jwcrypto import jwk, jwt
+
+from identity import audit, crypto
+from identity.audit_events import Event
+from identity.models import Organization
+
+from .models import SigningKey
+
+Algorithm = SigningKey.Algorithm
+State = SigningKey.State
+PUBLISHED = (State.NEXT, State.CURRENT, State.PREVIOUS)
+_ORDER = {State.CURRENT: 0, State.NEXT: 1, State.PREVIOUS: 2}
+
+
+def _generate(algorithm: str, kid: str) -> jwk.JWK:
+    if algorithm == Algorithm.RS256:
+        return jwk.JWK.generate(kty="RSA", size=2048, kid=kid, alg=algorithm, use="sig")
+    return jwk.JWK.generate(kty="EC", crv="P-256", kid=kid, alg=algorithm, use="sig")
+
+
+def _make(organization: Organization, algorithm: str, state: str) -> SigningKey:
+    kid = secrets.token_urlsafe(18)
+    key = _generate(algorithm, kid)
+    row = SigningKey.objects.create(
+        organization=organization,
+        kid=kid,
+        algorithm=algorithm,
+        state=state,
+        public_jwk=key.export_public(as_dict=True),
+        private_key_encrypted=crypto.encrypt(key.export_to_pem(private_key=True, password=None)),
+        activated_at=timezone.now() if state == State.CURRENT else None,
+    )
+    audit.record(
+        Event.CREATE_SIGNING_KEY,  # made by Tobira itself, whoever's request needed it first
+        actor=None,
+        account_id=organization.management_account_id,
+        request_parameters={"organization": organization.pk, "algorithm": algorithm},
+        response_elements={"kid": kid, "state": state},
+    )
+    return row
+
+
+def _complete(keys: list[SigningKey]) -> bool:
+    have = {(key.algorithm, key.state) for key in keys}
+    return all((alg, state) in have for alg in Algorithm for state in (State.CURRENT, State.NEXT))
+
+
+def published(organization: Organization) -> list[SigningKey]:
+    """The organization's published keys (current, next, previous), made on first use.
+
+    The read is lock-free once the keys exist; the first request locks the organization's row so
+    that two processes never both make its keys.
+    """
+    keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
+    if not _complete(keys):
+        with transaction.atomic():
+            Organization.objects.select_for_update().filter(pk=organization.pk).first()
+            keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
+            have = {(key.algorithm, key.state) for key in keys}
+            for algorithm in Algorithm:
+                for state in (State.CURRENT, State.NEXT):
+                    if (algorithm, state) not in have:
+                        keys.append(_make(organization, algorithm, state))
+    return sorted(keys, key=lambda key: (key.algorithm, _ORDER[key.state]))
+
+
+def jwks(organization: Organization) -> dict:
+    """The JSON Web Key Set relying parties verify the organization's tokens with."""
+    return {"keys": [key.public_jwk for key in published(organization)]}
+
+
+def _private(row: SigningKey) -> jwk.JWK:
+    return jwk.JWK.from_pem(crypto.decrypt(row.private_key_encrypted))
+
+
+def sign(organization: Organization, claims: dict, *, algorithm: str = Algorithm.RS256) -> str:
+    """A compact JWS of ``claims`` signed with the organization's current key for ``algorithm``."""
+    row = next(
+        key
+        for key in published(organization)
+        if key.algorithm == algorithm and key.state == State.CURRENT
+    )
+    token = jwt.JWT(
+        header={"alg": algorithm, "kid": row.kid, "typ": "JWT"}, claims=json.dumps(claims)
+    )
+    token.make_signed_token(_private(row))
+    return token.serialize()
+
+
+@transaction.atomic
+def rotate(organization: Organization, algorithm: str, *, actor=None, request=None) -> SigningKey:
+    """Next becomes current, current previous, previous retired; a new next key. The new current
+    key is returned."""
+    published(organization)
+    rows = {
+        key.state: key
+        for key in SigningKey.objects.select_for_update().filter(
+            organization=organization, algorithm=algorithm, state__in=PUBLISHED
+        )
+    }
+    now = timezone.now()
+    retired = rows.get(State.PREVIOUS)
+    if retired is not None:  # each step frees the state the next one takes (one key per state)
+        retired.state, retired.retired_at = State.RETIRED, now
+        retired.save(update_fields=["state", "retired_at"])
+    previous = rows[State.CURRENT]
+    previous.state = State.PREVIOUS
+    previous.save(update_fields=["state"])
+    current = rows[State.NEXT]
+    current.state, current.activated_at = State.CURRENT, now
+    current.save(update_fields=["state", "activated_at"])
+    upcoming = _make(organization, algorithm, State.NEXT)
+    audit.record(
+        Event.ROTATE_SIGNING_KEY,
+        request=request,
+        actor=actor,
+        account_id=organization.management_account_id,
+        request_parameters={"organization": organization.pk, "algorithm": algorithm},
+        response_elements={
+            "current": current.kid,
+            "previous": previous.kid,
+            "next": upcoming.kid,
+            "retired": retired.kid if retired is not None else None,
+        },
+    )
+    return current
