@@ -4,10 +4,14 @@ private half encrypted at rest, published as a JWKS per organization, rotated wi
 Tokens are checked with joserfc, a JOSE implementation independent of the jwcrypto that signs."""
 
 import json
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError
 from joserfc.jwk import KeySet
@@ -135,3 +139,30 @@ def test_the_jwks_costs_one_query_once_the_keys_exist(
     url = reverse("applications:jwks", args=[organization.pk])
     with django_assert_num_queries(2):  # the organization, its published keys
         assert client.get(url).status_code == 200
+
+
+def test_the_rotation_command_rotates_only_keys_that_are_due(organization, other_organization):
+    keys.published(organization)
+    keys.published(other_organization)
+    old = timezone.now() - timedelta(days=91)
+    SigningKey.objects.filter(organization=organization, algorithm="ES256", state="current").update(
+        activated_at=old
+    )
+    out = StringIO()
+    call_command("rotate_signing_keys", "--older-than", "90", stdout=out)
+    assert "1 key(s) rotated" in out.getvalue()
+    assert SigningKey.objects.filter(state="previous").count() == 1
+    rotated = SigningKey.objects.get(state="previous")
+    assert (rotated.organization_id, rotated.algorithm) == (organization.pk, "ES256")
+    # Nothing else is due: a second run does nothing.
+    out = StringIO()
+    call_command("rotate_signing_keys", stdout=out)
+    assert "0 key(s) rotated" in out.getvalue()
+    # Limited to one organization, everything due at 0 days.
+    call_command(
+        "rotate_signing_keys", "--older-than", "0", "--organization", other_organization.pk
+    )
+    assert SigningKey.objects.filter(organization=other_organization, state="previous").count() == 2
+    assert SigningKey.objects.filter(organization=organization, state="previous").count() == 1
+    with pytest.raises(CommandError):
+        call_command("rotate_signing_keys", "--organization", "o-nosuchorg")
