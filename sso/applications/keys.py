@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwk, jwt
@@ -29,6 +31,9 @@ from .models import SigningKey
 Algorithm = SigningKey.Algorithm
 State = SigningKey.State
 PUBLISHED = (State.NEXT, State.CURRENT, State.PREVIOUS)
+# A next key signs only once it has been published this long: longer than the JWKS may be cached
+# (``views.jwks``: five minutes), so relying parties know its kid before they meet it.
+NEXT_KEY_MIN_AGE = timedelta(minutes=10)
 _ORDER = {State.CURRENT: 0, State.NEXT: 1, State.PREVIOUS: 2}
 
 
@@ -74,7 +79,9 @@ def published(organization: Organization) -> list[SigningKey]:
     keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
     if not _complete(keys):
         with transaction.atomic():
-            Organization.objects.select_for_update().filter(pk=organization.pk).first()
+            # no_key: creating rows that refer to the organization meanwhile is not held up.
+            # (On SQLite, which has no row locks, a concurrent first use may fail and be retried.)
+            Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
             keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
             have = {(key.algorithm, key.state) for key in keys}
             for algorithm in Algorithm:
@@ -95,6 +102,7 @@ def _private(row: SigningKey) -> jwk.JWK:
 
 def sign(organization: Organization, claims: dict, *, algorithm: str = Algorithm.RS256) -> str:
     """A compact JWS of ``claims`` signed with the organization's current key for ``algorithm``."""
+    algorithm = Algorithm(algorithm)  # ValueError for anything else
     row = next(
         key
         for key in published(organization)
@@ -107,11 +115,31 @@ def sign(organization: Organization, claims: dict, *, algorithm: str = Algorithm
     return token.serialize()
 
 
+class RotationRefused(ValidationError):
+    pass
+
+
 @transaction.atomic
-def rotate(organization: Organization, algorithm: str, *, actor=None, request=None) -> SigningKey:
+def rotate(
+    organization: Organization,
+    algorithm: str,
+    *,
+    expected_current: str | None = None,
+    actor=audit.FROM_REQUEST,
+    request=None,
+) -> SigningKey:
     """Next becomes current, current previous, previous retired; a new next key. The new current
-    key is returned."""
+    key is returned.
+
+    Refused (``RotationRefused``) when the next key has not been published for
+    ``NEXT_KEY_MIN_AGE`` (a second rotation right after the first would retire a key that signed a
+    moment ago, and sign with one relying parties may not know), or when ``expected_current`` is
+    given and is no longer the current key (two schedulers raced: one rotation is enough).
+    """
+    algorithm = Algorithm(algorithm)  # ValueError for anything else
     published(organization)
+    # One rotation of an organization at a time: the second waits, then sees the first's result.
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
     rows = {
         key.state: key
         for key in SigningKey.objects.select_for_update().filter(
@@ -119,6 +147,15 @@ def rotate(organization: Organization, algorithm: str, *, actor=None, request=No
         )
     }
     now = timezone.now()
+    if expected_current is not None and rows[State.CURRENT].kid != expected_current:
+        raise RotationRefused(
+            "The current key changed meanwhile: it was rotated already.", code="rotated"
+        )
+    if now - rows[State.NEXT].created_at < NEXT_KEY_MIN_AGE:
+        raise RotationRefused(
+            "The next key was published too recently to sign: relying parties may not know it yet.",
+            code="too_soon",
+        )
     retired = rows.get(State.PREVIOUS)
     if retired is not None:  # each step frees the state the next one takes (one key per state)
         retired.state, retired.retired_at = State.RETIRED, now

@@ -16,5 +16,8 @@ def jwks(request, organization_id: str):
     """``/o/<organization id>/jwks``: the organization's public signing keys (RFC 7517)."""
     organization = get_object_or_404(Organization, pk=organization_id)
     response = JsonResponse(keys.jwks(organization))
-    response["Cache-Control"] = "public, max-age=300"  # relying parties refetch within a rotation
+    # Relying parties refetch within a rotation (keys.NEXT_KEY_MIN_AGE is longer than this).
+    response["Cache-Control"] = "public, max-age=300"
+    # Public keys: a relying party running in a browser may fetch them too.
+    response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -3,6 +3,7 @@ private half encrypted at rest, published as a JWKS per organization, rotated wi
 
 Tokens are checked with joserfc, a JOSE implementation independent of the jwcrypto that signs."""
 
+import base64
 import json
 from datetime import timedelta
 from io import StringIO
@@ -30,7 +31,17 @@ def jwks_of(client, organization):
     response = client.get(reverse("applications:jwks", args=[organization.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Set-Cookie" not in response
     return response.json()
+
+
+def age_keys(organization, by=keys.NEXT_KEY_MIN_AGE + timedelta(minutes=1)):
+    """As if the organization's keys had been published ``by`` ago (a next key may sign only
+    once relying parties had the time to fetch it)."""
+    for key in SigningKey.objects.filter(organization=organization):
+        SigningKey.objects.filter(pk=key.pk).update(created_at=key.created_at - by)
 
 
 def test_the_jwks_publishes_a_current_and_a_next_key_per_algorithm(client, organization):
@@ -43,8 +54,15 @@ def test_the_jwks_publishes_a_current_and_a_next_key_per_algorithm(client, organ
         ("RS256", "RSA"),
     ]
     for key in document["keys"]:
-        assert key["use"] == "sig" and key["kid"]
+        assert key["use"] == "sig"
+        assert len(key["kid"]) >= 24  # 144 random bits
         assert not PRIVATE_MEMBERS & set(key)  # public halves only
+        if key["kty"] == "RSA":
+            assert len(base64.urlsafe_b64decode(key["n"] + "==")) == 256  # RSA-2048
+            assert key["e"] == "AQAB"
+        else:
+            assert key["crv"] == "P-256"
+    assert len({key["kid"] for key in document["keys"]}) == 4
     KeySet.import_key_set(document)  # a JOSE library other than the signer's reads it
     # Made once: the second request finds the same keys, and four creation events say so.
     assert jwks_of(client, organization) == document
@@ -97,6 +115,7 @@ def test_rotation_keeps_what_the_previous_key_signed_verifiable_until_the_next_r
     organization, client
 ):
     keys.published(organization)
+    age_keys(organization)
     before = keys.sign(organization, {"sub": "alice"})
     next_kid = SigningKey.objects.get(
         organization=organization, algorithm="RS256", state="next"
@@ -110,6 +129,7 @@ def test_rotation_keeps_what_the_previous_key_signed_verifiable_until_the_next_r
         assert jwt.decode(token, published, algorithms=["RS256"]).claims == {"sub": "alice"}
     assert [k["kid"] for k in jwks_of(client, organization)["keys"]].count(next_kid) == 1
 
+    age_keys(organization)
     keys.rotate(organization, "RS256")  # the key that signed ``before`` is retired now
     published = KeySet.import_key_set(jwks_of(client, organization))
     with pytest.raises(InvalidKeyIdError):  # its kid is no longer published
@@ -132,7 +152,7 @@ def test_rotation_keeps_what_the_previous_key_signed_verifiable_until_the_next_r
     }
 
 
-def test_the_jwks_costs_one_query_once_the_keys_exist(
+def test_the_jwks_costs_two_queries_once_the_keys_exist(
     client, organization, django_assert_num_queries
 ):
     keys.published(organization)
@@ -144,6 +164,8 @@ def test_the_jwks_costs_one_query_once_the_keys_exist(
 def test_the_rotation_command_rotates_only_keys_that_are_due(organization, other_organization):
     keys.published(organization)
     keys.published(other_organization)
+    age_keys(organization)
+    age_keys(other_organization)
     old = timezone.now() - timedelta(days=91)
     SigningKey.objects.filter(organization=organization, algorithm="ES256", state="current").update(
         activated_at=old
@@ -166,3 +188,40 @@ def test_the_rotation_command_rotates_only_keys_that_are_due(organization, other
     assert SigningKey.objects.filter(organization=organization, state="previous").count() == 1
     with pytest.raises(CommandError):
         call_command("rotate_signing_keys", "--organization", "o-nosuchorg")
+
+
+def test_a_rotation_is_refused_until_the_next_key_was_published_long_enough(organization):
+    """A second rotation right after the first would retire the key that signed a moment ago and
+    sign with one relying parties may not have fetched (security review of this slice)."""
+    keys.published(organization)
+    with pytest.raises(keys.RotationRefused) as refused:
+        keys.rotate(organization, "RS256")  # the next key was made a moment ago
+    assert refused.value.code == "too_soon"
+    age_keys(organization)
+    current = keys.rotate(organization, "RS256")
+    with pytest.raises(keys.RotationRefused):
+        keys.rotate(organization, "RS256")  # its successor is brand new
+    assert (
+        SigningKey.objects.get(organization=organization, algorithm="RS256", state="current")
+        == current
+    )
+
+
+def test_a_scheduler_that_lost_a_race_does_not_rotate_twice(organization):
+    keys.published(organization)
+    age_keys(organization)
+    listed = SigningKey.objects.get(organization=organization, algorithm="ES256", state="current")
+    keys.rotate(organization, "ES256", expected_current=listed.kid)  # the first scheduler
+    age_keys(organization)  # even once the new next key is old enough
+    with pytest.raises(keys.RotationRefused) as refused:
+        keys.rotate(organization, "ES256", expected_current=listed.kid)  # the second one
+    assert refused.value.code == "rotated"
+    assert SigningKey.objects.filter(organization=organization, state="retired").count() == 0
+
+
+def test_unknown_algorithms_are_refused(organization):
+    for algorithm in ("HS256", "none", "rs256"):
+        with pytest.raises(ValueError):
+            keys.sign(organization, {"sub": "alice"}, algorithm=algorithm)
+        with pytest.raises(ValueError):
+            keys.rotate(organization, algorithm)

@@ -39,7 +39,13 @@ class Command(BaseCommand):
             due = due.filter(organization_id=organization)
         rotated = 0
         for key in due.select_related("organization").order_by("organization_id", "algorithm"):
-            new = keys.rotate(key.organization, key.algorithm)
+            try:  # another run may have rotated it meanwhile: one rotation is enough
+                new = keys.rotate(key.organization, key.algorithm, expected_current=key.kid)
+            except keys.RotationRefused as refusal:
+                self.stdout.write(
+                    f"{key.organization_id} {key.algorithm}: skipped ({refusal.code})"
+                )
+                continue
             self.stdout.write(f"{key.organization_id} {key.algorithm}: {key.kid} -> {new.kid}")
             rotated += 1
         self.stdout.write(f"{rotated} key(s) rotated")
