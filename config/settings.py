@@ -170,6 +170,10 @@ _database_url = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tobira.sqlite3'}")
 if _database_url.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction starts, so that concurrent writers (the dev server's
+    # threads, the worker) wait for it instead of failing with "database is locked" on upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME")

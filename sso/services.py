@@ -450,7 +450,9 @@ def permission_set_policies(permission_set: PermissionSet, account: Account) -> 
     for arn in permission_set.managed_policy_arns:
         managed = catalog.aws_managed(arn)
         if managed is not None:
-            named = loading._named(f"{managed.name} (permission set {label})", managed.document)
+            named = loading.named_policy(
+                f"{managed.name} (permission set {label})", managed.document
+            )
             if named:
                 found.append(named)
     if permission_set.customer_policy_refs:
@@ -463,13 +465,13 @@ def permission_set_policies(permission_set: PermissionSet, account: Account) -> 
             policy__account=account,
             version_id=F("policy__default_version"),
         ).select_related("policy"):
-            named = loading._named(
+            named = loading.named_policy(
                 f"{version.policy.name} (permission set {label})", version.document
             )
             if named:
                 found.append(named)
     if permission_set.inline_policy:
-        named = loading._named(
+        named = loading.named_policy(
             f"inline policy of permission set {label}", permission_set.inline_policy
         )
         if named:

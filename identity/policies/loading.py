@@ -60,7 +60,8 @@ SELF_SERVICE_BASELINE = json.dumps(
 )
 
 
-def _named(name: str, text: str, kind: str = "identity") -> NamedPolicy | None:
+def named_policy(name: str, text: str, kind: str = "identity") -> NamedPolicy | None:
+    """A stored document as the engine takes it, under ``name``; None if it does not parse."""
     try:
         return NamedPolicy(name, parse(text, scp=kind == "scp"), kind)
     except PolicyError:
@@ -79,12 +80,12 @@ def principal_policies(user: User) -> PrincipalPolicies:
     if user.kind == User.Kind.SSO:  # outside a role session an SSO user holds no permissions
         return PrincipalPolicies((), scp_levels(user.account))
     if not user.is_root:
-        identity.append(_named(SELF_SERVICE_BASELINE_NAME, SELF_SERVICE_BASELINE))
+        identity.append(named_policy(SELF_SERVICE_BASELINE_NAME, SELF_SERVICE_BASELINE))
         for inline in InlinePolicy.objects.filter(
             Q(user=user) | Q(group__members=user)
         ).select_related("group"):
             owner = f"group {inline.group.name}" if inline.group_id else f"user {user.name}"
-            named = _named(f"{inline.name} (inline, {owner})", inline.document)
+            named = named_policy(f"{inline.name} (inline, {owner})", inline.document)
             if named:
                 identity.append(named)
         attached = set(
@@ -95,7 +96,7 @@ def principal_policies(user: User) -> PrincipalPolicies:
         for arn in sorted(attached):
             managed = catalog.aws_managed(arn)
             if managed is not None:
-                named = _named(managed.name, managed.document)
+                named = named_policy(managed.name, managed.document)
                 if named:
                     identity.append(named)
         customer = {arn for arn in attached if catalog.aws_managed(arn) is None}
@@ -105,7 +106,7 @@ def principal_policies(user: User) -> PrincipalPolicies:
                 policy__account_id=user.account_id,
                 version_id=F("policy__default_version"),
             ).select_related("policy"):
-                named = _named(version.policy.name, version.document)
+                named = named_policy(version.policy.name, version.document)
                 if named:
                     identity.append(named)
     return PrincipalPolicies(tuple(identity), scp_levels(user.account))
@@ -137,9 +138,9 @@ def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], .
         for arn in attached:
             managed = catalog.aws_scp(arn)
             if managed is not None:
-                named = _named(managed.name, managed.document, "scp")
+                named = named_policy(managed.name, managed.document, "scp")
             elif arn in custom:
-                named = _named(custom[arn].name, custom[arn].document, "scp")
+                named = named_policy(custom[arn].name, custom[arn].document, "scp")
             else:
                 named = None
             if named:

@@ -80,7 +80,7 @@ def published(organization: Organization) -> list[SigningKey]:
     if not _complete(keys):
         with transaction.atomic():
             # no_key: creating rows that refer to the organization meanwhile is not held up.
-            # (On SQLite, which has no row locks, a concurrent first use may fail and be retried.)
+            # (SQLite has no row locks: its IMMEDIATE transactions serialize the writers.)
             Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
             keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
             have = {(key.algorithm, key.state) for key in keys}
