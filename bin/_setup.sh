@@ -77,3 +77,18 @@ ensure_oidc_provider() {  # a real OpenID Connect provider for the SSO tests: oi
   mkdir -p "$OIDC_PROVIDER_DIR"
   npm install --prefix "$OIDC_PROVIDER_DIR" --no-save --no-audit --no-fund --loglevel=error 'oidc-provider@^9' >/dev/null
 }
+
+ensure_oidc_client() {  # a certified OpenID Connect relying party for the provider tests: openid-client 6 (npm), run by tests/oidc/rp.mjs
+  # A prefix of its own, like oidc-provider's: a second `npm install --no-save` into a prefix removes what the first installed.
+  OIDC_CLIENT_DIR="$PWD/var/tools/rp"
+  export OIDC_CLIENT_DIR
+  if [ -f "$OIDC_CLIENT_DIR/node_modules/openid-client/package.json" ]; then return 0; fi
+  ensure_apt_package npm npm
+  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+    echo "openid-client 6 needs Node.js 20 or newer; this node is $(node --version)" >&2
+    return 1
+  fi
+  say "installing the openid-client OpenID Connect relying party from npm"
+  mkdir -p "$OIDC_CLIENT_DIR"
+  npm install --prefix "$OIDC_CLIENT_DIR" --no-save --no-audit --no-fund --loglevel=error 'openid-client@^6' >/dev/null
+}

@@ -31,6 +31,7 @@ CROSS_CUTTING = {
     "test_i18n.py",  # the catalogs and every template
     "test_layout.py",  # this guard
     "test_oidc_harness.py",  # tests/support/oidc.py, the OpenID Connect stand-in
+    "test_rp_harness.py",  # tests/support/rp.py, the relying-party stand-in
 }
 # Directories that are a kind of test rather than a package's tests.
 KINDS = {"browser", "integration"}

@@ -74,7 +74,9 @@ const configuration = {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
   },
-  clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+  // 'none': public clients (token_endpoint_auth_method "none"), as tests/oidc/rp.mjs signs
+  // in without a secret. PKCE stays optional for them too (see pkce below); rp.mjs sends it.
+  clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
   // PKCE: by default oidc-provider requires it only for public clients
   // (token_endpoint_auth_method "none") and FAPI profiles; a confidential client may
   // send code_challenge (S256 only; "plain" is refused) or not. When it sends one, the

@@ -13,7 +13,10 @@ Any login and password are accepted. The login is the subject (``sub``); its
 e-mail is the login when it holds an "@", else ``<login>@example.test``;
 ``email_verified`` is false for logins starting with "unverified"; logins
 containing "+mfa" get ``amr: ["pwd", "mfa"]`` in the ID token. PKCE (S256) is
-optional, and the token endpoint takes client_secret_basic or client_secret_post.
+optional, and the token endpoint takes client_secret_basic or client_secret_post (or
+none, for a client registered with ``token_endpoint_auth_method: "none"``). A client
+whose ``grant_types`` include ``refresh_token`` gets a refresh token when it asks for
+``offline_access`` with ``prompt=consent`` (tests/support/rp.py does so with refresh=True).
 
 ``bin/test`` installs the package (``ensure_oidc_provider`` in bin/_setup.sh)
 into ``var/tools/oidc`` and exports ``OIDC_PROVIDER_DIR``; a missing Node.js or
