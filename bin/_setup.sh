@@ -63,32 +63,31 @@ ensure_prism() {  # the Twilio API stand-in: Prism serving Twilio's OpenAPI spec
   npm install --prefix var/tools --no-save --no-audit --no-fund --loglevel=error @stoplight/prism-cli >/dev/null
 }
 
-ensure_oidc_provider() {  # a real OpenID Connect provider for the SSO tests: oidc-provider 9 (npm), run by tests/oidc/provider.mjs
-  # A prefix of its own: a second `npm install --no-save` into var/tools would remove Prism.
-  OIDC_PROVIDER_DIR="$PWD/var/tools/oidc"
-  export OIDC_PROVIDER_DIR
-  if [ -f "$OIDC_PROVIDER_DIR/node_modules/oidc-provider/package.json" ]; then return 0; fi
+ensure_npm_package() {  # ensure_npm_package <prefix> <package> <spec> <minimum node major.minor> <what it is>
+  # Each tool has a prefix of its own: a second `npm install --no-save` into a prefix removes what
+  # the first installed.
+  local prefix="$1" package="$2" spec="$3" minimum="$4" what="$5"
+  if [ -f "$prefix/node_modules/$package/package.json" ]; then return 0; fi
   ensure_apt_package npm npm
-  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 12) ? 0 : 1)'; then
-    echo "oidc-provider 9 needs Node.js 20.12 or newer; this node is $(node --version)" >&2
+  if ! MINIMUM="$minimum" node -e 'const [a, b] = process.versions.node.split(".").map(Number); const [x, y] = process.env.MINIMUM.split(".").map(Number); process.exit(a > x || (a === x && b >= y) ? 0 : 1)'; then
+    echo "$package needs Node.js $minimum or newer; this node is $(node --version)" >&2
     return 1
   fi
-  say "installing the oidc-provider OpenID Connect server from npm"
-  mkdir -p "$OIDC_PROVIDER_DIR"
-  npm install --prefix "$OIDC_PROVIDER_DIR" --no-save --no-audit --no-fund --loglevel=error 'oidc-provider@^9' >/dev/null
+  say "installing $what from npm"
+  mkdir -p "$prefix"
+  npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "$spec" >/dev/null
+}
+
+ensure_oidc_provider() {  # a real OpenID Connect provider for the SSO tests: oidc-provider 9 (npm), run by tests/oidc/provider.mjs
+  OIDC_PROVIDER_DIR="$PWD/var/tools/oidc"
+  export OIDC_PROVIDER_DIR
+  ensure_npm_package "$OIDC_PROVIDER_DIR" oidc-provider 'oidc-provider@^9' 20.12 \
+    "the oidc-provider OpenID Connect server"
 }
 
 ensure_oidc_client() {  # a certified OpenID Connect relying party for the provider tests: openid-client 6 (npm), run by tests/oidc/rp.mjs
-  # A prefix of its own, like oidc-provider's: a second `npm install --no-save` into a prefix removes what the first installed.
   OIDC_CLIENT_DIR="$PWD/var/tools/rp"
   export OIDC_CLIENT_DIR
-  if [ -f "$OIDC_CLIENT_DIR/node_modules/openid-client/package.json" ]; then return 0; fi
-  ensure_apt_package npm npm
-  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-    echo "openid-client 6 needs Node.js 20 or newer; this node is $(node --version)" >&2
-    return 1
-  fi
-  say "installing the openid-client OpenID Connect relying party from npm"
-  mkdir -p "$OIDC_CLIENT_DIR"
-  npm install --prefix "$OIDC_CLIENT_DIR" --no-save --no-audit --no-fund --loglevel=error 'openid-client@^6' >/dev/null
+  ensure_npm_package "$OIDC_CLIENT_DIR" openid-client 'openid-client@^6' 20.0 \
+    "the openid-client OpenID Connect relying party"
 }
