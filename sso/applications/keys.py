@@ -65,6 +65,13 @@ def _make(organization: Organization, algorithm: str, state: str) -> SigningKey:
     return row
 
 
+def _lock(organization: Organization) -> None:
+    """Hold the organization's row until the transaction ends: one maker or rotator of its keys at
+    a time. ``no_key``: rows that refer to the organization can still be made meanwhile. (SQLite
+    has no row locks: its IMMEDIATE transactions serialize the writers.)"""
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
+
+
 def _complete(keys: list[SigningKey]) -> bool:
     have = {(key.algorithm, key.state) for key in keys}
     return all((alg, state) in have for alg in Algorithm for state in (State.CURRENT, State.NEXT))
@@ -79,9 +86,7 @@ def published(organization: Organization) -> list[SigningKey]:
     keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
     if not _complete(keys):
         with transaction.atomic():
-            # no_key: creating rows that refer to the organization meanwhile is not held up.
-            # (SQLite has no row locks: its IMMEDIATE transactions serialize the writers.)
-            Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
+            _lock(organization)
             keys = list(SigningKey.objects.filter(organization=organization, state__in=PUBLISHED))
             have = {(key.algorithm, key.state) for key in keys}
             for algorithm in Algorithm:
@@ -138,8 +143,7 @@ def rotate(
     """
     algorithm = Algorithm(algorithm)  # ValueError for anything else
     published(organization)
-    # One rotation of an organization at a time: the second waits, then sees the first's result.
-    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
+    _lock(organization)  # one rotation at a time: the second waits, then sees the first's result
     rows = {
         key.state: key
         for key in SigningKey.objects.select_for_update().filter(

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -41,6 +40,8 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+
+from tests.support.npm import node_and_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
@@ -191,10 +192,6 @@ class OIDCProvider:
         )
 
 
-def _provider_dir() -> Path:
-    return Path(os.environ.get("OIDC_PROVIDER_DIR") or ROOT / "var" / "tools" / "oidc")
-
-
 @contextlib.contextmanager
 def run_oidc_provider(clients: list[dict], timeout: float = 30.0) -> Iterator[OIDCProvider]:
     """Run the provider on a free 127.0.0.1 port for ``clients``; stop it on exit.
@@ -202,18 +199,15 @@ def run_oidc_provider(clients: list[dict], timeout: float = 30.0) -> Iterator[OI
     Each client is ``{"client_id", "client_secret", "redirect_uris"}`` (other
     client metadata is passed to oidc-provider as it is).
     """
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is missing: bin/test installs npm and Node.js from Debian")
-    package = _provider_dir() / "node_modules" / "oidc-provider"
-    if not package.is_dir():
-        pytest.fail(f"{package} is missing: bin/test installs it from npm (ensure_oidc_provider)")
+    node, provider_dir = node_and_tool(
+        "OIDC_PROVIDER_DIR", "oidc", "oidc-provider", "ensure_oidc_provider"
+    )
     port = free_port()
     env = {
         **os.environ,
         "OIDC_PORT": str(port),
         "OIDC_CLIENTS": json.dumps(clients),
-        "OIDC_PROVIDER_DIR": str(_provider_dir()),
+        "OIDC_PROVIDER_DIR": str(provider_dir),
         "NO_COLOR": "1",
     }
     process = subprocess.Popen(

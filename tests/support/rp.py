@@ -32,14 +32,13 @@ import contextlib
 import json
 import os
 import queue
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
+from tests.support.npm import node_and_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "oidc" / "rp.mjs"
@@ -128,12 +127,7 @@ def run_relying_party(
     """
     if urlsplit(issuer).hostname != "127.0.0.1":
         raise ValueError(f"the relying party talks to 127.0.0.1 only, not {issuer}")
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is missing: bin/test installs npm and Node.js from Debian")
-    client_dir = Path(os.environ.get("OIDC_CLIENT_DIR") or ROOT / "var" / "tools" / "rp")
-    if not (client_dir / "node_modules" / "openid-client").is_dir():
-        pytest.fail(f"{client_dir}/node_modules/openid-client is missing: bin/test installs it")
+    node, client_dir = node_and_tool("OIDC_CLIENT_DIR", "rp", "openid-client", "ensure_oidc_client")
     env = {
         **os.environ,
         "OIDC_CLIENT_DIR": str(client_dir),
