@@ -134,6 +134,7 @@ def complete_signin(
     device=None,  # the MFA device used, if any
     recovery: str = "",
     external_mfa: bool = False,
+    external_amr: list[str] | None = None,  # what a federated identity provider asserted
 ) -> None:
     """Sign ``user`` in: a fresh session, the MFA record, the audit event."""
     with transaction.atomic():
@@ -146,6 +147,7 @@ def complete_signin(
             device_arn=device.arn
             if device is not None
             else (authn_state.EXTERNAL if external_mfa else None),
+            amr=methods_used(device, recovery, external_mfa, external_amr),
         )
         user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])
@@ -163,6 +165,32 @@ def complete_signin(
             },
         )
         device_cookies.remember(request, user)
+
+
+# RFC 8176 values an upstream identity provider may assert that Tobira passes on.
+_KNOWN_AMR = frozenset(
+    {"pwd", "mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "sc", "pin", "user"}
+)
+
+
+def methods_used(device, recovery: str, external_mfa: bool, external_amr) -> list[str]:
+    """The ``amr`` of a sign-in (RFC 8176): ``pwd`` for the password, the device's own values
+    (``otp``; ``hwk`` or ``swk`` for a security key or passkey) and ``mfa`` for an MFA device; for
+    a federated sign-in ``fed`` and what the identity provider asserted."""
+    if external_amr is not None or external_mfa:
+        asserted = [v for v in external_amr or () if isinstance(v, str) and v in _KNOWN_AMR]
+        methods = ["fed", *dict.fromkeys(asserted)]
+        if external_mfa and "mfa" not in methods:
+            methods.append("mfa")
+        return methods
+    methods = ["pwd"]
+    if device is not None:
+        methods += [*device.amr, "mfa"]
+    elif recovery == "RecoveryCode":
+        methods.append("otp")
+    elif recovery == "AlternativeFactors":
+        methods.append("tel")
+    return methods
 
 
 def pending_signin_user(request) -> User | None:

@@ -91,3 +91,14 @@ ensure_oidc_client() {  # a certified OpenID Connect relying party for the provi
   ensure_npm_package "$OIDC_CLIENT_DIR" openid-client 'openid-client@^6' 20.0 \
     "the openid-client OpenID Connect relying party"
 }
+
+ensure_saml_sp() {  # an independent SAML 2.0 service provider for the IdP tests: @node-saml/node-saml 5 (npm), run by tests/saml/sp.mjs
+  SAML_SP_DIR="$PWD/var/tools/saml"
+  export SAML_SP_DIR
+  ensure_npm_package "$SAML_SP_DIR" @node-saml/node-saml '@node-saml/node-saml@^5' 18.0 \
+    "the node-saml SAML service provider"
+}
+
+ensure_xmlsec1() {  # pysaml2 signs and verifies through Debian's xmlsec1 command
+  ensure_apt_package xmlsec1 xmlsec1
+}

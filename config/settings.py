@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "sso",
     "sso.oidc",
     "sso.applications",
+    "oauth2_provider",
     "console",
     "allauth",
     "allauth.account",
@@ -237,6 +238,42 @@ SSO_OIDC_ALLOW_HTTP = env_bool("SSO_OIDC_ALLOW_HTTP", not PRODUCTION)
 # ... and must resolve to public addresses only, except when this is on (the same cases).
 SSO_OIDC_ALLOW_PRIVATE = env_bool("SSO_OIDC_ALLOW_PRIVATE", not PRODUCTION)
 LOGIN_URL = "accounts:signin"
+
+# Tobira as an OpenID Connect provider (issue 15): django-oauth-toolkit with its Application
+# swapped for the organization's client, and Tobira's validator (sso/applications/oidc).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "applications.OIDCClient"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OAUTH2_VALIDATOR_CLASS": "sso.applications.oidc.validator.Validator",
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "Your name and user name",
+        "email": "Your email address",
+        "groups": "The names of your groups",
+        "offline_access": "Stay signed in to the application",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "PKCE_REQUIRED": "sso.applications.oidc.validator.pkce_required",
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": False,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if not PRODUCTION else ["https"],
+}
 LOGIN_REDIRECT_URL = "console:home"
 PASSWORD_HASHERS = [
     "identity.hashers.Argon2idOWASPHasher",

@@ -107,5 +107,18 @@ class Event(enum.Enum):
     # The signing keys of an organization's applications (issue 15).
     CREATE_SIGNING_KEY = ("CreateSigningKey", Source.SSO)
     ROTATE_SIGNING_KEY = ("RotateSigningKey", Source.SSO)
+    # Applications (issue 15): the software the organization's people sign in to.
+    CREATE_APPLICATION = ("CreateApplication", Source.SSO)
+    UPDATE_APPLICATION = ("UpdateApplication", Source.SSO)
+    DELETE_APPLICATION = ("DeleteApplication", Source.SSO)
+    ROTATE_CLIENT_SECRET = ("RotateApplicationClientSecret", Source.SSO)
+    CREATE_APPLICATION_ASSIGNMENT = ("CreateApplicationAssignment", Source.SSO)
+    DELETE_APPLICATION_ASSIGNMENT = ("DeleteApplicationAssignment", Source.SSO)
+    APPLICATION_SIGNIN_REFUSED = ("ApplicationSignInRefused", Source.SSO)
+    TOKEN_ISSUED = ("TokenIssued", Source.SSO)
+    TOKEN_REVOKED = ("TokenRevoked", Source.SSO)
+    AUTHORIZATION_CODE_REUSED = ("AuthorizationCodeReused", Source.SSO)
+    SAML_ASSERTION_ISSUED = ("SAMLAssertionIssued", Source.SSO)
+    ROTATE_SAML_CERTIFICATE = ("RotateSAMLCertificate", Source.SSO)
     LINK_EXTERNAL_IDENTITY = ("LinkExternalIdentity", Source.IDENTITYSTORE)
     UNLINK_EXTERNAL_IDENTITY = ("UnlinkExternalIdentity", Source.IDENTITYSTORE)

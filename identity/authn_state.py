@@ -24,6 +24,7 @@ import time
 PENDING_SIGNIN = "tobira_pending_signin"
 PENDING_SIGNIN_TTL = 300  # seconds to finish the MFA step after the password step
 MFA_SESSION_KEY = "tobira_mfa"
+SIGNIN_SESSION_KEY = "tobira_signin"  # when this session signed in, and how (auth_time, amr)
 RECOVERED = "tobira_recovered"
 PENDING_STAGES = "tobira_pending_stages"
 
@@ -68,16 +69,27 @@ def end_pending_signin(request) -> None:
 # A signed-in session.
 
 
-def signed_in(request, *, device_arn: str | None) -> None:
+def signed_in(request, *, device_arn: str | None, amr: list[str] = ()) -> None:
     """A sign-in completed (after ``login()``): the MFA record is this sign-in's, and nothing of
     an earlier sign-in of the same user (``login()`` keeps its data) outlives it.
 
     ``device_arn`` is the MFA device used, ``EXTERNAL`` for the identity provider's MFA, or None
-    without MFA."""
+    without MFA. ``amr`` lists the methods used (RFC 8176 values: ``pwd``, ``otp``, ``hwk``...),
+    as the applications Tobira signs people in to are told (the ID token's ``amr``)."""
     request.session.pop(RECOVERED, None)
     request.session.pop(MFA_SESSION_KEY, None)
+    now = int(time.time())
     if device_arn is not None:
-        request.session[MFA_SESSION_KEY] = {"at": int(time.time()), "device": device_arn}
+        request.session[MFA_SESSION_KEY] = {"at": now, "device": device_arn}
+    request.session[SIGNIN_SESSION_KEY] = {"at": now, "amr": list(amr)}
+
+
+def signin_record(request) -> dict:
+    """``{"at": epoch seconds, "amr": [...]}`` of this session's sign-in; a session that signed
+    in before this was recorded reads as signed in now, with no methods."""
+    session = _session(request)
+    record = session.get(SIGNIN_SESSION_KEY) if session is not None else None
+    return record or {"at": int(time.time()), "amr": []}
 
 
 def mfa_record(request) -> dict | None:

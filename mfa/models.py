@@ -59,6 +59,16 @@ class MFADevice(ThrottlingMixin, TimestampMixin, Device):
             return token.serial
         return self.arn
 
+    @property
+    def amr(self) -> list[str]:
+        """What a sign-in with this device tells applications (RFC 8176): ``otp`` for a code;
+        for a passkey or security key ``swk`` when it can be synced (backup eligible, its key
+        may leave the hardware), else ``hwk``."""
+        if self.kind != self.Kind.WEBAUTHN:
+            return ["otp"]
+        key = self if isinstance(self, WebAuthnCredential) else self.webauthncredential
+        return ["swk" if key.backup_eligible else "hwk"]
+
     def get_throttle_factor(self) -> int:
         return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
 

@@ -134,7 +134,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = _match(request, idp, issuer, subject, claims)
         amr = id_token.get("amr") or []
         idp_mfa = isinstance(amr, list) and bool(MFA_AMR.intersection(map(str, amr)))
-        flows.federated_signin(request, idp.organization, user, subject=subject, idp_mfa=idp_mfa)
+        flows.federated_signin(
+            request,
+            idp.organization,
+            user,
+            subject=subject,
+            idp_mfa=idp_mfa,
+            idp_amr=[str(v) for v in amr] if isinstance(amr, list) else [],
+        )
         raise ImmediateHttpResponse(redirect("sso:portal", organization_id=idp.organization_id))
 
 

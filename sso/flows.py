@@ -164,9 +164,17 @@ def after_first_factor(request, organization: Organization, user: User, params: 
 
 
 def federated_signin(
-    request, organization: Organization, user: User, *, subject: str, idp_mfa: bool
+    request,
+    organization: Organization,
+    user: User,
+    *,
+    subject: str,
+    idp_mfa: bool,
+    idp_amr: list[str] | None = None,
 ) -> None:
     """Signed in by the external identity provider: its authentication (and its MFA) applies."""
     params = {"loginTo": "portal", "organization": organization.pk, "federated": True}
-    signin_flows.complete_signin(request, user, params, external_mfa=idp_mfa)
+    signin_flows.complete_signin(
+        request, user, params, external_mfa=idp_mfa, external_amr=idp_amr or []
+    )
     user.external_identities.filter(subject=subject).update(last_used=timezone.now())

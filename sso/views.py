@@ -53,7 +53,12 @@ def _portal_user(request, organization: Organization):
 def portal(request, organization_id: str):
     organization = _organization(organization_id)
     user = _portal_user(request, organization)
-    if user is not None:
+    next_url = application_next(request, organization)
+    # ``reauth``: an application asked for a new sign-in (prompt=login, max_age, ForceAuthn).
+    reauth = next_url is not None and request.GET.get("reauth") == "1"
+    if user is not None and not reauth:
+        if next_url is not None:
+            return redirect(next_url)
         return _portal_home(request, organization, user)
     settings_ = services.settings_for(organization)
     idp = None
@@ -70,7 +75,7 @@ def portal(request, organization_id: str):
                 user_name=form.cleaned_data["user_name"],
                 password=form.cleaned_data["password"],
             )
-            target = reverse("sso:portal", args=[organization.pk])
+            target = next_url or reverse("sso:portal", args=[organization.pk])
             if outcome == flows.Outcome.MFA:
                 return redirect(reverse("mfa:signin") + "?" + urlencode({"next": target}))
             if outcome == flows.Outcome.REGISTER:
@@ -99,9 +104,31 @@ def portal(request, organization_id: str):
     return render(
         request,
         "sso/signin.html",
-        {"organization": organization, "form": form, "idp": idp},
+        {
+            "organization": organization,
+            "form": form,
+            "idp": idp,
+            "next": next_url or "",
+            "reauth": reauth,
+            "signed_in_as": user,
+        },
         status=status,
     )
+
+
+def application_next(request, organization) -> str | None:
+    """Where the portal sign-in returns: only the organization's own application endpoints
+    (``/o/<organization id>/...``, a path of this site), never an arbitrary URL."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    path = target.partition("?")[0]
+    if (
+        path.startswith(f"/o/{organization.pk}/")
+        and "\\" not in path
+        and "//" not in path
+        and target.isprintable()
+    ):
+        return target
+    return None
 
 
 def _portal_home(request, organization, user):
