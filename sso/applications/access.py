@@ -131,8 +131,9 @@ def step_up(request, user: User, application: Application, next_url: str):
     return redirect(reverse("mfa:signin") + "?" + urlencode({"next": next_url}))
 
 
-def refuse(request, application: Application, decision: Decision, *, protocol_note: str = ""):
-    """Audit the refusal and say so: a page for the person (status 403)."""
+def refuse(request, application: Application, decision: Decision, *, back_url: str = ""):
+    """Audit the refusal and say so: a page for the person (status 403), with the way back to
+    the application when the protocol has one (the OpenID Connect client's ``access_denied``)."""
     record_refusal(request, application, decision.user, decision.reason)
     return render(
         request,
@@ -141,7 +142,7 @@ def refuse(request, application: Application, decision: Decision, *, protocol_no
             "application": application,
             "organization": application.organization,
             "reason": decision.reason.value if decision.reason else "",
-            "protocol_note": protocol_note,
+            "back_url": back_url,
         },
         status=403,
     )

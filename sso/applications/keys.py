@@ -105,8 +105,11 @@ def _private(row: SigningKey) -> jwk.JWK:
     return jwk.JWK.from_pem(crypto.decrypt(row.private_key_encrypted))
 
 
-def sign(organization: Organization, claims: dict, *, algorithm: str = Algorithm.RS256) -> str:
-    """A compact JWS of ``claims`` signed with the organization's current key for ``algorithm``."""
+def sign(
+    organization: Organization, claims: dict, *, algorithm: str = Algorithm.RS256, typ: str = "JWT"
+) -> str:
+    """A compact JWS of ``claims`` signed with the organization's current key for ``algorithm``
+    (``typ`` "at+jwt" for an access token, RFC 9068)."""
     algorithm = Algorithm(algorithm)  # ValueError for anything else
     row = next(
         key
@@ -114,7 +117,7 @@ def sign(organization: Organization, claims: dict, *, algorithm: str = Algorithm
         if key.algorithm == algorithm and key.state == State.CURRENT
     )
     token = jwt.JWT(
-        header={"alg": algorithm, "kid": row.kid, "typ": "JWT"}, claims=json.dumps(claims)
+        header={"alg": algorithm, "kid": row.kid, "typ": typ}, claims=json.dumps(claims)
     )
     token.make_signed_token(_private(row))
     return token.serialize()

@@ -13,7 +13,10 @@
 //   RP_SCOPE           "openid email profile" unless set
 //   RP_ID_TOKEN_ALG    the ID token signing algorithm to expect (openid-client's default: RS256)
 //   RP_REFRESH         "1": ask for a refresh token (offline_access with prompt=consent, which
-//                      oidc-provider needs before it grants offline_access) and use it
+//                      oidc-provider needs before it grants offline_access) and use it; then
+//                      present the first refresh token again (a rotated provider refuses it)
+//   RP_POST_LOGOUT_URI a post_logout_redirect_uri: the result carries "end_session_url", the
+//                      RP-initiated logout URL (with id_token_hint and a state) for the browser
 //
 // It discovers the provider, then prints one JSON line {"authorize": url}: the authorization
 // URL, with PKCE (S256), a nonce and a state. It then reads ONE line from stdin: the callback
@@ -107,14 +110,14 @@ async function main() {
   const refresh = process.env.RP_REFRESH === '1';
   let scope = process.env.RP_SCOPE || 'openid email profile';
   if (!clientId || !redirectUri) throw new TypeError('RP_CLIENT_ID and RP_REDIRECT_URI are needed');
-  if (issuer.hostname !== '127.0.0.1') {
+  if (!['127.0.0.1', 'localhost'].includes(issuer.hostname)) {
     throw new TypeError(`the issuer must be on 127.0.0.1, not ${issuer.host}`);
   }
 
   // Every request stays on 127.0.0.1, whatever the discovery document says.
   const loopbackFetch = (url, options) => {
     const host = new URL(url).hostname;
-    if (host !== '127.0.0.1') throw new TypeError(`refusing a request to ${host}: 127.0.0.1 only`);
+    if (host !== issuer.hostname) throw new TypeError(`refusing a request to ${host}: loopback only`);
     return fetch(url, options);
   };
 
@@ -175,6 +178,22 @@ async function main() {
     };
     // The new access token works too.
     refreshed.userinfo = await client.fetchUserInfo(config, renewed.access_token, claims.sub);
+    // The first refresh token, presented again after the rotation.
+    try {
+      await client.refreshTokenGrant(config, tokens.refresh_token);
+      refreshed.old_token_reused = 'accepted';
+    } catch (error) {
+      refreshed.old_token_reused = error?.error || error?.name || 'refused';
+    }
+  }
+
+  let endSessionUrl = null;
+  if (process.env.RP_POST_LOGOUT_URI) {
+    endSessionUrl = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token,
+      post_logout_redirect_uri: process.env.RP_POST_LOGOUT_URI,
+      state: 'logout-state',
+    }).href;
   }
 
   emit({
@@ -183,6 +202,8 @@ async function main() {
     refreshed,
     id_token_header: decodeSegment(tokens.id_token, 0),
     token: tokenSummary(tokens),
+    // Carries the ID token as id_token_hint: for the test's browser only, never logged.
+    end_session_url: endSessionUrl,
   });
   process.exit(0);
 }

@@ -11,6 +11,9 @@
         result["id_token_header"]     # {"alg": ..., "kid": ..., ...}
         result["token"]               # {"token_type", "scope", "expires_in", "refresh_token": bool}
         result["refreshed"]           # with refresh=True: the refresh grant's summary, else None
+                                      # (and "old_token_reused": the error for the first refresh
+                                      # token presented again)
+        result["end_session_url"]     # with post_logout_redirect_uri: the RP-initiated logout URL
 
 An empty ``secret`` is a public client (``token_endpoint_auth_method`` none, PKCE only).
 ``finish`` raises ``RelyingPartyError`` naming openid-client's error when it refuses
@@ -118,6 +121,7 @@ def run_relying_party(
     refresh: bool = False,
     alg: str | None = None,
     auth_method: str = "client_secret_basic",
+    post_logout_redirect_uri: str = "",
     timeout: float = 30.0,
 ) -> Iterator[RelyingParty]:
     """Start the relying party for ``client_id`` at ``issuer``; kill it when the block ends.
@@ -139,6 +143,7 @@ def run_relying_party(
         "RP_SCOPE": scope,
         "RP_ID_TOKEN_ALG": alg or "",
         "RP_REFRESH": "1" if refresh else "",
+        "RP_POST_LOGOUT_URI": post_logout_redirect_uri,
         "NO_COLOR": "1",
     }
     process = subprocess.Popen(
