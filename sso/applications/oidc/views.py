@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.views import RevokeTokenView, TokenView, UserInfoView
 from oauth2_provider.views.mixins import OAuthLibMixin
@@ -294,8 +294,13 @@ def _issue_code(request, client: OIDCClient, decision, issuer: str):
             uri, _headers, _body, _status = core.create_authorization_response(
                 request, scopes, credentials, allow=True
             )
+        except FatalClientError as error:
+            return _error_page(
+                request, client.application.organization, error.oauthlib_error.description
+            )
         except OAuthToolkitError as error:
-            uri = error.oauthlib_error.in_uri(error.redirect_uri or client.default_redirect_uri)
+            # The redirect URI was checked (exactly) before: the client is told what was wrong.
+            uri = error.oauthlib_error.in_uri(request.GET["redirect_uri"])
     finally:
         tobira_validator.authorize_decision.reset(token)
     return HttpResponseRedirect(add_params_to_uri(uri, [("iss", issuer)]))
