@@ -74,12 +74,18 @@ def auth_age(request) -> int:
 
 
 def decide(
-    request, application: Application, *, max_age: int | None = None, force_login: bool = False
+    request,
+    application: Application,
+    *,
+    max_age: int | None = None,
+    force_login: bool = False,
+    mfa: bool = False,
 ) -> Decision:
     """What comes before ``application`` may be told who this is.
 
-    ``max_age`` (seconds) and ``force_login`` are the relying party's own demands (OpenID
-    Connect ``max_age`` and ``prompt=login``; SAML ``ForceAuthn``)."""
+    ``max_age`` (seconds), ``force_login`` and ``mfa`` are the relying party's own demands
+    (OpenID Connect ``max_age``, ``prompt=login`` and an MFA ``acr_values``; SAML
+    ``ForceAuthn`` and a requested authentication context)."""
     user = portal_user(request, application.organization)
     if user is None or force_login:
         return Decision(Outcome.SIGN_IN, user)
@@ -87,7 +93,7 @@ def decide(
         return Decision(Outcome.SIGN_IN, user)
     if not is_assigned(application, user):
         return Decision(Outcome.DENIED, user, Reason.NOT_ASSIGNED)
-    if application.require_mfa or application.mfa_max_age_minutes:
+    if mfa or application.require_mfa or application.mfa_max_age_minutes:
         age = authn_state.mfa_age(request)
         limit = (application.mfa_max_age_minutes or 0) * 60
         if age is None or (limit and age > limit):

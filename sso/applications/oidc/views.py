@@ -38,6 +38,12 @@ from ..models import OIDCClient
 from . import validator as tobira_validator
 
 SCOPES = ("openid", "profile", "email", "groups", "offline_access")
+MFA_ACR = "urn:tobira:acr:mfa"  # the sign-in used an MFA device
+PASSWORD_ACR = "urn:tobira:acr:pwd"  # a password (or a federated sign-in) without MFA
+# acr_values that ask for multi-factor authentication: Tobira's, and the common names for it.
+MFA_ACR_VALUES = frozenset(
+    {MFA_ACR, "mfa", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
+)
 CONSENT_SESSION_KEY = "tobira_oidc_consent"  # {client_id: [scopes]} consented in this session
 LOGIN_REQUESTED = "tobira_oidc_login_requested"  # {client_id: epoch} for prompt=login
 
@@ -118,6 +124,7 @@ def discovery(request, organization_id: str):
                 "groups",
             ],
             "prompt_values_supported": ["none", "login", "consent"],
+            "acr_values_supported": [MFA_ACR, PASSWORD_ACR],
             "claims_parameter_supported": False,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
@@ -231,7 +238,10 @@ def authorize(request, organization_id: str):
             error_description="prompt=none cannot be combined.",
         )
     force_login = "login" in prompt and not _login_satisfied(request, client.client_id)
-    decision = access.decide(request, application, max_age=max_age, force_login=force_login)
+    wants_mfa = bool(set(params.get("acr_values", "").split()) & MFA_ACR_VALUES)
+    decision = access.decide(
+        request, application, max_age=max_age, force_login=force_login, mfa=wants_mfa
+    )
     here = request.get_full_path()
     if decision.outcome is not access.Outcome.PROCEED:
         if "none" in prompt:
@@ -306,8 +316,6 @@ def _issue_code(request, client: OIDCClient, decision, issuer: str):
     return HttpResponseRedirect(add_params_to_uri(uri, [("iss", issuer)]))
 
 
-MFA_ACR = "urn:tobira:acr:mfa"
-PASSWORD_ACR = "urn:tobira:acr:pwd"
 
 
 def _acr(request, record) -> str:

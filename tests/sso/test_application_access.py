@@ -1,0 +1,262 @@
+"""Who may be signed in to an application, and what comes first: the portal sign-in (and back),
+a fresh MFA step (the application's step-up rule, or an MFA ``acr_values``), consent, refusals;
+and RP-initiated logout. Through the OpenID Connect authorize endpoint, with the test client."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pyotp
+import pytest
+from django.urls import reverse
+from oauth2_provider.models import AccessToken
+
+from identity.models import AuditEvent
+from mfa.models import VirtualMFADevice
+from mfa.totp import services as totp_services
+from sso.applications import services as app_services
+from sso.models import SSOSettings
+from tests.conftest import PASSWORD, T0
+from tests.support.sso import make_sso_user, set_sso, signin_portal
+
+pytestmark = pytest.mark.django_db
+
+REDIRECT_URI = "https://wiki.example.test/callback"
+LOGGED_OUT = "https://wiki.example.test/bye"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class App:
+    def __init__(self, organization, *, first_party=True, **options):
+        self.organization = organization
+        self.application, self.client, self.secret = app_services.oidc_application_create(
+            actor=None,
+            organization=organization,
+            name="Wiki",
+            redirect_uris=[REDIRECT_URI],
+            post_logout_redirect_uris=[LOGGED_OUT],
+            skip_authorization=first_party,
+            **options,
+        )
+        self.verifier = secrets.token_urlsafe(48)
+
+    def authorize_url(self, **params) -> str:
+        query = {
+            "client_id": self.client.client_id,
+            "redirect_uri": REDIRECT_URI,
+            "response_type": "code",
+            "scope": "openid profile",
+            "state": "st",
+            "nonce": "nn",
+            "code_challenge": b64(hashlib.sha256(self.verifier.encode()).digest()),
+            "code_challenge_method": "S256",
+            **params,
+        }
+        return (
+            reverse("applications:authorize", args=[self.organization.pk]) + "?" + urlencode(query)
+        )
+
+    def exchange(self, client, callback: str) -> dict:
+        code = parse_qs(urlsplit(callback).query)["code"][0]
+        basic = base64.b64encode(f"{self.client.client_id}:{self.secret}".encode()).decode()
+        response = client.post(
+            reverse("applications:token", args=[self.organization.pk]),
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": self.verifier,
+            },
+            HTTP_AUTHORIZATION=f"Basic {basic}",
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+def id_claims(tokens: dict) -> dict:
+    payload = tokens["id_token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def authenticator_app(user):
+    device, key = totp_services.virtual_mfa_device_create(user=user, name=f"{user.name}-app")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+    return device, pyotp.TOTP(base64.b32encode(key).decode())
+
+
+@pytest.fixture
+def sam(organization):
+    return make_sso_user(organization, name="sam")
+
+
+def mfa_sign_in(client, organization, device, app, now):
+    response = signin_portal(client, organization)
+    assert response["Location"].startswith(reverse("mfa:signin"))
+    return client.post(reverse("mfa:signin"), {"device": device.pk, "code": app.at(now)})
+
+
+def test_the_portal_signs_in_and_returns_to_the_authorization(client, organization, sam, at):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    url = app.authorize_url()
+    response = client.get(url)
+    portal = reverse("sso:portal", args=[organization.pk])
+    assert response["Location"] == portal + "?" + urlencode({"next": url})
+    page = client.get(response["Location"])
+    assert f'name="next" value="{url}"'.replace("&", "&amp;") in page.content.decode()
+    response = client.post(
+        response["Location"], {"user_name": "sam", "password": PASSWORD, "next": url}
+    )
+    assert response["Location"] == url
+    callback = client.get(url)["Location"]
+    assert callback.startswith(REDIRECT_URI + "?code=")
+    assert parse_qs(urlsplit(callback).query)["state"] == ["st"]
+    assert id_claims(app.exchange(client, callback))["amr"] == ["pwd"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example.test/o/x/authorize",
+        "//evil.example.test/o/",
+        "/o/o-someoneelse/authorize?client_id=x",
+        "/console/",
+        "/o/{org}//evil.example.test",
+        "/o/{org}/\\evil",
+    ],
+)
+def test_the_portal_returns_only_to_the_organizations_own_endpoints(
+    client, organization, sam, target
+):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    portal = reverse("sso:portal", args=[organization.pk])
+    response = client.post(
+        portal + "?" + urlencode({"next": target.format(org=organization.pk)}),
+        {"user_name": "sam", "password": PASSWORD},
+    )
+    assert response["Location"] == portal
+
+
+def test_an_mfa_within_minutes_rule_asks_for_a_fresh_mfa_step(client, organization, sam, at):
+    device, totp = authenticator_app(sam)
+    app = App(organization, mfa_max_age_minutes=5)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    mfa_sign_in(client, organization, device, totp, T0)
+    at(T0 + 4 * 60)  # MFA four minutes ago: enough
+    assert client.get(app.authorize_url())["Location"].startswith(REDIRECT_URI)
+    at(T0 + 6 * 60)  # six minutes: a new MFA step first
+    url = app.authorize_url()
+    response = client.get(url)
+    assert response["Location"] == reverse("mfa:signin") + "?" + urlencode({"next": url})
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"Additional verification required" in page.content
+    response = client.post(
+        response["Location"], {"device": device.pk, "code": totp.at(T0 + 6 * 60)}
+    )
+    assert response["Location"] == url
+    callback = client.get(url)["Location"]
+    claims = id_claims(app.exchange(client, callback))
+    assert claims["amr"] == ["pwd", "otp", "mfa"]
+    assert claims["auth_time"] == T0 + 6 * 60
+    assert claims["acr"] == "urn:tobira:acr:mfa"
+
+
+def test_an_mfa_acr_value_asks_for_mfa_when_the_session_had_none(client, organization, sam):
+    authenticator_app(sam)
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    client.force_login(sam)  # a session without MFA (as a remembered context leaves it)
+    assert client.get(app.authorize_url())["Location"].startswith(REDIRECT_URI)
+    response = client.get(app.authorize_url(acr_values="mfa"))
+    assert response["Location"].startswith(reverse("mfa:signin"))
+
+
+def test_require_mfa_without_a_device_is_refused_with_a_page(client, organization, sam):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization, require_mfa=True)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    assert signin_portal(client, organization).status_code == 302
+    response = client.get(app.authorize_url())
+    assert response.status_code == 403
+    assert b"requires multi-factor authentication" in response.content
+    event = AuditEvent.objects.get(event_name="ApplicationSignInRefused")
+    assert event.error_code == "MFARequiredNoDevice"
+    assert event.request_parameters["applicationId"] == app.application.application_id
+
+
+def test_prompt_none_answers_the_client_instead_of_showing_pages(client, organization, sam, at):
+    device, totp = authenticator_app(sam)
+    app = App(organization, mfa_max_age_minutes=5)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    mfa_sign_in(client, organization, device, totp, T0)
+    at(T0 + 10 * 60)
+    answer = parse_qs(urlsplit(client.get(app.authorize_url(prompt="none"))["Location"]).query)
+    assert answer["error"] == ["interaction_required"]
+
+
+def test_a_third_party_application_asks_for_consent_once_per_session(client, organization, sam):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization, first_party=False)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    url = app.authorize_url(scope="openid email")
+    page = client.get(url)
+    assert page.status_code == 200 and b"Allow Wiki?" in page.content
+    assert b"Your email address" in page.content
+    # prompt=none cannot show the page: the client is told.
+    answer = client.get(app.authorize_url(prompt="none", scope="openid email"))["Location"]
+    assert parse_qs(urlsplit(answer).query)["error"] == ["consent_required"]
+    consent = reverse("applications:consent", args=[organization.pk])
+    denied = client.post(consent, {"next": url, "decision": "deny"})
+    assert parse_qs(urlsplit(denied["Location"]).query)["error"] == ["access_denied"]
+    allowed = client.post(consent, {"next": url, "decision": "allow"})
+    assert allowed["Location"] == url
+    assert client.get(url)["Location"].startswith(REDIRECT_URI + "?code=")
+    assert client.get(url)["Location"].startswith(REDIRECT_URI + "?code=")  # not asked again
+
+
+def test_the_consent_answer_needs_the_csrf_token(organization, sam, client_factory):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization, first_party=False)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    browser = client_factory(enforce_csrf_checks=True)
+    browser.force_login(sam)
+    consent = reverse("applications:consent", args=[organization.pk])
+    response = browser.post(consent, {"next": app.authorize_url(), "decision": "allow"})
+    assert response.status_code == 403
+
+
+def test_logout_without_a_hint_asks_then_signs_out_and_revokes(client, organization, sam):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    tokens = app.exchange(client, client.get(app.authorize_url())["Location"])
+    assert AccessToken.objects.filter(user=sam).count() == 1
+    logout = reverse("applications:logout", args=[organization.pk])
+    query = {"client_id": app.client.client_id, "post_logout_redirect_uri": LOGGED_OUT}
+    page = client.get(logout + "?" + urlencode(query))
+    assert page.status_code == 200 and b"Sign out?" in page.content
+    assert "_auth_user_id" in client.session
+    done = client.post(logout, {**query, "state": "s1", "decision": "signout"})
+    assert done["Location"] == LOGGED_OUT + "?state=s1"
+    assert "_auth_user_id" not in client.session
+    assert not AccessToken.objects.filter(user=sam).exists()
+    assert tokens["id_token"] not in str(list(AuditEvent.objects.values()))
+    # An unregistered return address is refused, never followed.
+    bad = client.get(logout + "?" + urlencode({**query, "post_logout_redirect_uri": "https://x"}))
+    assert bad.status_code == 400 and "Location" not in bad
+
+
+@pytest.mark.parametrize("name", ["authorize", "token", "userinfo", "jwks", "discovery", "logout"])
+def test_an_unknown_organization_is_404(client, db, name):
+    assert client.get(reverse(f"applications:{name}", args=["o-nosuchorg00"])).status_code == 404
