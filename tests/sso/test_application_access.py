@@ -260,3 +260,26 @@ def test_logout_without_a_hint_asks_then_signs_out_and_revokes(client, organizat
 @pytest.mark.parametrize("name", ["authorize", "token", "userinfo", "jwks", "discovery", "logout"])
 def test_an_unknown_organization_is_404(client, db, name):
     assert client.get(reverse(f"applications:{name}", args=["o-nosuchorg00"])).status_code == 404
+
+
+def test_clear_expired_tokens_deletes_only_what_expired(client, organization, sam):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from sso.applications.models import AuthorizationContext
+
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    app.exchange(client, client.get(app.authorize_url())["Location"])
+    client.get(app.authorize_url())  # a second code, never exchanged
+    assert AuthorizationContext.objects.count() == 2
+    AuthorizationContext.objects.filter(code_sha256__startswith="family:").update(
+        expires=timezone.now() - timedelta(seconds=1)
+    )
+    call_command("clear_expired_tokens", stdout=open("/dev/null", "w"))
+    assert AuthorizationContext.objects.count() == 1
+    assert AccessToken.objects.filter(user=sam).count() == 1  # still valid: kept
