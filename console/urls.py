@@ -16,6 +16,7 @@ from .views import (
     policies,
     scps,
     simulator,
+    sso_applications,
     sso_groups,
     sso_home,
     sso_users,
@@ -109,6 +110,7 @@ SSO = "organization/sso/"
 SSO_USER = SSO + "users/<str:unique_id>/"
 SSO_GROUP = SSO + "groups/<str:group_id>/"
 PERMISSION_SET = SSO + "permission-sets/<str:permission_set_id>/"
+APPLICATION = SSO + "applications/<str:application_id>/"
 
 urlpatterns += [
     path(SSO, sso_home.SSOHome.as_view(), name="sso_home"),
@@ -162,5 +164,41 @@ urlpatterns += [
         SSO + "accounts/assignments/<int:assignment_id>/delete",
         assignments.AssignmentDelete.as_view(),
         name="sso_assignment_delete",
+    ),
+    path(
+        SSO + "applications/",
+        sso_applications.ApplicationList.as_view(),
+        name="sso_application_list",
+    ),
+    path(
+        SSO + "applications/new/oidc",
+        sso_applications.OIDCApplicationCreate.as_view(),
+        name="sso_application_create_oidc",
+    ),
+    path(
+        SSO + "applications/new/saml",
+        sso_applications.SAMLApplicationCreate.as_view(),
+        name="sso_application_create_saml",
+    ),
+    path(APPLICATION, sso_applications.ApplicationDetail.as_view(), name="sso_application_detail"),
+    path(
+        APPLICATION + "edit",
+        sso_applications.ApplicationEdit.as_view(),
+        name="sso_application_edit",
+    ),
+    path(
+        APPLICATION + "delete",
+        sso_applications.ApplicationDelete.as_view(),
+        name="sso_application_delete",
+    ),
+    path(
+        APPLICATION + "secret/rotate",
+        sso_applications.ClientSecretRotate.as_view(),
+        name="sso_application_secret_rotate",
+    ),
+    path(
+        APPLICATION + "assignments/<int:assignment_id>/remove",
+        sso_applications.ApplicationAssignmentRemove.as_view(),
+        name="sso_application_assignment_remove",
     ),
 ]

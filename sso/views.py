@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,6 +21,8 @@ from identity import authn_state
 from identity.models import Organization
 
 from . import access, flows, services, sessions
+from .applications import selectors as app_selectors
+from .applications.models import Application
 from .forms import OpenSessionForm, PortalSignInForm
 from .models import ExternalIdentityProvider, SSOSettings
 from .stages import SSOMFARegistration
@@ -131,6 +133,26 @@ def application_next(request, organization) -> str | None:
     return None
 
 
+def application_tiles(user) -> list[tuple[Application, str | None]]:
+    """The applications ``user`` may sign in to, each with where its tile goes: an OpenID
+    Connect application's start URL, a SAML application's IdP-initiated sign-in; None when it
+    has none (the tile says so)."""
+    tiles = []
+    for application in app_selectors.applications_for(user):
+        if application.protocol == Application.Protocol.OIDC:
+            target = application.start_url or None
+        else:
+            try:  # the SAML identity provider's URLs (sso/applications/saml), once deployed
+                target = reverse(
+                    "applications:saml_start",
+                    args=[application.organization_id, application.application_id],
+                )
+            except NoReverseMatch:
+                target = None
+        tiles.append((application, target))
+    return tiles
+
+
 def _portal_home(request, organization, user):
     sso_settings = services.settings_for(organization)
     response = render(
@@ -140,6 +162,7 @@ def _portal_home(request, organization, user):
             "organization": organization,
             "sso_user": user,
             "accounts": sessions.accounts_for_portal(user),
+            "applications": application_tiles(user),
             "mfa_present": authn_state.mfa_present(request),
             "can_manage_devices": sso_settings.users_manage_devices,
         },

@@ -66,6 +66,12 @@ _OFFERED = {
     "remove_member": ("identitystore:DeleteGroupMembership", "store"),
     "delete_group": ("identitystore:DeleteGroup", "store"),
     "create_permission_set": ("sso:CreatePermissionSet", "instance"),
+    "create_application": ("sso:CreateApplication", "instance"),
+    "update_application": ("sso:UpdateApplication", "instance"),
+    "delete_application": ("sso:DeleteApplication", "instance"),
+    "list_app_assignments": ("sso:ListApplicationAssignments", "instance"),
+    "add_app_assignment": ("sso:CreateApplicationAssignment", "instance"),
+    "remove_app_assignment": ("sso:DeleteApplicationAssignment", "instance"),
 }
 
 

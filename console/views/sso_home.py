@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from identity.authorization import AnyOf
 from sso import selectors as sso_selectors
 from sso import services
+from sso.applications import selectors as app_selectors
 
 from ..forms.sso import ExternalIdPForm, SettingsForm
 from .sso_base import INSTANCE, DirectoryPage, on_instance
@@ -27,6 +28,7 @@ class SSOHome(DirectoryPage):
             settings=services.settings_for(organization),
             idp=sso_selectors.external_idp(organization),
             counts=sso_selectors.directory_counts(organization),
+            application_count=app_selectors.application_count(organization),
             instance_arn=self.directory.instance_arn,
             store_arn=self.directory.store_arn,
         )

@@ -3,7 +3,8 @@ organization's ids are not found (``Http404``)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from identity.models import Organization, User
@@ -23,11 +24,17 @@ def application_get(organization: Organization, application_id: str) -> Applicat
 
 
 def applications_listed(organization: Organization):
+    """The organization's applications by name, each with ``assignment_count``."""
     return (
         Application.objects.filter(organization=organization)
         .select_related("oidc", "saml")
-        .order_by("name", "pk")
+        .annotate(assignment_count=Count("assignments"))
+        .order_by(Lower("name"), "pk")
     )
+
+
+def application_count(organization: Organization) -> int:
+    return Application.objects.filter(organization=organization).count()
 
 
 def assignments_of(application: Application):
