@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -26,6 +25,7 @@ from sso import selectors as sso_selectors
 from sso.applications import selectors as app_selectors
 from sso.applications import services as app_services
 from sso.applications.models import Application, OIDCClient
+from sso.applications.oidc.validator import issuer_of
 
 from ..base import page_of
 from ..forms.common import DeleteConfirmForm
@@ -41,12 +41,12 @@ from .sso_base import DirectoryPage, on_instance
 
 
 def _base_url(request) -> str:
-    return (settings.TOBIRA_BASE_URL or request.build_absolute_uri("/")).rstrip("/")
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def issuer_url(request, organization) -> str:
-    """The organization's OpenID Connect issuer, ``/o/<organization id>`` of this site."""
-    return f"{_base_url(request)}/o/{organization.pk}"
+    """The organization's OpenID Connect issuer, as the provider names it (same host)."""
+    return issuer_of(request, organization.pk)
 
 
 def _optional_url(request, name: str, *args) -> str | None:
@@ -67,7 +67,7 @@ def endpoints(request, application: Application) -> dict:
         return {
             "issuer": issuer,
             "discovery": issuer + "/.well-known/openid-configuration",
-            "jwks": _base_url(request) + reverse("applications:jwks", args=[organization.pk]),
+            "jwks": issuer + "/jwks",
         }
     args = (organization.pk, application.application_id)
     return {
