@@ -98,6 +98,17 @@ def test_the_claims_arrive_and_an_older_mfa_asks_for_a_new_step(page, shoot, org
     shoot(page, "app-claims-en")
     first_auth_time = page.get_by_test_id("claim-auth_time").text_content()
 
+    # The access portal lists the application; its tile opens it (a new tab), signed in.
+    page.goto(f"/start/{organization.pk}")
+    tile = page.get_by_test_id(f"portal-app-{wiki['application'].application_id}")
+    expect(tile).to_contain_text("Wiki")
+    shoot(page, "app-portal-tiles-en")
+    with page.context.expect_page() as opened:
+        tile.get_by_role("link").click()
+    page = opened.value
+    expect(page.get_by_test_id("rp-signed-in")).to_contain_text("Signed in as sam")
+    expect(page.get_by_test_id("claim-sub")).to_have_text(sam.unique_id)
+
     # The MFA step was six minutes ago (the session says so; the relying party's clock, in
     # another process, stays right): the application's rule asks for a new one.
     age_mfa(page, 6 * 60)
