@@ -461,5 +461,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["no_403_traceback"]},  # an expected refusal: one line
+        # oauthlib logs authorization codes and request bodies at DEBUG ("Saving grant {'code':
+        # ...}"), whatever LOG_LEVEL says: never below INFO.
+        "oauthlib": {"level": "INFO"},
+        "oauth2_provider": {"level": "INFO"},
     },
 }

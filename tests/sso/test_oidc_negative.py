@@ -395,3 +395,43 @@ def test_a_token_of_the_previous_key_validates_during_the_overlap_and_not_after(
     keys.rotate(op.organization, "RS256")
     with pytest.raises(InvalidKeyIdError):
         jwt.decode(id_token, op.jwks())
+
+
+def test_secrets_codes_and_tokens_are_never_logged_audited_or_shown(op, caplog):
+    caplog.set_level("DEBUG")
+    session = op.session()
+    callback, verifier = op.authorize(session)
+    code = query_of(callback)["code"]
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+    }
+    tokens = op.token_request(data).json()
+    refresh = op.token_request(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    ).json()
+    replay = op.token_request(data)  # refused: its error body must not echo the code
+    wrong = op.token_request(data, secret="wrong-" + op.secret)
+    secrets_ = [
+        op.secret,
+        code,
+        verifier,
+        tokens["access_token"],
+        tokens["refresh_token"],
+        tokens["id_token"],
+        refresh["access_token"],
+        refresh["refresh_token"],
+    ]
+    # What the server logs (urllib3's lines are this test's own HTTP client).
+    logged = "\n".join(
+        record.getMessage() for record in caplog.records if not record.name.startswith("urllib3")
+    )
+    audited = str(list(AuditEvent.objects.values()))
+    shown = replay.text + wrong.text
+    assert any(r.name.startswith("django") for r in caplog.records)  # the server did log
+    for secret in secrets_:
+        assert secret not in logged
+        assert secret not in audited
+        assert secret not in shown
