@@ -7,6 +7,9 @@ token checks; nothing here is Tobira's code.
     TOBIRA_RP_SECRET=... .venv/bin/python bin/demo_rp.py \\
         --issuer http://localhost:8000/o/o-abc123 --client-id tbc_... --port 8001
 
+(or TOBIRA_RP_ISSUER and TOBIRA_RP_CLIENT_ID in the environment, as ``manage.py demo_data
+--rp-env-file`` writes them).
+
 ``bin/demo`` starts it for the demo application. It listens on 127.0.0.1 only, keeps its
 sessions in memory and never prints a token.
 """
@@ -184,14 +187,18 @@ class Handler(BaseHTTPRequestHandler):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--issuer", required=True)
-    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--issuer", default=os.environ.get("TOBIRA_RP_ISSUER"))
+    parser.add_argument("--client-id", default=os.environ.get("TOBIRA_RP_CLIENT_ID"))
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--name", default="Demo wiki")
     args = parser.parse_args(argv)
     secret = os.environ.get("TOBIRA_RP_SECRET", "")
-    if not secret:
-        print("set TOBIRA_RP_SECRET to the client secret", file=sys.stderr)
+    if not (secret and args.issuer and args.client_id):
+        print(
+            "give --issuer and --client-id (or TOBIRA_RP_ISSUER, TOBIRA_RP_CLIENT_ID) and "
+            "TOBIRA_RP_SECRET",
+            file=sys.stderr,
+        )
         return 2
     base_url = f"http://localhost:{args.port}"
     Handler.rp = RelyingParty(args.issuer, args.client_id, secret, base_url, args.name)

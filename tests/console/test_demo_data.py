@@ -29,3 +29,19 @@ def test_demo_data_is_idempotent_and_its_users_sign_in(client):
     assert signin_iam(client, "demo-corp", "bob", DEMO_PASSWORD)["Location"] == reverse(
         "accounts:change_password"
     )
+
+
+def test_demo_data_writes_the_relying_partys_settings_with_a_fresh_secret(tmp_path):
+    from sso.applications.models import Application
+    from sso.applications.services import secret_matches
+
+    env = tmp_path / "rp.env"
+    call_command("demo_data", "--rp-env-file", str(env), "--rp-port", "8123", stdout=StringIO())
+    values = dict(line.split("=", 1) for line in env.read_text().splitlines())
+    application = Application.objects.get(name="Demo wiki")
+    assert values["TOBIRA_RP_CLIENT_ID"] == application.oidc.client_id
+    assert values["TOBIRA_RP_ISSUER"].endswith(f"/o/{application.organization_id}")
+    assert secret_matches(application.oidc, values["TOBIRA_RP_SECRET"])
+    assert application.start_url == "http://localhost:8123/login"
+    assert application.assignments.get().group.name == "Engineers"
+    assert oct(env.stat().st_mode & 0o777) == "0o600"

@@ -1,6 +1,7 @@
 """Create a demo organization to try the console with; prints how to sign in."""
 
 import json
+import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -10,6 +11,9 @@ from identity import arns, services
 from identity.models import Account, User
 from identity.policies import catalog
 from identity.policies import services as policy_services
+from sso.applications import services as applications
+from sso.applications.models import Application
+from sso.models import SSOGroup
 
 DEMO_ROOT_EMAIL = "root@demo.tobira.localhost"
 DEMO_MEMBER_EMAIL = "member-root@demo.tobira.localhost"
@@ -25,7 +29,18 @@ class Command(BaseCommand):
         "Create a demo organization (management + member account, root and IAM users). Idempotent."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rp-env-file",
+            help="rotate the demo OpenID Connect application's client secret and write the "
+            "relying party's settings, the new secret included, to this file (mode 0600), "
+            "for bin/demo",
+        )
+        parser.add_argument(
+            "--rp-port", type=int, default=8001, help="the demo relying party's port (8001)"
+        )
+
+    def handle(self, *args, rp_env_file=None, rp_port=8001, **options):
         with transaction.atomic():
             management = Account.objects.filter(root_email__iexact=DEMO_ROOT_EMAIL).first()
             if management is None:
@@ -79,6 +94,9 @@ class Command(BaseCommand):
             else:
                 created = False
             organization_id = management.organization_id
+            client = _demo_applications(management.organization, rp_port)
+            if rp_env_file:
+                _write_rp_env(rp_env_file, client)
         base = settings.TOBIRA_BASE_URL
         self.stdout.write(
             self.style.SUCCESS("Demo data created." if created else "Demo data already present.")
@@ -94,7 +112,51 @@ class Command(BaseCommand):
   SSO access portal (recommended for people): {base}/start/{organization_id}
                   user sora / {DEMO_PASSWORD} (registers an MFA device at first sign-in;
                   AdministratorAccess in production, ReadOnly everywhere through group Engineers)
+  Applications (group Engineers): the portal's "Demo wiki" tile opens the demo relying party,
+                  http://localhost:{rp_port}/ (bin/demo starts it), which shows the claims
+                  Tobira sends. Issuer: {base}/o/{organization_id}
+                  client id {client.client_id}
 """
+        )
+
+
+DEMO_APPLICATION = "Demo wiki"
+
+
+def _demo_applications(organization, rp_port: int):
+    """The demo OpenID Connect application (assigned to group Engineers); its client."""
+    existing = Application.objects.filter(organization=organization, name=DEMO_APPLICATION).first()
+    if existing is not None:
+        return existing.oidc
+    root = User.objects.get(account=organization.management_account, kind=User.Kind.ROOT)
+    rp = f"http://localhost:{rp_port}"
+    application, client, _secret = applications.oidc_application_create(
+        actor=root,
+        organization=organization,
+        name=DEMO_APPLICATION,
+        description="The demo relying party: shows the claims Tobira sends.",
+        redirect_uris=[f"{rp}/callback"],
+        post_logout_redirect_uris=[f"{rp}/"],
+        grant_types=["authorization_code", "refresh_token"],
+        skip_authorization=True,
+        start_url=f"{rp}/login",
+        claim_mappings={"organization": "organization_id"},
+    )
+    engineers = SSOGroup.objects.get(organization=organization, name="Engineers")
+    applications.assignment_add(actor=root, application=application, group=engineers)
+    return client
+
+
+def _write_rp_env(path: str, client) -> None:
+    """The demo relying party's settings, with a new secret, into ``path`` only (never printed)."""
+    root = User.objects.get(account=client.organization.management_account, kind=User.Kind.ROOT)
+    secret = applications.client_secret_rotate(actor=root, client=client)
+    issuer = f"{settings.TOBIRA_BASE_URL}/o/{client.organization_id}"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(
+            f"TOBIRA_RP_ISSUER={issuer}\nTOBIRA_RP_CLIENT_ID={client.client_id}\n"
+            f"TOBIRA_RP_SECRET={secret}\n"
         )
 
 
