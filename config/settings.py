@@ -460,5 +460,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["no_403_traceback"]},  # an expected refusal: one line
+        # pysaml2 logs whole requests and documents at DEBUG and INFO: never in Tobira's logs.
+        "saml2": {"level": "WARNING"},
     },
 }
