@@ -35,11 +35,9 @@ from .. import access, selectors
 from ..attributes import Attributes
 from ..models import Application, SAMLCertificate, SAMLServiceProvider
 from . import certificates, idp
+from . import pending as pending_requests
 from .idp import Reason, Refused
 
-PENDING = "tobira_saml_pending"  # the session's AuthnRequests waiting for a sign-in
-PENDING_TTL = 15 * 60  # seconds to sign in (password, MFA) and come back
-PENDING_MAX = 10
 HANDOFF_TTL = 120  # seconds between an HTTP-POST request and the GET that picks it up
 MAX_RELAY_STATE = 80 * 4  # SAML bindings 3.4.3: 80 bytes; some SPs send more, not much more
 
@@ -195,35 +193,6 @@ def _refusal_of(request, organization, refusal: Refused):
     )
 
 
-def _keep(request, pending: dict) -> str:
-    """Keep ``pending`` in the session; its token."""
-    now = time.time()
-    kept = {
-        token: value
-        for token, value in (request.session.get(PENDING) or {}).items()
-        if now - value.get("at", 0) < PENDING_TTL
-    }
-    while len(kept) >= PENDING_MAX:
-        kept.pop(min(kept, key=lambda token: kept[token]["at"]))
-    token = secrets.token_urlsafe(16)
-    kept[token] = pending
-    request.session[PENDING] = kept
-    return token
-
-
-def _pending(request, token: str) -> dict | None:
-    value = (request.session.get(PENDING) or {}).get(token)
-    if value is None or time.time() - value.get("at", 0) >= PENDING_TTL:
-        return None
-    return value
-
-
-def _drop(request, token: str) -> None:
-    kept = dict(request.session.get(PENDING) or {})
-    if kept.pop(token, None) is not None:
-        request.session[PENDING] = kept
-
-
 @csrf_exempt  # the HTTP-POST binding comes from the service provider's page, by design
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -243,7 +212,7 @@ def sso(request, organization_id: str):
         return response
     if "resume" in request.GET:
         token = request.GET["resume"]
-        pending = _pending(request, token)
+        pending = pending_requests.get(request, token)
         if pending is None:
             return _refuse(request, organization, Reason.EXPIRED)
         return _continue(request, organization, token, pending)
@@ -252,12 +221,12 @@ def sso(request, organization_id: str):
         pending = cache.get(key)
         if pending is None or not cache.delete(key):  # single use: the first GET claims it
             return _refuse(request, organization, Reason.EXPIRED)
-        return _continue(request, organization, _keep(request, pending), pending)
+        return _continue(request, organization, pending_requests.keep(request, pending), pending)
     try:
         pending = _verified_request(request, organization, BINDING_HTTP_REDIRECT, request.GET)
     except Refused as refusal:
         return _refusal_of(request, organization, refusal)
-    return _continue(request, organization, _keep(request, pending), pending)
+    return _continue(request, organization, pending_requests.keep(request, pending), pending)
 
 
 def _continue(request, organization, token: str, pending: dict):
@@ -268,7 +237,7 @@ def _continue(request, organization, token: str, pending: dict):
         .first()
     )
     if provider is None:  # deleted meanwhile
-        _drop(request, token)
+        pending_requests.drop(request, token)
         return _refuse(request, organization, Reason.UNKNOWN_SP)
     application = provider.application
     resume_url = (
@@ -276,17 +245,14 @@ def _continue(request, organization, token: str, pending: dict):
         + "?"
         + urlencode({"resume": token})
     )
-    # ForceAuthn: a sign-in after the request satisfies it (no loop once it happened).
-    force = pending["force"] and not (
-        access.portal_user(request, organization) is not None
-        and authn_state.signin_record(request)["at"] >= pending["at"]
-    )
+    # ForceAuthn: a sign-in since the request satisfies it (no loop once it happened).
+    force = pending["force"] and not pending.get("signed_in")
     decision = access.decide(request, application, force_login=force)
     if decision.outcome == access.Outcome.SIGN_IN:
         return access.sign_in(request, organization, resume_url, again=force)
     if decision.outcome == access.Outcome.STEP_UP:
         return access.step_up(request, decision.user, application, resume_url)
-    _drop(request, token)
+    pending_requests.drop(request, token)
     if decision.outcome == access.Outcome.DENIED:
         return access.refuse(request, application, decision)
     return _issue(
