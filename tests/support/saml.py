@@ -290,3 +290,64 @@ def local(url: str) -> str:
     """The path and query of one of Tobira's URLs (the test client's request)."""
     assert url.startswith(IDP_BASE + "/"), url
     return url[len(IDP_BASE) :]
+
+
+# --- Hand-made AuthnRequests, for what no real service provider sends ---------------------------
+
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+
+
+def authn_request(
+    organization,
+    *,
+    issuer: str = SP_ENTITY_ID,
+    request_id: str = "",
+    issued: datetime | None = None,
+    acs_url: str | None = SP_ACS_URL,
+    binding: str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+    prologue: str = "",
+    issuer_text: str | None = None,
+) -> str:
+    """An AuthnRequest's XML; ``prologue`` goes before it (a DOCTYPE...), ``issuer_text`` replaces
+    the Issuer element's content as is (an entity reference...)."""
+    from django.urls import reverse
+
+    issued = issued or datetime.now(UTC)
+    destination = IDP_BASE + reverse("applications:saml_sso", args=[organization.pk])
+    acs = f' AssertionConsumerServiceURL="{acs_url}"' if acs_url else ""
+    return (
+        f'{prologue}<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        f'ID="{request_id or "_" + os.urandom(16).hex()}" Version="2.0" '
+        f'IssueInstant="{issued.strftime("%Y-%m-%dT%H:%M:%SZ")}" Destination="{destination}" '
+        f'ProtocolBinding="{binding}"{acs}>'
+        f"<saml:Issuer>{issuer if issuer_text is None else issuer_text}</saml:Issuer>"
+        "</samlp:AuthnRequest>"
+    )
+
+
+def redirect_path(
+    organization, xml: str, *, relay_state: str = "", key: str = "", sigalg: str = RSA_SHA256
+) -> str:
+    """The HTTP-Redirect binding's URL path for ``xml``: deflated, base64, signed over the query
+    string with ``key`` (PEM) when given."""
+    import base64
+    import zlib
+    from urllib.parse import quote
+
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from django.urls import reverse
+
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    encoded = base64.b64encode(deflater.compress(xml.encode()) + deflater.flush()).decode()
+    query = "SAMLRequest=" + quote(encoded, safe="")
+    if relay_state:
+        query += "&RelayState=" + quote(relay_state, safe="")
+    if key:
+        query += "&SigAlg=" + quote(sigalg, safe="")
+        private = serialization.load_pem_private_key(key.encode(), password=None)
+        digest = hashes.SHA1() if sigalg == RSA_SHA1 else hashes.SHA256()  # noqa: S303 - refused
+        signature = private.sign(query.encode(), padding.PKCS1v15(), digest)
+        query += "&Signature=" + quote(base64.b64encode(signature).decode(), safe="")
+    return reverse("applications:saml_sso", args=[organization.pk]) + "?" + query

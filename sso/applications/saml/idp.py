@@ -35,12 +35,14 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote_plus
+from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape, quoteattr
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
@@ -464,8 +466,7 @@ def parse_request(server: TobiraIdP, xml: bytes) -> samlp.AuthnRequest:
     try:
         parsed = server.parse_authn_request(xml, binding=None)  # decoded already
     except Exception as error:  # anything from a hostile document: one refusal
-        signature_error = type(error).__name__ in {"IncorrectlySigned", "SignatureError"}
-        raise Refused(Reason.BAD_SIGNATURE if signature_error else Reason.MALFORMED) from None
+        raise Refused(_reason_of(error)) from None
     if parsed is None or parsed.message is None or parsed.message.issuer is None:
         raise Refused(Reason.MALFORMED)
     message = parsed.message
@@ -476,6 +477,21 @@ def parse_request(server: TobiraIdP, xml: bytes) -> samlp.AuthnRequest:
         if method is None or method.algorithm in _WEAK_XML_SIGNATURES:
             raise Refused(Reason.BAD_SIGNATURE)
     return message
+
+
+def _reason_of(error: BaseException) -> str:
+    """pysaml2 reports a document it cannot parse as wrongly signed (its signature check parses
+    first): a parse error anywhere in the chain is a malformed request."""
+    chain = []
+    while error is not None and len(chain) < 10:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    if any(isinstance(e, (DefusedXmlException, ParseError, TypeError)) for e in chain):
+        return Reason.MALFORMED
+    names = {type(e).__name__ for e in chain}
+    if names & {"IncorrectlySigned", "SignatureError", "MissingKey", "XmlsecError"}:
+        return Reason.BAD_SIGNATURE
+    return Reason.MALFORMED
 
 
 def issue_instant_ok(message: samlp.AuthnRequest, now: datetime | None = None) -> bool:
