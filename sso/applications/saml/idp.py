@@ -276,12 +276,13 @@ def _config(organization, certificate_file: str, key_file: str, metadata_xml: st
         "key_file": key_file,
         "cert_file": certificate_file,
         "only_use_keys_in_metadata": True,  # never a key the request brings itself
-        "signing_algorithm": SIGN_ALG,
-        "digest_algorithm": DIGEST_ALG,
         "accepted_time_diff": int(CLOCK_SKEW.total_seconds()),
         "service": {
             "idp": {
                 "name": organization.name,
+                # Per service, not top-level: pysaml2 reads them from here (else SHA-1).
+                "signing_algorithm": SIGN_ALG,
+                "digest_algorithm": DIGEST_ALG,
                 "endpoints": {
                     "single_sign_on_service": [
                         (sso, BINDING_HTTP_REDIRECT),
