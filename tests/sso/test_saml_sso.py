@@ -16,12 +16,14 @@ from django.urls import reverse
 
 from identity.models import AuditEvent, User
 from mfa.totp import services as totp_services
+from sso import services as sso_services
 from sso.applications import services
 from sso.applications.models import SAMLServiceProvider
 from sso.applications.saml import idp
 from tests.conftest import PASSWORD
 from tests.support.mfa import mfa_login
 from tests.support.saml import (
+    IDP_BASE,
     SP_ACS_URL,
     SP_ENTITY_ID,
     ServiceProviderError,
@@ -41,6 +43,9 @@ EMAIL = SAMLServiceProvider.NameIDFormat.EMAIL
 def test_a_signed_redirect_request_gets_a_signed_response_node_saml_accepts(
     client, organization, saml_app, sam
 ):
+    for name in ("Writers", "Admins"):
+        group = sso_services.sso_group_create(actor=None, organization=organization, name=name)
+        sso_services.sso_group_membership_set(actor=None, group=group, user=sam, member=True)
     signin_portal(client, organization)
     private_key, _certificate = key_pair("sp")
     with run_service_provider(
@@ -56,7 +61,13 @@ def test_a_signed_redirect_request_gets_a_signed_response_node_saml_accepts(
     profile = result["profile"]
     assert profile["nameID"] == sam.unique_id
     assert profile["nameIDFormat"] == "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
-    assert profile["attributes"] == {"email": "sam@example.test", "displayName": "sam"}
+    assert profile["attributes"] == {
+        "email": "sam@example.test",
+        "displayName": "sam",
+        "groups": ["Admins", "Writers"],
+    }
+    assert profile["issuer"] == f"{IDP_BASE}/o/{organization.pk}/saml/metadata"
+    assert profile["sessionIndex"]
     assert result["relay_state"] == "relay-123"
 
 

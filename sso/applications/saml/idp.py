@@ -501,8 +501,8 @@ def issue_instant_ok(message: samlp.AuthnRequest, now: datetime | None = None) -
         issued = datetime.fromisoformat(message.issue_instant)
     except (TypeError, ValueError):
         return False
-    if issued.tzinfo is None:
-        return False
+    if issued.tzinfo is None:  # SAML core 1.3.3: UTC, "with no time zone component"
+        issued = issued.replace(tzinfo=UTC)
     return abs(now - issued) <= CLOCK_SKEW
 
 
