@@ -68,6 +68,10 @@ def test_a_signed_redirect_request_gets_a_signed_response_node_saml_accepts(
     }
     assert profile["issuer"] == f"{IDP_BASE}/o/{organization.pk}/saml/metadata"
     assert profile["sessionIndex"]
+    # The cached server remembers nothing of it (pysaml2 would keep every assertion).
+    server = idp.server_for(organization)
+    assert server.session_db.assertion == {} and server.session_db.authn == {}
+    assert dict(server.ident.db) == {}
     assert result["relay_state"] == "relay-123"
 
 
