@@ -465,5 +465,7 @@ LOGGING = {
         # ...}"), whatever LOG_LEVEL says: never below INFO.
         "oauthlib": {"level": "INFO"},
         "oauth2_provider": {"level": "INFO"},
+        # pysaml2 logs whole requests and documents at DEBUG and INFO: never in Tobira's logs.
+        "saml2": {"level": "WARNING"},
     },
 }

@@ -119,6 +119,7 @@ class Event(enum.Enum):
     TOKEN_REVOKED = ("TokenRevoked", Source.SSO)
     AUTHORIZATION_CODE_REUSED = ("AuthorizationCodeReused", Source.SSO)
     SAML_ASSERTION_ISSUED = ("SAMLAssertionIssued", Source.SSO)
+    CREATE_SAML_CERTIFICATE = ("CreateSAMLCertificate", Source.SSO)
     ROTATE_SAML_CERTIFICATE = ("RotateSAMLCertificate", Source.SSO)
     LINK_EXTERNAL_IDENTITY = ("LinkExternalIdentity", Source.IDENTITYSTORE)
     UNLINK_EXTERNAL_IDENTITY = ("UnlinkExternalIdentity", Source.IDENTITYSTORE)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -141,14 +141,11 @@ def application_tiles(user) -> list[tuple[Application, str | None]]:
     for application in app_selectors.applications_for(user):
         if application.protocol == Application.Protocol.OIDC:
             target = application.start_url or None
-        else:
-            try:  # the SAML identity provider's URLs (sso/applications/saml), once deployed
-                target = reverse(
-                    "applications:saml_start",
-                    args=[application.organization_id, application.application_id],
-                )
-            except NoReverseMatch:
-                target = None
+        else:  # IdP-initiated SAML sign-in
+            target = reverse(
+                "applications:saml_start",
+                args=[application.organization_id, application.application_id],
+            )
         tiles.append((application, target))
     return tiles
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,16 +49,6 @@ def issuer_url(request, organization) -> str:
     return issuer_of(request, organization.pk)
 
 
-def _optional_url(request, name: str, *args) -> str | None:
-    """The absolute URL of an endpoint that may not be deployed yet (the SAML identity
-    provider's): None rather than an error while its URL name does not exist."""
-    try:
-        path = reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-    return _base_url(request) + path
-
-
 def endpoints(request, application: Application) -> dict:
     """What the application's administrator configures on the other side."""
     organization = application.organization
@@ -69,11 +59,12 @@ def endpoints(request, application: Application) -> dict:
             "discovery": issuer + "/.well-known/openid-configuration",
             "jwks": issuer + "/jwks",
         }
-    args = (organization.pk, application.application_id)
+    base = _base_url(request)
     return {
-        "saml_metadata": _optional_url(request, "applications:saml_metadata", *args),
-        "saml_certificate": _optional_url(request, "applications:saml_certificate", *args),
-        "saml_start": _optional_url(request, "applications:saml_start", *args),
+        "saml_metadata": base + reverse("applications:saml_metadata", args=[organization.pk]),
+        "saml_certificate": base + reverse("applications:saml_certificate", args=[organization.pk]),
+        "saml_start": base
+        + reverse("applications:saml_start", args=[organization.pk, application.application_id]),
     }
 
 

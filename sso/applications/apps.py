@@ -9,3 +9,11 @@ class ApplicationsConfig(AppConfig):
     label = "applications"
     verbose_name = _("Applications")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from accounts.signals import signing_in
+
+        from .saml import pending
+
+        # A SAML request waiting for a new sign-in (ForceAuthn) learns that it happened.
+        signing_in.connect(pending.mark_signed_in, dispatch_uid="applications.saml.signin")

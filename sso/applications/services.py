@@ -65,6 +65,9 @@ RESERVED_CLAIMS = frozenset(
     ]
 )
 CLAIM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")
+# A SAML attribute's Name: SAML reserves none (email, groups... are what SPs ask for), and many
+# are URIs (https://aws.amazon.com/SAML/Attributes/RoleSessionName, urn:oid:...).
+SAML_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:/#-]{0,255}$")
 
 
 # --- Client secrets -------------------------------------------------------------------------
@@ -128,8 +131,13 @@ def clean_redirect_uris(uris: list[str], field: str) -> list[str]:
 def clean_mappings(mappings: dict, field: str = "claim_mappings") -> dict:
     if len(mappings) > MAX_CLAIM_MAPPINGS:
         raise ValidationError({field: _("At most %(n)d mappings.") % {"n": MAX_CLAIM_MAPPINGS}})
+    saml = field == "attribute_mappings"
     for name, source in mappings.items():
-        if not CLAIM_NAME.match(name) or name in RESERVED_CLAIMS:
+        if saml:
+            refused = not SAML_ATTRIBUTE_NAME.match(str(name))
+        else:
+            refused = not CLAIM_NAME.match(name) or name in RESERVED_CLAIMS
+        if refused:
             raise ValidationError({field: _("%(name)s cannot be mapped.") % {"name": name[:64]}})
         if source not in ATTRIBUTE_SOURCES:
             raise ValidationError(

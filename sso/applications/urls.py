@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .oidc import views as oidc
+from .saml import views as saml
 
 app_name = "applications"
 
@@ -15,4 +16,9 @@ urlpatterns = [
     path("userinfo", oidc.UserInfo.as_view(), name="userinfo"),
     path("revoke", oidc.Revoke.as_view(), name="revoke"),
     path("logout", oidc.logout, name="logout"),
+    # SAML 2.0: the organization's identity provider.
+    path("saml/metadata", saml.metadata, name="saml_metadata"),
+    path("saml/certificate.pem", saml.certificate, name="saml_certificate"),
+    path("saml/sso", saml.sso, name="saml_sso"),
+    path("saml/start/<str:application_id>", saml.start, name="saml_start"),
 ]

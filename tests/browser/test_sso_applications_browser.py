@@ -26,7 +26,7 @@ def test_applications_from_creation_to_the_portal(page, shoot, organization, tmp
     from sso import services
     from sso.applications import services as app_services
     from sso.models import SSOSettings
-    from tests.support.saml import sp_metadata
+    from tests.support.saml_metadata import sp_metadata
     from tests.support.sso import make_sso_user, set_sso
 
     set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)

@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from identity import services as iam_services
@@ -29,7 +29,7 @@ from sso.applications.models import (
     SAMLServiceProvider,
 )
 from tests.conftest import unwrap_arns
-from tests.support.saml import certificate_pem, sp_metadata
+from tests.support.saml_metadata import certificate_pem, sp_metadata
 from tests.support.sso import ADMIN, SSO_VIEW_ONLY, make_sso_user
 
 pytestmark = pytest.mark.django_db
@@ -244,19 +244,13 @@ def test_detail_shows_the_issuer_the_client_id_and_the_assignments(admin, apps, 
     assert url("sso_application_secret_rotate", apps.wiki.application_id) in html
 
 
-def test_saml_detail_guards_the_identity_provider_links(admin, apps):
-    """Until the SAML identity provider's URLs exist, the page says so instead of failing."""
+def test_saml_detail_links_the_identity_providers_metadata_and_certificate(admin, apps):
     html = page_text(admin.get(url("sso_application_detail", apps.crm.application_id)))
     assert "https://crm.example.test/saml/acs" in html
-    try:
-        metadata = reverse(
-            "applications:saml_metadata", args=[apps.crm.organization_id, apps.crm.application_id]
-        )
-    except NoReverseMatch:  # the SAML identity provider is not merged yet
-        assert 'data-testid="idp-metadata-pending"' in html
-        assert 'data-testid="idp-metadata"' not in html
-    else:
-        assert 'data-testid="idp-metadata"' in html and metadata in html
+    metadata = reverse("applications:saml_metadata", args=[apps.crm.organization_id])
+    certificate = reverse("applications:saml_certificate", args=[apps.crm.organization_id])
+    assert 'data-testid="idp-metadata"' in html and metadata in html
+    assert certificate in html
     # A SAML application has no client secret to rotate.
     assert url("sso_application_secret_rotate", apps.crm.application_id) not in html
     assert (

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import secrets
+from io import StringIO
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyotp
@@ -280,6 +281,6 @@ def test_clear_expired_tokens_deletes_only_what_expired(client, organization, sa
     AuthorizationContext.objects.filter(code_sha256__startswith="family:").update(
         expires=timezone.now() - timedelta(seconds=1)
     )
-    call_command("clear_expired_tokens", stdout=open("/dev/null", "w"))
+    call_command("clear_expired_tokens", stdout=StringIO())
     assert AuthorizationContext.objects.count() == 1
     assert AccessToken.objects.filter(user=sam).count() == 1  # still valid: kept

@@ -8,8 +8,8 @@ import pytest
 
 from sso.applications import sp_metadata
 from sso.applications.sp_metadata import MetadataError
-from tests.support.saml import certificate_base64, certificate_pem
-from tests.support.saml import sp_metadata as document
+from tests.support.saml_metadata import certificate_base64, certificate_pem
+from tests.support.saml_metadata import sp_metadata as document
 
 MD = 'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"'
 

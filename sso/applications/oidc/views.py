@@ -316,8 +316,6 @@ def _issue_code(request, client: OIDCClient, decision, issuer: str):
     return HttpResponseRedirect(add_params_to_uri(uri, [("iss", issuer)]))
 
 
-
-
 def _acr(request, record) -> str:
     """The ``acr`` of this sign-in: multi-factor or password only (what ``acr_values`` ask)."""
     return MFA_ACR if authn_state.mfa_present(request) else PASSWORD_ACR
