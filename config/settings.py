@@ -290,7 +290,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SILENCED_SYSTEM_CHECKS: list[str] = []
+# django-oauth-toolkit's W005 asks for its RFC 9207 `iss` on authorization responses; it knows one
+# global issuer, so Tobira's authorize view adds each organization's own instead (its setting is off).
+SILENCED_SYSTEM_CHECKS: list[str] = ["oauth2_provider.W005"]
 
 SESSION_ENGINE = env("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db")
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(12 * 3600)))

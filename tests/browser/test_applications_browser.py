@@ -96,6 +96,7 @@ def test_the_claims_arrive_and_an_older_mfa_asks_for_a_new_step(page, shoot, org
     expect(page.get_by_test_id("userinfo-email")).to_have_text("sam@example.test")
     expect(page.get_by_test_id("userinfo-groups")).to_contain_text("Engineers")
     shoot(page, "app-claims-en")
+    expect(page.get_by_test_id("claim-auth_time")).to_have_text(re.compile(r"^\d{10}$"))
     first_auth_time = page.get_by_test_id("claim-auth_time").text_content()
 
     # The access portal lists the application; its tile opens it (a new tab), signed in.

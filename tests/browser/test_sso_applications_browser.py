@@ -67,6 +67,7 @@ def test_applications_from_creation_to_the_portal(page, shoot, organization, tmp
     page.fill("#id_redirect_uris", "https://grafana.example.test/login/generic_oauth")
     page.fill("#id_mfa_max_age_minutes", "30")
     page.click("button:has-text('Create application')")
+    expect(page.locator("[data-testid=client-secret]")).to_have_text(re.compile(r"\S{60,}"))
     secret = page.locator("[data-testid=client-secret]").inner_text()
     assert len(secret) >= 60
     expect(page.locator("[data-testid=secret-once]")).to_contain_text("only time")
@@ -90,6 +91,7 @@ def test_applications_from_creation_to_the_portal(page, shoot, organization, tmp
     page.click("a:has-text('Rotate client secret')")
     shoot(page, "sso-application-secret-rotate-en")
     page.click("button:has-text('Rotate secret')")
+    expect(page.locator("[data-testid=client-secret]")).not_to_have_text(secret)
     rotated = page.locator("[data-testid=client-secret]").inner_text()
     assert rotated != secret
     shoot(page, "sso-application-secret-rotated-en")
