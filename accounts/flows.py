@@ -136,7 +136,14 @@ def complete_signin(
     external_mfa: bool = False,
     external_amr: list[str] | None = None,  # what a federated identity provider asserted
 ) -> None:
-    """Sign ``user`` in: a fresh session, the MFA record, the audit event."""
+    """Sign ``user`` in: a fresh session, the MFA record, the audit event.
+
+    ``params["stepUp"]``: a fresh MFA step of the person already signed in (an application's
+    rule): the first factor of the session's sign-in is kept, not claimed again."""
+    previous = authn_state.signin_record(request) if params.get("stepUp") else None
+    amr = methods_used(device, recovery, external_mfa, external_amr)
+    if previous is not None:
+        amr = list(dict.fromkeys([*previous["amr"], *amr[1:]]))  # not "pwd" again
     with transaction.atomic():
         signals.signing_in.send(sender=User, request=request, user=user)
         login(request, user)  # cycles the session key
@@ -147,7 +154,8 @@ def complete_signin(
             device_arn=device.arn
             if device is not None
             else (authn_state.EXTERNAL if external_mfa else None),
-            amr=methods_used(device, recovery, external_mfa, external_amr),
+            amr=amr,
+            previous=previous,
         )
         user.password_last_used = user.last_login = timezone.now()
         user.save(update_fields=["password_last_used", "last_login"])

@@ -269,10 +269,9 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
-    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
-    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": True,
-    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
-    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": False,
+    # Kept this long after their access token expired, revoked ones included (reuse detection),
+    # then clear_expired_tokens deletes them: the longest refresh lifetime a client may have.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 365 * 24 * 3600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if not PRODUCTION else ["https"],
 }
 LOGIN_REDIRECT_URL = "console:home"

@@ -69,27 +69,35 @@ def end_pending_signin(request) -> None:
 # A signed-in session.
 
 
-def signed_in(request, *, device_arn: str | None, amr: list[str] = ()) -> None:
+def signed_in(
+    request, *, device_arn: str | None, amr: list[str] = (), previous: dict | None = None
+) -> None:
     """A sign-in completed (after ``login()``): the MFA record is this sign-in's, and nothing of
     an earlier sign-in of the same user (``login()`` keeps its data) outlives it.
 
     ``device_arn`` is the MFA device used, ``EXTERNAL`` for the identity provider's MFA, or None
     without MFA. ``amr`` lists the methods used (RFC 8176 values: ``pwd``, ``otp``, ``hwk``...),
-    as the applications Tobira signs people in to are told (the ID token's ``amr``)."""
+    as the applications Tobira signs people in to are told (the ID token's ``amr``).
+    ``previous``: the sign-in record this one steps up (a fresh MFA step in a signed-in
+    session), whose first factor (``primary_at``: the password or the federated sign-in) it
+    keeps."""
     request.session.pop(RECOVERED, None)
     request.session.pop(MFA_SESSION_KEY, None)
     now = int(time.time())
     if device_arn is not None:
         request.session[MFA_SESSION_KEY] = {"at": now, "device": device_arn}
-    request.session[SIGNIN_SESSION_KEY] = {"at": now, "amr": list(amr)}
+    primary_at = previous.get("primary_at") if previous else now
+    request.session[SIGNIN_SESSION_KEY] = {"at": now, "amr": list(amr), "primary_at": primary_at}
 
 
 def signin_record(request) -> dict:
-    """``{"at": epoch seconds, "amr": [...]}`` of this session's sign-in; a session that signed
-    in before this was recorded reads as signed in now, with no methods."""
+    """``{"at": epoch seconds, "amr": [...], "primary_at": epoch seconds or None}`` of this
+    session's latest authentication (``at``: a sign-in or a step-up) and of its first factor
+    (``primary_at``); a session that signed in before this was recorded reads as signed in
+    now, with no methods and no known first factor."""
     session = _session(request)
     record = session.get(SIGNIN_SESSION_KEY) if session is not None else None
-    return record or {"at": int(time.time()), "amr": []}
+    return record or {"at": int(time.time()), "amr": [], "primary_at": None}
 
 
 def mfa_record(request) -> dict | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -122,11 +123,13 @@ def application_next(request, organization) -> str | None:
     """Where the portal sign-in returns: only the organization's own application endpoints
     (``/o/<organization id>/...``, a path of this site), never an arbitrary URL."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    path = target.partition("?")[0]
+    path = unquote(target.partition("?")[0])
+    segments = path.split("/")
     if (
         path.startswith(f"/o/{organization.pk}/")
         and "\\" not in path
         and "//" not in path
+        and not {".", ".."} & set(segments)
         and target.isprintable()
     ):
         return target

@@ -60,6 +60,7 @@ class App:
             "code_challenge_method": "S256",
             **params,
         }
+        query = {key: value for key, value in query.items() if value is not None}
         return (
             reverse("applications:authorize", args=[self.organization.pk]) + "?" + urlencode(query)
         )
@@ -132,6 +133,8 @@ def test_the_portal_signs_in_and_returns_to_the_authorization(client, organizati
         "/console/",
         "/o/{org}//evil.example.test",
         "/o/{org}/\\evil",
+        "/o/{org}/../../console/",
+        "/o/{org}/%2e%2e/%2e%2e/o/o-other/authorize",
     ],
 )
 def test_the_portal_returns_only_to_the_organizations_own_endpoints(
@@ -284,3 +287,153 @@ def test_clear_expired_tokens_deletes_only_what_expired(client, organization, sa
     call_command("clear_expired_tokens", stdout=StringIO())
     assert AuthorizationContext.objects.count() == 1
     assert AccessToken.objects.filter(user=sam).count() == 1  # still valid: kept
+
+
+def refresh(client, app, refresh_token):
+    basic = base64.b64encode(f"{app.client.client_id}:{app.secret}".encode()).decode()
+    return client.post(
+        reverse("applications:token", args=[app.organization.pk]),
+        {"grant_type": "refresh_token", "refresh_token": refresh_token},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+
+def userinfo(client, app, access_token):
+    return client.get(
+        reverse("applications:userinfo", args=[app.organization.pk]),
+        HTTP_AUTHORIZATION=f"Bearer {access_token}",
+    )
+
+
+@pytest.fixture
+def signed_in_app(client, organization, sam):
+    """sam signed in (no MFA), with tokens of a refreshing client."""
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization, grant_types=["authorization_code", "refresh_token"])
+    app.assignment = app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    app.tokens = app.exchange(client, client.get(app.authorize_url())["Location"])
+    return app
+
+
+def test_refresh_tokens_are_opaque_not_signed_jwts(signed_in_app):
+    assert "." not in signed_in_app.tokens["refresh_token"]
+    assert signed_in_app.tokens["access_token"].count(".") == 2
+
+
+def test_a_disabled_person_gets_no_more_tokens_nor_userinfo(client, signed_in_app, sam):
+    sam.is_active = False
+    sam.save(update_fields=["is_active"])
+    assert refresh(client, signed_in_app, signed_in_app.tokens["refresh_token"]).status_code == 400
+    assert userinfo(client, signed_in_app, signed_in_app.tokens["access_token"]).status_code == 401
+
+
+def test_an_unassigned_person_gets_no_more_tokens_nor_userinfo(client, signed_in_app):
+    app_services.assignment_remove(actor=None, assignment=signed_in_app.assignment)
+    assert refresh(client, signed_in_app, signed_in_app.tokens["refresh_token"]).status_code == 400
+    assert userinfo(client, signed_in_app, signed_in_app.tokens["access_token"]).status_code == 401
+
+
+def test_a_token_family_ends_with_the_clients_refresh_lifetime_from_the_sign_in(
+    client, signed_in_app, time_machine
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = refresh(client, signed_in_app, signed_in_app.tokens["refresh_token"])
+    assert first.status_code == 200
+    claims = id_claims(first.json())
+    assert claims["amr"] == ["pwd"]  # the sign-in's, not "now"
+    # Refreshing on day 29 does not make the family live 30 more days.
+    time_machine.move_to(timezone.now() + timedelta(days=29))
+    second = refresh(client, signed_in_app, first.json()["refresh_token"])
+    assert second.status_code == 200
+    assert id_claims(second.json())["auth_time"] == claims["auth_time"]
+    time_machine.move_to(timezone.now() + timedelta(days=2))
+    assert refresh(client, signed_in_app, second.json()["refresh_token"]).status_code == 400
+
+
+def test_prompt_login_asks_for_the_password_every_time(client, signed_in_app, organization):
+    url = signed_in_app.authorize_url(prompt="login")
+    for _ in range(2):
+        response = client.get(url)
+        assert "reauth=1" in response["Location"]
+        response = client.post(response["Location"], {"user_name": "sam", "password": PASSWORD})
+        assert response["Location"] == url
+        assert client.get(url)["Location"].startswith(REDIRECT_URI + "?code=")
+
+
+def test_a_step_up_keeps_the_first_factor_and_does_not_answer_prompt_login(
+    client, organization, sam, at
+):
+    device, totp = authenticator_app(sam)
+    app = App(organization, mfa_max_age_minutes=5)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    mfa_sign_in(client, organization, device, totp, T0)
+    at(T0 + 10 * 60)
+    url = app.authorize_url(prompt="login")
+    assert "reauth=1" in client.get(url)["Location"]
+    # An MFA step alone (the step-up of another request) is not the new sign-in asked for.
+    step = client.get(app.authorize_url())["Location"]
+    client.post(step, {"device": device.pk, "code": totp.at(T0 + 10 * 60)})
+    assert "reauth=1" in client.get(url)["Location"]
+    record = client.session["tobira_signin"]
+    assert record["primary_at"] == T0 and record["at"] == T0 + 10 * 60
+    assert record["amr"] == ["pwd", "otp", "mfa"]
+
+
+def test_a_verifier_for_a_code_issued_without_a_challenge_is_refused(client, organization, sam):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization, require_pkce=False)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    url = app.authorize_url(code_challenge=None, code_challenge_method=None)
+    callback = client.get(url)["Location"]
+    assert "code=" in callback
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    basic = base64.b64encode(f"{app.client.client_id}:{app.secret}".encode()).decode()
+    response = client.post(
+        reverse("applications:token", args=[organization.pk]),
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": app.verifier,
+        },
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+def test_a_request_without_scope_still_asks_a_third_party_for_consent(client, organization, sam):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization, first_party=False, claim_mappings={"mail": "email"})
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    page = client.get(app.authorize_url(scope=""))
+    assert page.status_code == 200 and b"Allow Wiki?" in page.content
+    assert b"<code>mail</code>" in page.content  # the mapped claims are named too
+
+
+def test_only_the_query_response_mode_is_answered(client, signed_in_app):
+    answer = client.get(signed_in_app.authorize_url(response_mode="fragment"))["Location"]
+    assert "#" not in answer
+    assert parse_qs(urlsplit(answer).query)["error"] == ["invalid_request"]
+
+
+def test_revoked_refresh_tokens_are_deleted_after_the_longest_lifetime(
+    client, signed_in_app, time_machine
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from oauth2_provider.models import RefreshToken
+
+    assert refresh(client, signed_in_app, signed_in_app.tokens["refresh_token"]).status_code == 200
+    assert RefreshToken.objects.count() == 2  # the rotated-out one is kept (reuse detection)
+    time_machine.move_to(timezone.now() + timedelta(days=400))
+    call_command("clear_expired_tokens", stdout=StringIO())
+    assert RefreshToken.objects.count() == 0
+    assert AccessToken.objects.count() == 0

@@ -435,3 +435,21 @@ def test_secrets_codes_and_tokens_are_never_logged_audited_or_shown(op, caplog):
         assert secret not in logged
         assert secret not in audited
         assert secret not in shown
+
+
+def test_two_concurrent_uses_of_a_refresh_token_revoke_the_family(op):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens = op.tokens()
+    data = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: op.token_request(data), range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 400]
+    winner = next(a for a in answers if a.status_code == 200).json()
+    loser = next(a for a in answers if a.status_code == 400).json()
+    assert loser["error"] == "invalid_grant"
+    # The second use was a reuse: the whole family, the winner's new token included, is revoked.
+    again = op.token_request(
+        {"grant_type": "refresh_token", "refresh_token": winner["refresh_token"]}
+    )
+    assert again.status_code == 400

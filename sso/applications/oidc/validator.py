@@ -43,7 +43,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from identity import audit
 from identity.audit_events import Event
 
-from .. import keys, services
+from .. import access, keys, services
 from ..attributes import Attributes
 from ..models import AuthorizationContext, OIDCClient, SigningKey, SpentCode
 
@@ -241,6 +241,10 @@ class Validator(OAuth2Validator):
             return False
         if grant.is_expired():
             return False
+        if not grant.code_challenge and request.code_verifier:
+            # A verifier for a code issued without a challenge: a code injected from another
+            # flow (the PKCE downgrade of RFC 9700 section 2.1.1).
+            return False
         request.scopes = grant.scope.split(" ")
         request.user = grant.user
         if grant.nonce:
@@ -314,15 +318,28 @@ class Validator(OAuth2Validator):
 
     # --- Refresh tokens --------------------------------------------------------------------
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """The library's checks (rotation, reuse revokes the family), after locking the token
+        (of two concurrent uses the second sees it rotated, and revokes), then Tobira's: the
+        family lives at most the client's refresh lifetime from the sign-in it came from (its
+        ``AuthorizationContext``, which also gives the refreshed ID token its ``auth_time`` and
+        ``amr``), and only while the person is active and still assigned to the application."""
+        list(
+            RefreshToken.objects.select_for_update()
+            .filter(token_checksum=digest(refresh_token))
+            .values_list("pk", flat=True)
+        )
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         instance = request.refresh_token_instance
-        lifetime = timedelta(seconds=client.refresh_token_seconds)
-        if instance.created + lifetime <= timezone.now():
-            return False
-        request.tobira_auth = AuthorizationContext.objects.filter(
-            code_sha256=f"family:{instance.token_family}"
+        context = AuthorizationContext.objects.filter(
+            code_sha256=f"family:{instance.token_family}", client=client
         ).first()
+        if context is None or context.expires <= timezone.now():
+            return False
+        user = instance.user
+        if not (user.is_active and access.is_assigned(client.application, user)):
+            return False
+        request.tobira_auth = context
         return True
 
     # --- Tokens -----------------------------------------------------------------------------
@@ -423,8 +440,14 @@ class Validator(OAuth2Validator):
     def validate_bearer_token(self, token, scopes, request):
         if not super().validate_bearer_token(token, scopes, request):
             return False
+        application = request.access_token.application
         # A token of another organization's client is not valid under this issuer.
-        return request.access_token.application.organization_id == organization_in(request.uri)
+        if application.organization_id != organization_in(request.uri):
+            return False
+        user = request.access_token.user
+        if user is None:  # a machine client's token: no person to ask about
+            return True
+        return user.is_active and access.is_assigned(application.application, user)
 
 
 def access_token(request) -> str:

@@ -27,6 +27,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.views import RevokeTokenView, TokenView, UserInfoView
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import add_params_to_uri
+from oauthlib.oauth2.rfc6749.tokens import random_token_generator
 from oauthlib.openid import Server
 
 from accounts import flows as signin_flows
@@ -61,6 +62,9 @@ class ServerMixin(OAuthLibMixin):
             tobira_validator.Validator(),
             token_expires_in=tobira_validator.access_token_lifetime,
             token_generator=tobira_validator.access_token,
+            # Without its own generator oauthlib makes refresh tokens with the access token's:
+            # they would be signed JWTs an API could take for access tokens. Opaque, random.
+            refresh_token_generator=random_token_generator,
         )
 
 
@@ -167,9 +171,12 @@ def _max_age(value: str | None) -> int | None:
 
 
 def _login_satisfied(request, client_id: str) -> bool:
-    """``prompt=login``: a sign-in happened after this client asked for it."""
+    """``prompt=login``: the person signed in (a first factor: the password, or the identity
+    provider; an MFA step-up is not a sign-in) after this client asked, for this request. The
+    demand is dropped once a code is issued, so the next prompt=login asks again."""
     asked = request.session.get(LOGIN_REQUESTED, {}).get(client_id)
-    return asked is not None and authn_state.signin_record(request)["at"] >= asked
+    primary_at = authn_state.signin_record(request).get("primary_at")
+    return asked is not None and primary_at is not None and primary_at >= asked
 
 
 def _has_consent(request, client: OIDCClient, user, scopes: set[str]) -> bool:
@@ -229,6 +236,14 @@ def authorize(request, organization_id: str):
             error="invalid_request",
             error_description="max_age must be a number of seconds.",
         )
+    if params.get("response_mode", "query") != "query":
+        return _to_client(
+            redirect_uri,
+            issuer,
+            state,
+            error="invalid_request",
+            error_description="Only response_mode=query is supported.",
+        )
     if "none" in prompt and len(prompt) > 1:
         return _to_client(
             redirect_uri,
@@ -268,7 +283,8 @@ def authorize(request, organization_id: str):
         )
         return access.refuse(request, application, decision, back_url=back)
     user = decision.user
-    scopes = set(params.get("scope", "").split())
+    # The scopes the code will carry: oauthlib gives a request without any the default, openid.
+    scopes = set(params.get("scope", "").split()) or {"openid"}
     if "consent" in prompt or not _has_consent(request, client, user, scopes):
         if "none" in prompt:
             return _to_client(redirect_uri, issuer, state, error="consent_required")
@@ -279,6 +295,7 @@ def authorize(request, organization_id: str):
                 "organization": organization,
                 "application": application,
                 "scopes": sorted(scopes & set(SCOPES)),
+                "custom_claims": sorted(client.claim_mappings),
                 "next": here,
                 "user": user,
             },
@@ -313,6 +330,9 @@ def _issue_code(request, client: OIDCClient, decision, issuer: str):
             uri = error.oauthlib_error.in_uri(request.GET["redirect_uri"])
     finally:
         tobira_validator.authorize_decision.reset(token)
+    asked = request.session.get(LOGIN_REQUESTED, {})
+    if client.client_id in asked:  # a prompt=login is answered by one code, not by every later
+        request.session[LOGIN_REQUESTED] = {k: v for k, v in asked.items() if k != client.client_id}
     return HttpResponseRedirect(add_params_to_uri(uri, [("iss", issuer)]))
 
 
