@@ -49,6 +49,7 @@ import os
 import queue
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -337,7 +338,7 @@ def client_credentials(base, setup, args, concurrency, pids) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         profiler = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/py-spy"),
+                args.py_spy,
                 "record",
                 "--pid",
                 str(pids[-1]),
@@ -445,6 +446,11 @@ def main() -> None:
     )
     parser.add_argument("--profile", help="py-spy the workers during client_credentials here")
     args = parser.parse_args()
+    if args.profile:  # found before the preparation, not two minutes into the run
+        venv = ROOT / ".venv/bin/py-spy"
+        args.py_spy = str(venv) if venv.exists() else shutil.which("py-spy")
+        if args.py_spy is None:
+            parser.error("--profile needs py-spy (a dev dependency: uv sync)")
 
     workers = os.cpu_count() or 1
     concurrency = 2 * workers
