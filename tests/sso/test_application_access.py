@@ -437,3 +437,61 @@ def test_revoked_refresh_tokens_are_deleted_after_the_longest_lifetime(
     call_command("clear_expired_tokens", stdout=StringIO())
     assert RefreshToken.objects.count() == 0
     assert AccessToken.objects.count() == 0
+
+
+def machine_client(organization, **options):
+    return app_services.oidc_application_create(
+        actor=None,
+        organization=organization,
+        name="Nightly job",
+        redirect_uris=[],
+        grant_types=["client_credentials"],
+        **options,
+    )
+
+
+def client_credentials(client, organization, client_id, secret, **data):
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return client.post(
+        reverse("applications:token", args=[organization.pk]),
+        {"grant_type": "client_credentials", **data},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+
+def test_a_machine_client_gets_a_signed_access_token_of_its_own(client, organization):
+    from sso.applications import keys
+
+    _application, machine, secret = machine_client(organization, algorithm="ES256")
+    response = client_credentials(client, organization, machine.client_id, secret)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert "id_token" not in body and "refresh_token" not in body
+    assert body["expires_in"] == 3600
+    header, payload = (
+        json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        for part in body["access_token"].split(".")[:2]
+    )
+    assert header["typ"] == "at+jwt" and header["alg"] == "ES256"
+    assert header["kid"] in {key["kid"] for key in keys.jwks(organization)["keys"]}
+    assert payload["sub"] == payload["client_id"] == machine.client_id
+    assert payload["iss"] == f"http://testserver/o/{organization.pk}"
+    event = AuditEvent.objects.get(event_name="TokenIssued")
+    assert event.request_parameters["grantType"] == "client_credentials"
+    assert event.additional_event_data["userId"] is None
+    assert body["access_token"] not in str(event.__dict__)
+
+
+def test_a_machine_client_cannot_ask_for_openid_scopes_nor_another_grant(
+    client, organization, signed_in_app
+):
+    _application, machine, secret = machine_client(organization)
+    refused = client_credentials(client, organization, machine.client_id, secret, scope="openid")
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+    # A client of the code grant alone may not use client credentials.
+    other = client_credentials(
+        client, organization, signed_in_app.client.client_id, signed_in_app.secret
+    )
+    assert other.status_code in (400, 401) and other.json()["error"] == "unauthorized_client"
+    wrong = client_credentials(client, organization, machine.client_id, "not-it")
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"

@@ -101,12 +101,25 @@ class Validator(OAuth2Validator):
 
     # --- Clients ------------------------------------------------------------------------
     def _load_application(self, client_id, request):
-        client = super()._load_application(client_id, request)
-        if client is None:
+        """The client, with its organization and application in the same query, only under its
+        own issuer (another organization's client is unknown here)."""
+        organization_id = organization_in(request.uri)
+        client = request.client
+        if (
+            isinstance(client, OIDCClient)
+            and client.client_id == client_id
+            and client.organization_id == organization_id
+        ):
+            return client
+        request.client = None
+        if not isinstance(client_id, str) or not client_id or "\x00" in client_id:
             return None
-        if client.organization_id != organization_in(request.uri):
-            request.client = None  # another organization's client: unknown here
-            return None
+        client = (
+            OIDCClient.objects.select_related("organization", "application")
+            .filter(client_id=client_id, organization_id=organization_id)
+            .first()
+        )
+        request.client = client
         return client
 
     def _credentials(self, request) -> tuple[str, str] | None:
@@ -377,10 +390,6 @@ class Validator(OAuth2Validator):
                 "refreshToken": bool(token.get("refresh_token")),
             },
         )
-
-    def save_bearer_token(self, token, request, *args, **kwargs):
-        with transaction.atomic():
-            return super().save_bearer_token(token, request, *args, **kwargs)
 
     # --- ID tokens and userinfo --------------------------------------------------------------
     def get_oidc_issuer_endpoint(self, request):
