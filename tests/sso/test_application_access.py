@@ -261,9 +261,23 @@ def test_logout_without_a_hint_asks_then_signs_out_and_revokes(client, organizat
     assert bad.status_code == 400 and "Location" not in bad
 
 
-@pytest.mark.parametrize("name", ["authorize", "token", "userinfo", "jwks", "discovery", "logout"])
+@pytest.mark.parametrize("name", ["authorize", "jwks", "discovery", "logout"])
 def test_an_unknown_organization_is_404(client, db, name):
     assert client.get(reverse(f"applications:{name}", args=["o-nosuchorg00"])).status_code == 404
+
+
+def test_the_protocol_endpoints_of_an_unknown_organization_answer_as_oauth(client, db):
+    """No client and no token exists under an unknown issuer: the protocol's own errors."""
+    token = client.post(
+        reverse("applications:token", args=["o-nosuchorg00"]),
+        {"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"},
+    )
+    assert token.status_code == 401 and token.json()["error"] == "invalid_client"
+    userinfo = client.get(
+        reverse("applications:userinfo", args=["o-nosuchorg00"]),
+        HTTP_AUTHORIZATION="Bearer nothing",
+    )
+    assert userinfo.status_code == 401
 
 
 def test_clear_expired_tokens_deletes_only_what_expired(client, organization, sam):
