@@ -22,6 +22,7 @@ from mfa.totp import services as totp_services
 from sso.applications import services as app_services
 from sso.models import SSOSettings
 from tests.conftest import PASSWORD, T0
+from tests.support import webauthn
 from tests.support.sso import make_sso_user, set_sso, signin_portal
 
 pytestmark = pytest.mark.django_db
@@ -327,6 +328,7 @@ def signed_in_app(client, organization, sam):
     app.assignment = app_services.assignment_add(actor=None, application=app.application, user=sam)
     signin_portal(client, organization)
     app.tokens = app.exchange(client, client.get(app.authorize_url())["Location"])
+    app.user = sam
     return app
 
 
@@ -509,3 +511,73 @@ def test_a_machine_client_cannot_ask_for_openid_scopes_nor_another_grant(
     assert other.status_code in (400, 401) and other.json()["error"] == "unauthorized_client"
     wrong = client_credentials(client, organization, machine.client_id, "not-it")
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(("synced", "method"), [(True, "swk"), (False, "hwk")])
+def test_a_passkey_sign_in_tells_the_application_which_kind_of_key(
+    client, organization, sam, synced, method, settings
+):
+    settings.WEBAUTHN_RP_ID = webauthn.RP_ID
+    settings.WEBAUTHN_ORIGINS = [webauthn.ORIGIN]
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    app = App(organization)
+    app_services.assignment_add(actor=None, application=app.application, user=sam)
+    signin_portal(client, organization)
+    authenticator = webauthn.key(synced=synced)
+    assert webauthn.register(client, authenticator, name="sam-key").status_code == 302
+    client.post(reverse("accounts:signout"))
+    # The application sends sam to the portal: password, then the passkey, then back.
+    url = app.authorize_url()
+    portal = client.get(url)["Location"]
+    step = client.post(portal, {"user_name": "sam", "password": PASSWORD, "next": url})
+    assert step["Location"].startswith(reverse("mfa:signin"))
+    answer = webauthn.post_assertion(client, authenticator.get(webauthn.assertion_options(client)))
+    assert answer.status_code == 302
+    claims = id_claims(app.exchange(client, client.get(url)["Location"]))
+    assert claims["amr"] == ["pwd", method, "mfa"]
+    assert claims["acr"] == "urn:tobira:acr:mfa"
+
+
+def revoke(client, app, token, *, secret=None, client_id=None, hint=""):
+    basic = base64.b64encode(
+        f"{client_id or app.client.client_id}:{secret or app.secret}".encode()
+    ).decode()
+    data = {"token": token, **({"token_type_hint": hint} if hint else {})}
+    return client.post(
+        reverse("applications:revoke", args=[app.organization.pk]),
+        data,
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+
+def test_the_revocation_endpoint_revokes_only_the_clients_own_tokens(
+    client, organization, signed_in_app
+):
+    tokens = signed_in_app.tokens
+    _application, machine, machine_secret = machine_client(organization)
+    # Another client of the organization cannot revoke this client's token (RFC 7009: still 200).
+    other = revoke(
+        client,
+        signed_in_app,
+        tokens["access_token"],
+        client_id=machine.client_id,
+        secret=machine_secret,
+    )
+    assert other.status_code == 200
+    assert userinfo(client, signed_in_app, tokens["access_token"]).status_code == 200
+    assert (
+        revoke(client, signed_in_app, tokens["access_token"], hint="access_token").status_code
+        == 200
+    )
+    assert userinfo(client, signed_in_app, tokens["access_token"]).status_code == 401
+    assert (
+        revoke(client, signed_in_app, tokens["refresh_token"], hint="refresh_token").status_code
+        == 200
+    )
+    assert refresh(client, signed_in_app, tokens["refresh_token"]).status_code == 400
+    wrong = revoke(client, signed_in_app, "anything", secret="not-the-secret")
+    assert wrong.status_code == 401
+    # Revoking the access token revoked its refresh token with it (RFC 7009 2.1): one event.
+    revoked = AuditEvent.objects.get(event_name="TokenRevoked")
+    assert revoked.request_parameters["tokenType"] == "access_token"
+    assert revoked.additional_event_data["userId"] == signed_in_app.user.unique_id

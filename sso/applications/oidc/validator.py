@@ -355,6 +355,36 @@ class Validator(OAuth2Validator):
         request.tobira_auth = context
         return True
 
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        """The library's revocation (the client's own tokens only), audited when it revoked
+        something: the client, the kind of token and whose it was, never the token."""
+        digest_of_token = digest(token)
+        owned = {
+            "access_token": AccessToken.objects.filter(
+                token_checksum=digest_of_token, application=request.client
+            )
+            .values_list("user__unique_id", flat=True)
+            .first(),
+            "refresh_token": RefreshToken.objects.filter(
+                token_checksum=digest_of_token, application=request.client, revoked__isnull=True
+            )
+            .values_list("user__unique_id", flat=True)
+            .first(),
+        }
+        super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+        kind = next((k for k in ("access_token", "refresh_token") if owned[k] is not None), None)
+        if kind is None:
+            return
+        client = request.client
+        audit.record(
+            Event.TOKEN_REVOKED,
+            request=None,
+            actor=None,
+            account_id=client.organization.management_account_id,
+            request_parameters={"clientId": client.client_id, "tokenType": kind},
+            additional_event_data={"userId": owned[kind]},
+        )
+
     # --- Tokens -----------------------------------------------------------------------------
     def _save_bearer_token(self, token, request, *args, **kwargs):
         client = request.client
