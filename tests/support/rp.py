@@ -32,82 +32,43 @@ test rather than skipping it.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import queue
-import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.support.npm import node_and_tool
+from tests.support.npm import NodeScript, NodeScriptError, node_and_tool, run_node_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "oidc" / "rp.mjs"
 
 
-class RelyingPartyError(Exception):
+class RelyingPartyError(NodeScriptError):
     """openid-client refused (``error``: its error name, ``message``) or the process failed."""
 
-    def __init__(self, report: dict, stderr: str = ""):
-        self.report = report
-        self.error = report.get("error", "")
-        self.message = report.get("message", "")
+    what = "relying party"
+
+    def details(self) -> str:
+        report = self.report
         details = ", ".join(
             f"{key}={report[key]}"
             for key in ("code", "oauth_error", "error_description", "cause", "detail")
             if key in report
         )
-        text = f"{self.error}: {self.message}" + (f" ({details})" if details else "")
-        if stderr.strip():
-            text += "\nrelying party stderr:\n" + stderr.strip()[-2000:]
-        super().__init__(text)
+        return f" ({details})" if details else ""
 
 
-class RelyingParty:
+class RelyingParty(NodeScript):
     """A running relying party, waiting for the callback URL."""
 
-    def __init__(self, process: subprocess.Popen, lines: queue.Queue, stderr: list[str], timeout):
-        self._process = process
-        self._lines = lines
-        self._stderr = stderr
-        self._timeout = timeout
-        self.authorization_url: str = self._next()["authorize"]
+    error_class = RelyingPartyError
 
-    def _next(self) -> dict:
-        try:
-            line = self._lines.get(timeout=self._timeout)
-        except queue.Empty:
-            self._process.kill()
-            raise RelyingPartyError(
-                {"error": "Timeout", "message": f"no answer within {self._timeout} s"},
-                self.stderr,
-            ) from None
-        if line is None:
-            self._process.wait(5)
-            raise RelyingPartyError(
-                {"error": "Exited", "message": f"exit status {self._process.returncode}"},
-                self.stderr,
-            )
-        report = json.loads(line)
-        if "error" in report:
-            self._process.wait(5)
-            raise RelyingPartyError(report, self.stderr)
-        return report
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self._stderr)
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.authorization_url: str = self.next()["authorize"]
 
     def finish(self, callback_url: str) -> dict:
         """Hand over the callback URL; return the claims, userinfo... (see the module)."""
-        try:
-            self._process.stdin.write(callback_url.strip() + "\n")
-            self._process.stdin.close()
-        except BrokenPipeError:  # it has already failed: _next() reports why
-            pass
-        return self._next()
+        return self.send(callback_url)
 
 
 @contextlib.contextmanager
@@ -133,7 +94,6 @@ def run_relying_party(
         raise ValueError(f"the relying party talks to 127.0.0.1 only, not {issuer}")
     node, client_dir = node_and_tool("OIDC_CLIENT_DIR", "rp", "openid-client", "ensure_oidc_client")
     env = {
-        **os.environ,
         "OIDC_CLIENT_DIR": str(client_dir),
         "RP_ISSUER": issuer,
         "RP_CLIENT_ID": client_id,
@@ -144,44 +104,6 @@ def run_relying_party(
         "RP_ID_TOKEN_ALG": alg or "",
         "RP_REFRESH": "1" if refresh else "",
         "RP_POST_LOGOUT_URI": post_logout_redirect_uri,
-        "NO_COLOR": "1",
     }
-    process = subprocess.Popen(
-        [node, str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    stderr: list[str] = []
-
-    def read_stdout():
-        for line in process.stdout:
-            if line.strip():
-                lines.put(line)
-        lines.put(None)
-
-    def read_stderr():
-        for line in process.stderr:
-            stderr.append(line)
-
-    readers = [
-        threading.Thread(target=read_stdout, daemon=True),
-        threading.Thread(target=read_stderr, daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        yield RelyingParty(process, lines, stderr, timeout)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-        for reader in readers:
-            reader.join(5)
-        for stream in (process.stdin, process.stdout, process.stderr):
-            with contextlib.suppress(OSError):
-                stream.close()
+    with run_node_script(RelyingParty, node, SCRIPT, env, timeout) as relying_party:
+        yield relying_party

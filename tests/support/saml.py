@@ -22,9 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
-import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -37,32 +34,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.support.npm import node_and_tool
+from tests.support.npm import NodeScript, NodeScriptError, node_and_tool, run_node_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "saml" / "sp.mjs"
 
 
-class ServiceProviderError(Exception):
+class ServiceProviderError(NodeScriptError):
     """node-saml refused (``error``, ``message``) or the process failed."""
 
-    def __init__(self, report: dict, stderr: str = ""):
-        self.report = report
-        self.error = report.get("error", "")
-        self.message = report.get("message", "")
-        text = f"{self.error}: {self.message}"
-        if stderr.strip():
-            text += "\nservice provider stderr:\n" + stderr.strip()[-2000:]
-        super().__init__(text)
+    what = "service provider"
 
 
-class ServiceProvider:
-    def __init__(self, process: subprocess.Popen, lines: queue.Queue, stderr: list, timeout):
-        self._process = process
-        self._lines = lines
-        self._stderr = stderr
-        self._timeout = timeout
-        self.first: dict = self._next()
+class ServiceProvider(NodeScript):
+    error_class = ServiceProviderError
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.first: dict = self.next()
 
     @property
     def authorize_url(self) -> str:
@@ -72,36 +61,10 @@ class ServiceProvider:
     def form(self) -> dict:
         return self.first["form"]
 
-    def _next(self) -> dict:
-        try:
-            line = self._lines.get(timeout=self._timeout)
-        except queue.Empty:
-            self._process.kill()
-            raise ServiceProviderError(
-                {"error": "Timeout", "message": f"no answer within {self._timeout} s"},
-                "".join(self._stderr),
-            ) from None
-        if line is None:
-            self._process.wait(5)
-            raise ServiceProviderError(
-                {"error": "Exited", "message": f"exit status {self._process.returncode}"},
-                "".join(self._stderr),
-            )
-        report = json.loads(line)
-        if "error" in report:
-            self._process.wait(5)
-            raise ServiceProviderError(report, "".join(self._stderr))
-        return report
-
     def finish(self, posted: dict) -> dict:
         """Hand over what the browser posted to the ACS ({"SAMLResponse", "RelayState"})."""
         message = {"SAMLResponse": posted["SAMLResponse"], "RelayState": posted.get("RelayState")}
-        try:
-            self._process.stdin.write(json.dumps(message) + "\n")
-            self._process.stdin.close()
-        except BrokenPipeError:  # it has failed already: _next() says why
-            pass
-        return self._next()
+        return self.send(json.dumps(message))
 
 
 @contextlib.contextmanager
@@ -124,7 +87,6 @@ def run_service_provider(
 ) -> Iterator[ServiceProvider]:
     node, sp_dir = node_and_tool("SAML_SP_DIR", "saml", "@node-saml/node-saml", "ensure_saml_sp")
     env = {
-        **os.environ,
         "SAML_SP_DIR": str(sp_dir),
         "SP_METADATA": metadata,
         "SP_ENTITY_ID": entity_id,
@@ -139,47 +101,9 @@ def run_service_provider(
         "SP_WANT_RESPONSE_SIGNED": "1" if want_response_signed else "0",
         "SP_WANT_ASSERTIONS_SIGNED": "1" if want_assertions_signed else "0",
         "SP_CLOCK_OFFSET_SECONDS": str(clock_offset_seconds),
-        "NO_COLOR": "1",
     }
-    process = subprocess.Popen(
-        [node, str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    stderr: list[str] = []
-
-    def read_stdout():
-        for line in process.stdout:
-            if line.strip():
-                lines.put(line)
-        lines.put(None)
-
-    def read_stderr():
-        for line in process.stderr:
-            stderr.append(line)
-
-    readers = [
-        threading.Thread(target=read_stdout, daemon=True),
-        threading.Thread(target=read_stderr, daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        yield ServiceProvider(process, lines, stderr, timeout)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-        for reader in readers:
-            reader.join(5)
-        for stream in (process.stdin, process.stdout, process.stderr):
-            with contextlib.suppress(OSError):
-                stream.close()
+    with run_node_script(ServiceProvider, node, SCRIPT, env, timeout) as service_provider:
+        yield service_provider
 
 
 # --- The browser's part -----------------------------------------------------------------------
