@@ -27,7 +27,8 @@ from sso.models import (
     SSOGroup,
     SSOSettings,
 )
-from tests.conftest import error_text, unwrap_arns
+from tests.conftest import error_text
+from tests.support.pages import field_errors, page_text, url
 from tests.support.sso import (
     ADMIN,
     IAM_READ_ONLY,
@@ -48,26 +49,6 @@ INLINE = json.dumps(
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
 )
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"console:{name}", args=args)
-
-
-def page_text(response) -> str:
-    return unwrap_arns(response.content.decode())
-
-
-def field_errors(response, field: str) -> str:
-    """The error text under one field of the page's form ("" when it has none)."""
-    # A field is a <div class="field ...">, a group of choices a <fieldset class="field field-group ...">.
-    for chunk in re.split(r'<(?:div|fieldset) class="field(?: field-group)?', page_text(response))[
-        1:
-    ]:
-        if f'name="{field}"' in chunk and chunk.startswith(" field-error"):
-            found = re.findall(r'<div class="error[^"]*"[^>]*>(.*?)</div>', chunk, re.S)
-            return " ".join(found)
-    return ""
 
 
 def events(*names) -> list[str]:

@@ -28,7 +28,7 @@ from sso.applications.models import (
     OIDCClient,
     SAMLServiceProvider,
 )
-from tests.conftest import unwrap_arns
+from tests.support.pages import field_errors, page_text, url
 from tests.support.saml_metadata import certificate_pem, sp_metadata
 from tests.support.sso import ADMIN, SSO_VIEW_ONLY, make_sso_user
 
@@ -42,25 +42,6 @@ EVENTS = (
     "CreateApplicationAssignment",
     "DeleteApplicationAssignment",
 )
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"console:{name}", args=args)
-
-
-def page_text(response) -> str:
-    return unwrap_arns(response.content.decode())
-
-
-def field_errors(response, field: str) -> str:
-    """The error text under one field of the page's form ("" when it has none)."""
-    for chunk in re.split(r'<(?:div|fieldset) class="field(?: field-group)?', page_text(response))[
-        1:
-    ]:
-        if f'name="{field}"' in chunk and chunk.startswith(" field-error"):
-            found = re.findall(r'<div class="error[^"]*"[^>]*>(.*?)</div>', chunk, re.S)
-            return " ".join(found)
-    return ""
 
 
 def events(*names) -> list[str]:
