@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sso.applications import sp_metadata
 from sso.applications.models import Application, OIDCClient, SAMLServiceProvider
-from sso.applications.services import ATTRIBUTE_SOURCES, SECRET_OVERLAP
+from sso.applications.services import ATTRIBUTE_SOURCES, OIDC_FIELDS, SECRET_OVERLAP
 
 _CODE_ATTRS = {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
 MAX_LINES_TEXT = 20_000
@@ -218,18 +218,7 @@ class OIDCApplicationForm(_ApplicationFields):
     )
     claim_mappings = _lines_field(_("Custom claims"), "", rows=3)
 
-    OIDC_FIELDS = (
-        "redirect_uris",
-        "post_logout_redirect_uris",
-        "grant_types",
-        "skip_authorization",
-        "algorithm",
-        "require_pkce",
-        "access_token_seconds",
-        "id_token_seconds",
-        "refresh_token_seconds",
-        "claim_mappings",
-    )
+    OIDC_FIELDS = OIDC_FIELDS  # the client's settings the service takes
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
