@@ -45,3 +45,32 @@ def test_demo_data_writes_the_relying_partys_settings_with_a_fresh_secret(tmp_pa
     assert application.start_url == "http://localhost:8123/login"
     assert application.assignments.get().group.name == "Engineers"
     assert oct(env.stat().st_mode & 0o777) == "0o600"
+
+
+def test_demo_data_adds_the_saml_application_for_the_demo_service_provider(tmp_path):
+    from sso.applications.models import Application
+
+    env = tmp_path / "rp.env"
+    out = StringIO()
+    call_command("demo_data", "--rp-env-file", str(env), "--sp-port", "8124", stdout=out)
+    call_command("demo_data", "--sp-port", "8124", stdout=StringIO())
+    application = Application.objects.get(name="Demo SAML app")  # once
+    provider = application.saml
+    assert application.protocol == Application.Protocol.SAML
+    assert provider.entity_id == "http://localhost:8124/metadata"
+    assert provider.acs_urls == ["http://localhost:8124/acs"]
+    assert provider.name_id_format.endswith(":nameid-format:persistent")
+    assert provider.attribute_mappings == {
+        "email": "email",
+        "username": "user_name",
+        "groups": "groups",
+    }
+    assert provider.sign_response and provider.sign_assertion
+    assert provider.allow_unsigned_requests and provider.default_relay_state == "/"
+    assert application.assignments.get().group.name == "Engineers"
+    assert "Demo SAML app" in out.getvalue() and "http://localhost:8124/" in out.getvalue()
+    values = dict(line.split("=", 1) for line in env.read_text().splitlines())
+    assert values["TOBIRA_SP_IDP_METADATA_URL"] == (f"{values['TOBIRA_RP_ISSUER']}/saml/metadata")
+    assert values["TOBIRA_SP_IDP_METADATA_URL"].endswith(
+        f"/o/{application.organization_id}/saml/metadata"
+    )

@@ -12,7 +12,7 @@ from identity.models import Account, User
 from identity.policies import catalog
 from identity.policies import services as policy_services
 from sso.applications import services as applications
-from sso.applications.models import Application
+from sso.applications.models import Application, SAMLServiceProvider
 from sso.models import SSOGroup
 
 DEMO_ROOT_EMAIL = "root@demo.tobira.localhost"
@@ -33,14 +33,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rp-env-file",
             help="rotate the demo OpenID Connect application's client secret and write the "
-            "relying party's settings, the new secret included, to this file (mode 0600), "
-            "for bin/demo",
+            "relying party's settings, the new secret included, and the demo SAML service "
+            "provider's to this file (mode 0600), for bin/demo",
         )
         parser.add_argument(
             "--rp-port", type=int, default=8001, help="the demo relying party's port (8001)"
         )
+        parser.add_argument(
+            "--sp-port",
+            type=int,
+            default=8002,
+            help="the demo SAML service provider's port (8002)",
+        )
 
-    def handle(self, *args, rp_env_file=None, rp_port=8001, **options):
+    def handle(self, *args, rp_env_file=None, rp_port=8001, sp_port=8002, **options):
         with transaction.atomic():
             management = Account.objects.filter(root_email__iexact=DEMO_ROOT_EMAIL).first()
             if management is None:
@@ -95,6 +101,7 @@ class Command(BaseCommand):
                 created = False
             organization_id = management.organization_id
             client = _demo_applications(management.organization, rp_port)
+            _demo_saml_application(management.organization, sp_port)
             if rp_env_file:
                 _write_rp_env(rp_env_file, client)
         base = settings.TOBIRA_BASE_URL
@@ -116,6 +123,9 @@ class Command(BaseCommand):
                   http://localhost:{rp_port}/ (bin/demo starts it), which shows the claims
                   Tobira sends. Issuer: {base}/o/{organization_id}
                   client id {client.client_id}
+                  The "Demo SAML app" tile signs in to the demo SAML service provider,
+                  http://localhost:{sp_port}/ (bin/demo starts it), which shows the NameID and
+                  the attributes. IdP metadata: {base}/o/{organization_id}/saml/metadata
 """
         )
 
@@ -147,8 +157,40 @@ def _demo_applications(organization, rp_port: int):
     return client
 
 
+DEMO_SAML_APPLICATION = "Demo SAML app"
+
+
+def _demo_saml_application(organization, sp_port: int):
+    """The demo SAML 2.0 application (assigned to group Engineers): bin/demo_sp.py's settings."""
+    existing = Application.objects.filter(
+        organization=organization, name=DEMO_SAML_APPLICATION
+    ).first()
+    if existing is not None:
+        return existing
+    root = User.objects.get(account=organization.management_account, kind=User.Kind.ROOT)
+    sp = f"http://localhost:{sp_port}"
+    application, _provider = applications.saml_application_create(
+        actor=root,
+        organization=organization,
+        name=DEMO_SAML_APPLICATION,
+        description="The demo SAML service provider: shows the NameID and attributes Tobira sends.",
+        entity_id=f"{sp}/metadata",
+        acs_urls=[f"{sp}/acs"],
+        name_id_format=SAMLServiceProvider.NameIDFormat.PERSISTENT,
+        attribute_mappings={"email": "email", "username": "user_name", "groups": "groups"},
+        # Its AuthnRequests are unsigned (a key made when it starts would be unknown here);
+        # the response and the assertion are signed.
+        allow_unsigned_requests=True,
+        default_relay_state="/",
+    )
+    engineers = SSOGroup.objects.get(organization=organization, name="Engineers")
+    applications.assignment_add(actor=root, application=application, group=engineers)
+    return application
+
+
 def _write_rp_env(path: str, client) -> None:
-    """The demo relying party's settings, with a new secret, into ``path`` only (never printed)."""
+    """The demo relying party's settings, with a new secret, and the demo service provider's
+    (the IdP metadata URL) into ``path`` only (never printed)."""
     root = User.objects.get(account=client.organization.management_account, kind=User.Kind.ROOT)
     secret = applications.client_secret_rotate(actor=root, client=client)
     issuer = f"{settings.TOBIRA_BASE_URL}/o/{client.organization_id}"
@@ -156,7 +198,7 @@ def _write_rp_env(path: str, client) -> None:
     with os.fdopen(descriptor, "w") as file:
         file.write(
             f"TOBIRA_RP_ISSUER={issuer}\nTOBIRA_RP_CLIENT_ID={client.client_id}\n"
-            f"TOBIRA_RP_SECRET={secret}\n"
+            f"TOBIRA_RP_SECRET={secret}\nTOBIRA_SP_IDP_METADATA_URL={issuer}/saml/metadata\n"
         )
 
 
