@@ -121,7 +121,7 @@ class Handler(BaseHTTPRequestHandler):
         return secrets.token_urlsafe(16), True
 
     def _send(self, status: int, body: str = "", location: str = "", title: str = "") -> None:
-        browser, new = self._browser()
+        browser, new = self.browser  # read once per request: a new browser gets one key
         self.send_response(status)
         if new:
             self.send_header("Set-Cookie", f"{COOKIE}={browser}; HttpOnly; SameSite=Lax; Path=/")
@@ -136,7 +136,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(page.encode())
 
     def do_GET(self):  # noqa: N802 - http.server's name
-        browser, _new = self._browser()
+        self.browser = self._browser()
+        browser = self.browser[0]
         path = urlsplit(self.path).path
         rp = self.rp
         if path == "/login":
