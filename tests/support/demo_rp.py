@@ -40,24 +40,15 @@ def redirect_uri_for(port: int) -> str:
 
 
 @contextlib.contextmanager
-def demo_relying_party(issuer: str, client_id: str, secret: str, port: int) -> Iterator[DemoRP]:
+def demo_server(script: str, arguments: list[str], port: int, env: dict | None = None):
+    """``bin/<script>`` with ``arguments`` on ``port``, once it answers; stopped at the end."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "bin" / "demo_rp.py"),
-            "--issuer",
-            issuer,
-            "--client-id",
-            client_id,
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, "TOBIRA_RP_SECRET": secret},
+        [sys.executable, str(ROOT / "bin" / script), *arguments, "--port", str(port)],
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    url = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 15
         while True:
@@ -67,13 +58,20 @@ def demo_relying_party(issuer: str, client_id: str, secret: str, port: int) -> I
             except requests.ConnectionError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
-                        "the demo relying party did not start: " + process.stderr.read()
+                        f"{script} did not start: " + process.stderr.read()
                     ) from None
                 time.sleep(0.1)
-        yield DemoRP(url, redirect_uri_for(port), process)
+        yield process
     finally:
         process.terminate()
         try:
             process.wait(5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def demo_relying_party(issuer: str, client_id: str, secret: str, port: int) -> Iterator[DemoRP]:
+    arguments = ["--issuer", issuer, "--client-id", client_id]
+    with demo_server("demo_rp.py", arguments, port, {"TOBIRA_RP_SECRET": secret}) as process:
+        yield DemoRP(f"http://localhost:{port}", redirect_uri_for(port), process)

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-from tests.support.demo_rp import free_port
+from tests.support.demo_rp import demo_server, free_port
 
 __all__ = ["DemoSP", "acs_url_for", "demo_service_provider", "entity_id_for", "free_port"]
 
@@ -44,36 +40,6 @@ def acs_url_for(port: int) -> str:
 
 @contextlib.contextmanager
 def demo_service_provider(idp_metadata_url: str, port: int) -> Iterator[DemoSP]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "bin" / "demo_sp.py"),
-            "--idp-metadata-url",
-            idp_metadata_url,
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "the demo service provider did not start: " + process.stderr.read()
-                    ) from None
-                time.sleep(0.1)
-        yield DemoSP(url, entity_id_for(port), acs_url_for(port), process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    arguments = ["--idp-metadata-url", idp_metadata_url]
+    with demo_server("demo_sp.py", arguments, port) as process:
+        yield DemoSP(f"http://localhost:{port}", entity_id_for(port), acs_url_for(port), process)
