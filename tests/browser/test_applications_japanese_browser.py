@@ -140,6 +140,26 @@ def test_the_applications_pages_in_japanese(page, shoot, organization, managemen
         authorize(organization, apps["client"], redirect_uri="https://evil.example.test/"),
         status=400,
     )
+    # SAML: a request that cannot be read is refused on a page; the response page (without
+    # JavaScript, it waits for the person's button) posts to the application.
+    look(
+        page,
+        shoot,
+        "saml-refused",
+        reverse("applications:saml_sso", args=[organization.pk]) + "?SAMLRequest=not-saml",
+        status=400,
+    )
+    origin = page.url.split("/o/")[0]  # the live server's
+    no_script = page.context.browser.new_context(
+        java_script_enabled=False,
+        locale="ja-JP",
+        storage_state=page.context.storage_state(),
+    )
+    quiet = no_script.new_page()
+    start = reverse("applications:saml_start", args=[organization.pk, apps["crm"].application_id])
+    look(quiet, shoot, "saml-post", origin + start)
+    expect(quiet.get_by_test_id("saml-post")).to_be_visible()
+    no_script.close()
     logout = reverse("applications:logout", args=[organization.pk])
     look(page, shoot, "oidc-logout", logout + "?client_id=" + apps["client"].client_id)
     page.click("[data-testid=logout-confirm]")
