@@ -21,7 +21,7 @@ from oauth2_provider.models import AccessToken, IDToken
 
 from sso.applications import services as app_services
 from sso.models import SSOSettings
-from tests.sso.test_application_access import (
+from tests.support.applications import (
     REDIRECT_URI,
     App,
     client_credentials,
