@@ -250,15 +250,9 @@ def oidc_application_create(
         claim_mappings=clean_mappings(dict(options.pop("claim_mappings", {}) or {})),
         **{k: v for k, v in options.items() if k in OIDC_FIELDS},
     )
-    if client_type == OIDCClient.CLIENT_PUBLIC:
-        client.require_pkce = True  # a public client proves the code is its own with PKCE
     secret = new_client_secret() if client_type == OIDCClient.CLIENT_CONFIDENTIAL else None
     client.client_secret = secret_digest(secret) if secret else ""
-    client.full_clean(
-        exclude=["application", "organization", "user", "client_secret"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
+    _clean_client(client)
     try:
         with transaction.atomic():
             application.save(force_insert=True)
@@ -330,6 +324,17 @@ def saml_application_create(
     return application, provider
 
 
+def _clean_client(client: OIDCClient) -> None:
+    """A client's own fields; a public client always proves its code is its own with PKCE."""
+    if client.client_type == OIDCClient.CLIENT_PUBLIC:
+        client.require_pkce = True
+    client.full_clean(
+        exclude=["application", "organization", "user", "client_secret"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+
+
 def _clean_provider(provider: SAMLServiceProvider) -> None:
     if not provider.entity_id or not provider.entity_id.isprintable():
         raise ValidationError({"entity_id": _("Enter the service provider's entity ID.")})
@@ -384,14 +389,8 @@ def application_update(*, actor, application: Application, changes: dict, reques
         side.grant_types = _clean_grants(
             side.client_type, list(side.grant_types), side.redirect_uris.split()
         )
-        if side.client_type == OIDCClient.CLIENT_PUBLIC:
-            side.require_pkce = True
         side.name = application.name
-        side.full_clean(
-            exclude=["application", "organization", "user", "client_secret"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        _clean_client(side)
     else:
         side = application.saml
         if "acs_urls" in changes:

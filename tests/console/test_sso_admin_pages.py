@@ -39,6 +39,7 @@ from tests.support.sso import (
     open_console,
     signin_portal,
 )
+from tests.support.tenancy import intruder as intruder_principal
 
 pytestmark = pytest.mark.django_db
 
@@ -717,18 +718,7 @@ def test_the_member_accounts_root_gets_404_everywhere(client, directory, member_
 def test_another_organization_gets_404_for_this_directorys_ids(
     client, directory, other_organization, method, intruder, request
 ):
-    if intruder == "other_root":
-        principal = request.getfixturevalue("other_root")
-    else:
-        principal = iam_services.iam_user_create(
-            actor=None, account=other_organization.management_account, name="ops", password=None
-        )
-        iam_policies.policy_attach(
-            actor=None,
-            account=other_organization.management_account,
-            policy_arn=ADMIN,
-            user=principal,
-        )
+    principal = intruder_principal(intruder, other_organization, request)
     client.force_login(principal)
     before = AuditEvent.objects.count()
     body = {"confirmation": "sam", "status": "disable", "user_name": "sam", "name": "x"}

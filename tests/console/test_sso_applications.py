@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from identity import services as iam_services
 from identity.models import AuditEvent
 from identity.policies import services as iam_policies
 from sso import services
@@ -30,7 +29,8 @@ from sso.applications.models import (
 )
 from tests.support.pages import field_errors, page_text, url
 from tests.support.saml_metadata import certificate_pem, sp_metadata
-from tests.support.sso import ADMIN, SSO_VIEW_ONLY, make_sso_user
+from tests.support.sso import SSO_VIEW_ONLY, make_sso_user
+from tests.support.tenancy import intruder as intruder_principal
 
 pytestmark = pytest.mark.django_db
 
@@ -737,18 +737,7 @@ def test_a_member_accounts_root_and_an_sso_user_get_404(client, apps, member_roo
 def test_another_organization_gets_404_for_every_application_url(
     client, apps, other_organization, method, intruder, request
 ):
-    if intruder == "other_root":
-        principal = request.getfixturevalue("other_root")
-    else:
-        principal = iam_services.iam_user_create(
-            actor=None, account=other_organization.management_account, name="ops", password=None
-        )
-        iam_policies.policy_attach(
-            actor=None,
-            account=other_organization.management_account,
-            policy_arn=ADMIN,
-            user=principal,
-        )
+    principal = intruder_principal(intruder, other_organization, request)
     client.force_login(principal)
     before = AuditEvent.objects.count()
     body = {

@@ -9,7 +9,9 @@ import time
 
 import pytest
 
+from identity import services as iam_services
 from identity.policies import services as policies
+from tests.support.sso import ADMIN
 
 OBJECT_URLS = [
     ("console:account_detail", lambda account, user: [account.id]),
@@ -105,3 +107,17 @@ def policy_in(account) -> str:
         actor=None, account=account, name=f"ops-{account.id}", document=document
     )
     return f"ops-{account.id}"
+
+
+def intruder(kind: str, other_organization, request):
+    """A principal of another organization: its root user ("other_root"), or an IAM user of its
+    management account with AdministratorAccess ("other_admin")."""
+    if kind == "other_root":
+        return request.getfixturevalue("other_root")
+    principal = iam_services.iam_user_create(
+        actor=None, account=other_organization.management_account, name="ops", password=None
+    )
+    policies.policy_attach(
+        actor=None, account=other_organization.management_account, policy_arn=ADMIN, user=principal
+    )
+    return principal
