@@ -507,3 +507,28 @@ def test_the_revocation_endpoint_revokes_only_the_clients_own_tokens(
     revoked = AuditEvent.objects.get(event_name="TokenRevoked")
     assert revoked.request_parameters["tokenType"] == "access_token"
     assert revoked.additional_event_data["userId"] == signed_in_app.user.unique_id
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "data"),
+    [
+        ("authorize", "get", {"client_id": "a\x00b", "redirect_uri": "x"}),
+        ("authorize", "get", {"client_id": "x" * 5000}),
+        (
+            "token",
+            "post",
+            {"grant_type": "authorization_code", "code": "\x00", "client_id": "\x00"},
+        ),
+        ("token", "post", {"grant_type": "nonsense"}),
+        ("consent", "post", {"next": "/o/x/authorize?client_id=\x00"}),
+        ("logout", "get", {"id_token_hint": "a.b.c", "client_id": "\x00"}),
+        ("logout", "get", {"id_token_hint": "x" * 10000}),
+        ("userinfo", "get", {}),
+        ("revoke", "post", {"token": "\x00"}),
+    ],
+)
+def test_hostile_input_to_the_provider_is_refused_never_a_500(
+    client, organization, name, method, data
+):
+    url = reverse(f"applications:{name}", args=[organization.pk])
+    assert getattr(client, method)(url, data).status_code in (302, 400, 401, 403, 404, 405)
