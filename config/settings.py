@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "identity",
+    "identity.credentials",
     "accounts",
     "mfa",
     "recovery",

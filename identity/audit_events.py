@@ -18,6 +18,7 @@ class Source(enum.StrEnum):
     ORGANIZATIONS = "organizations.tobira"
     SSO = "sso.tobira"
     IDENTITYSTORE = "identitystore.tobira"
+    STS = "sts.tobira"
 
 
 @enum.unique
@@ -59,6 +60,30 @@ class Event(enum.Enum):
     RESYNC_MFA_DEVICE = ("ResyncMFADevice", Source.IAM)
     DEACTIVATE_MFA_DEVICE = ("DeactivateMFADevice", Source.IAM)
     CREATE_RECOVERY_CODES = ("CreateRecoveryCodes", Source.IAM)
+    CREATE_VIRTUAL_MFA_DEVICE = ("CreateVirtualMFADevice", Source.IAM)
+    DELETE_VIRTUAL_MFA_DEVICE = ("DeleteVirtualMFADevice", Source.IAM)
+    UPDATE_USER = ("UpdateUser", Source.IAM)
+    TAG_USER = ("TagUser", Source.IAM)
+    UNTAG_USER = ("UntagUser", Source.IAM)
+    UPDATE_GROUP = ("UpdateGroup", Source.IAM)
+    DELETE_GROUP = ("DeleteGroup", Source.IAM)
+    CREATE_ACCOUNT_ALIAS = ("CreateAccountAlias", Source.IAM)
+    DELETE_ACCOUNT_ALIAS = ("DeleteAccountAlias", Source.IAM)
+
+    # --- Credentials for programs (iam.tobira, sts.tobira) -------------------------------
+    CREATE_ACCESS_KEY = ("CreateAccessKey", Source.IAM)
+    UPDATE_ACCESS_KEY = ("UpdateAccessKey", Source.IAM)
+    DELETE_ACCESS_KEY = ("DeleteAccessKey", Source.IAM)
+    UPLOAD_SSH_PUBLIC_KEY = ("UploadSSHPublicKey", Source.IAM)
+    UPDATE_SSH_PUBLIC_KEY = ("UpdateSSHPublicKey", Source.IAM)
+    DELETE_SSH_PUBLIC_KEY = ("DeleteSSHPublicKey", Source.IAM)
+    UPLOAD_SIGNING_CERTIFICATE = ("UploadSigningCertificate", Source.IAM)
+    UPDATE_SIGNING_CERTIFICATE = ("UpdateSigningCertificate", Source.IAM)
+    DELETE_SIGNING_CERTIFICATE = ("DeleteSigningCertificate", Source.IAM)
+    GENERATE_CREDENTIAL_REPORT = ("GenerateCredentialReport", Source.IAM)
+    UPDATE_ROOT_ACCESS_KEYS_SETTING = ("UpdateRootAccessKeysSetting", Source.ORGANIZATIONS)
+    GET_SESSION_TOKEN = ("GetSessionToken", Source.STS)
+    SIGNATURE_FAILURE = ("SignatureDoesNotMatch", Source.STS)  # failed SigV4 past the limit
 
     # --- Policies (iam.tobira, service control policies included) -----------------------
     CREATE_POLICY = ("CreatePolicy", Source.IAM)

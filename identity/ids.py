@@ -31,3 +31,26 @@ def new_policy_id() -> str:
 
 def new_scp_id() -> str:
     return "p-" + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(8))
+
+
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
+
+
+def new_access_key_id(temporary: bool = False) -> str:
+    """20 characters, ``AKIA`` for a long-term key and ``ASIA`` for a temporary one, as AWS's."""
+    return ("ASIA" if temporary else "AKIA") + "".join(
+        secrets.choice(_BASE32_UPPER) for _ in range(16)
+    )
+
+
+def new_secret_access_key() -> str:
+    """40 characters from the same alphabet as AWS's secrets (240 bits)."""
+    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+
+
+def new_ssh_public_key_id() -> str:
+    return "APKA" + "".join(secrets.choice(_BASE32_UPPER) for _ in range(17))
+
+
+def new_signing_certificate_id() -> str:
+    return "".join(secrets.choice(_BASE32_UPPER) for _ in range(32))

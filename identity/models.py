@@ -59,6 +59,10 @@ class Organization(models.Model):
         verbose_name=_("management account"),
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
+    # AWS lets a root user hold access keys (and warns against it); an organization may forbid it.
+    root_access_keys_allowed = models.BooleanField(
+        _("root users may create access keys"), default=True
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -208,6 +212,34 @@ class User(AbstractBaseUser):
     @property
     def has_console_password(self) -> bool:
         return self.has_usable_password()
+
+
+TAG_KEY_VALIDATOR = RegexValidator(
+    r"^[\w\s+=.:/@-]{1,128}$",
+    _("A tag key has 1 to 128 letters, digits, spaces and + - = . _ : / @."),
+)
+TAG_VALUE_VALIDATOR = RegexValidator(
+    r"^[\w\s+=.:/@-]{0,256}$",
+    _("A tag value has up to 256 letters, digits, spaces and + - = . _ : / @."),
+)
+MAX_TAGS = 50
+
+
+class UserTag(models.Model):
+    """A tag on an IAM user (``aws:ResourceTag``); keys are unique per user, ignoring case."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=128, validators=[TAG_KEY_VALIDATOR])
+    value = models.CharField(max_length=256, blank=True, validators=[TAG_VALUE_VALIDATOR])
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("key"), name="user_tag_key_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
 
 
 class Group(models.Model):

@@ -140,6 +140,33 @@ class WebAuthnCredential(MFADevice):
         return self.backup_eligible
 
 
+class UnassignedVirtualMFADevice(TOTPSecret):
+    """A virtual MFA device created through the API (``CreateVirtualMFADevice``) and not yet
+    enabled for a user, or one deactivated from its user (``DeactivateMFADevice``), as AWS keeps
+    them. ``EnableMFADevice`` turns it into a ``VirtualMFADevice`` of a user; a device created
+    and never enabled expires like a console setup does."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="unassigned_mfa_devices"
+    )
+    name = models.CharField(_("device name"), max_length=128, validators=[DEVICE_NAME_VALIDATOR])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "account", Lower("name"), name="unassigned_mfa_name_ci_unique_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def arn(self) -> str:
+        return arns.mfa_device(self.account_id, self.name)
+
+
 class WebAuthnUserHandle(models.Model):
     """The random WebAuthn user handle of a user (never the database id)."""
 
