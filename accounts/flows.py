@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import SESSION_KEY, authenticate, login, logout, update_session_auth_hash
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -254,7 +254,8 @@ def password_change(request, *, new_password: str) -> None:
     user.set_password(new_password)
     user.password_reset_required = False
     user.save(update_fields=["password", "password_reset_required"])
-    update_session_auth_hash(request, user)  # this session stays; the others are signed out
+    if SESSION_KEY in request.session:  # a console session stays; the API has none
+        update_session_auth_hash(request, user)  # this session stays; the others are signed out
     audit.record(
         Event.CHANGE_PASSWORD,
         request=request,

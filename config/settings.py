@@ -314,6 +314,8 @@ RATELIMITS = {
     "recovery_call": env("RATELIMIT_RECOVERY_CALL", "10/h/ip,5/h/user"),
     # Starting and finishing sign-ins at an external identity provider (each fetches from it).
     "sso_federation": env("RATELIMIT_SSO_FEDERATION", "30/m/ip,300/m/user"),
+    # Failed SigV4 signatures (and unknown key ids): per key id and address, and per address.
+    "api_signature_failed": env("RATELIMIT_API_SIGNATURE_FAILED", "10/m/user,100/m/ip"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
 # Root MFA enforcement: days from the first prompt until MFA is mandatory (a wave may set its own).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("start/", include("sso.urls")),
     path("sso/oidc/", include("sso.oidc.urls")),
     path("o/<str:organization_id>/", include("sso.applications.urls")),
+    path("", include("api.urls")),
     path("", include("mfa.urls")),
     path("", include("accounts.urls")),
 ]

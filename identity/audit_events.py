@@ -87,6 +87,7 @@ class Event(enum.Enum):
 
     # --- Policies (iam.tobira, service control policies included) -----------------------
     CREATE_POLICY = ("CreatePolicy", Source.IAM)
+    DELETE_POLICY = ("DeletePolicy", Source.IAM)
     CREATE_POLICY_VERSION = ("CreatePolicyVersion", Source.IAM)
     SET_DEFAULT_POLICY_VERSION = ("SetDefaultPolicyVersion", Source.IAM)
     DELETE_POLICY_VERSION = ("DeletePolicyVersion", Source.IAM)

@@ -14,6 +14,11 @@ from django.shortcuts import render
 from django.utils import translation
 
 NUL = "\x00"
+_API_PATHS = ("/iam", "/sts")  # and below them; the moto conformance mount too (settings)
+
+
+def _api_path(path: str) -> bool:
+    return path in _API_PATHS or path.startswith(("/iam/", "/sts/", "/moto/"))
 
 
 def _has_nul(values) -> bool:
@@ -55,7 +60,8 @@ class RejectNulMiddleware:
             for key, value in request.COOKIES.items()
             if NUL not in key and NUL not in value
         }
-        if request_has_nul(request):
+        # The IAM and STS APIs read their own bodies and answer in AWS's XML (``api.views``).
+        if not _api_path(request.path_info) and request_has_nul(request):
             return self._refuse(request, "errors/400.html", 400, reason="nul")
         return self.get_response(request)
 

@@ -132,6 +132,16 @@ def attempt(
     return Attempt(allowed=allowed, just_tripped=just_tripped)
 
 
+def exceeded(name: str, *, request, user_key: str | None = None) -> bool:
+    """Whether ``name``'s limits are already used up, without counting an attempt: a caller
+    refuses early, before doing work that an attacker would like to repeat."""
+    if not settings.RATELIMIT_ENABLED:
+        return False
+    keys = _keys(name, request, user_key)
+    counts = cache.get_many([key for key, _rule in keys])
+    return any((counts.get(key) or 0) > rule.limit for key, rule in keys)
+
+
 def take_back(
     name: str, *, request, user_key: str | None = None, device_key: str | None = None
 ) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import arns, audit, ids, tasks
 from .audit_events import Event
-from .models import Account, Organization, User
+from .models import MAX_TAGS, Account, Group, Organization, User, UserTag
 from .queue import enqueue_on_commit
 
 
@@ -351,3 +351,154 @@ def group_member_set(*, actor: User, group, user: User, member: bool, request=No
             account_id=group.account_id,
             request_parameters={"groupName": group.name, "userName": user.name},
         )
+
+
+@transaction.atomic
+def iam_user_update(
+    *,
+    actor: User,
+    user: User,
+    new_name: str | None = None,
+    new_path: str | None = None,
+    request=None,
+) -> User:
+    """Rename an IAM user or move it to another path; its ARN follows (as AWS's does)."""
+    if user.kind != User.Kind.IAM:
+        raise ValidationError(_("Only IAM users can be renamed."), code="InvalidInput")
+    old_name = user.name
+    name = new_name if new_name is not None else user.name
+    path = new_path if new_path is not None else user.path
+    if (
+        name.lower() != user.name.lower()
+        and User.objects.filter(account_id=user.account_id, kind=User.Kind.IAM, name__iexact=name)
+        .exclude(pk=user.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("A user with this name already exists in this account."), code="EntityAlreadyExists"
+        )
+    user.name, user.path = name, path
+    user.arn = arns.user(user.account_id, path, name)
+    user.full_clean(
+        exclude=["password", "account"], validate_unique=False, validate_constraints=False
+    )
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["name", "path", "arn"])
+    except IntegrityError:
+        raise ValidationError(
+            _("A user with this name already exists in this account."), code="EntityAlreadyExists"
+        ) from None
+    audit.record(
+        Event.UPDATE_USER,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={"userName": old_name, "newUserName": new_name, "newPath": new_path},
+    )
+    return user
+
+
+@transaction.atomic
+def user_tags_set(*, actor: User, user: User, tags: dict[str, str], request=None) -> None:
+    """Add or overwrite ``tags`` (key → value) on ``user``: at most 50 in all, keys ignoring case."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    existing = {tag.key.lower(): tag for tag in UserTag.objects.filter(user=user)}
+    new_keys = {key.lower() for key in tags} - set(existing)
+    if len(existing) + len(new_keys) > MAX_TAGS:
+        raise ValidationError(
+            _("A user can have at most %(count)d tags.") % {"count": MAX_TAGS}, code="LimitExceeded"
+        )
+    for key, value in tags.items():
+        tag = existing.get(key.lower()) or UserTag(user=user, key=key)
+        tag.key, tag.value = key, value
+        tag.full_clean(exclude=["user"], validate_constraints=False)
+        tag.save()
+    audit.record(
+        Event.TAG_USER,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={"userName": user.name, "tagKeys": sorted(tags)},
+    )
+
+
+@transaction.atomic
+def user_tags_remove(*, actor: User, user: User, keys: list[str], request=None) -> None:
+    lowered = [key.lower() for key in keys]
+    for tag in UserTag.objects.filter(user=user):
+        if tag.key.lower() in lowered:
+            tag.delete()
+    audit.record(
+        Event.UNTAG_USER,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={"userName": user.name, "tagKeys": sorted(keys)},
+    )
+
+
+@transaction.atomic
+def group_update(
+    *, actor: User, group, new_name: str | None = None, new_path: str | None = None, request=None
+):
+    """Rename a group or move it to another path; its ARN follows."""
+    old_name = group.name
+    name = new_name if new_name is not None else group.name
+    path = new_path if new_path is not None else group.path
+    if (
+        name.lower() != group.name.lower()
+        and Group.objects.filter(account_id=group.account_id, name__iexact=name).exists()
+    ):
+        raise ValidationError(
+            _("A group with this name already exists."), code="EntityAlreadyExists"
+        )
+    group.name, group.path = name, path
+    group.arn = arns.group(group.account_id, path, name)
+    group.full_clean(exclude=["account"], validate_unique=False)
+    group.save(update_fields=["name", "path", "arn"])
+    audit.record(
+        Event.UPDATE_GROUP,
+        request=request,
+        actor=actor,
+        account_id=group.account_id,
+        request_parameters={"groupName": old_name, "newGroupName": new_name, "newPath": new_path},
+    )
+    return group
+
+
+@transaction.atomic
+def group_delete(*, actor: User, group, request=None) -> None:
+    account_id, name = group.account_id, group.name
+    group.delete()
+    audit.record(
+        Event.DELETE_GROUP,
+        request=request,
+        actor=actor,
+        account_id=account_id,
+        request_parameters={"groupName": name},
+    )
+
+
+@transaction.atomic
+def account_alias_set(*, actor: User, account: Account, alias: str | None, request=None) -> None:
+    """Give the account its (one) alias, the name in its sign-in URL, or take it away."""
+    old = account.alias
+    account.alias = alias or None
+    account.full_clean(exclude=["organization"], validate_unique=False)
+    if alias and Account.objects.filter(alias=alias).exclude(pk=account.pk).exists():
+        raise ValidationError(_("This alias is already taken."), code="EntityAlreadyExists")
+    try:
+        with transaction.atomic():
+            account.save(update_fields=["alias"])
+    except IntegrityError:
+        raise ValidationError(
+            _("This alias is already taken."), code="EntityAlreadyExists"
+        ) from None
+    audit.record(
+        Event.CREATE_ACCOUNT_ALIAS if alias else Event.DELETE_ACCOUNT_ALIAS,
+        request=request,
+        actor=actor,
+        account_id=account.id,
+        request_parameters={"accountAlias": alias or old},
+    )

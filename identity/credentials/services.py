@@ -22,7 +22,11 @@ LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is written at most once a 
 
 
 def _lock_user(user: User) -> User:
-    return User.objects.select_for_update().select_related("account__organization").get(pk=user.pk)
+    return (
+        User.objects.select_for_update(of=("self",))
+        .select_related("account__organization")
+        .get(pk=user.pk)
+    )
 
 
 @transaction.atomic

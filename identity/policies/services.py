@@ -413,3 +413,24 @@ def scp_detach(
             "targetId": account.id if account else organization.id,
         },
     )
+
+
+@transaction.atomic
+def customer_policy_delete(*, actor: User, policy: CustomerPolicy, request=None) -> None:
+    """Delete a customer managed policy that nothing holds any more (AWS's ``DeleteConflict``)."""
+    if PolicyAttachment.objects.filter(
+        account_id=policy.account_id, policy_arn=policy.arn
+    ).exists():
+        raise ValidationError(
+            _("Detach the policy from every user and group before you delete it."),
+            code="DeleteConflict",
+        )
+    account_id, name, arn = policy.account_id, policy.name, policy.arn
+    policy.delete()
+    audit.record(
+        Event.DELETE_POLICY,
+        actor=actor,
+        account_id=account_id,
+        request=request,
+        request_parameters={"policyName": name, "policyArn": arn},
+    )

@@ -1,0 +1,3 @@
+"""The IAM operations, one module per kind of resource; importing this registers them all."""
+
+from . import access_keys, account, groups, policies, users  # noqa: F401

@@ -1,0 +1,443 @@
+"""Managed policies and their versions, attachments, and inline policies."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from identity import arns
+from identity.authorization import Permission
+from identity.models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, User
+from identity.policies import catalog
+from identity.policies import services as policy_services
+
+from ..errors import ApiError
+from ..registry import Call, operation, page
+from .common import (
+    group_arn,
+    require_group,
+    require_user,
+    target_user_arn,
+)
+
+
+def _any_policy(call: Call) -> str:
+    return arns.policy(call.account.id, "/", "*")
+
+
+def _new_policy_arn(call: Call) -> str:
+    return arns.policy(call.account.id, call.input.get("Path") or "/", call.input["PolicyName"])
+
+
+def _policy_arn(call: Call) -> str:
+    return call.input["PolicyArn"]
+
+
+def _with_policy_arn(call: Call) -> dict:
+    return {"iam:PolicyARN": call.input["PolicyArn"]}
+
+
+def _customer_policy(call: Call) -> CustomerPolicy:
+    policy = CustomerPolicy.objects.filter(
+        account=call.account, arn=call.input["PolicyArn"]
+    ).first()
+    if policy is None:
+        if catalog.aws_managed(call.input["PolicyArn"]) is not None:
+            raise ApiError("InvalidInput", "AWS managed policies cannot be changed.")
+        raise ApiError(
+            "NoSuchEntity", f"Policy {call.input['PolicyArn']} does not exist or is not attachable."
+        )
+    return policy
+
+
+def _policy_shape(policy: CustomerPolicy, attachments: int | None = None) -> dict:
+    shape = {
+        "PolicyName": policy.name,
+        "PolicyId": policy.policy_id,
+        "Arn": policy.arn,
+        "Path": policy.path,
+        "DefaultVersionId": policy.default_version,
+        "AttachmentCount": attachments
+        if attachments is not None
+        else getattr(policy, "attachment_count", 0),
+        "PermissionsBoundaryUsageCount": 0,
+        "IsAttachable": True,
+        "CreateDate": policy.created,
+        "UpdateDate": policy.updated,
+    }
+    if policy.description:
+        shape["Description"] = policy.description
+    return shape
+
+
+def _aws_policy_shape(managed, attachments: int = 0) -> dict:
+    return {
+        "PolicyName": managed.name,
+        "PolicyId": "ANPA" + managed.name.upper()[:17].ljust(17, "A"),
+        "Arn": managed.arn,
+        "Path": "/",
+        "DefaultVersionId": "v1",
+        "AttachmentCount": attachments,
+        "PermissionsBoundaryUsageCount": 0,
+        "IsAttachable": True,
+        "Description": managed.description,
+    }
+
+
+def _attachment_counts(call: Call) -> dict[str, int]:
+    return dict(
+        PolicyAttachment.objects.filter(account=call.account)
+        .values_list("policy_arn")
+        .annotate(n=Count("pk"))
+        .values_list("policy_arn", "n")
+    )
+
+
+@operation("iam", "CreatePolicy", Permission("iam:CreatePolicy", _new_policy_arn))
+def create_policy(call: Call) -> dict:
+    if CustomerPolicy.objects.filter(
+        account=call.account, name__iexact=call.input["PolicyName"]
+    ).exists():
+        raise ApiError(
+            "EntityAlreadyExists",
+            f"A policy called {call.input['PolicyName']} already exists. Duplicate names are not allowed.",
+        )
+    policy = policy_services.customer_policy_create(
+        actor=call.user,
+        account=call.account,
+        name=call.input["PolicyName"],
+        document=call.input["PolicyDocument"],
+        description=call.input.get("Description", ""),
+        path=call.input.get("Path") or "/",
+        request=call.request,
+    )
+    return {"Policy": _policy_shape(policy, 0)}
+
+
+@operation("iam", "GetPolicy", Permission("iam:GetPolicy", _policy_arn))
+def get_policy(call: Call) -> dict:
+    counts = _attachment_counts(call)
+    managed = catalog.aws_managed(call.input["PolicyArn"])
+    if managed is not None:
+        return {"Policy": _aws_policy_shape(managed, counts.get(managed.arn, 0))}
+    policy = _customer_policy(call)
+    return {"Policy": _policy_shape(policy, counts.get(policy.arn, 0))}
+
+
+@operation("iam", "ListPolicies", Permission("iam:ListPolicies", _any_policy))
+def list_policies(call: Call) -> dict:
+    scope = call.input.get("Scope", "All")
+    prefix = call.input.get("PathPrefix") or "/"
+    only_attached = call.input.get("OnlyAttached", False)
+    counts = _attachment_counts(call)
+    if scope == "AWS":
+        policies = [
+            _aws_policy_shape(m, counts.get(m.arn, 0))
+            for m in catalog.aws_managed_policies()
+            if prefix == "/" and (not only_attached or counts.get(m.arn))
+        ]
+        return {"Policies": policies, "IsTruncated": False}
+    queryset = CustomerPolicy.objects.filter(account=call.account, path__startswith=prefix)
+    if only_attached:
+        queryset = queryset.filter(arn__in=[arn for arn, n in counts.items() if n])
+    result = page(
+        call, queryset, "name", "Policies", lambda p: _policy_shape(p, counts.get(p.arn, 0))
+    )
+    if scope == "All" and not result["IsTruncated"] and prefix == "/":
+        result["Policies"] += [
+            _aws_policy_shape(m, counts.get(m.arn, 0))
+            for m in catalog.aws_managed_policies()
+            if not only_attached or counts.get(m.arn)
+        ]
+    return result
+
+
+@operation("iam", "DeletePolicy", Permission("iam:DeletePolicy", _policy_arn))
+def delete_policy(call: Call) -> None:
+    policy_services.customer_policy_delete(
+        actor=call.user, policy=_customer_policy(call), request=call.request
+    )
+
+
+def _version_shape(version, default: str, with_document: bool) -> dict:
+    shape = {
+        "VersionId": version.version_id,
+        "IsDefaultVersion": version.version_id == default,
+        "CreateDate": version.created,
+    }
+    if with_document:
+        shape["Document"] = version.document
+    return shape
+
+
+@operation("iam", "CreatePolicyVersion", Permission("iam:CreatePolicyVersion", _policy_arn))
+def create_policy_version(call: Call) -> dict:
+    policy = _customer_policy(call)
+    version = policy_services.customer_policy_version_create(
+        actor=call.user,
+        policy=policy,
+        document=call.input["PolicyDocument"],
+        set_default=call.input.get("SetAsDefault", False),
+        request=call.request,
+    )
+    policy.refresh_from_db()
+    return {"PolicyVersion": _version_shape(version, policy.default_version, False)}
+
+
+@operation("iam", "GetPolicyVersion", Permission("iam:GetPolicyVersion", _policy_arn))
+def get_policy_version(call: Call) -> dict:
+    managed = catalog.aws_managed(call.input["PolicyArn"])
+    if managed is not None:
+        if call.input["VersionId"] != "v1":
+            raise ApiError("NoSuchEntity", "Policy version not found.")
+        return {
+            "PolicyVersion": {
+                "Document": managed.document,
+                "VersionId": "v1",
+                "IsDefaultVersion": True,
+            }
+        }
+    policy = _customer_policy(call)
+    version = policy.versions.filter(version_id=call.input["VersionId"]).first()
+    if version is None:
+        raise ApiError(
+            "NoSuchEntity",
+            f"Policy {policy.arn} version {call.input['VersionId']} does not exist or is not attachable.",
+        )
+    return {"PolicyVersion": _version_shape(version, policy.default_version, True)}
+
+
+@operation("iam", "ListPolicyVersions", Permission("iam:ListPolicyVersions", _policy_arn))
+def list_policy_versions(call: Call) -> dict:
+    policy = _customer_policy(call)
+    versions = policy.versions.order_by("-created", "-pk")
+    return {
+        "Versions": [_version_shape(v, policy.default_version, False) for v in versions],
+        "IsTruncated": False,
+    }
+
+
+@operation("iam", "DeletePolicyVersion", Permission("iam:DeletePolicyVersion", _policy_arn))
+def delete_policy_version(call: Call) -> None:
+    policy_services.customer_policy_version_delete(
+        actor=call.user,
+        policy=_customer_policy(call),
+        version_id=call.input["VersionId"],
+        request=call.request,
+    )
+
+
+@operation("iam", "SetDefaultPolicyVersion", Permission("iam:SetDefaultPolicyVersion", _policy_arn))
+def set_default_policy_version(call: Call) -> None:
+    policy_services.customer_policy_default_set(
+        actor=call.user,
+        policy=_customer_policy(call),
+        version_id=call.input["VersionId"],
+        request=call.request,
+    )
+
+
+# --- Attachments ---------------------------------------------------------------------------
+
+
+def _attach(
+    call: Call, *, user: User | None = None, group: Group | None = None, attach: bool
+) -> None:
+    arn = call.input["PolicyArn"]
+    if attach:
+        if (
+            catalog.aws_managed(arn) is None
+            and not CustomerPolicy.objects.filter(account=call.account, arn=arn).exists()
+        ):
+            raise ApiError("NoSuchEntity", f"Policy {arn} does not exist or is not attachable.")
+        policy_services.policy_attach(
+            actor=call.user,
+            account=call.account,
+            policy_arn=arn,
+            user=user,
+            group=group,
+            request=call.request,
+        )
+        return
+    target = {"user": user} if user is not None else {"group": group}
+    if not PolicyAttachment.objects.filter(policy_arn=arn, **target).exists():
+        raise ApiError("NoSuchEntity", f"Policy {arn} was not found.")
+    policy_services.policy_detach(
+        actor=call.user,
+        account=call.account,
+        policy_arn=arn,
+        user=user,
+        group=group,
+        request=call.request,
+    )
+
+
+@operation(
+    "iam",
+    "AttachUserPolicy",
+    Permission("iam:AttachUserPolicy", target_user_arn, context=_with_policy_arn),
+)
+def attach_user_policy(call: Call) -> None:
+    _attach(call, user=require_user(call), attach=True)
+
+
+@operation(
+    "iam",
+    "DetachUserPolicy",
+    Permission("iam:DetachUserPolicy", target_user_arn, context=_with_policy_arn),
+)
+def detach_user_policy(call: Call) -> None:
+    _attach(call, user=require_user(call), attach=False)
+
+
+@operation(
+    "iam",
+    "AttachGroupPolicy",
+    Permission("iam:AttachGroupPolicy", group_arn, context=_with_policy_arn),
+)
+def attach_group_policy(call: Call) -> None:
+    _attach(call, group=require_group(call), attach=True)
+
+
+@operation(
+    "iam",
+    "DetachGroupPolicy",
+    Permission("iam:DetachGroupPolicy", group_arn, context=_with_policy_arn),
+)
+def detach_group_policy(call: Call) -> None:
+    _attach(call, group=require_group(call), attach=False)
+
+
+def _attached(call: Call, **target) -> dict:
+    attachments = PolicyAttachment.objects.filter(**target)
+    prefix = call.input.get("PathPrefix")
+    names = dict(CustomerPolicy.objects.filter(account=call.account).values_list("arn", "name"))
+
+    def render(attachment):
+        managed = catalog.aws_managed(attachment.policy_arn)
+        name = (
+            managed.name
+            if managed
+            else names.get(attachment.policy_arn, attachment.policy_arn.rsplit("/", 1)[-1])
+        )
+        return {"PolicyName": name, "PolicyArn": attachment.policy_arn}
+
+    if prefix and prefix != "/":
+        attachments = attachments.filter(policy_arn__contains=f":policy{prefix}")
+    return page(call, attachments, "policy_arn", "AttachedPolicies", render)
+
+
+@operation(
+    "iam", "ListAttachedUserPolicies", Permission("iam:ListAttachedUserPolicies", target_user_arn)
+)
+def list_attached_user_policies(call: Call) -> dict:
+    return _attached(call, user=require_user(call))
+
+
+@operation(
+    "iam", "ListAttachedGroupPolicies", Permission("iam:ListAttachedGroupPolicies", group_arn)
+)
+def list_attached_group_policies(call: Call) -> dict:
+    return _attached(call, group=require_group(call))
+
+
+@operation("iam", "ListEntitiesForPolicy", Permission("iam:ListEntitiesForPolicy", _policy_arn))
+def list_entities_for_policy(call: Call) -> dict:
+    arn = call.input["PolicyArn"]
+    if catalog.aws_managed(arn) is None:
+        _customer_policy(call)
+    attachments = PolicyAttachment.objects.filter(
+        account=call.account, policy_arn=arn
+    ).select_related("user", "group")
+    kind = call.input.get("EntityFilter")
+    users = [a.user for a in attachments if a.user_id and kind in (None, "User")]
+    groups = [a.group for a in attachments if a.group_id and kind in (None, "Group")]
+    return {
+        "PolicyUsers": [{"UserName": u.name, "UserId": u.unique_id} for u in users],
+        "PolicyGroups": [{"GroupName": g.name, "GroupId": g.unique_id} for g in groups],
+        "PolicyRoles": [],
+        "IsTruncated": False,
+    }
+
+
+# --- Inline policies -----------------------------------------------------------------------
+
+
+def _inline(call: Call, **owner) -> InlinePolicy:
+    inline = InlinePolicy.objects.filter(name__iexact=call.input["PolicyName"], **owner).first()
+    if inline is None:
+        raise ApiError(
+            "NoSuchEntity", f"The policy with name {call.input['PolicyName']} cannot be found."
+        )
+    return inline
+
+
+@operation("iam", "PutUserPolicy", Permission("iam:PutUserPolicy", target_user_arn))
+def put_user_policy(call: Call) -> None:
+    policy_services.inline_policy_put(
+        actor=call.user,
+        name=call.input["PolicyName"],
+        document=call.input["PolicyDocument"],
+        user=require_user(call),
+        request=call.request,
+    )
+
+
+@operation("iam", "GetUserPolicy", Permission("iam:GetUserPolicy", target_user_arn))
+def get_user_policy(call: Call) -> dict:
+    user = require_user(call)
+    inline = _inline(call, user=user)
+    return {"UserName": user.name, "PolicyName": inline.name, "PolicyDocument": inline.document}
+
+
+@operation("iam", "ListUserPolicies", Permission("iam:ListUserPolicies", target_user_arn))
+def list_user_policies(call: Call) -> dict:
+    return page(
+        call,
+        InlinePolicy.objects.filter(user=require_user(call)),
+        "name",
+        "PolicyNames",
+        lambda p: p.name,
+    )
+
+
+@operation("iam", "DeleteUserPolicy", Permission("iam:DeleteUserPolicy", target_user_arn))
+def delete_user_policy(call: Call) -> None:
+    policy_services.inline_policy_delete(
+        actor=call.user, inline=_inline(call, user=require_user(call)), request=call.request
+    )
+
+
+@operation("iam", "PutGroupPolicy", Permission("iam:PutGroupPolicy", group_arn))
+def put_group_policy(call: Call) -> None:
+    policy_services.inline_policy_put(
+        actor=call.user,
+        name=call.input["PolicyName"],
+        document=call.input["PolicyDocument"],
+        group=require_group(call),
+        request=call.request,
+    )
+
+
+@operation("iam", "GetGroupPolicy", Permission("iam:GetGroupPolicy", group_arn))
+def get_group_policy(call: Call) -> dict:
+    group = require_group(call)
+    inline = _inline(call, group=group)
+    return {"GroupName": group.name, "PolicyName": inline.name, "PolicyDocument": inline.document}
+
+
+@operation("iam", "ListGroupPolicies", Permission("iam:ListGroupPolicies", group_arn))
+def list_group_policies(call: Call) -> dict:
+    return page(
+        call,
+        InlinePolicy.objects.filter(group=require_group(call)),
+        "name",
+        "PolicyNames",
+        lambda p: p.name,
+    )
+
+
+@operation("iam", "DeleteGroupPolicy", Permission("iam:DeleteGroupPolicy", group_arn))
+def delete_group_policy(call: Call) -> None:
+    policy_services.inline_policy_delete(
+        actor=call.user, inline=_inline(call, group=require_group(call)), request=call.request
+    )

@@ -1,0 +1,127 @@
+"""IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, and their tags."""
+
+from __future__ import annotations
+
+from identity import arns, services
+from identity.authorization import Permission
+from identity.models import User, UserTag
+from mfa.models import MFADevice
+
+from ..errors import ApiError
+from ..registry import Call, operation, page
+from .common import any_user, named_user, require_user, target_user_arn, user_shape
+
+
+def _tags(call: Call) -> dict[str, str]:
+    tags = {}
+    for tag in call.input.get("Tags") or []:
+        if tag["Key"].lower() in {k.lower() for k in tags}:
+            raise ApiError(
+                "InvalidInput",
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            )
+        tags[tag["Key"]] = tag.get("Value", "")
+    return tags
+
+
+def _new_user_arn(call: Call) -> str:
+    return arns.user(call.account.id, call.input.get("Path") or "/", call.input["UserName"])
+
+
+@operation("iam", "CreateUser", Permission("iam:CreateUser", _new_user_arn))
+def create_user(call: Call) -> dict:
+    if call.input.get("PermissionsBoundary"):
+        raise ApiError("InvalidInput", "Permissions boundaries are not supported by Tobira yet.")
+    tags = _tags(call)
+    if named_user(call, call.input["UserName"]) is not None:
+        raise ApiError(
+            "EntityAlreadyExists", f"User with name {call.input['UserName']} already exists."
+        )
+    user = services.iam_user_create(
+        actor=call.user,
+        account=call.account,
+        name=call.input["UserName"],
+        path=call.input.get("Path") or "/",
+        request=call.request,
+    )
+    if tags:
+        services.user_tags_set(actor=call.user, user=user, tags=tags, request=call.request)
+    return {"User": user_shape(user, [{"Key": k, "Value": v} for k, v in tags.items()])}
+
+
+@operation("iam", "GetUser", Permission("iam:GetUser", target_user_arn))
+def get_user(call: Call) -> dict:
+    user = require_user(call)
+    tags = [{"Key": t.key, "Value": t.value} for t in UserTag.objects.filter(user=user)]
+    return {"User": user_shape(user, tags)}
+
+
+@operation("iam", "ListUsers", Permission("iam:ListUsers", any_user))
+def list_users(call: Call) -> dict:
+    users = User.objects.filter(account=call.account, kind=User.Kind.IAM)
+    prefix = call.input.get("PathPrefix")
+    if prefix:
+        users = users.filter(path__startswith=prefix)
+    return page(call, users, "name", "Users", user_shape)
+
+
+@operation("iam", "UpdateUser", Permission("iam:UpdateUser", target_user_arn))
+def update_user(call: Call) -> None:
+    user = require_user(call)
+    services.iam_user_update(
+        actor=call.user,
+        user=user,
+        new_name=call.input.get("NewUserName"),
+        new_path=call.input.get("NewPath"),
+        request=call.request,
+    )
+
+
+def _delete_conflict(user: User) -> str | None:
+    """What AWS makes you remove before it deletes a user, if anything is left."""
+    checks = (
+        (user.access_keys.exists(), "access keys"),
+        (user.ssh_public_keys.exists(), "SSH public keys"),
+        (user.signing_certificates.exists(), "signing certificates"),
+        (user.has_usable_password(), "login profile"),
+        (user.iam_groups.exists(), "group memberships"),
+        (user.inline_policies.exists(), "policies"),
+        (user.attachments.exists(), "attached policies"),
+        (MFADevice.objects.filter(user=user, confirmed=True).exists(), "MFA devices"),
+    )
+    for present, what in checks:
+        if present:
+            return what
+    return None
+
+
+@operation("iam", "DeleteUser", Permission("iam:DeleteUser", target_user_arn))
+def delete_user(call: Call) -> None:
+    user = require_user(call)
+    if user.is_root or call.input.get("UserName") is None:
+        raise ApiError("InvalidInput", "Name the IAM user to delete with UserName.")
+    conflict = _delete_conflict(user)
+    if conflict:
+        raise ApiError("DeleteConflict", f"Cannot delete entity, must remove {conflict} first.")
+    services.iam_user_delete(actor=call.user, user=user, request=call.request)
+
+
+@operation("iam", "TagUser", Permission("iam:TagUser", target_user_arn))
+def tag_user(call: Call) -> None:
+    user = require_user(call)
+    services.user_tags_set(actor=call.user, user=user, tags=_tags(call), request=call.request)
+
+
+@operation("iam", "UntagUser", Permission("iam:UntagUser", target_user_arn))
+def untag_user(call: Call) -> None:
+    user = require_user(call)
+    services.user_tags_remove(
+        actor=call.user, user=user, keys=call.input["TagKeys"], request=call.request
+    )
+
+
+@operation("iam", "ListUserTags", Permission("iam:ListUserTags", target_user_arn))
+def list_user_tags(call: Call) -> dict:
+    user = require_user(call)
+    tags = UserTag.objects.filter(user=user)
+    return page(call, tags, "id", "Tags", lambda t: {"Key": t.key, "Value": t.value})

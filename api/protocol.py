@@ -1,0 +1,283 @@
+"""The AWS query protocol, read and written from botocore's own service models.
+
+botocore ships the client side only (``botocore.serialize.QuerySerializer`` writes a request,
+``botocore.parsers.QueryParser`` reads a response). This is the other side, walking the same
+shapes: ``parse_input`` turns a form body into the operation's input (validating what the model
+says: required members, lengths, patterns, ranges), ``serialize_result`` writes the
+``<OpResponse><OpResult>…`` document botocore parses, and ``serialize_error`` AWS's
+``<ErrorResponse>``. moto has the same pair (``moto/core/parse.py``, ``serialize.py``); it is not
+imported at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from datetime import UTC, datetime
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.utils import parse_timestamp
+
+from .errors import ApiError
+
+MAX_LIST_ITEMS = 1000  # members read from one list parameter: bounded whatever the body says
+API_VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
+
+
+@functools.cache
+def service_model(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service, API_VERSIONS[service])
+
+
+@functools.cache
+def operation_model(service: str, name: str) -> OperationModel:
+    return service_model(service).operation_model(name)
+
+
+# --- Reading a request --------------------------------------------------------------------
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern | None:
+    try:
+        return re.compile(pattern, re.DOTALL | re.ASCII)  # Java's \\w is ASCII
+    except re.error:  # a Java-only construct: the service code validates this member itself
+        return None
+
+
+def _constraint_error(value, where: str, constraint: str) -> ApiError:
+    shown = value if isinstance(value, int) else str(value)[:200]
+    return ApiError(
+        "ValidationError",
+        f"1 validation error detected: Value '{shown}' at '{where}' failed to satisfy "
+        f"constraint: {constraint}",
+    )
+
+
+def _check(shape: Shape, value, where: str) -> None:
+    meta = shape.metadata
+    if shape.type_name == "string":
+        if "min" in meta and len(value) < meta["min"]:
+            raise _constraint_error(
+                value, where, f"Member must have length greater than or equal to {meta['min']}"
+            )
+        if "max" in meta and len(value) > meta["max"]:
+            raise _constraint_error(
+                value, where, f"Member must have length less than or equal to {meta['max']}"
+            )
+        compiled = _pattern(meta["pattern"]) if "pattern" in meta else None
+        if compiled is not None and not compiled.fullmatch(value):
+            raise _constraint_error(
+                value,
+                where,
+                f"Member must satisfy regular expression pattern: {meta['pattern']}",
+            )
+        if shape.enum and value not in shape.enum:
+            raise _constraint_error(
+                value, where, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
+            )
+    elif shape.type_name in ("integer", "long"):
+        if "min" in meta and value < meta["min"]:
+            raise _constraint_error(
+                value, where, f"Member must have value greater than or equal to {meta['min']}"
+            )
+        if "max" in meta and value > meta["max"]:
+            raise _constraint_error(
+                value, where, f"Member must have value less than or equal to {meta['max']}"
+            )
+    elif shape.type_name == "list":
+        if "min" in meta and len(value) < meta["min"]:
+            raise _constraint_error(
+                value, where, f"Member must have length greater than or equal to {meta['min']}"
+            )
+        if "max" in meta and len(value) > meta["max"]:
+            raise _constraint_error(
+                value, where, f"Member must have length less than or equal to {meta['max']}"
+            )
+
+
+def _scalar(shape: Shape, raw: str, where: str):
+    kind = shape.type_name
+    if kind == "string":
+        return raw
+    if kind in ("integer", "long"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ApiError("ValidationError", f"Invalid value for parameter {where}") from None
+    if kind == "boolean":
+        if raw.lower() not in ("true", "false"):
+            raise ApiError("ValidationError", f"Invalid boolean value for parameter {where}")
+        return raw.lower() == "true"
+    if kind == "timestamp":
+        try:
+            return parse_timestamp(raw)
+        except (ValueError, TypeError, OverflowError):
+            raise ApiError("ValidationError", f"Invalid timestamp for parameter {where}") from None
+    if kind == "blob":
+        try:
+            return base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError("ValidationError", f"Invalid base64 for parameter {where}") from None
+    return raw
+
+
+def _read(shape: Shape, prefix: str, params: dict[str, str], where: str):
+    kind = shape.type_name
+    if kind == "structure":
+        out = {}
+        for name, member in shape.members.items():
+            key = member.serialization.get("name", name)
+            full = f"{prefix}.{key}" if prefix else key
+            value = _read(
+                member, full, params, f"{where}.{_camel(name)}" if where else _camel(name)
+            )
+            if value is not None:
+                _check(member, value, f"{where}.{_camel(name)}" if where else _camel(name))
+                out[name] = value
+        if prefix and not out:
+            return None
+        for name in shape.required_members:
+            if name not in out:
+                raise ApiError(
+                    "ValidationError",
+                    "1 validation error detected: Value null at "
+                    f"'{(where + '.') if where else ''}{_camel(name)}' failed to satisfy "
+                    "constraint: Member must not be null",
+                )
+        return out
+    if kind == "list":
+        if params.get(prefix) == "":
+            return []
+        item_name = shape.member.serialization.get("name", "member")
+        items = []
+        for index in range(1, MAX_LIST_ITEMS + 2):
+            item = _read(shape.member, f"{prefix}.{item_name}.{index}", params, f"{where}.{index}")
+            if item is None:
+                break
+            if index > MAX_LIST_ITEMS:
+                raise ApiError("ValidationError", f"Too many members in {where}")
+            items.append(item)
+        return items or None
+    if kind == "map":
+        out = {}
+        for index in range(1, MAX_LIST_ITEMS + 2):
+            key = params.get(f"{prefix}.entry.{index}.key")
+            if key is None:
+                break
+            value = _read(shape.value, f"{prefix}.entry.{index}.value", params, where)
+            out[key] = value
+        return out or None
+    raw = params.get(prefix)
+    if raw is None:
+        return None
+    return _scalar(shape, raw, where)
+
+
+def parse_input(service: str, action: str, params: dict[str, str]) -> dict:
+    """The input of ``action`` from the form ``params`` (``Action`` and ``Version`` included)."""
+    op = operation_model(service, action)
+    if op.input_shape is None:
+        return {}
+    return _read(op.input_shape, "", params, "")
+
+
+# --- Writing a response -------------------------------------------------------------------
+
+
+def _timestamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write(shape: Shape, value, out: list[str]) -> None:
+    kind = shape.type_name
+    if kind == "structure":
+        for name, member in shape.members.items():
+            member_value = value.get(name)
+            if member_value is None:
+                continue
+            tag = member.serialization.get("name", name)
+            out.append(f"<{tag}>")
+            _write(member, member_value, out)
+            out.append(f"</{tag}>")
+    elif kind == "list":  # IAM and STS have no flattened lists
+        tag = shape.member.serialization.get("name", "member")
+        for item in value:
+            out.append(f"<{tag}>")
+            _write(shape.member, item, out)
+            out.append(f"</{tag}>")
+    elif kind == "map":
+        for key, item in value.items():
+            out.append(f"<entry><key>{escape(str(key))}</key><value>")
+            _write(shape.value, item, out)
+            out.append("</value></entry>")
+    elif kind == "boolean":
+        out.append("true" if value else "false")
+    elif kind == "timestamp":
+        out.append(_timestamp(value))
+    elif kind == "blob":
+        out.append(base64.b64encode(value).decode("ascii"))
+    elif kind in ("integer", "long"):
+        out.append(str(int(value)))
+    elif shape.name == "policyDocumentType":  # IAM returns documents URL-encoded
+        out.append(escape(quote(str(value), safe="")))
+    else:
+        out.append(escape(str(value)))
+
+
+def serialize_result(service: str, action: str, result: dict, request_id: str) -> bytes:
+    op = operation_model(service, action)
+    namespace = service_model(service).metadata["xmlNamespace"]
+    out = [f'<{action}Response xmlns="{namespace}">']
+    if op.output_shape is not None:
+        wrapper = op.output_shape.serialization.get("resultWrapper", f"{action}Result")
+        out.append(f"<{wrapper}>")
+        _write(op.output_shape, result or {}, out)
+        out.append(f"</{wrapper}>")
+    out.append(
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+        f"</{action}Response>"
+    )
+    return "".join(out).encode("utf-8")
+
+
+@functools.cache
+def _error_shapes(service: str) -> dict[str, tuple[int, bool]]:
+    shapes = {}
+    for shape in service_model(service).error_shapes:
+        error = shape.metadata.get("error", {})
+        shapes[error.get("code", shape.name)] = (
+            error.get("httpStatusCode", 400),
+            error.get("senderFault", True),
+        )
+    return shapes
+
+
+def error_status(service: str, error: ApiError) -> int:
+    if error.status is not None:
+        return error.status
+    return _error_shapes(service).get(error.code, (400, True))[0]
+
+
+def serialize_error(service: str, error: ApiError, request_id: str) -> tuple[int, bytes]:
+    status = error_status(service, error)
+    sender = status < 500
+    namespace = service_model(service).metadata["xmlNamespace"]
+    body = (
+        f'<ErrorResponse xmlns="{namespace}"><Error>'
+        f"<Type>{'Sender' if sender else 'Receiver'}</Type>"
+        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    return status, body.encode("utf-8")

@@ -1,0 +1,106 @@
+"""The operations of the IAM and STS APIs: each with its handler and the question it asks.
+
+``@operation("iam", "ListUsers", Permission(...))`` registers a handler ``f(call) -> dict``;
+the dispatcher (``api.views``) asks the engine the permission's question about the call before
+the handler runs, so no handler forgets. An operation without a permission (STS
+``GetCallerIdentity``, which AWS never denies) says so with ``permission=None``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from identity.authorization import Permission
+
+from .auth import Caller
+from .errors import ApiError
+
+
+@dataclass
+class Call:
+    """One API request, after its signature was verified and its parameters read."""
+
+    request: object
+    caller: Caller
+    service: str
+    action: str
+    input: dict
+    cache: dict = field(default_factory=dict)  # what the permission's resource looked up
+
+    @property
+    def user(self):
+        return self.caller.user
+
+    @property
+    def account(self):
+        return self.caller.account
+
+
+@dataclass(frozen=True)
+class Operation:
+    service: str
+    name: str
+    handler: Callable[[Call], dict | None]
+    permission: Permission | None
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {}
+
+
+def operation(service: str, name: str, permission: Permission | None):
+    def register(handler):
+        if (service, name) in OPERATIONS:
+            raise RuntimeError(f"{service}:{name} is registered twice")
+        OPERATIONS[(service, name)] = Operation(service, name, handler, permission)
+        return handler
+
+    return register
+
+
+# --- Paging (Marker / MaxItems) -----------------------------------------------------------
+
+DEFAULT_MAX_ITEMS = 100
+
+
+def _marker_decode(marker: str) -> list:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(marker.encode("ascii") + b"=="))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
+    if not isinstance(value, list) or len(value) != 2:
+        raise ApiError("InvalidParameterValue", "Invalid Marker.")
+    return value
+
+
+def _marker_encode(value: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode("ascii").rstrip("=")
+
+
+def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
+    """One page of ``queryset`` ordered by ``order_field`` then pk: ``{list_key: [...],
+    "IsTruncated": bool, "Marker": ...}``, from the call's ``Marker`` and ``MaxItems``.
+    Two queries at most, whatever the page size: the rows, and nothing else."""
+    max_items = call.input.get("MaxItems") or DEFAULT_MAX_ITEMS
+    queryset = queryset.order_by(order_field, "pk")
+    marker = call.input.get("Marker")
+    if marker:
+        after_value, after_pk = _marker_decode(marker)
+        queryset = queryset.filter(
+            Q(**{f"{order_field}__gt": after_value})
+            | Q(**{order_field: after_value, "pk__gt": after_pk})
+        )
+    rows = list(queryset[: max_items + 1])
+    truncated = len(rows) > max_items
+    rows = rows[:max_items]
+    result = {list_key: [render(row) for row in rows], "IsTruncated": truncated}
+    if truncated:
+        last = rows[-1]
+        value = getattr(last, order_field)
+        result["Marker"] = _marker_encode([str(value), last.pk])
+    return result

@@ -1,0 +1,15 @@
+import pytest
+
+from tests.support import aws
+
+
+@pytest.fixture
+def admin_keys(management_root):
+    """Long-term keys of the management account's root user."""
+    return aws.access_key(management_root)
+
+
+@pytest.fixture
+def admin(live_server, admin_keys):
+    """``(iam, sts)`` boto3 clients of the management account's root user."""
+    return aws.clients(live_server.url, *admin_keys)

@@ -1,0 +1,28 @@
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_caller_identity_and_users(admin, management_root):
+    iam, sts = admin
+    me = sts.get_caller_identity()
+    assert me["Account"] == management_root.account_id
+    assert me["Arn"] == management_root.arn
+    created = iam.create_user(UserName="bob", Path="/eng/", Tags=[{"Key": "team", "Value": "a b"}])
+    assert created["User"]["Arn"].endswith(":user/eng/bob")
+    assert iam.get_user(UserName="bob")["User"]["Tags"] == [{"Key": "team", "Value": "a b"}]
+    for i in range(5):
+        iam.create_user(UserName=f"u{i}")
+    first = iam.list_users(MaxItems=2)
+    assert first["IsTruncated"] and len(first["Users"]) == 2
+    names = [u["UserName"] for u in first["Users"]]
+    marker = first["Marker"]
+    while marker:
+        more = iam.list_users(MaxItems=2, Marker=marker)
+        names += [u["UserName"] for u in more["Users"]]
+        marker = more.get("Marker")
+    assert names == sorted(["bob", "u0", "u1", "u2", "u3", "u4"])
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_user(UserName="nobody")
+    with pytest.raises(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_user(UserName="BOB")
