@@ -7,7 +7,9 @@ from botocore.config import Config
 
 from identity.credentials import services as credential_services
 
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+NO_RETRIES = Config(
+    retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30
+)
 
 
 def access_key(user, actor=None) -> tuple[str, str]:
@@ -16,8 +18,17 @@ def access_key(user, actor=None) -> tuple[str, str]:
     return key.access_key_id, secret
 
 
-def client(server_url: str, service: str, key_id: str, secret: str, token: str | None = None, region: str = "us-east-1"):
-    """A boto3 client of ``service`` (``iam`` or ``sts``) at ``server_url/<service>/``."""
+def client(
+    server_url: str,
+    service: str,
+    key_id: str,
+    secret: str,
+    token: str | None = None,
+    region: str = "us-east-1",
+    validate: bool = True,
+):
+    """A boto3 client of ``service`` (``iam`` or ``sts``) at ``server_url/<service>/``;
+    ``validate=False`` lets it send what botocore would refuse, to see the server refuse it."""
     return boto3.client(
         service,
         endpoint_url=f"{server_url}/{service}/",
@@ -25,7 +36,7 @@ def client(server_url: str, service: str, key_id: str, secret: str, token: str |
         aws_secret_access_key=secret,
         aws_session_token=token,
         region_name=region,
-        config=NO_RETRIES,
+        config=NO_RETRIES.merge(Config(parameter_validation=validate)),
     )
 
 
