@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "sso.applications",
     "oauth2_provider",
     "console",
+    "api",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
