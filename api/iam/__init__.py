@@ -1,3 +1,3 @@
 """The IAM operations, one module per kind of resource; importing this registers them all."""
 
-from . import access_keys, account, groups, mfa, policies, users  # noqa: F401
+from . import access_keys, account, groups, mfa, policies, users, virtual_mfa  # noqa: F401

@@ -28,12 +28,12 @@ def _any_mfa(call: Call) -> str:
 
 @operation("iam", "ListVirtualMFADevices", Permission("iam:ListVirtualMFADevices", _any_mfa))
 def list_virtual_mfa_devices(call: Call) -> dict:
-    rows = unassigned.account_virtual_mfa_devices(
+    rows = totp_selectors.account_virtual_mfa_devices(
         call.account, call.input.get("AssignmentStatus", "Any")
     )
     devices = []
     for row in rows:
-        device = {"SerialNumber": row.serial}
+        device = {"SerialNumber": row.serial_number}
         if row.user is not None:
             device["User"] = user_shape(row.user)
             device["EnableDate"] = row.enable_date
@@ -61,22 +61,13 @@ def create_virtual_mfa_device(call: Call) -> dict:
         "VirtualMFADevice": {
             "SerialNumber": device.arn,
             "Base32StringSeed": totp_selectors.base32_secret(seed).encode("ascii"),
-            "QRCodePNG": unassigned.virtual_mfa_qr_png(seed, call.account, device.name),
+            "QRCodePNG": totp_selectors.virtual_mfa_qr_png(seed, call.account, device.name),
         }
     }
 
 
 def _unassigned(call: Call) -> UnassignedVirtualMFADevice:
-    serial = _serial(call)
-    prefix = arns.mfa_device(call.account.id, "")
-    device = None
-    if serial.startswith(prefix):
-        device = UnassignedVirtualMFADevice.objects.filter(
-            account=call.account, name__iexact=serial[len(prefix) :]
-        ).first()
-    if device is None:
-        raise ApiError("NoSuchEntity", f"MFA Device with serial number {serial} does not exist.")
-    return device
+    return totp_selectors.unassigned_virtual_mfa_device_get(call.account, _serial(call))
 
 
 @operation("iam", "EnableMFADevice", Permission("iam:EnableMFADevice", target_user_arn))
@@ -106,6 +97,7 @@ def deactivate_mfa_device(call: Call) -> None:
 
 @operation("iam", "DeleteVirtualMFADevice", Permission("iam:DeleteVirtualMFADevice", _serial))
 def delete_virtual_mfa_device(call: Call) -> None:
+    device = totp_selectors.account_virtual_mfa_device_get(call.account, _serial(call))
     unassigned.unassigned_virtual_mfa_device_delete(
-        actor=call.user, device=_unassigned(call), request=call.request
+        actor=call.user, device=device, request=call.request
     )
