@@ -78,7 +78,6 @@ def test_the_dispatcher_refuses_unknown_actions_and_versions(iam_url, sts_url, a
     )
 
 
-@pytest.mark.xfail(strict=True, reason="control characters are written into the XML as they are")
 def test_what_the_client_sends_comes_back_as_well_formed_xml(iam_url, admin, admin_keys):
     """XML 1.0 has no control characters (but tab, newline, return), nor U+FFFE and U+FFFF, even
     escaped: botocore's parser refuses a document that holds one."""
