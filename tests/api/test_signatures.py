@@ -372,7 +372,6 @@ def test_failed_signatures_are_throttled_per_key_and_address(
         assert secret_value not in trail
 
 
-@pytest.mark.xfail(strict=True, reason="an unknown key's 11th failure is InvalidClientTokenId")
 def test_unknown_keys_are_throttled_alike(limits_on, iam_url):
     """Guessing key ids is not free: the 11th try of an unknown id from one address is
     throttled, as a known key's 11th bad signature is."""
