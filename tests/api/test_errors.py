@@ -54,7 +54,7 @@ def unvalidated(live_server, admin_keys):
     return aws.client(live_server.url, "iam", *admin_keys, config=aws.UNVALIDATED)
 
 
-def test_the_dispatcher_refuses_unknown_actions_and_versions(iam_url, sts_url, admin_keys):
+def test_the_dispatchers_own_errors(iam_url, sts_url, live_server, admin, admin_keys):
     def send(url, body, service="iam"):
         return aws.send(aws.sign(url, *admin_keys, service=service, body=body))
 
@@ -77,19 +77,16 @@ def test_the_dispatcher_refuses_unknown_actions_and_versions(iam_url, sts_url, a
         "InvalidParameterValue",
     )
 
-
-def test_what_the_client_sends_comes_back_as_well_formed_xml(iam_url, admin, admin_keys):
-    """XML 1.0 has no control characters (but tab, newline, return), nor U+FFFE and U+FFFF, even
-    escaped: botocore's parser refuses a document that holds one."""
+    # What the client sends comes back as well-formed XML. XML 1.0 has no control characters
+    # (but tab, newline, return), nor U+FFFE and U+FFFF, even escaped: botocore's parser
+    # refuses a document that holds one.
     iam, _sts = admin
-
-    def send(body):
-        return aws.send(aws.sign(iam_url, *admin_keys, service="iam", body=body))
-
     for action in ("%01%02%1B", "%EF%BF%BE", "%7F%C2%80"):
         body = f"Action={action}&Version={aws.VERSIONS['iam']}".encode()
-        aws.refused(send(body), 400, "InvalidAction")
-    aws.refused(send(aws.form("iam", "CreateUser", UserName="a\x01b")), 400, "ValidationError")
+        aws.refused(send(iam_url, body), 400, "InvalidAction")
+    aws.refused(
+        send(iam_url, aws.form("iam", "CreateUser", UserName="a\x01b")), 400, "ValidationError"
+    )
     # Stored, then read back.
     document = json.dumps(
         {
@@ -106,9 +103,62 @@ def test_what_the_client_sends_comes_back_as_well_formed_xml(iam_url, admin, adm
     signed.headers["Authorization"] = "\x01" + signed.authorization
     aws.refused(aws.send(signed), 400, "IncompleteSignature")
 
+    # Every response has its x-amzn-RequestId, the XML's RequestId.
+    seen = set()
+    for result in (admin[1].get_caller_identity(), iam.list_users(), iam.get_account_summary()):
+        _same_request_id(result["ResponseMetadata"])
+        seen.add(result["ResponseMetadata"]["RequestId"])
+    for response in (
+        aws.send(aws.Signed("POST", f"{live_server.url}/iam/", {}, b"")),
+        aws.send(aws.Signed("GET", f"{live_server.url}/sts", {}, b"")),
+        aws.send(aws.Signed("DELETE", f"{live_server.url}/iam/", {}, b"")),
+    ):
+        error = aws.parse_error(response)
+        assert error["RequestId"] == response.headers["x-amzn-RequestId"]
+        seen.add(error["RequestId"])
+    assert len(seen) == 6  # one id per request
 
-def test_model_errors(admin, unvalidated, management_root):
+
+def test_operation_errors(live_server, admin, unvalidated, management_root, make_iam_user):
     iam, _sts = admin
+    # A Marker is the server's own (base64 of JSON): any other is a clean 400.
+    for name in ("a", "b", "c"):
+        iam.create_user(UserName=name)
+    marker = iam.list_users(MaxItems=1)["Marker"]
+    assert [u["UserName"] for u in iam.list_users(Marker=marker)["Users"]] == ["b", "c"]
+
+    def made_up(value) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    for value in (
+        ["a", "x"],
+        ["a", None],
+        ["a", 1.5],
+        ["a", [1]],
+        [{"a": 1}, 1],
+        [["a"], 1],
+        ["a", 10**30],
+        ["a\x00", 1],
+        {"a": 1},
+        ["a"],
+        "a",
+    ):
+        try:
+            result = iam.list_users(Marker=made_up(value))
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "InvalidParameterValue", (value, error)
+            assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        else:
+            _same_request_id(result["ResponseMetadata"])
+    # ListUserTags pages by the tag's id: a name where the id should be.
+    iam.tag_user(UserName="a", Tags=[{"Key": "k", "Value": "v"}])
+    _fails(
+        lambda: iam.list_user_tags(UserName="a", Marker=made_up(["x", 1])),
+        "InvalidParameterValue",
+        400,
+    )
+
+    # The service model's errors, with the model's status.
     error = _fails(lambda: unvalidated.create_user(), "ValidationError", 400)
     assert error["Message"] == (
         "1 validation error detected: Value null at 'userName' failed to satisfy constraint: "
@@ -153,81 +203,23 @@ def test_model_errors(admin, unvalidated, management_root):
         )
     assert _model_status(iam, "MalformedPolicyDocument") == 400
 
-
-def test_markers_made_up_by_the_client(admin):
-    """A ``Marker`` is the server's own (base64 of JSON): any other is a clean 400."""
-    iam, _sts = admin
-    for name in ("a", "b", "c"):
-        iam.create_user(UserName=name)
-    marker = iam.list_users(MaxItems=1)["Marker"]
-    assert [u["UserName"] for u in iam.list_users(Marker=marker)["Users"]] == ["b", "c"]
-
-    def made_up(value) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-    for value in (
-        ["a", "x"],
-        ["a", None],
-        ["a", 1.5],
-        ["a", [1]],
-        [{"a": 1}, 1],
-        [["a"], 1],
-        ["a", 10**30],
-        ["a\x00", 1],
-        {"a": 1},
-        ["a"],
-        "a",
-    ):
-        try:
-            result = iam.list_users(Marker=made_up(value))
-        except ClientError as error:
-            assert error.response["Error"]["Code"] == "InvalidParameterValue", (value, error)
-            assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-        else:
-            _same_request_id(result["ResponseMetadata"])
-    # ListUserTags pages by the tag's id: a name where the id should be.
-    iam.tag_user(UserName="a", Tags=[{"Key": "k", "Value": "v"}])
-    _fails(
-        lambda: iam.list_user_tags(UserName="a", Marker=made_up(["x", 1])),
-        "InvalidParameterValue",
-        400,
-    )
-
-
-def test_access_denied_names_the_kind_of_refusal(live_server, management_root, make_iam_user):
+    # AccessDenied, in AWS's two sentences.
     account = management_root.account_id
     denied = make_iam_user(name="denied", password=None, self_service=False)
     policies.inline_policy_put(actor=None, user=denied, name="NoList", document=DENY_LIST_USERS)
-    iam = aws.client(live_server.url, "iam", *aws.access_key(denied))
-    error = _fails(iam.list_users, "AccessDenied", 403)
+    as_denied = aws.client(live_server.url, "iam", *aws.access_key(denied))
+    error = _fails(as_denied.list_users, "AccessDenied", 403)
     assert error["Message"] == (
         f"User: arn:aws:iam::{account}:user/denied is not authorized to perform: iam:ListUsers "
         f"on resource: arn:aws:iam::{account}:user/* with an explicit deny in an identity-based "
         "policy"
     )
 
-    nobody = make_iam_user(name="nobody", password=None, self_service=False)
-    iam = aws.client(live_server.url, "iam", *aws.access_key(nobody))
-    error = _fails(iam.list_users, "AccessDenied", 403)
+    idle = make_iam_user(name="idle", password=None, self_service=False)
+    as_idle = aws.client(live_server.url, "iam", *aws.access_key(idle))
+    error = _fails(as_idle.list_users, "AccessDenied", 403)
     assert error["Message"] == (
-        f"User: arn:aws:iam::{account}:user/nobody is not authorized to perform: iam:ListUsers "
+        f"User: arn:aws:iam::{account}:user/idle is not authorized to perform: iam:ListUsers "
         f"on resource: arn:aws:iam::{account}:user/* because no identity-based policy allows "
         "the iam:ListUsers action"
     )
-
-
-def test_every_response_has_its_request_id(admin, live_server, admin_keys):
-    iam, sts = admin
-    seen = set()
-    for result in (sts.get_caller_identity(), iam.list_users(), iam.get_account_summary()):
-        _same_request_id(result["ResponseMetadata"])
-        seen.add(result["ResponseMetadata"]["RequestId"])
-    for response in (
-        aws.send(aws.Signed("POST", f"{live_server.url}/iam/", {}, b"")),
-        aws.send(aws.Signed("GET", f"{live_server.url}/sts", {}, b"")),
-        aws.send(aws.Signed("DELETE", f"{live_server.url}/iam/", {}, b"")),
-    ):
-        error = aws.parse_error(response)
-        assert error["RequestId"] == response.headers["x-amzn-RequestId"]
-        seen.add(error["RequestId"])
-    assert len(seen) == 6  # one id per request

@@ -16,8 +16,8 @@ def _code(call) -> str:
     return raised.value.response["Error"]["Code"]
 
 
-def test_another_organizations_users_and_keys_are_out_of_reach(
-    live_server, admin, management_root, other_root
+def test_other_accounts_users_and_keys_are_out_of_reach(
+    live_server, admin, management_root, other_root, member_root
 ):
     iam_a, _sts_a = admin
     iam_a.create_user(UserName="alice")
@@ -78,10 +78,7 @@ def test_another_organizations_users_and_keys_are_out_of_reach(
     assert iam_b.get_account_summary()["SummaryMap"]["Users"] == 1
     assert not AccessKey.objects.filter(user__name="alice").exists()
 
-
-def test_another_account_of_the_same_organization(live_server, admin, member_root):
-    iam_a, _sts_a = admin
-    iam_a.create_user(UserName="alice")
+    # Another account of the same organization: its own users, not the management account's.
     iam_m, sts_m = aws.clients(live_server.url, *aws.access_key(member_root))
     iam_m.create_user(UserName="mallory")
     assert sts_m.get_caller_identity()["Account"] == member_root.account_id
