@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 
 from identity.credentials import services as credential_services
 from identity.credentials.models import AccessKey, SessionCredential, Status
-from identity.models import AuditEvent
+from identity.models import AuditEvent, User
 from tests.support import aws
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -209,7 +209,7 @@ def session(live_server, admin):
     return credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
 
 
-def test_keys_that_cannot_sign(iam_url, management_root, admin_keys):
+def test_keys_that_cannot_sign(iam_url, management_root, admin_keys, make_iam_user):
     # A long-term key with a session token (while the key is still active).
     with_token = _signed(iam_url, admin_keys, token="not-a-session")
     assert "x-amz-security-token" in with_token.authorization
@@ -229,6 +229,12 @@ def test_keys_that_cannot_sign(iam_url, management_root, admin_keys):
     aws.refused(aws.send(_signed(iam_url, unknown)), 403, "InvalidClientTokenId")
     lower_case = ("akia" + "q" * 16, "x" * 40)
     aws.refused(aws.send(_signed(iam_url, lower_case)), 403, "InvalidClientTokenId")
+    # An active key of a user who is not.
+    idle = make_iam_user(name="idle", password=None, self_service=False)
+    idle_key = aws.access_key(idle)
+    _ok(aws.send(_signed(iam_url, idle_key, body=aws.form("iam", "GetUser"))))
+    User.objects.filter(pk=idle.pk).update(is_active=False)
+    aws.refused(aws.send(_signed(iam_url, idle_key)), 403, "InvalidClientTokenId")
 
 
 def test_session_credentials(iam_url, session, admin_keys, management_root):
@@ -315,6 +321,8 @@ def test_hostile_requests(iam_url, admin_keys, live_server):
 
     many = LIST_USERS + b"".join(b"&P%d=%d" % (i, i) for i in range(10_000))
     aws.refused(aws.send(_signed(iam_url, admin_keys, body=many)), 404, "MalformedQueryString")
+    too_large = noise * 3  # past DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): refused before reading
+    aws.refused(aws.send(_signed(iam_url, admin_keys, body=too_large)), 413, "ValidationError")
 
     # Host with another port than the one signed.
     signed = _signed(iam_url, admin_keys)
