@@ -194,6 +194,16 @@ def parse_input(service: str, action: str, params: dict[str, str]) -> dict:
 # --- Writing a response -------------------------------------------------------------------
 
 
+# Not in XML 1.0, not even as a character reference: the C0 controls but tab, newline and
+# return, lone surrogates, U+FFFE and U+FFFF. A document holding one does not parse at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """``value`` as XML character data; what XML cannot hold becomes U+FFFD."""
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
 def _timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -219,7 +229,7 @@ def _write(shape: Shape, value, out: list[str]) -> None:
             out.append(f"</{tag}>")
     elif kind == "map":
         for key, item in value.items():
-            out.append(f"<entry><key>{escape(str(key))}</key><value>")
+            out.append(f"<entry><key>{_text(str(key))}</key><value>")
             _write(shape.value, item, out)
             out.append("</value></entry>")
     elif kind == "boolean":
@@ -233,7 +243,7 @@ def _write(shape: Shape, value, out: list[str]) -> None:
     elif shape.name == "policyDocumentType":  # IAM returns documents URL-encoded
         out.append(escape(quote(str(value), safe="")))
     else:
-        out.append(escape(str(value)))
+        out.append(_text(str(value)))
 
 
 def serialize_result(service: str, action: str, result: dict, request_id: str) -> bytes:
@@ -277,7 +287,7 @@ def serialize_error(service: str, error: ApiError, request_id: str) -> tuple[int
     body = (
         f'<ErrorResponse xmlns="{namespace}"><Error>'
         f"<Type>{'Sender' if sender else 'Receiver'}</Type>"
-        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"<Code>{_text(error.code)}</Code><Message>{_text(error.message)}</Message>"
         f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
     return status, body.encode("utf-8")

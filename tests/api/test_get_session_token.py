@@ -111,14 +111,16 @@ def test_code_spent_in_the_console_is_refused_here(live_server, forced):
 
 def test_duration_limits(live_server, forced, management_root):
     user, _device, _key = forced
-    sts = aws.client(live_server.url, "sts", *aws.access_key(user), validate=False)
+    sts = aws.client(live_server.url, "sts", *aws.access_key(user), config=aws.UNVALIDATED)
     with pytest.raises(ClientError) as short:
         sts.get_session_token(DurationSeconds=899)
     assert short.value.response["Error"]["Code"] == "ValidationError"
     with pytest.raises(ClientError) as long:
         sts.get_session_token(DurationSeconds=129601)
     assert long.value.response["Error"]["Code"] == "ValidationError"
-    root_sts = aws.client(live_server.url, "sts", *aws.access_key(management_root), validate=False)
+    root_sts = aws.client(
+        live_server.url, "sts", *aws.access_key(management_root), config=aws.UNVALIDATED
+    )
     with pytest.raises(ClientError) as root_long:
         root_sts.get_session_token(DurationSeconds=3601)
     assert root_long.value.response["Error"]["Code"] == "ValidationError"
