@@ -7,7 +7,9 @@ from botocore.config import Config
 
 from identity.credentials import services as credential_services
 
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+NO_RETRIES = Config(
+    retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30
+)
 
 
 def access_key(user, actor=None) -> tuple[str, str]:
@@ -16,7 +18,14 @@ def access_key(user, actor=None) -> tuple[str, str]:
     return key.access_key_id, secret
 
 
-def client(server_url: str, service: str, key_id: str, secret: str, token: str | None = None, region: str = "us-east-1"):
+def client(
+    server_url: str,
+    service: str,
+    key_id: str,
+    secret: str,
+    token: str | None = None,
+    region: str = "us-east-1",
+):
     """A boto3 client of ``service`` (``iam`` or ``sts``) at ``server_url/<service>/``."""
     return boto3.client(
         service,
