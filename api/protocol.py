@@ -15,6 +15,8 @@ import base64
 import binascii
 import functools
 import re
+import sys
+import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -46,8 +48,31 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+_UNICODE_CATEGORY = re.compile(r"\\p\{([A-Z])\}")
+
+
+@functools.cache
+def _category_ranges() -> dict[str, str]:
+    """Each of Unicode's major general categories (``L``, ``N``, ``Z``…) as ranges for a
+    character class: the models' tag patterns use Java's ``\\p{L}``, which Python's ``re``
+    lacks. One pass over the code points (half a second), on the first pattern that needs it."""
+    ranges: dict[str, list[list[int]]] = {}
+    for code in range(sys.maxunicode + 1):
+        spans = ranges.setdefault(unicodedata.category(chr(code))[0], [])
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return {
+        major: "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans)
+        for major, spans in ranges.items()
+    }
+
+
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern | None:
+    # \p{X} appears only inside character classes in the IAM and STS models.
+    pattern = _UNICODE_CATEGORY.sub(lambda m: _category_ranges().get(m[1], ""), pattern)
     try:
         return re.compile(pattern, re.DOTALL | re.ASCII)  # Java's \\w is ASCII
     except re.error:  # a Java-only construct: the service code validates this member itself

@@ -3,9 +3,11 @@ GetAccessKeyLastUsed. Without ``UserName`` each acts on the caller's own keys, a
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from identity.authorization import Permission
 from identity.credentials import services
-from identity.credentials.models import AccessKey
+from identity.credentials.models import MAX_ACCESS_KEYS_PER_USER, AccessKey
 
 from ..errors import ApiError
 from ..registry import Call, operation
@@ -43,7 +45,15 @@ def _named_key(call: Call) -> AccessKey:
 @operation("iam", "CreateAccessKey", Permission("iam:CreateAccessKey", target_user_arn))
 def create_access_key(call: Call) -> dict:
     user = require_user(call)
-    key, secret = services.access_key_create(actor=call.user, user=user, request=call.request)
+    try:
+        key, secret = services.access_key_create(actor=call.user, user=user, request=call.request)
+    except ValidationError as error:
+        if error.code == "LimitExceeded":  # AWS's words; the console's explain what to do
+            raise ApiError(
+                "LimitExceeded",
+                f"Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS_PER_USER}",
+            ) from None
+        raise
     return {"AccessKey": {**_key_shape(key, _user_name(user)), "SecretAccessKey": secret}}
 
 
