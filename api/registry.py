@@ -115,3 +115,9 @@ def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
         value = getattr(last, order_field)
         result["Marker"] = _marker_encode([str(value), last.pk])
     return result
+
+
+def no_paging(call: Call) -> None:
+    """A list answered whole (``IsTruncated`` false): any ``Marker`` is one we never gave."""
+    if call.input.get("Marker") is not None:
+        raise ApiError("InvalidParameterValue", "Invalid Marker.")

@@ -10,7 +10,7 @@ from identity.credentials import services
 from identity.credentials.models import MAX_ACCESS_KEYS_PER_USER, AccessKey
 
 from ..errors import ApiError
-from ..registry import Call, operation
+from ..registry import Call, no_paging, operation
 from .common import require_user, target_user_arn
 
 
@@ -59,6 +59,7 @@ def create_access_key(call: Call) -> dict:
 
 @operation("iam", "ListAccessKeys", Permission("iam:ListAccessKeys", target_user_arn))
 def list_access_keys(call: Call) -> dict:
+    no_paging(call)
     user = require_user(call)
     keys = AccessKey.objects.filter(user=user).order_by("created", "pk")
     return {

@@ -11,7 +11,7 @@ from mfa.models import MFADevice, concrete
 from mfa.totp import services as totp_services
 
 from ..errors import ApiError
-from ..registry import Call, operation
+from ..registry import Call, no_paging, operation
 from .common import require_user, target_user_arn
 
 
@@ -34,6 +34,7 @@ def user_device(call: Call, user) -> MFADevice:
 
 @operation("iam", "ListMFADevices", Permission("iam:ListMFADevices", target_user_arn))
 def list_mfa_devices(call: Call) -> dict:
+    no_paging(call)
     user = require_user(call)
     return {
         "MFADevices": [

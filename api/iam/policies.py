@@ -11,7 +11,7 @@ from identity.policies import catalog
 from identity.policies import services as policy_services
 
 from ..errors import ApiError
-from ..registry import Call, operation, page
+from ..registry import Call, no_paging, operation, page
 from . import documents
 from .common import (
     group_arn,
@@ -223,6 +223,7 @@ def get_policy_version(call: Call) -> dict:
 
 @operation("iam", "ListPolicyVersions", Permission("iam:ListPolicyVersions", _policy_arn))
 def list_policy_versions(call: Call) -> dict:
+    no_paging(call)
     policy = _customer_policy(call)
     versions = policy.versions.order_by("-created", "-pk")
     return {
@@ -357,6 +358,7 @@ def list_attached_group_policies(call: Call) -> dict:
 
 @operation("iam", "ListEntitiesForPolicy", Permission("iam:ListEntitiesForPolicy", _policy_arn))
 def list_entities_for_policy(call: Call) -> dict:
+    no_paging(call)
     arn = call.input["PolicyArn"]
     if catalog.aws_managed(arn) is None:
         _customer_policy(call)

@@ -5,13 +5,33 @@ services as the *Security credentials* page."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+
 from identity.authorization import Permission
 from identity.credentials import services
-from identity.credentials.models import SigningCertificate, SSHPublicKey
+from identity.credentials.models import (
+    MAX_SIGNING_CERTIFICATES_PER_USER,
+    MAX_SSH_PUBLIC_KEYS_PER_USER,
+    SigningCertificate,
+    SSHPublicKey,
+)
 
 from ..errors import ApiError
-from ..registry import Call, operation
+from ..registry import Call, no_paging, operation
 from .common import require_user, target_user_arn
+
+
+@contextmanager
+def _quota(name: str, limit: int):
+    """A limit refused in AWS's own words: ``Cannot exceed quota for NAME: N``."""
+    try:
+        yield
+    except ValidationError as error:
+        if any(e.code == "LimitExceeded" for e in getattr(error, "error_list", [])):
+            raise ApiError("LimitExceeded", f"Cannot exceed quota for {name}: {limit}") from None
+        raise
 
 
 def _user_name(user) -> str:
@@ -46,9 +66,10 @@ def _ssh_key(call: Call, user) -> SSHPublicKey:
 @operation("iam", "UploadSSHPublicKey", Permission("iam:UploadSSHPublicKey", target_user_arn))
 def upload_ssh_public_key(call: Call) -> dict:
     user = require_user(call)
-    key = services.ssh_public_key_upload(
-        actor=call.user, user=user, body=call.input["SSHPublicKeyBody"], request=call.request
-    )
+    with _quota("SSHPublicKeysPerUser", MAX_SSH_PUBLIC_KEYS_PER_USER):
+        key = services.ssh_public_key_upload(
+            actor=call.user, user=user, body=call.input["SSHPublicKeyBody"], request=call.request
+        )
     return {"SSHPublicKey": _ssh_shape(key, _user_name(user), full=True)}
 
 
@@ -63,6 +84,7 @@ def get_ssh_public_key(call: Call) -> dict:
 
 @operation("iam", "ListSSHPublicKeys", Permission("iam:ListSSHPublicKeys", target_user_arn))
 def list_ssh_public_keys(call: Call) -> dict:
+    no_paging(call)
     user = require_user(call)
     keys = SSHPublicKey.objects.filter(user=user).order_by("uploaded", "pk")
     return {
@@ -116,9 +138,10 @@ def _certificate(call: Call, user) -> SigningCertificate:
 )
 def upload_signing_certificate(call: Call) -> dict:
     user = require_user(call)
-    certificate = services.signing_certificate_upload(
-        actor=call.user, user=user, body=call.input["CertificateBody"], request=call.request
-    )
+    with _quota("CertificatesPerUser", MAX_SIGNING_CERTIFICATES_PER_USER):
+        certificate = services.signing_certificate_upload(
+            actor=call.user, user=user, body=call.input["CertificateBody"], request=call.request
+        )
     return {"Certificate": _certificate_shape(certificate, _user_name(user))}
 
 
@@ -126,6 +149,7 @@ def upload_signing_certificate(call: Call) -> dict:
     "iam", "ListSigningCertificates", Permission("iam:ListSigningCertificates", target_user_arn)
 )
 def list_signing_certificates(call: Call) -> dict:
+    no_paging(call)
     user = require_user(call)
     certificates = SigningCertificate.objects.filter(user=user).order_by("uploaded", "pk")
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from identity import arns, services
 from identity.authorization import Permission
 from identity.models import User, UserTag
@@ -32,15 +34,16 @@ def create_user(call: Call) -> dict:
         raise ApiError(
             "EntityAlreadyExists", f"User with name {call.input['UserName']} already exists."
         )
-    user = services.iam_user_create(
-        actor=call.user,
-        account=call.account,
-        name=call.input["UserName"],
-        path=call.input.get("Path") or "/",
-        request=call.request,
-    )
-    if tags:
-        services.user_tags_set(actor=call.user, user=user, tags=tags, request=call.request)
+    with transaction.atomic():  # a tag refused leaves no user behind
+        user = services.iam_user_create(
+            actor=call.user,
+            account=call.account,
+            name=call.input["UserName"],
+            path=call.input.get("Path") or "/",
+            request=call.request,
+        )
+        if tags:
+            services.user_tags_set(actor=call.user, user=user, tags=tags, request=call.request)
     return {"User": user_shape(user, [{"Key": k, "Value": v} for k, v in tags.items()])}
 
 

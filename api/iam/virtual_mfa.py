@@ -13,7 +13,7 @@ from mfa.totp import selectors as totp_selectors
 from mfa.totp import unassigned
 
 from ..errors import ApiError
-from ..registry import Call, operation
+from ..registry import Call, no_paging, operation
 from .common import require_user, target_user_arn, user_shape
 from .mfa import code_error, user_device
 
@@ -28,6 +28,7 @@ def _any_mfa(call: Call) -> str:
 
 @operation("iam", "ListVirtualMFADevices", Permission("iam:ListVirtualMFADevices", _any_mfa))
 def list_virtual_mfa_devices(call: Call) -> dict:
+    no_paging(call)
     rows = totp_selectors.account_virtual_mfa_devices(
         call.account, call.input.get("AssignmentStatus", "Any")
     )
@@ -51,12 +52,19 @@ def _new_device_arn(call: Call) -> str:
 def create_virtual_mfa_device(call: Call) -> dict:
     if (call.input.get("Path") or "/") != "/":
         raise ApiError("InvalidInput", "Tobira's MFA devices have no path: leave Path out.")
-    device, seed = unassigned.unassigned_virtual_mfa_device_create(
-        actor=call.user,
-        account=call.account,
-        name=call.input["VirtualMFADeviceName"],
-        request=call.request,
-    )
+    try:
+        device, seed = unassigned.unassigned_virtual_mfa_device_create(
+            actor=call.user,
+            account=call.account,
+            name=call.input["VirtualMFADeviceName"],
+            request=call.request,
+        )
+    except ValidationError as error:
+        if _code(error) == "EntityAlreadyExists":  # AWS's own sentence
+            raise ApiError(
+                "EntityAlreadyExists", "MFADevice entity at the same path and name already exists."
+            ) from None
+        raise
     return {
         "VirtualMFADevice": {
             "SerialNumber": device.arn,
@@ -66,8 +74,23 @@ def create_virtual_mfa_device(call: Call) -> dict:
     }
 
 
+def _code(error: ValidationError) -> str | None:
+    return next((e.code for e in getattr(error, "error_list", []) if e.code), None)
+
+
+def _no_such_device(call: Call) -> ApiError:
+    return ApiError(
+        "NoSuchEntity", f"VirtualMFADevice with serial number {_serial(call)} doesn't exist."
+    )
+
+
 def _unassigned(call: Call) -> UnassignedVirtualMFADevice:
-    return totp_selectors.unassigned_virtual_mfa_device_get(call.account, _serial(call))
+    try:
+        return totp_selectors.unassigned_virtual_mfa_device_get(call.account, _serial(call))
+    except ValidationError as error:
+        if _code(error) == "NoSuchEntity":
+            raise _no_such_device(call) from None
+        raise
 
 
 @operation("iam", "EnableMFADevice", Permission("iam:EnableMFADevice", target_user_arn))
@@ -97,7 +120,12 @@ def deactivate_mfa_device(call: Call) -> None:
 
 @operation("iam", "DeleteVirtualMFADevice", Permission("iam:DeleteVirtualMFADevice", _serial))
 def delete_virtual_mfa_device(call: Call) -> None:
-    device = totp_selectors.account_virtual_mfa_device_get(call.account, _serial(call))
+    try:
+        device = totp_selectors.account_virtual_mfa_device_get(call.account, _serial(call))
+    except ValidationError as error:
+        if _code(error) == "NoSuchEntity":
+            raise _no_such_device(call) from None
+        raise
     unassigned.unassigned_virtual_mfa_device_delete(
         actor=call.user, device=device, request=call.request
     )
