@@ -20,6 +20,7 @@ from .views import (
     sso_groups,
     sso_home,
     sso_users,
+    user_credentials,
     user_mfa,
     users,
 )
@@ -36,6 +37,11 @@ urlpatterns = [
     path("organization/accounts/new", organization.AccountCreate.as_view(), name="account_create"),
     path("organization/root-mfa", organization.RootMFA.as_view(), name="root_mfa"),
     path("organization/scps", scps.SCPList.as_view(), name="scp_list"),
+    path(
+        "organization/root-access-keys",
+        organization.RootAccessKeys.as_view(),
+        name="root_access_keys",
+    ),
     path(
         "organization/root-mfa/waves/<int:wave_id>/cancel",
         organization.RootMFAWaveCancel.as_view(),
@@ -59,6 +65,56 @@ urlpatterns = [
         name="user_mfa_remove",
     ),
     path(USER + "mfa/hardware", user_mfa.UserMFAHardware.as_view(), name="user_mfa_hardware"),
+    path(
+        USER + "access-keys/new",
+        user_credentials.UserAccessKeyCreate.as_view(),
+        name="user_access_key_create",
+    ),
+    path(
+        USER + "access-keys/created",
+        user_credentials.UserAccessKeyCreated.as_view(),
+        name="user_access_key_created",
+    ),
+    path(
+        USER + "access-keys/<str:access_key_id>/status",
+        user_credentials.UserAccessKeyStatus.as_view(),
+        name="user_access_key_status",
+    ),
+    path(
+        USER + "access-keys/<str:access_key_id>/delete",
+        user_credentials.UserAccessKeyDelete.as_view(),
+        name="user_access_key_delete",
+    ),
+    path(
+        USER + "ssh-public-keys/upload",
+        user_credentials.UserSSHPublicKeyUpload.as_view(),
+        name="user_ssh_public_key_upload",
+    ),
+    path(
+        USER + "ssh-public-keys/<str:ssh_public_key_id>/status",
+        user_credentials.UserSSHPublicKeyStatus.as_view(),
+        name="user_ssh_public_key_status",
+    ),
+    path(
+        USER + "ssh-public-keys/<str:ssh_public_key_id>/delete",
+        user_credentials.UserSSHPublicKeyDelete.as_view(),
+        name="user_ssh_public_key_delete",
+    ),
+    path(
+        USER + "signing-certificates/upload",
+        user_credentials.UserSigningCertificateUpload.as_view(),
+        name="user_signing_certificate_upload",
+    ),
+    path(
+        USER + "signing-certificates/<str:certificate_id>/status",
+        user_credentials.UserSigningCertificateStatus.as_view(),
+        name="user_signing_certificate_status",
+    ),
+    path(
+        USER + "signing-certificates/<str:certificate_id>/delete",
+        user_credentials.UserSigningCertificateDelete.as_view(),
+        name="user_signing_certificate_delete",
+    ),
     path(ACCOUNT + "policies/", policies.PolicyList.as_view(), name="policy_list"),
     path(ACCOUNT + "policies/new", policies.PolicyCreate.as_view(), name="policy_create"),
     path(

@@ -4,6 +4,7 @@ users know (``/security-credentials/...``, the sign-in's ``/mfa``)."""
 from django.urls import path
 
 from .base import views as base
+from .credentials import keys
 from .credentials import views as credentials
 from .enforcement import views as enforcement
 from .recovery_codes import views as recovery_codes
@@ -36,5 +37,52 @@ urlpatterns = [
         "security-credentials/recovery-codes",
         recovery_codes.recovery_codes_page,
         name="recovery_codes",
+    ),
+    # Credentials for programs: access keys, SSH public keys, signing certificates.
+    path("security-credentials/access-keys/new", keys.access_key_create, name="access_key_create"),
+    path(
+        "security-credentials/access-keys/created",
+        keys.access_key_created,
+        name="access_key_created",
+    ),
+    path(
+        "security-credentials/access-keys/<str:access_key_id>/status",
+        keys.access_key_status,
+        name="access_key_status",
+    ),
+    path(
+        "security-credentials/access-keys/<str:access_key_id>/delete",
+        keys.access_key_delete,
+        name="access_key_delete",
+    ),
+    path(
+        "security-credentials/ssh-public-keys/upload",
+        keys.ssh_public_key_upload,
+        name="ssh_public_key_upload",
+    ),
+    path(
+        "security-credentials/ssh-public-keys/<str:ssh_public_key_id>/status",
+        keys.ssh_public_key_status,
+        name="ssh_public_key_status",
+    ),
+    path(
+        "security-credentials/ssh-public-keys/<str:ssh_public_key_id>/delete",
+        keys.ssh_public_key_delete,
+        name="ssh_public_key_delete",
+    ),
+    path(
+        "security-credentials/signing-certificates/upload",
+        keys.signing_certificate_upload,
+        name="signing_certificate_upload",
+    ),
+    path(
+        "security-credentials/signing-certificates/<str:certificate_id>/status",
+        keys.signing_certificate_status,
+        name="signing_certificate_status",
+    ),
+    path(
+        "security-credentials/signing-certificates/<str:certificate_id>/delete",
+        keys.signing_certificate_delete,
+        name="signing_certificate_delete",
     ),
 ]

@@ -111,3 +111,32 @@ def test_the_mfa_step_with_several_devices(client, alice, at):
     response = client.get(reverse("mfa:signin"))
     assert assert_accessible(response.content.decode(), "signin_mfa") == 2
     assert response.status_code == 200
+
+
+def test_the_forms_of_credentials_for_programs(client, management_root, alice):
+    """The root user's acknowledgement, the pasted keys, the typed key id, the organization's
+    setting: each input named by its label."""
+    from identity.credentials import services as credentials
+
+    key, _secret = credentials.access_key_create(actor=None, user=alice)
+    credentials.access_key_status_set(actor=None, key=key, status="Inactive")
+    signin_root(client, management_root.email)
+    account = management_root.account_id
+    named = 0
+    for url in (
+        reverse("mfa:access_key_create"),
+        reverse("mfa:signing_certificate_upload"),
+        reverse("console:root_access_keys"),
+        reverse("console:user_ssh_public_key_upload", args=[account, "alice"]),
+        reverse("console:user_signing_certificate_upload", args=[account, "alice"]),
+        reverse("console:user_access_key_delete", args=[account, "alice", key.access_key_id]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert_accessible(html, url)
+        named += sum(1 for i in audit(html).inputs if i["name"] in FIELDS)
+    assert named == 6  # a checkbox, three text areas, a checkbox, a text field
+
+
+FIELDS = {"understand", "body", "confirmation"}

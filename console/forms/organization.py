@@ -114,3 +114,33 @@ class RootMFAResetForm(DeleteConfirmForm):
 
     def __init__(self, account_id: str, *args, **kwargs):
         super().__init__(account_id, *args, label=_("To confirm, enter the account ID"), **kwargs)
+
+
+class RootAccessKeysForm(forms.Form):
+    """Allow or forbid root users' access keys: the setting's new value (the opposite of the
+    current one, in a hidden field) and the administrator's acknowledgement."""
+
+    allowed = forms.TypedChoiceField(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        widget=forms.HiddenInput,
+    )
+    understand = forms.BooleanField(
+        error_messages={"required": _("Tick the box to confirm the change.")},
+    )
+
+    def __init__(self, currently_allowed: bool, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allowed"].initial = "false" if currently_allowed else "true"
+        self.fields["understand"].label = (
+            _(
+                "I understand that no root user of the organization's accounts can create an "
+                "access key any more, and that the root access keys that exist keep working "
+                "until their root users delete them."
+            )
+            if currently_allowed
+            else _(
+                "I understand that the root users of every account of the organization can "
+                "then create access keys, which no policy can limit."
+            )
+        )

@@ -1,4 +1,5 @@
-"""The organization's pages: a new member account, and root MFA enforcement."""
+"""The organization's pages: a new member account, root MFA enforcement, and whether root
+users may hold access keys."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from django.utils.translation import gettext as _
 
 from identity import services
 from identity.authorization import Permission
+from identity.credentials import selectors as credential_selectors
+from identity.credentials import services as credential_services
 from mfa.enforcement import services as enforcement
 from mfa.models import RootMFAWave
 
 from ..base import OrganizationPage, organization_arn, page_of
-from ..forms.organization import AccountCreateForm, RootMFAWaveForm
+from ..forms.organization import AccountCreateForm, RootAccessKeysForm, RootMFAWaveForm
 
 
 def _on_organization(action: str, note: str = "") -> Permission:
@@ -136,3 +139,49 @@ class RootMFAWaveCancel(OrganizationPage):
 
     def get_context_data(self, **context):
         return super().get_context_data(wave=self.wave, **context)
+
+
+class RootAccessKeys(OrganizationPage):
+    """Whether the root users of the organization's accounts may create access keys (AWS lets
+    them, with a warning). Allowed by default; only the management account's root user
+    changes it (the service refuses anyone else), with a confirmation, audited."""
+
+    permission = _on_organization("organizations:DescribeOrganization")
+    post_permission = _on_organization(
+        "organizations:UpdateRootAccessKeysSetting",
+        note="(and only the management account's root user)",
+    )
+    template_name = "console/root_access_keys.html"
+    form_class = RootAccessKeysForm
+    bare_errors_to = None
+
+    def form_args(self):
+        return (self.organization.root_access_keys_allowed,)
+
+    def perform(self, data):
+        credential_services.root_access_keys_setting_set(
+            actor=self.request.user,
+            organization=self.organization,
+            allowed=data["allowed"],
+            request=self.request,
+        )
+        return data["allowed"]
+
+    def success_message(self, allowed):
+        if allowed:
+            return _("Root users of the organization's accounts can create access keys again.")
+        return _("Root users of the organization's accounts can no longer create access keys.")
+
+    def success_url(self, allowed):
+        return reverse("console:root_access_keys")
+
+    def get_context_data(self, **context):
+        principal = self.request.user
+        return super().get_context_data(
+            can_change=principal.is_root
+            and principal.account_id == self.organization.management_account_id,
+            root_key_count=credential_selectors.organization_root_access_key_count(
+                self.organization
+            ),
+            **context,
+        )

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from identity import arns, crypto, selectors, services
 from identity.authorization import AnyOf, Permission
+from identity.credentials import selectors as credential_selectors
+from identity.credentials.models import (
+    MAX_ACCESS_KEYS_PER_USER,
+    MAX_SIGNING_CERTIFICATES_PER_USER,
+    MAX_SSH_PUBLIC_KEYS_PER_USER,
+)
 from mfa.base import selectors as mfa_selectors
+from mfa.credentials import program_access
 from sso import selectors as sso_selectors
 
 from ..base import AccountPage, UserPage, any_user_arn, page_of, user_arn
@@ -206,11 +213,18 @@ class UserConsoleAccess(UserPage):
 
 
 class UserDetail(UserPage):
-    permission = Permission("iam:GetUser", user_arn, "`USER`")
+    permission = Permission(
+        "iam:GetUser",
+        user_arn,
+        "`USER`",
+        note="(its access keys, SSH public keys and certificates are listed when "
+        "`iam:ListAccessKeys`, `iam:ListSSHPublicKeys`, `iam:ListSigningCertificates` allow)",
+    )
     template_name = "console/user_detail.html"
 
     def get(self, request, *args, **kwargs):
-        arn = self.user.arn
+        user = self.user
+        arn = user.arn
         can = self.permitted(
             {
                 "delete": ("iam:DeleteUser", arn),
@@ -218,12 +232,25 @@ class UserDetail(UserPage):
                 "permissions": ("iam:ListAttachedUserPolicies", arn),
                 "assign_mfa": ("iam:EnableMFADevice", arn),
                 "remove_mfa": ("iam:DeactivateMFADevice", arn),
+                **program_access.questions(arn),
             }
         )
         return self.render_page(
-            groups=selectors.user_groups(self.user),
-            mfa_devices=mfa_selectors.user_devices(self.user),
+            groups=selectors.user_groups(user),
+            mfa_devices=mfa_selectors.user_devices(user),
             can=can,
+            access_keys=list(credential_selectors.user_access_keys(user))
+            if can["list_access_keys"]
+            else [],
+            ssh_keys=list(credential_selectors.user_ssh_public_keys(user))
+            if can["list_ssh_keys"]
+            else [],
+            certificates=list(credential_selectors.user_signing_certificates(user))
+            if can["list_certificates"]
+            else [],
+            max_access_keys=MAX_ACCESS_KEYS_PER_USER,
+            max_ssh_keys=MAX_SSH_PUBLIC_KEYS_PER_USER,
+            max_certificates=MAX_SIGNING_CERTIFICATES_PER_USER,
         )
 
 

@@ -1,5 +1,5 @@
-"""*Security credentials*: the page that lists a person's password, MFA devices and recovery
-codes, and the first step of assigning a device (its kind and name), which hands over to the
+"""*Security credentials*: the page that lists a person's password, MFA devices, recovery
+codes and credentials for programs (their pages are in ``keys.py``), and the first step of assigning a device (its kind and name), which hands over to the
 factor's own page."""
 
 from __future__ import annotations
@@ -10,13 +10,46 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from identity import arns, authn_state
-from identity.authorization import require_own
+from identity.authorization import permitted, require_own
+from identity.credentials import selectors as credential_selectors
+from identity.credentials.models import (
+    MAX_ACCESS_KEYS_PER_USER,
+    MAX_SIGNING_CERTIFICATES_PER_USER,
+    MAX_SSH_PUBLIC_KEYS_PER_USER,
+)
 from mfa.base import selectors as mfa_selectors
 from mfa.base import services as mfa_services
 from mfa.base.forms import MFAAssignForm
 from mfa.base.views import WEBAUTHN_PENDING_NAME, require_kind
 from mfa.recovery_codes import flows as recovery_codes
 from mfa.totp import services as totp_services
+
+from . import program_access
+
+
+def _credentials_for_programs(request, user) -> dict:
+    """The access keys, SSH public keys and certificates sections: what the person may list
+    (one engine load for every question) and the lists (three queries, whatever their size)."""
+    if user.is_sso:
+        return {}
+    can = permitted(request, program_access.questions(user.arn), account=user.account)
+    return {
+        "can": can,
+        "access_keys": list(credential_selectors.user_access_keys(user))
+        if can["list_access_keys"]
+        else [],
+        "ssh_keys": list(credential_selectors.user_ssh_public_keys(user))
+        if can["list_ssh_keys"] and not user.is_root
+        else [],
+        "certificates": list(credential_selectors.user_signing_certificates(user))
+        if can["list_certificates"]
+        else [],
+        "root_access_keys_forbidden": user.is_root
+        and not user.account.organization.root_access_keys_allowed,
+        "max_access_keys": MAX_ACCESS_KEYS_PER_USER,
+        "max_ssh_keys": MAX_SSH_PUBLIC_KEYS_PER_USER,
+        "max_certificates": MAX_SIGNING_CERTIFICATES_PER_USER,
+    }
 
 
 @login_required
@@ -27,6 +60,7 @@ def security_credentials(request):
         request,
         "mfa/security_credentials.html",
         {
+            **_credentials_for_programs(request, user),
             "account": user.account,
             "recovered": authn_state.recovered(request),
             "recovery_codes_left": recovery_codes.remaining(user),

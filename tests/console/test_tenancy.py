@@ -8,6 +8,7 @@ account, must both get 404, for GET and POST alike, and nothing may change.
 import pytest
 from django.urls import reverse
 
+from identity.credentials.models import AccessKey, SigningCertificate, SSHPublicKey
 from identity.models import (
     AuditEvent,
     CustomerPolicy,
@@ -22,6 +23,8 @@ from mfa.models import MFADevice
 from tests.support.tenancy import (
     OBJECT_URLS,
     POST_BODIES,
+    POST_ONLY_CREDENTIAL_URLS,
+    give_credentials,
     group_in,
     policy_in,
 )
@@ -36,6 +39,7 @@ POST_ONLY_URLS = [
         lambda account, user: [account.id, user.policy_name, "v1"],
     ),
     ("console:policy_attach", lambda account, user: [account.id, user.policy_name]),
+    *POST_ONLY_CREDENTIAL_URLS,
 ]
 
 
@@ -85,7 +89,21 @@ def test_other_tenants_get_404(
     assert not Group.objects.filter(name="intruders").exists()
     assert not GroupMembership.objects.exists()
     assert PolicyVersion.objects.filter(policy__account=account).count() == 1
+    assert_credentials_untouched(user)
     assert AuditEvent.objects.count() == events_before
+
+
+def assert_credentials_untouched(user):
+    """The target's inactive access key, active SSH public key and certificate, and no more."""
+    assert list(AccessKey.objects.values_list("access_key_id", "status")) == [
+        (user.access_key_id, "Inactive")
+    ]
+    assert list(SSHPublicKey.objects.values_list("ssh_public_key_id", "status")) == [
+        (user.ssh_public_key_id, "Active")
+    ]
+    assert list(SigningCertificate.objects.values_list("certificate_id", "status")) == [
+        (user.certificate_id, "Active")
+    ]
 
 
 @pytest.mark.parametrize(("name", "args"), OBJECT_URLS, ids=[name for name, _ in OBJECT_URLS])
@@ -98,6 +116,9 @@ def test_unknown_ids_are_404_not_500(client, management_root, name, args):
         mfa_device_id = 999999
         policy_name = "nothing"
         group_name = "nobody"
+        access_key_id = "AKIAAAAAAAAAAAAAAAAA"
+        ssh_public_key_id = "APKAAAAAAAAAAAAAAAAAA"
+        certificate_id = "A" * 32
 
     assert client.get(reverse(name, args=args(Missing, Missing))).status_code == 404
     assert client.get(reverse(name, args=args(management_root.account, Missing))).status_code in (
@@ -113,6 +134,7 @@ def test_management_root_reaches_member_accounts(
     user.mfa_device_id = _enabled_device_of(user)
     user.policy_name = policy_in(member_account)
     user.group_name = group_in(member_account)
+    give_credentials(user)
     client.force_login(management_root)
     for name, url in _urls(member_account, user):
         if name == "console:user_delete":
@@ -127,6 +149,7 @@ def test_member_root_reaches_only_its_own_account(
     user.mfa_device_id = _enabled_device_of(user)
     user.policy_name = policy_in(member_account)
     user.group_name = group_in(member_account)
+    give_credentials(user)
     client.force_login(member_root)
     for name, url in _urls(member_account, user):
         assert client.get(url).status_code == 200, name
@@ -145,4 +168,5 @@ def test_post_only_views_are_404_from_the_other_side(client, request, target, na
     assert response.status_code == 404
     assert PolicyAttachment.objects.filter(user=user).count() == 1
     assert PolicyVersion.objects.filter(policy__account=account).count() == 1
+    assert_credentials_untouched(user)
     assert AuditEvent.objects.count() == events_before

@@ -107,3 +107,53 @@ def audit_trail_text() -> str:
     from identity.models import AuditEvent
 
     return json.dumps(list(AuditEvent.objects.values()), default=str)
+
+
+# AWS's example policy for people who manage their own credentials for programs.
+OWN_CREDENTIALS_ACTIONS = [
+    "iam:ListAccessKeys",
+    "iam:CreateAccessKey",
+    "iam:UpdateAccessKey",
+    "iam:DeleteAccessKey",
+    "iam:ListSSHPublicKeys",
+    "iam:UploadSSHPublicKey",
+    "iam:UpdateSSHPublicKey",
+    "iam:DeleteSSHPublicKey",
+    "iam:ListSigningCertificates",
+    "iam:UploadSigningCertificate",
+    "iam:UpdateSigningCertificate",
+    "iam:DeleteSigningCertificate",
+]
+
+
+def allow_own_credentials(user, actions=None) -> None:
+    """Let ``user`` manage its own access keys, SSH public keys and certificates."""
+    import json
+
+    from identity.policies import services as policies
+
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": actions or OWN_CREDENTIALS_ACTIONS,
+                "Resource": "arn:aws:iam::*:user/${aws:username}",
+            }
+        ],
+    }
+    policies.inline_policy_put(
+        actor=None, user=user, name="OwnCredentials", document=json.dumps(document)
+    )
+
+
+def fill_to_the_limits(user) -> None:
+    """Two access keys, five SSH public keys and two certificates: every list full."""
+    from identity.credentials import services
+
+    for _ in range(2):
+        services.access_key_create(actor=None, user=user)
+    for _ in range(5):
+        services.ssh_public_key_upload(actor=None, user=user, body=new_ssh_public_key())
+    for _ in range(2):
+        services.signing_certificate_upload(actor=None, user=user, body=certificate_pem())

@@ -11,6 +11,7 @@ import pytest
 
 from identity import services as iam_services
 from identity.policies import services as policies
+from tests.support.keys import certificate_pem, new_ssh_public_key
 from tests.support.sso import ADMIN
 
 OBJECT_URLS = [
@@ -35,6 +36,37 @@ OBJECT_URLS = [
     ("console:group_list", lambda account, user: [account.id]),
     ("console:group_detail", lambda account, user: [account.id, user.group_name]),
     ("console:group_inline_policy_new", lambda account, user: [account.id, user.group_name]),
+    ("console:user_access_key_create", lambda account, user: [account.id, user.name]),
+    ("console:user_access_key_created", lambda account, user: [account.id, user.name]),
+    (
+        "console:user_access_key_delete",
+        lambda account, user: [account.id, user.name, user.access_key_id],
+    ),
+    ("console:user_ssh_public_key_upload", lambda account, user: [account.id, user.name]),
+    (
+        "console:user_ssh_public_key_delete",
+        lambda account, user: [account.id, user.name, user.ssh_public_key_id],
+    ),
+    ("console:user_signing_certificate_upload", lambda account, user: [account.id, user.name]),
+    (
+        "console:user_signing_certificate_delete",
+        lambda account, user: [account.id, user.name, user.certificate_id],
+    ),
+]
+# The console's POST-only URLs that take an object id (asked from the other side: 404 too).
+POST_ONLY_CREDENTIAL_URLS = [
+    (
+        "console:user_access_key_status",
+        lambda account, user: [account.id, user.name, user.access_key_id],
+    ),
+    (
+        "console:user_ssh_public_key_status",
+        lambda account, user: [account.id, user.name, user.ssh_public_key_id],
+    ),
+    (
+        "console:user_signing_certificate_status",
+        lambda account, user: [account.id, user.name, user.certificate_id],
+    ),
 ]
 HARDWARE_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -71,7 +103,31 @@ POST_BODIES = {
     "console:group_list": {"name": "intruders"},
     "console:group_detail": {"op": "add", "user": "alice"},
     "console:group_inline_policy_new": {"name": "intruder", "document": "{}"},
+    "console:user_access_key_create": {},
+    "console:user_access_key_delete": lambda: {"confirmation": CREDENTIALS["access_key_id"]},
+    "console:user_ssh_public_key_upload": lambda: {"body": new_ssh_public_key()},
+    "console:user_signing_certificate_upload": lambda: {"body": certificate_pem()},
+    "console:user_access_key_status": {"status": "Inactive"},
+    "console:user_ssh_public_key_status": {"status": "Inactive"},
+    "console:user_signing_certificate_status": {"status": "Inactive"},
 }
+CREDENTIALS: dict[str, str] = {}  # the target's key ids, for the bodies above
+
+
+def give_credentials(user) -> None:
+    """An inactive access key (deletable at once), an SSH public key and a certificate, their
+    ids as ``user.access_key_id``, ``user.ssh_public_key_id``, ``user.certificate_id``."""
+    from identity.credentials import services as credentials
+
+    key, _secret = credentials.access_key_create(actor=None, user=user)
+    credentials.access_key_status_set(actor=None, key=key, status="Inactive")
+    ssh = credentials.ssh_public_key_upload(actor=None, user=user, body=new_ssh_public_key())
+    certificate = credentials.signing_certificate_upload(
+        actor=None, user=user, body=certificate_pem()
+    )
+    user.access_key_id = CREDENTIALS["access_key_id"] = key.access_key_id
+    user.ssh_public_key_id = ssh.ssh_public_key_id
+    user.certificate_id = certificate.certificate_id
 
 
 @pytest.fixture
@@ -83,6 +139,7 @@ def target(management_account, alice):
     alice.mfa_device_id = device.pk
     alice.policy_name = policy_in(management_account)
     alice.group_name = group_in(management_account)
+    give_credentials(alice)
     policies.policy_attach(
         actor=None,
         account=management_account,
