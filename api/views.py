@@ -158,6 +158,7 @@ _FORM_CODES = {
     "missing": "NoSuchEntity",
     "default": "DeleteConflict",
     "not_iam_user": "InvalidInput",
+    "Invalid": "InvalidInput",
 }
 
 

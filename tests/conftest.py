@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
+from django.utils import translation
 
 from config.celery import app as celery_app
 from identity import services
@@ -42,6 +43,9 @@ def clear_cache() -> None:
 def _test_defaults(settings):
     """Rate limits off (tests that need them switch them on); tasks run inline."""
     settings.RATELIMIT_ENABLED = False
+    # A request in Japanese leaves Japanese active in the thread (LocaleMiddleware activates,
+    # nothing deactivates); the next test in the worker must start in the default language.
+    translation.deactivate()
     clear_cache()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
