@@ -22,7 +22,13 @@ LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is written at most once a 
 
 
 def _lock_user(user: User) -> User:
-    return User.objects.select_for_update().select_related("account__organization").get(pk=user.pk)
+    # of=("self",): the account is on the nullable side of an outer join, which PostgreSQL
+    # will not lock (and need not: the user row is what two requests race for).
+    return (
+        User.objects.select_for_update(of=("self",))
+        .select_related("account__organization")
+        .get(pk=user.pk)
+    )
 
 
 @transaction.atomic
