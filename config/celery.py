@@ -8,7 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tobira")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # each installed app's tasks.py
+# Tasks of a package inside an app: autodiscovery looks only at the apps' own tasks.py.
+app.autodiscover_tasks(["mfa.credentials", "mfa.recovery_codes"])
 
 
 @app.task(name="tobira.ping")
