@@ -8,6 +8,7 @@ account, must both get 404, for GET and POST alike, and nothing may change.
 import pytest
 from django.urls import reverse
 
+from identity.credentials.models import CredentialReport
 from identity.models import (
     AuditEvent,
     CustomerPolicy,
@@ -85,6 +86,7 @@ def test_other_tenants_get_404(
     assert not Group.objects.filter(name="intruders").exists()
     assert not GroupMembership.objects.exists()
     assert PolicyVersion.objects.filter(policy__account=account).count() == 1
+    assert not CredentialReport.objects.exists()
     assert AuditEvent.objects.count() == events_before
 
 

@@ -20,6 +20,7 @@ OBJECT_URLS = [
     ("console:user_detail", lambda account, user: [account.id, user.name]),
     ("console:user_delete", lambda account, user: [account.id, user.name]),
     ("console:audit_list", lambda account, user: [account.id]),
+    ("console:credential_report", lambda account, user: [account.id]),
     ("console:user_console_access", lambda account, user: [account.id, user.name]),
     ("console:user_password_shown", lambda account, user: [account.id, user.name]),
     ("console:user_mfa_remove", lambda account, user: [account.id, user.name, user.mfa_device_id]),
@@ -71,6 +72,7 @@ POST_BODIES = {
     "console:group_list": {"name": "intruders"},
     "console:group_detail": {"op": "add", "user": "alice"},
     "console:group_inline_policy_new": {"name": "intruder", "document": "{}"},
+    "console:credential_report": {},
 }
 
 
