@@ -8,7 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tobira")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # each installed app's tasks.py
+# Tasks of a package inside an app: autodiscovery looks only at the apps' own tasks.py (the system
+# checks' loading of the URLs imported them too, but not under ``celery worker --skip-checks``).
+app.autodiscover_tasks(["mfa.credentials", "mfa.recovery_codes"])
 
 
 @app.task(name="tobira.ping")

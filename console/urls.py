@@ -8,6 +8,7 @@ from . import converters  # noqa: F401 - registers account_id and iam_name
 from .views import (
     accounts,
     assignments,
+    credential_report,
     groups,
     home,
     organization,
@@ -159,6 +160,16 @@ urlpatterns = [
     ),
     path(ACCOUNT + "simulator", simulator.Simulator.as_view(), name="simulator"),
     path(ACCOUNT + "events/", accounts.AuditList.as_view(), name="audit_list"),
+    path(
+        ACCOUNT + "credential-report",
+        credential_report.CredentialReportPage.as_view(),
+        name="credential_report",
+    ),
+    path(
+        ACCOUNT + "credential-report/download",
+        credential_report.CredentialReportDownload.as_view(),
+        name="credential_report_download",
+    ),
 ]
 
 # The organization's IAM Identity Center (the SSO directory): console:sso_* pages.

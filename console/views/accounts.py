@@ -44,6 +44,7 @@ class AccountDetail(AccountPage):
                 "groups": ("iam:ListGroups", arns.group(account.id, "/", "*")),
                 "policies": ("iam:ListPolicies", arns.policy(account.id, "/", "*")),
                 "simulator": ("iam:SimulatePrincipalPolicy", arns.user(account.id, "/", "*")),
+                "credential_report": ("iam:GetCredentialReport", "*"),
                 "set_up_sso": (
                     "sso:DescribeInstance",
                     sso_selectors.instance_arn(account.organization),

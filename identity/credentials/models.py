@@ -7,6 +7,8 @@ up, so only its SHA-256 is kept.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -18,6 +20,9 @@ from identity.models import Account
 MAX_ACCESS_KEYS_PER_USER = 2
 MAX_SSH_PUBLIC_KEYS_PER_USER = 5
 MAX_SIGNING_CERTIFICATES_PER_USER = 2
+# As AWS: a report younger than this is given again instead of a new one, and an older one
+# can no longer be downloaded (ReportExpired).
+CREDENTIAL_REPORT_LIFETIME = timedelta(hours=4)
 
 
 class Status(models.TextChoices):

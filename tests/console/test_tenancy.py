@@ -8,7 +8,12 @@ account, must both get 404, for GET and POST alike, and nothing may change.
 import pytest
 from django.urls import reverse
 
-from identity.credentials.models import AccessKey, SigningCertificate, SSHPublicKey
+from identity.credentials.models import (
+    AccessKey,
+    CredentialReport,
+    SigningCertificate,
+    SSHPublicKey,
+)
 from identity.models import (
     AuditEvent,
     CustomerPolicy,
@@ -90,6 +95,7 @@ def test_other_tenants_get_404(
     assert not GroupMembership.objects.exists()
     assert PolicyVersion.objects.filter(policy__account=account).count() == 1
     assert_credentials_untouched(user)
+    assert not CredentialReport.objects.exists()
     assert AuditEvent.objects.count() == events_before
 
 

@@ -21,6 +21,7 @@ OBJECT_URLS = [
     ("console:user_detail", lambda account, user: [account.id, user.name]),
     ("console:user_delete", lambda account, user: [account.id, user.name]),
     ("console:audit_list", lambda account, user: [account.id]),
+    ("console:credential_report", lambda account, user: [account.id]),
     ("console:user_console_access", lambda account, user: [account.id, user.name]),
     ("console:user_password_shown", lambda account, user: [account.id, user.name]),
     ("console:user_mfa_remove", lambda account, user: [account.id, user.name, user.mfa_device_id]),
@@ -110,6 +111,7 @@ POST_BODIES = {
     "console:user_access_key_status": {"status": "Inactive"},
     "console:user_ssh_public_key_status": {"status": "Inactive"},
     "console:user_signing_certificate_status": {"status": "Inactive"},
+    "console:credential_report": {},
 }
 CREDENTIALS: dict[str, str] = {}  # the target's key ids, for the bodies above
 
