@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     access_keys,
     account,
+    credential_report,
     groups,
     mfa,
     policies,
