@@ -1,0 +1,68 @@
+"""A signed API call costs a constant number of queries, whatever the number of users listed."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from identity import arns, services
+from identity.policies import services as policies
+from tests.support import aws
+
+
+def _call(client, keys, action, **params):
+    signed = aws.sign(
+        "http://testserver/iam/", *keys, service="iam", body=aws.form("iam", action, **params)
+    )
+    headers = {**signed.headers, "Host": "testserver"}  # signed from the URL, as botocore does
+    response = client.post(
+        "/iam/", data=signed.body, content_type=headers.pop("Content-Type"), headers=headers
+    )
+    assert response.status_code == 200, response.content
+    return response
+
+
+def _queries(client, keys, action, **params) -> int:
+    _call(client, keys, action, **params)  # warm: "last used" is written once a minute
+    with CaptureQueriesContext(connection) as captured:
+        _call(client, keys, action, **params)
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_list_users_get_user_and_list_mfa_devices_are_constant(client, management_root):
+    keys = aws.access_key(management_root)
+    account = management_root.account
+    services.iam_user_create(actor=None, account=account, name="target")
+    few = {
+        action: _queries(client, keys, action, **params)
+        for action, params in (
+            ("ListUsers", {"MaxItems": "100"}),
+            ("GetUser", {"UserName": "target"}),
+            ("ListMFADevices", {"UserName": "target"}),
+        )
+    }
+    for index in range(40):
+        services.iam_user_create(actor=None, account=account, name=f"more-{index:02d}")
+    assert _queries(client, keys, "ListUsers", MaxItems="100") == few["ListUsers"]
+    assert few == {"ListUsers": 2, "GetUser": 3, "ListMFADevices": 3}  # the key, then the op
+
+
+@pytest.mark.django_db
+def test_an_iam_user_s_call_adds_only_its_policies(client, make_iam_user):
+    admin = make_iam_user(name="admin", self_service=False)
+    policies.policy_attach(
+        actor=None,
+        account=admin.account,
+        policy_arn=arns.aws_managed_policy("AdministratorAccess"),
+        user=admin,
+    )
+    keys = aws.access_key(admin)
+    counts = {
+        action: _queries(client, keys, action, **params)
+        for action, params in (
+            ("ListUsers", {"MaxItems": "100"}),
+            ("GetUser", {"UserName": "admin"}),
+            ("ListMFADevices", {"UserName": "admin"}),
+        )
+    }
+    assert max(counts.values()) <= 5  # the key, 2 for the policies, the operation's own
