@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from identity.authorization import Permission
+from identity import audit
+from identity.authorization import Permission, authorize
 
 from .auth import Caller
 from .errors import ApiError
@@ -37,9 +38,47 @@ class Call:
     def user(self):
         return self.caller.user
 
+    def require(self, action: str, resource: str, context: dict | None = None) -> None:
+        """Ask the engine, with this call's condition keys; AWS's AccessDenied if refused.
+
+        The dispatcher asks the operation's declared question before the handler runs; a
+        handler asks again when the call reaches a second resource (a rename's new ARN).
+        """
+        values = self.caller.condition_values(self.request)
+        if context:
+            values.update(context)
+        decision = authorize(self.user, action, resource, account=self.account, context=values)
+        if not decision.allowed:
+            message = access_denied_message(self.user, action, resource, decision)
+            audit.record_refusal(
+                action,
+                request=self.request,
+                request_parameters={"resource": resource, "accessKeyId": self.caller.access_key_id},
+                error_message=message,
+            )
+            raise ApiError("AccessDenied", message)
+
     @property
     def account(self):
         return self.caller.account
+
+
+def access_denied_message(user, action: str, resource: str, decision) -> str:
+    """AWS's sentence: who, what, on which resource, and which kind of policy decided."""
+    engine = decision.engine
+    by_scp = engine is not None and "service control polic" in engine.explanation
+    explicit = engine is not None and engine.decision == "ExplicitDeny"
+    kind = "a service control policy" if by_scp else "an identity-based policy"
+    if explicit:
+        reason = f"with an explicit deny in {kind}"
+    else:
+        reason = (
+            f"because no {'service control policy' if by_scp else 'identity-based policy'} "
+            f"allows the {action} action"
+        )
+    return (
+        f"User: {user.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +107,15 @@ def operation(service: str, name: str, permission: Permission | None):
 DEFAULT_MAX_ITEMS = 100
 
 
+def _encodable(text: str) -> bool:
+    """Whether the database can take ``text`` (JSON can carry lone surrogates; UTF-8 cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _marker_decode(marker: str) -> list:
     try:
         value = json.loads(base64.urlsafe_b64decode(marker.encode("ascii") + b"=="))
@@ -79,6 +127,7 @@ def _marker_decode(marker: str) -> list:
         or len(value) != 2
         or not isinstance(value[0], str)
         or "\x00" in value[0]
+        or not _encodable(value[0])
         or type(value[1]) is not int
         or not 0 <= value[1] < 2**63
     ):

@@ -17,9 +17,6 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from identity import audit
-from identity.authorization import authorize
-
 from . import iam, protocol, sts  # noqa: F401 - importing them registers their operations
 from .auth import authenticate
 from .errors import ApiError
@@ -52,46 +49,15 @@ def _params(request, body: bytes) -> dict[str, str]:
     for key, value in pairs:
         if "\x00" in key or "\x00" in value:
             raise ApiError("InvalidParameterValue", "Parameters cannot contain NUL characters.")
-        params.setdefault(key, value)
+        if key in params:  # the signature covers the pairs, not which of two values is read
+            raise ApiError("InvalidParameterValue", f"The parameter {key[:100]} appears twice.")
+        params[key] = value
     return params
 
 
-def access_denied_message(call: Call, action: str, resource: str, decision) -> str:
-    """AWS's sentence: who, what, on which resource, and which kind of policy decided."""
-    user = call.user
-    engine = decision.engine
-    by_scp = engine is not None and "service control polic" in engine.explanation
-    explicit = engine is not None and engine.decision == "ExplicitDeny"
-    kind = "a service control policy" if by_scp else "an identity-based policy"
-    if explicit:
-        reason = f"with an explicit deny in {kind}"
-    else:
-        reason = (
-            f"because no {'service control policy' if by_scp else 'identity-based policy'} "
-            f"allows the {action} action"
-        )
-    return (
-        f"User: {user.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
-    )
-
-
 def _authorize(call: Call, operation) -> None:
-    if operation.permission is None:
-        return
-    action, resource, *context = operation.permission.question(call)
-    values = call.caller.condition_values(call.request)
-    if context:
-        values.update(context[0])
-    decision = authorize(call.user, action, resource, account=call.account, context=values)
-    if not decision.allowed:
-        message = access_denied_message(call, action, resource, decision)
-        audit.record_refusal(
-            action,
-            request=call.request,
-            request_parameters={"resource": resource, "accessKeyId": call.caller.access_key_id},
-            error_message=message,
-        )
-        raise ApiError("AccessDenied", message)
+    if operation.permission is not None:
+        call.require(*operation.permission.question(call))
 
 
 def dispatch(request, service: str | None) -> HttpResponse:

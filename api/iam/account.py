@@ -201,6 +201,7 @@ def _source_arn(call: Call) -> str:
     return call.input["PolicySourceArn"]
 
 
+MAX_SIMULATED_PAIRS = 1000  # one request's evaluations: bounded whatever the request lists
 _DECISIONS = {"Allow": "allowed", "ExplicitDeny": "explicitDeny", "ImplicitDeny": "implicitDeny"}
 
 
@@ -219,6 +220,13 @@ def simulate_principal_policy(call: Call) -> dict:
     mfa_value = context.pop("aws:MultiFactorAuthPresent", "false")
     mfa = str(mfa_value).lower() == "true"
     resources = call.input.get("ResourceArns") or ["*"]
+    pairs = len(resources) * len(call.input["ActionNames"])
+    if pairs > MAX_SIMULATED_PAIRS:
+        raise ApiError(
+            "InvalidInput",
+            f"Simulate at most {MAX_SIMULATED_PAIRS} action and resource pairs per request "
+            f"({pairs} asked).",
+        )
     results = []
     for resource in resources:
         for action, decision in loading.simulate(

@@ -76,6 +76,12 @@ def update_group(call: Call) -> None:
     renamed = new_name is not None and new_name.lower() != group.name.lower()
     if renamed and named_group(call, new_name) is not None:
         raise ApiError("EntityAlreadyExists", f"Group with name {new_name} already exists.")
+    new_path = call.input.get("NewPath")
+    if new_name is not None or new_path is not None:  # the new ARN must be allowed too
+        call.require(
+            "iam:UpdateGroup",
+            arns.group(call.account.id, new_path or group.path, new_name or group.name),
+        )
     services.group_update(
         actor=call.user,
         group=group,

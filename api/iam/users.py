@@ -66,6 +66,14 @@ def list_users(call: Call) -> dict:
 @operation("iam", "UpdateUser", Permission("iam:UpdateUser", target_user_arn))
 def update_user(call: Call) -> None:
     user = require_user(call)
+    new_name, new_path = call.input.get("NewUserName"), call.input.get("NewPath")
+    if new_name is not None or new_path is not None:
+        # As AWS: the rename must be allowed on the new ARN too, or a user allowed to update
+        # only themselves could move into a path or name that other policies trust.
+        call.require(
+            "iam:UpdateUser",
+            arns.user(call.account.id, new_path or user.path, new_name or user.name),
+        )
     services.iam_user_update(
         actor=call.user,
         user=user,

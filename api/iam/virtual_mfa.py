@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from identity import arns
 from identity.authorization import Permission
+from mfa.base import selectors as mfa_selectors
 from mfa.models import UnassignedVirtualMFADevice
 from mfa.totp import selectors as totp_selectors
 from mfa.totp import unassigned
@@ -97,6 +98,15 @@ def _unassigned(call: Call) -> UnassignedVirtualMFADevice:
 def enable_mfa_device(call: Call) -> None:
     user = require_user(call)
     device = _unassigned(call)
+    if call.caller.mfa_authenticated_at is None and mfa_selectors.user_devices(user).exists():
+        # The console's rule: someone who holds only a password (here: a long-term key) may
+        # register a first device, never add one beside a device they cannot show. Otherwise a
+        # stolen key would enrol its own device and get past every MFA condition.
+        raise ApiError(
+            "AccessDenied",
+            f"{user.arn} already has an MFA device: adding another needs session credentials "
+            "from sts get-session-token with a code from one of its devices.",
+        )
     try:
         unassigned.unassigned_virtual_mfa_device_enable(
             actor=call.user,

@@ -26,6 +26,7 @@ from .models import (
     MAX_SIGNING_CERTIFICATES_PER_USER,
     MAX_SSH_PUBLIC_KEYS_PER_USER,
     AccessKey,
+    SessionCredential,
     SigningCertificate,
     SSHPublicKey,
     Status,
@@ -95,6 +96,10 @@ def access_key_status_set(*, actor: User, key: AccessKey, status: str, request=N
     _check_status(status)
     AccessKey.objects.filter(pk=key.pk).update(status=status)
     key.status = status
+    if status == Status.INACTIVE:
+        # Its session credentials end now, and do not come back if the key is reactivated
+        # (after a compromise an attacker's ASIA credentials must stay dead).
+        SessionCredential.objects.filter(parent=key).delete()
     audit.record(
         Event.UPDATE_ACCESS_KEY,
         actor=actor,

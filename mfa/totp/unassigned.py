@@ -54,6 +54,9 @@ def _lock_account(account_id: str) -> None:
     Account.objects.select_for_update().filter(pk=account_id).values_list("pk").first()
 
 
+MAX_UNASSIGNED = 100  # per account: names cannot be squatted nor QR codes minted without end
+
+
 @transaction.atomic
 def unassigned_virtual_mfa_device_create(
     *, actor: User | None, account: Account, name: str, request=None
@@ -69,6 +72,15 @@ def unassigned_virtual_mfa_device_create(
     purge_expired_setups(account.pk)
     if name_taken(account.pk, name):
         raise _name_exists(name)
+    if UnassignedVirtualMFADevice.objects.filter(account_id=account.pk).count() >= MAX_UNASSIGNED:
+        raise ValidationError(
+            _(
+                "This account has %(count)d virtual MFA devices that no user has enabled. Enable "
+                "or delete some of them first."
+            )
+            % {"count": MAX_UNASSIGNED},
+            "LimitExceeded",
+        )
     key = secrets.token_bytes(20)
     device = UnassignedVirtualMFADevice(account=account, name=name)
     device.set_key(key)
