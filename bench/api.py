@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/api.py [--users 150] [--seconds 5] [--rounds 3] [--warmup 2]
                                   [--clients 4] [--server-core 0] [--workers 1]
-                                  [--no-moto-auth] [--profile var/bench/api-profile]
+                                  [--no-moto-auth] [--also TREE]
+                                  [--profile var/bench/api-profile]
 
 Both servers run in this run, pinned with ``taskset`` to the same core (``--server-core``):
 
@@ -38,6 +39,10 @@ signed more than 5 minutes ago). Op by op, each server gets ``--rounds`` slices 
 that whatever else the machine runs weighs on both alike. Every response must be a 200 whose
 XML parses and holds what was asked (GetUser: bench; ListUsers: 100 members and IsTruncated;
 ListMFADevices: one device); any error makes the run no result (exit status 1).
+
+``--also TREE`` measures a second Tobira alongside, from another tree on the same database,
+Redis and core (``git archive <branch> | tar -x -C TREE``, then link ``.venv``): a prototype
+next to this tree, interleaved with it in the same run. Its ratios to moto are printed apart.
 
 Before the load, a Django test client sends one signed call of each op through the whole
 middleware stack and prints the SQL it ran (CaptureQueriesContext). ``--profile PREFIX``
@@ -425,14 +430,15 @@ def measure(target: Target, ops: list[str], args, client_cores: set[int]) -> Res
     )
 
 
-def postgres_backends() -> list[int]:
-    """The PostgreSQL backends of the bench database but this process's own."""
+def postgres_backends(name: str) -> list[int]:
+    """The PostgreSQL backends of the server ``tobira_server`` started as ``name``."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
+            "AND application_name = %s",
+            [f"tobira-bench-{name}"],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -462,11 +468,13 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def tobira_server(core: int, workers: int):
-    """gunicorn, ``workers`` sync workers, pinned to ``core``: yields (port, pids: the workers,
-    then the master)."""
+def tobira_server(core: int, workers: int, root: Path = ROOT, name: str = "main"):
+    """gunicorn from the tree ``root``, ``workers`` sync workers, pinned to ``core``: yields
+    (port, pids: the workers, then the master). Its PostgreSQL connections carry the
+    ``application_name`` ``tobira-bench-<name>``."""
     port = free_port()
     env = {**server_env(), "RATELIMIT_ENABLED": "1"}
+    env["DATABASE_URL"] += f"?application_name=tobira-bench-{name}"
     process = subprocess.Popen(
         [
             "taskset",
@@ -483,7 +491,7 @@ def tobira_server(core: int, workers: int):
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     try:
@@ -727,10 +735,18 @@ def main() -> None:
     parser.add_argument("--server-core", type=int, default=0, help="the servers' one core")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn's, on that core")
     parser.add_argument("--no-moto-auth", action="store_true", help="skip moto with its checks")
+    parser.add_argument(
+        "--also",
+        type=Path,
+        help="another Tobira tree (e.g. a branch exported with git archive) measured alongside, "
+        "on the same database and core",
+    )
     parser.add_argument("--profile", help="py-spy Tobira's worker afterwards: PREFIX-<op>-…")
     args = parser.parse_args()
     if args.users < 102:
         parser.error("--users must be at least 102 (a full page of 100, admin and bench)")
+    if args.also is not None and not (args.also / "config" / "wsgi.py").exists():
+        parser.error(f"--also {args.also}: no config/wsgi.py there")
     cores = os.sched_getaffinity(0)
     client_cores = cores - {args.server_core}
     if args.server_core not in cores or not client_cores:
@@ -756,91 +772,100 @@ def main() -> None:
     from django.db import connections
 
     by_target: dict[tuple[str, str], list[Result]] = defaultdict(list)
-    with tobira_server(args.server_core, args.workers) as (tobira_port, tobira_pids):
-        tobira = Target("Tobira", tobira_port, "/iam/", key_id, secret, tobira_pids)
-        with moto_server(args.server_core) as (moto_port, moto_pid):
-            moto_base = f"http://127.0.0.1:{moto_port}"
-            print("seeding moto the same way ...", flush=True)
-            moto_key = seed_moto(moto_base, args.users)
-            # moto ignores MaxItems (ListUsers answers every user, IsTruncated false): for the
-            # same page, its ListUsers runs in a second account holding exactly 100 users.
-            page_key = seed_moto(moto_base, 100, PAGE_ACCOUNT)
-            moto = Target("moto", moto_port, "/", *moto_key, [moto_pid], page=(100, False))
-            moto.keys["ListUsers"] = page_key
-            moto_checked = Target(
-                "moto (checks on)", moto_port, "/", *moto_key, [moto_pid], page=(100, False)
+    with contextlib.ExitStack() as servers:
+        port, pids = servers.enter_context(tobira_server(args.server_core, args.workers))
+        tobira = Target("Tobira", port, "/iam/", key_id, secret, pids)
+        tobiras = [(tobira, "main")]
+        if args.also is not None:
+            port, pids = servers.enter_context(
+                tobira_server(args.server_core, args.workers, args.also.resolve(), "also")
             )
-            moto_checked.keys["ListUsers"] = page_key
-            moto_all = Target(
-                "moto, all users", moto_port, "/", *moto_key, [moto_pid], page=(args.users, False)
-            )
-            for target in (tobira, moto, moto_all):  # one call of each, checked, before any load
-                connection = Connection(target.port)
-                for op in ops if target is not moto_all else ["ListUsers"]:
-                    status, content, wrong = one(target, connection, op)
-                    assert wrong is None, (target.name, op, status, wrong, content[:300])
-                connection.close()
-            tobira.db_pids = postgres_backends()
-            connections.close_all()  # the load generators are forked from this process
-            refusals = [
-                f"Tobira {refuses_bad_signature(tobira)}",
-                f"moto {refuses_bad_signature(moto)}",
-            ]
-            if not args.no_moto_auth:
-                moto_auth(moto_base, True)
-                refusals.append(f"moto with its checks on {refuses_bad_signature(moto_checked)}")
-                moto_auth(moto_base, False)
-            print(f"signed with a wrong secret: {', '.join(refusals)}", flush=True)
-            targets = [(tobira, None), (moto, None)]
-            if not args.no_moto_auth:
-                targets.append((moto_checked, None))
-            targets.append((moto_all, ["ListUsers"]))
-            interleaved(targets, ops, args, client_cores, moto_base, by_target)
-            if args.profile:
-                profile(tobira, ops, args, client_cores)
+            name = f"Tobira {args.also.resolve().name}"[:17]
+            tobiras.append((Target(name, port, "/iam/", key_id, secret, pids), "also"))
+        moto_port, moto_pid = servers.enter_context(moto_server(args.server_core))
+        moto_base = f"http://127.0.0.1:{moto_port}"
+        print("seeding moto the same way ...", flush=True)
+        moto_key = seed_moto(moto_base, args.users)
+        # moto ignores MaxItems (ListUsers answers every user, IsTruncated false): for the
+        # same page, its ListUsers runs in a second account holding exactly 100 users.
+        page_key = seed_moto(moto_base, 100, PAGE_ACCOUNT)
+        moto = Target("moto", moto_port, "/", *moto_key, [moto_pid], page=(100, False))
+        moto.keys["ListUsers"] = page_key
+        moto_checked = Target(
+            "moto (checks on)", moto_port, "/", *moto_key, [moto_pid], page=(100, False)
+        )
+        moto_checked.keys["ListUsers"] = page_key
+        moto_all = Target(
+            "moto, all users", moto_port, "/", *moto_key, [moto_pid], page=(args.users, False)
+        )
+        checked_once = [t for t, _name in tobiras] + [moto, moto_all]
+        for target in checked_once:  # one call of each, checked, before any load
+            connection = Connection(target.port)
+            for op in ops if target is not moto_all else ["ListUsers"]:
+                status, content, wrong = one(target, connection, op)
+                assert wrong is None, (target.name, op, status, wrong, content[:300])
+            connection.close()
+        for target, name in tobiras:
+            target.db_pids = postgres_backends(name)
+        connections.close_all()  # the load generators are forked from this process
+        refusals = [f"{t.name} {refuses_bad_signature(t)}" for t, _name in tobiras]
+        refusals.append(f"moto {refuses_bad_signature(moto)}")
+        if not args.no_moto_auth:
+            moto_auth(moto_base, True)
+            refusals.append(f"moto with its checks on {refuses_bad_signature(moto_checked)}")
+            moto_auth(moto_base, False)
+        print(f"signed with a wrong secret: {', '.join(refusals)}", flush=True)
+        targets = [(t, None) for t, _name in tobiras] + [(moto, None)]
+        if not args.no_moto_auth:
+            targets.append((moto_checked, None))
+        targets.append((moto_all, ["ListUsers"]))
+        interleaved(targets, ops, args, client_cores, moto_base, by_target)
+        if args.profile:
+            profile(tobira, ops, args, client_cores)
 
     totals = {key: combine(results) for key, results in by_target.items()}
     errors = sum(r.error_count for r in totals.values())
     names = [t.name for t, target_ops in targets if target_ops is None]
+    tobira_names = [t.name for t, _name in tobiras]
     print()
     print(
         f"Server: one core (taskset -c {args.server_core}): gunicorn with {args.workers} sync "
-        f"worker(s) "
-        f"(PostgreSQL and Redis not pinned), moto_server (threaded). Load: {args.clients} "
-        f"processes on cores {sorted(client_cores)}, per op and server {args.rounds} slices of "
-        f"{args.seconds:g} s (after {args.warmup:g} s of warm-up each), interleaved. Tobira "
-        f"signs as an IAM user with AdministratorAccess attached, in a member account "
-        f"(SCPs: FullAWSAccess)."
+        f"worker(s) (PostgreSQL and Redis not pinned), moto_server (threaded). Load: "
+        f"{args.clients} processes on cores {sorted(client_cores)}, per op and server "
+        f"{args.rounds} slices of {args.seconds:g} s (after {args.warmup:g} s of warm-up "
+        f"each), interleaved. Tobira signs as an IAM user with AdministratorAccess attached, "
+        f"in a member account (SCPs: FullAWSAccess)."
     )
-    print("calls/s on one server core:")
-    header = f"  {'op':15}" + "".join(f"{name:>18}" for name in names) + f"{'Tobira/moto':>13}"
-    if not args.no_moto_auth:
-        header += f"{'Tobira/checks on':>18}"
-    print(header)
-    ratios, checked_ratios = [], []
-    for op in ops:
-        rates = [totals[(name, op)].rate for name in names]
-        ratios.append(rates[0] / rates[1])
-        row = f"  {op:15}" + "".join(f"{r:18.1f}" for r in rates) + f"{ratios[-1]:12.2f}×"
-        if not args.no_moto_auth:
-            checked_ratios.append(rates[0] / rates[2])
-            row += f"{checked_ratios[-1]:17.2f}×"
-        print(row)
-    print("calls per CPU-second of the server's own processes (Tobira: + its PostgreSQL backend):")
-    cpu_ratios = []
-    for op in ops:
-        rates = [cpu_rate(totals[(name, op)]) for name in names]
-        with_db = cpu_rate(totals[("Tobira", op)], with_db=True)
-        cpu_ratios.append(rates[0] / rates[1])
+    ratios: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for title, rate in (
+        ("calls/s on one server core", lambda r: r.rate),
+        ("calls per CPU-second of the server's own processes", cpu_rate),
+    ):
+        print(f"{title}:")
         print(
-            f"  {op:15}"
-            + "".join(f"{r:18.1f}" for r in rates)
-            + f"{cpu_ratios[-1]:12.2f}×   (Tobira with PostgreSQL: {with_db:.1f}, "
-            f"{with_db / rates[1]:.2f}×)"
+            f"  {'op':15}"
+            + "".join(f"{name:>18}" for name in names)
+            + "".join(f"{t + '/' + m:>27}" for t in tobira_names for m in names[len(tobiras) :])
         )
+        for op in ops:
+            rates = {name: rate(totals[(name, op)]) for name in names}
+            row = f"  {op:15}" + "".join(f"{rates[name]:18.1f}" for name in names)
+            for t in tobira_names:
+                for m in names[len(tobiras) :]:
+                    ratio = rates[t] / rates[m]
+                    ratios[(title, t, m)].append(ratio)
+                    row += f"{ratio:26.2f}×"
+            print(row)
+    print("per op and server:")
     for op in ops:
         for name in names:
             print(f"  {op:15} {name:17} {describe(totals[(name, op)])}")
+    for t in tobira_names:
+        for op in ops:
+            print(
+                f"  {op:15} {t:17} calls per CPU-second with its PostgreSQL backend: "
+                f"{cpu_rate(totals[(t, op)], with_db=True):.1f}"
+            )
     if ("moto, all users", "ListUsers") in totals:
         everyone = totals[("moto, all users", "ListUsers")].rate
         print(
@@ -855,17 +880,22 @@ def main() -> None:
         for (wrong, text), times in seen.most_common(5):
             print(f"  x{times}: {wrong}: {text}")
     over = ", ".join(ops) + (f"; {', '.join(skipped)} skipped" if skipped else "")
+    calls, cpu = "calls/s on one server core", "calls per CPU-second of the server's own processes"
+    for t in tobira_names:
+        for m in names[len(tobiras) :]:
+            if (t, m) == ("Tobira", "moto"):
+                continue
+            print(
+                f"API: {t}/{m} = {geometric_mean(ratios[(calls, t, m)]):.2f}× "
+                f"(per CPU-second: {geometric_mean(ratios[(cpu, t, m)]):.2f}×)"
+            )
     print(
-        f"API per server CPU-second: Tobira/moto = {geometric_mean(cpu_ratios):.2f}× "
-        f"(geometric mean over {over})"
+        f"API per server CPU-second: Tobira/moto = "
+        f"{geometric_mean(ratios[(cpu, 'Tobira', 'moto')]):.2f}×"
     )
-    if checked_ratios:
-        print(
-            f"API: Tobira/moto with its checks on = {geometric_mean(checked_ratios):.2f}× "
-            f"(geometric mean over {over})"
-        )
     print(
-        f"API: Tobira/moto = {geometric_mean(ratios):.2f}× (geometric mean over {over}; goal ≥ 2×)"
+        f"API: Tobira/moto = {geometric_mean(ratios[(calls, 'Tobira', 'moto')]):.2f}× "
+        f"(geometric mean over {over}; goal ≥ 2×)"
     )
     if errors:
         sys.exit(1)
