@@ -1,16 +1,17 @@
 """Signed IAM Query API calls per second on one server core: Tobira next to moto_server.
 
     .venv/bin/python bench/api.py [--users 150] [--seconds 5] [--rounds 3] [--warmup 2]
-                                  [--clients 4] [--server-core 0] [--workers 1]
+                                  [--clients 4] [--server-core 0] [--workers 1] [--threads 1]
                                   [--no-moto-auth] [--also TREE]
                                   [--profile var/bench/api-profile]
 
 Both servers run in this run, pinned with ``taskset`` to the same core (``--server-core``):
 
-- Tobira: gunicorn (``config.wsgi``, ``--workers`` sync workers, one by default) on PostgreSQL
-  (a database of its own, ``<DATABASE_URL's name>_bench``, dropped, created and migrated) and
-  Redis (``CACHE_URL``), with bench/signin.py's settings (DEBUG off, cache sessions) but rate
-  limits ON: a signed API call reads its failed-signature limit from Redis, as in production.
+- Tobira: gunicorn (``config.wsgi``, ``--workers`` sync workers, one by default; gthread
+  with ``--threads`` above 1) on PostgreSQL (a database of its own, ``<DATABASE_URL's
+  name>_bench``, dropped, created and migrated) and Redis (``CACHE_URL``), with
+  bench/signin.py's settings (DEBUG off, cache sessions) but rate limits ON: a signed API
+  call reads its failed-signature limit from Redis, as in production.
   PostgreSQL and Redis are not ours and not pinned: their CPU time is not the server core's;
   the PostgreSQL backend's CPU time per call is printed next to the worker's.
 - moto: ``moto_server`` (Werkzeug, threaded, one process) as shipped, with no signature or
@@ -135,6 +136,7 @@ class Target:
     secret: str
     pids: list[int] = field(default_factory=list)  # the server's own processes (CPU time)
     db_pids: list[int] = field(default_factory=list)  # its PostgreSQL backends, if any
+    db_name: str | None = None  # how tobira_server named its connections
     page: tuple[int, bool] = (100, True)  # ListUsers: members and IsTruncated expected
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # op: another key for it
 
@@ -403,6 +405,8 @@ def measure(target: Target, ops: list[str], args, client_cores: set[int]) -> Res
     ]
     for process in processes:
         process.start()
+    if target.db_name is not None:  # the load generators are forked: this process may query
+        target.db_pids = postgres_backends(target.db_name)  # (connections live 60 s)
     time.sleep(max(0.0, start_at - time.monotonic()))
     cpu_before = process_cpu(target.pids), process_cpu(target.db_pids), core_busy()
     time.sleep(max(0.0, stop_at - time.monotonic()))
@@ -410,6 +414,10 @@ def measure(target: Target, ops: list[str], args, client_cores: set[int]) -> Res
     collected = [results.get(timeout=120) for _ in processes]
     for process in processes:
         process.join(30)
+    if target.db_name is not None:
+        from django.db import connections
+
+        connections.close_all()  # none open in the next load generators forked
     busy = {
         core: (cpu_after[2][core][0] - cpu_before[2][core][0])
         / max(1, cpu_after[2][core][1] - cpu_before[2][core][1])
@@ -468,8 +476,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def tobira_server(core: int, workers: int, root: Path = ROOT, name: str = "main"):
-    """gunicorn from the tree ``root``, ``workers`` sync workers, pinned to ``core``: yields
+def tobira_server(core: int, workers: int, threads: int = 1, root: Path = ROOT, name: str = "main"):
+    """gunicorn from the tree ``root``, ``workers`` workers (sync, or gthread with ``threads``
+    threads each), pinned to ``core``: yields
     (port, pids: the workers, then the master). Its PostgreSQL connections carry the
     ``application_name`` ``tobira-bench-<name>``."""
     port = free_port()
@@ -486,6 +495,8 @@ def tobira_server(core: int, workers: int, root: Path = ROOT, name: str = "main"
             f"127.0.0.1:{port}",
             "-w",
             str(workers),
+            "--threads",
+            str(threads),
             "--access-logfile",
             "/dev/null",
             "--log-level",
@@ -715,7 +726,7 @@ def interleaved(targets, ops, args, client_cores, moto_base, by_target) -> None:
                         moto_auth(moto_base, False)
                 by_target[(target.name, op)].append(result)
                 print(
-                    f"  {op:15} {round_ + 1} {target.name:17} {result.rate:7.1f} calls/s, "
+                    f"  {op:15} {round_ + 1} {target.name:18} {result.rate:7.1f} calls/s, "
                     f"errors {result.error_count}; {describe(result)}",
                     flush=True,
                 )
@@ -734,6 +745,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="load-generator processes")
     parser.add_argument("--server-core", type=int, default=0, help="the servers' one core")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn's, on that core")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="per gunicorn worker (more than 1: gthread)"
+    )
     parser.add_argument("--no-moto-auth", action="store_true", help="skip moto with its checks")
     parser.add_argument(
         "--also",
@@ -773,14 +787,18 @@ def main() -> None:
 
     by_target: dict[tuple[str, str], list[Result]] = defaultdict(list)
     with contextlib.ExitStack() as servers:
-        port, pids = servers.enter_context(tobira_server(args.server_core, args.workers))
+        port, pids = servers.enter_context(
+            tobira_server(args.server_core, args.workers, args.threads)
+        )
         tobira = Target("Tobira", port, "/iam/", key_id, secret, pids)
         tobiras = [(tobira, "main")]
         if args.also is not None:
             port, pids = servers.enter_context(
-                tobira_server(args.server_core, args.workers, args.also.resolve(), "also")
+                tobira_server(
+                    args.server_core, args.workers, args.threads, args.also.resolve(), "also"
+                )
             )
-            name = f"Tobira {args.also.resolve().name}"[:17]
+            name = f"Tobira@{args.also.resolve().name}"
             tobiras.append((Target(name, port, "/iam/", key_id, secret, pids), "also"))
         moto_port, moto_pid = servers.enter_context(moto_server(args.server_core))
         moto_base = f"http://127.0.0.1:{moto_port}"
@@ -806,7 +824,7 @@ def main() -> None:
                 assert wrong is None, (target.name, op, status, wrong, content[:300])
             connection.close()
         for target, name in tobiras:
-            target.db_pids = postgres_backends(name)
+            target.db_name = name
         connections.close_all()  # the load generators are forked from this process
         refusals = [f"{t.name} {refuses_bad_signature(t)}" for t, _name in tobiras]
         refusals.append(f"moto {refuses_bad_signature(moto)}")
@@ -829,41 +847,40 @@ def main() -> None:
     tobira_names = [t.name for t, _name in tobiras]
     print()
     print(
-        f"Server: one core (taskset -c {args.server_core}): gunicorn with {args.workers} sync "
-        f"worker(s) (PostgreSQL and Redis not pinned), moto_server (threaded). Load: "
+        f"Server: one core (taskset -c {args.server_core}): gunicorn with {args.workers} "
+        f"{'sync' if args.threads == 1 else f'gthread ({args.threads} threads)'} worker(s) "
+        f"(PostgreSQL and Redis not pinned), moto_server (threaded). Load: "
         f"{args.clients} processes on cores {sorted(client_cores)}, per op and server "
         f"{args.rounds} slices of {args.seconds:g} s (after {args.warmup:g} s of warm-up "
         f"each), interleaved. Tobira signs as an IAM user with AdministratorAccess attached, "
         f"in a member account (SCPs: FullAWSAccess)."
     )
     ratios: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for title, rate in (
-        ("calls/s on one server core", lambda r: r.rate),
-        ("calls per CPU-second of the server's own processes", cpu_rate),
-    ):
+    width = max(18, *(len(name) + 2 for name in names))
+    calls, cpu = "calls/s on one server core", "calls per CPU-second of the server's own processes"
+    for title, rate in ((calls, lambda r: r.rate), (cpu, cpu_rate)):
         print(f"{title}:")
-        print(
-            f"  {'op':15}"
-            + "".join(f"{name:>18}" for name in names)
-            + "".join(f"{t + '/' + m:>27}" for t in tobira_names for m in names[len(tobiras) :])
-        )
+        print(f"  {'op':15}" + "".join(f"{name:>{width}}" for name in names))
         for op in ops:
             rates = {name: rate(totals[(name, op)]) for name in names}
-            row = f"  {op:15}" + "".join(f"{rates[name]:18.1f}" for name in names)
+            print(f"  {op:15}" + "".join(f"{rates[name]:{width}.1f}" for name in names))
             for t in tobira_names:
                 for m in names[len(tobiras) :]:
-                    ratio = rates[t] / rates[m]
-                    ratios[(title, t, m)].append(ratio)
-                    row += f"{ratio:26.2f}×"
-            print(row)
+                    ratios[(title, t, m)].append(rates[t] / rates[m])
+        for t in tobira_names:
+            for m in names[len(tobiras) :]:
+                pairs = zip(ops, ratios[(title, t, m)], strict=True)
+                each = ", ".join(f"{op} {r:.2f}×" for op, r in pairs)
+                mean = geometric_mean(ratios[(title, t, m)])
+                print(f"  {t}/{m}: {each}; geometric mean {mean:.2f}×")
     print("per op and server:")
     for op in ops:
         for name in names:
-            print(f"  {op:15} {name:17} {describe(totals[(name, op)])}")
+            print(f"  {op:15} {name:{width}} {describe(totals[(name, op)])}")
     for t in tobira_names:
         for op in ops:
             print(
-                f"  {op:15} {t:17} calls per CPU-second with its PostgreSQL backend: "
+                f"  {op:15} {t:{width}} calls per CPU-second with its PostgreSQL backend: "
                 f"{cpu_rate(totals[(t, op)], with_db=True):.1f}"
             )
     if ("moto, all users", "ListUsers") in totals:
@@ -880,18 +897,9 @@ def main() -> None:
         for (wrong, text), times in seen.most_common(5):
             print(f"  x{times}: {wrong}: {text}")
     over = ", ".join(ops) + (f"; {', '.join(skipped)} skipped" if skipped else "")
-    calls, cpu = "calls/s on one server core", "calls per CPU-second of the server's own processes"
-    for t in tobira_names:
-        for m in names[len(tobiras) :]:
-            if (t, m) == ("Tobira", "moto"):
-                continue
-            print(
-                f"API: {t}/{m} = {geometric_mean(ratios[(calls, t, m)]):.2f}× "
-                f"(per CPU-second: {geometric_mean(ratios[(cpu, t, m)]):.2f}×)"
-            )
     print(
         f"API per server CPU-second: Tobira/moto = "
-        f"{geometric_mean(ratios[(cpu, 'Tobira', 'moto')]):.2f}×"
+        f"{geometric_mean(ratios[(cpu, 'Tobira', 'moto')]):.2f}× (geometric mean over {over})"
     )
     print(
         f"API: Tobira/moto = {geometric_mean(ratios[(calls, 'Tobira', 'moto')]):.2f}× "
