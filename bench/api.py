@@ -372,6 +372,21 @@ def process_cpu(pids: list[int]) -> float:
     return cpu_seconds(alive)
 
 
+def each_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds so far of each process still there."""
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone
+            out[pid] = cpu_seconds([pid])
+    return out
+
+
+def db_cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """The backends' CPU time between two samples: a backend that appeared in between counts
+    whole; one that ended in between (connections live 60 s) is lost, an undercount."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 @dataclass
 class Result:
     target: str
@@ -405,12 +420,14 @@ def measure(target: Target, ops: list[str], args, client_cores: set[int]) -> Res
     ]
     for process in processes:
         process.start()
+    time.sleep(max(0.0, start_at - time.monotonic()))
     if target.db_name is not None:  # the load generators are forked: this process may query
         target.db_pids = postgres_backends(target.db_name)  # (connections live 60 s)
-    time.sleep(max(0.0, start_at - time.monotonic()))
-    cpu_before = process_cpu(target.pids), process_cpu(target.db_pids), core_busy()
+    cpu_before = process_cpu(target.pids), each_cpu(target.db_pids), core_busy()
     time.sleep(max(0.0, stop_at - time.monotonic()))
-    cpu_after = process_cpu(target.pids), process_cpu(target.db_pids), core_busy()
+    if target.db_name is not None:
+        target.db_pids = postgres_backends(target.db_name)
+    cpu_after = process_cpu(target.pids), each_cpu(target.db_pids), core_busy()
     collected = [results.get(timeout=120) for _ in processes]
     for process in processes:
         process.join(30)
@@ -433,7 +450,7 @@ def measure(target: Target, ops: list[str], args, client_cores: set[int]) -> Res
         errors=[e for c in collected for e in c["errors"]],
         error_count=sum(c["error_count"] for c in collected),
         server_cpu=cpu_after[0] - cpu_before[0],
-        db_cpu=cpu_after[1] - cpu_before[1],
+        db_cpu=db_cpu_between(cpu_before[1], cpu_after[1]),
         busy=busy,
     )
 
