@@ -168,7 +168,9 @@ def authenticate(request, *, service: str | None, body: bytes) -> tuple[Caller, 
     found = credential_selectors.signing_key_lookup(akid)
     caller = _caller(request, found, signed)
     if caller is None:
-        _refuse_signature(request, akid)  # unknown keys count too: no free guessing of ids
+        refusal = _refuse_signature(request, akid)  # unknown keys count too: no free guessing
+        if refusal.code == "Throttling":
+            raise refusal
         raise ApiError("InvalidClientTokenId", INVALID_TOKEN)
     key = sigv4.signing_key(
         (akid, found.secret_encrypted),

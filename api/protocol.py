@@ -15,6 +15,8 @@ import base64
 import binascii
 import functools
 import re
+import sys
+import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -46,8 +48,31 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+_UNICODE_CATEGORY = re.compile(r"\\p\{([A-Z])\}")
+
+
+@functools.cache
+def _category_ranges() -> dict[str, str]:
+    """Each of Unicode's major general categories (``L``, ``N``, ``Z``…) as ranges for a
+    character class: the models' tag patterns use Java's ``\\p{L}``, which Python's ``re``
+    lacks. One pass over the code points (half a second), on the first pattern that needs it."""
+    ranges: dict[str, list[list[int]]] = {}
+    for code in range(sys.maxunicode + 1):
+        spans = ranges.setdefault(unicodedata.category(chr(code))[0], [])
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return {
+        major: "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans)
+        for major, spans in ranges.items()
+    }
+
+
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern | None:
+    # \p{X} appears only inside character classes in the IAM and STS models.
+    pattern = _UNICODE_CATEGORY.sub(lambda m: _category_ranges().get(m[1], ""), pattern)
     try:
         return re.compile(pattern, re.DOTALL | re.ASCII)  # Java's \\w is ASCII
     except re.error:  # a Java-only construct: the service code validates this member itself
@@ -194,6 +219,16 @@ def parse_input(service: str, action: str, params: dict[str, str]) -> dict:
 # --- Writing a response -------------------------------------------------------------------
 
 
+# Not in XML 1.0, not even as a character reference: the C0 controls but tab, newline and
+# return, lone surrogates, U+FFFE and U+FFFF. A document holding one does not parse at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """``value`` as XML character data; what XML cannot hold becomes U+FFFD."""
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
 def _timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -219,7 +254,7 @@ def _write(shape: Shape, value, out: list[str]) -> None:
             out.append(f"</{tag}>")
     elif kind == "map":
         for key, item in value.items():
-            out.append(f"<entry><key>{escape(str(key))}</key><value>")
+            out.append(f"<entry><key>{_text(str(key))}</key><value>")
             _write(shape.value, item, out)
             out.append("</value></entry>")
     elif kind == "boolean":
@@ -233,7 +268,7 @@ def _write(shape: Shape, value, out: list[str]) -> None:
     elif shape.name == "policyDocumentType":  # IAM returns documents URL-encoded
         out.append(escape(quote(str(value), safe="")))
     else:
-        out.append(escape(str(value)))
+        out.append(_text(str(value)))
 
 
 def serialize_result(service: str, action: str, result: dict, request_id: str) -> bytes:
@@ -277,7 +312,7 @@ def serialize_error(service: str, error: ApiError, request_id: str) -> tuple[int
     body = (
         f'<ErrorResponse xmlns="{namespace}"><Error>'
         f"<Type>{'Sender' if sender else 'Receiver'}</Type>"
-        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"<Code>{_text(error.code)}</Code><Message>{_text(error.message)}</Message>"
         f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
     return status, body.encode("utf-8")

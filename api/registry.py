@@ -73,7 +73,15 @@ def _marker_decode(marker: str) -> list:
         value = json.loads(base64.urlsafe_b64decode(marker.encode("ascii") + b"=="))
     except (ValueError, UnicodeError, binascii.Error):
         raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
-    if not isinstance(value, list) or len(value) != 2:
+    # A client can send any JSON: only what ``_marker_encode`` writes goes near a query.
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], str)
+        or "\x00" in value[0]
+        or type(value[1]) is not int
+        or not 0 <= value[1] < 2**63
+    ):
         raise ApiError("InvalidParameterValue", "Invalid Marker.")
     return value
 
@@ -91,10 +99,13 @@ def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
     marker = call.input.get("Marker")
     if marker:
         after_value, after_pk = _marker_decode(marker)
-        queryset = queryset.filter(
-            Q(**{f"{order_field}__gt": after_value})
-            | Q(**{order_field: after_value, "pk__gt": after_pk})
-        )
+        try:
+            queryset = queryset.filter(
+                Q(**{f"{order_field}__gt": after_value})
+                | Q(**{order_field: after_value, "pk__gt": after_pk})
+            )
+        except ValueError:  # a value the ordering field cannot hold ("x" for an id)
+            raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
     rows = list(queryset[: max_items + 1])
     truncated = len(rows) > max_items
     rows = rows[:max_items]
@@ -104,3 +115,9 @@ def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
         value = getattr(last, order_field)
         result["Marker"] = _marker_encode([str(value), last.pk])
     return result
+
+
+def no_paging(call: Call) -> None:
+    """A list answered whole (``IsTruncated`` false): any ``Marker`` is one we never gave."""
+    if call.input.get("Marker") is not None:
+        raise ApiError("InvalidParameterValue", "Invalid Marker.")

@@ -127,11 +127,11 @@ def session_token_get(
                 "serialNumber": serial or None,
                 "accessKeyId": caller.access_key_id,
             },
+            # Flat, not CloudTrail's {"credentials": {...}}: the trail's scrubber drops every
+            # key named like a secret, "credentials" included, and the key id with it.
             response_elements={
-                "credentials": {
-                    "accessKeyId": credential.access_key_id,
-                    "expiration": credential.expires_at.isoformat(),
-                }
+                "accessKeyId": credential.access_key_id,
+                "expiration": credential.expires_at.isoformat(),
             },
             additional_event_data={"MFAUsed": "Yes" if mfa_at else "No"},
         )

@@ -106,6 +106,7 @@ def dispatch(request, service: str | None) -> HttpResponse:
             raise ApiError("ValidationError", "The request is too large.", 413) from None
         caller, answering = authenticate(request, service=service, body=body)
         request.user = caller.user  # the trail's actor for whatever the operation records
+        request.tobira_access_key_id = caller.access_key_id  # and the key it signed with
         params = _params(request, body)
         action = params.get("Action", "")
         operation = OPERATIONS.get((answering, action))

@@ -102,3 +102,26 @@ ensure_saml_sp() {  # an independent SAML 2.0 service provider for the IdP tests
 ensure_xmlsec1() {  # pysaml2 signs and verifies through Debian's xmlsec1 command
   ensure_apt_package xmlsec1 xmlsec1
 }
+
+ensure_moto_suite() {  # moto's own IAM and STS tests, run against Tobira by tests/conformance/run_moto.py: moto 5.2.5's sdist (PyPI) has tests/
+  local version=5.2.5
+  MOTO_SUITE_DIR="${MOTO_SUITE_DIR:-$PWD/var/tools/moto/moto-$version}"
+  export MOTO_SUITE_DIR
+  if [ -f "$MOTO_SUITE_DIR/tests/test_iam/test_iam.py" ]; then return 0; fi
+  say "fetching moto $version's test suite from PyPI (its sdist)"
+  local parent staging
+  parent="$(dirname "$MOTO_SUITE_DIR")"
+  mkdir -p "$parent"
+  staging="$(mktemp -d "$parent/.unpack.XXXXXX")"
+  # The project's venv (uv) may have no pip; the system Python's does.
+  if .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    .venv/bin/python -m pip download --quiet --no-binary :all: --no-deps "moto==$version" -d "$parent"
+  else
+    python3 -m pip download --quiet --no-binary :all: --no-deps "moto==$version" -d "$parent"
+  fi
+  # tests/ and the pytest configuration beside it (markers), unpacked whole before they count.
+  tar -xzf "$parent/moto-$version.tar.gz" -C "$staging" "moto-$version/tests" "moto-$version/pyproject.toml"
+  rm -rf "$MOTO_SUITE_DIR"
+  mv "$staging/moto-$version" "$MOTO_SUITE_DIR"
+  rmdir "$staging"
+}

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "sso.applications",
     "oauth2_provider",
     "console",
+    "api",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -318,6 +319,12 @@ RATELIMITS = {
     "api_signature_failed": env("RATELIMIT_API_SIGNATURE_FAILED", "10/m/user,100/m/ip"),
 }
 SIGNUP_ENABLED = env_bool("TOBIRA_SIGNUP_ENABLED", not PRODUCTION)
+# moto's IAM and STS tests run against Tobira (tests/conformance): a single endpoint at /moto/
+# for every service and moto's reset hooks, which wipe a fixture tenant whose root key is moto's
+# fixed FOOBARKEY. Never in production.
+TOBIRA_MOTO_COMPAT = env_bool("TOBIRA_MOTO_COMPAT", False)
+if TOBIRA_MOTO_COMPAT and PRODUCTION:
+    raise ImproperlyConfigured("TOBIRA_MOTO_COMPAT must be off when TOBIRA_PRODUCTION=1")
 # Root MFA enforcement: days from the first prompt until MFA is mandatory (a wave may set its own).
 ROOT_MFA_GRACE_DAYS = int(env("ROOT_MFA_GRACE_DAYS", "35"))
 # Behind a proxy that sets X-Forwarded-For, name how many proxies to trust.

@@ -38,6 +38,9 @@ def user_identity(user: User | None, *, request=None) -> dict[str, Any]:
     }
     if not user.is_root:
         identity["userName"] = user.name
+    access_key_id = getattr(request, "tobira_access_key_id", None)
+    if access_key_id:  # a signed API call: which key (never its secret), as CloudTrail shows
+        identity["accessKeyId"] = access_key_id
     return identity
 
 

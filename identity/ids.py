@@ -44,8 +44,12 @@ def new_access_key_id(temporary: bool = False) -> str:
 
 
 def new_secret_access_key() -> str:
-    """40 characters from the same alphabet as AWS's secrets (240 bits)."""
-    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+    """40 characters from the same alphabet as AWS's secrets (about 240 bits).
+
+    Never "+" first: a spreadsheet opening the downloaded .csv would read the cell as a
+    formula and show something else than the secret."""
+    first = secrets.choice(_SECRET_ALPHABET.replace("+", ""))
+    return first + "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(39))
 
 
 def new_ssh_public_key_id() -> str:

@@ -1,10 +1,10 @@
 """tests/ mirrors the packages, and no test module imports another.
 
 A test module sits beside the package it tests: ``tests/identity/policy/`` for
-``identity/policy/``, ``tests/console/`` for ``console/``... ``tests/browser/``
-and ``tests/integration/`` are kinds of test (their own conftest and marker),
-and only the cross-cutting modules named in ``CROSS_CUTTING`` sit directly in
-``tests/``.
+``identity/policy/``, ``tests/console/`` for ``console/``... ``tests/browser/``,
+``tests/integration/`` and ``tests/conformance/`` (moto's suite against Tobira) are kinds of
+test (their own conftest or marker), and only the cross-cutting modules named in
+``CROSS_CUTTING`` sit directly in ``tests/``.
 
 Helpers shared between test modules live in ``tests/support/``, fixtures in
 the ``conftest.py`` of the directory that uses them: a module that imports
@@ -34,7 +34,7 @@ CROSS_CUTTING = {
     "test_rp_harness.py",  # tests/support/rp.py, the relying-party stand-in
 }
 # Directories that are a kind of test rather than a package's tests.
-KINDS = {"browser", "integration"}
+KINDS = {"browser", "conformance", "integration"}
 
 DOTTED_TEST_MODULE = re.compile(r"tests(\.\w+)*\.test_\w+(\.\w+)*")
 

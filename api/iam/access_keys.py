@@ -3,12 +3,14 @@ GetAccessKeyLastUsed. Without ``UserName`` each acts on the caller's own keys, a
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from identity.authorization import Permission
 from identity.credentials import services
-from identity.credentials.models import AccessKey
+from identity.credentials.models import MAX_ACCESS_KEYS_PER_USER, AccessKey
 
 from ..errors import ApiError
-from ..registry import Call, operation
+from ..registry import Call, no_paging, operation
 from .common import require_user, target_user_arn
 
 
@@ -43,12 +45,21 @@ def _named_key(call: Call) -> AccessKey:
 @operation("iam", "CreateAccessKey", Permission("iam:CreateAccessKey", target_user_arn))
 def create_access_key(call: Call) -> dict:
     user = require_user(call)
-    key, secret = services.access_key_create(actor=call.user, user=user, request=call.request)
+    try:
+        key, secret = services.access_key_create(actor=call.user, user=user, request=call.request)
+    except ValidationError as error:
+        if error.code == "LimitExceeded":  # AWS's words; the console's explain what to do
+            raise ApiError(
+                "LimitExceeded",
+                f"Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS_PER_USER}",
+            ) from None
+        raise
     return {"AccessKey": {**_key_shape(key, _user_name(user)), "SecretAccessKey": secret}}
 
 
 @operation("iam", "ListAccessKeys", Permission("iam:ListAccessKeys", target_user_arn))
 def list_access_keys(call: Call) -> dict:
+    no_paging(call)
     user = require_user(call)
     keys = AccessKey.objects.filter(user=user).order_by("created", "pk")
     return {

@@ -16,7 +16,7 @@ from identity.policies.services import MAX_ATTACHED, MAX_MANAGED_SIZE, MAX_VERSI
 from mfa.models import MFADevice
 
 from ..errors import ApiError
-from ..registry import Call, operation
+from ..registry import Call, no_paging, operation
 from .common import require_user, target_user_arn
 
 
@@ -26,6 +26,7 @@ def _everything(call: Call) -> str:
 
 @operation("iam", "ListAccountAliases", Permission("iam:ListAccountAliases", _everything))
 def list_account_aliases(call: Call) -> dict:
+    no_paging(call)
     alias = call.account.alias
     return {"AccountAliases": [alias] if alias else [], "IsTruncated": False}
 

@@ -78,6 +78,19 @@ def any_user(call: Call) -> str:
     return arns.user(call.account.id, "/", "*")
 
 
+def tags_from_input(call: Call) -> dict[str, str]:
+    """The call's ``Tags``, key to value; AWS refuses keys that differ only in case."""
+    tags: dict[str, str] = {}
+    for tag in call.input.get("Tags") or []:
+        if tag["Key"].lower() in {k.lower() for k in tags}:
+            raise ApiError(
+                "InvalidInput",
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            )
+        tags[tag["Key"]] = tag.get("Value", "")
+    return tags
+
+
 def user_shape(user: User, tags: list | None = None) -> dict:
     shape = {
         "Path": user.path if not user.is_root else "/",

@@ -72,6 +72,10 @@ def list_groups_for_user(call: Call) -> dict:
 @operation("iam", "UpdateGroup", Permission("iam:UpdateGroup", group_arn))
 def update_group(call: Call) -> None:
     group = require_group(call)
+    new_name = call.input.get("NewGroupName")
+    renamed = new_name is not None and new_name.lower() != group.name.lower()
+    if renamed and named_group(call, new_name) is not None:
+        raise ApiError("EntityAlreadyExists", f"Group with name {new_name} already exists.")
     services.group_update(
         actor=call.user,
         group=group,
@@ -95,10 +99,13 @@ def delete_group(call: Call) -> None:
 
 
 def _membership(call: Call, member: bool) -> None:
-    group = require_group(call)
+    # Which missing entity is named first, as moto answers: the user when adding, the group
+    # when removing. Removing a user who is not a member succeeds, as at AWS.
+    group = None if member else require_group(call)
     user = named_user(call, call.input["UserName"])
     if user is None:
         raise no_such_user(call.input["UserName"])
+    group = group or require_group(call)
     services.group_member_set(
         actor=call.user, group=group, user=user, member=member, request=call.request
     )

@@ -11,11 +11,13 @@ from identity.policies import catalog
 from identity.policies import services as policy_services
 
 from ..errors import ApiError
-from ..registry import Call, operation, page
+from ..registry import Call, no_paging, operation, page
+from . import documents
 from .common import (
     group_arn,
     require_group,
     require_user,
+    tags_from_input,
     target_user_arn,
 )
 
@@ -49,7 +51,11 @@ def _customer_policy(call: Call) -> CustomerPolicy:
     return policy
 
 
-def _policy_shape(policy: CustomerPolicy, attachments: int | None = None) -> dict:
+def _policy_shape(
+    policy: CustomerPolicy, attachments: int | None = None, *, details: bool = False
+) -> dict:
+    """A policy as CreatePolicy and ListPolicies show it; ``details`` adds what only GetPolicy
+    shows: the description (when there is one) and the tags (always, even none)."""
     shape = {
         "PolicyName": policy.name,
         "PolicyId": policy.policy_id,
@@ -64,13 +70,15 @@ def _policy_shape(policy: CustomerPolicy, attachments: int | None = None) -> dic
         "CreateDate": policy.created,
         "UpdateDate": policy.updated,
     }
-    if policy.description:
-        shape["Description"] = policy.description
+    if details:
+        if policy.description:
+            shape["Description"] = policy.description
+        shape["Tags"] = []  # Tobira keeps no tags on policies
     return shape
 
 
-def _aws_policy_shape(managed, attachments: int = 0) -> dict:
-    return {
+def _aws_policy_shape(managed, attachments: int = 0, *, details: bool = False) -> dict:
+    shape = {
         "PolicyName": managed.name,
         "PolicyId": "ANPA" + managed.name.upper()[:17].ljust(17, "A"),
         "Arn": managed.arn,
@@ -79,8 +87,11 @@ def _aws_policy_shape(managed, attachments: int = 0) -> dict:
         "AttachmentCount": attachments,
         "PermissionsBoundaryUsageCount": 0,
         "IsAttachable": True,
-        "Description": managed.description,
     }
+    if details:
+        shape["Description"] = managed.description
+        shape["Tags"] = []
+    return shape
 
 
 def _attachment_counts(call: Call) -> dict[str, int]:
@@ -94,6 +105,9 @@ def _attachment_counts(call: Call) -> dict[str, int]:
 
 @operation("iam", "CreatePolicy", Permission("iam:CreatePolicy", _new_policy_arn))
 def create_policy(call: Call) -> dict:
+    documents.check(call.input["PolicyDocument"])
+    if tags_from_input(call):
+        raise ApiError("InvalidInput", "Tags on policies are not supported by Tobira yet.")
     if CustomerPolicy.objects.filter(
         account=call.account, name__iexact=call.input["PolicyName"]
     ).exists():
@@ -118,9 +132,9 @@ def get_policy(call: Call) -> dict:
     counts = _attachment_counts(call)
     managed = catalog.aws_managed(call.input["PolicyArn"])
     if managed is not None:
-        return {"Policy": _aws_policy_shape(managed, counts.get(managed.arn, 0))}
+        return {"Policy": _aws_policy_shape(managed, counts.get(managed.arn, 0), details=True)}
     policy = _customer_policy(call)
-    return {"Policy": _policy_shape(policy, counts.get(policy.arn, 0))}
+    return {"Policy": _policy_shape(policy, counts.get(policy.arn, 0), details=True)}
 
 
 @operation("iam", "ListPolicies", Permission("iam:ListPolicies", _any_policy))
@@ -172,6 +186,7 @@ def _version_shape(version, default: str, with_document: bool) -> dict:
 @operation("iam", "CreatePolicyVersion", Permission("iam:CreatePolicyVersion", _policy_arn))
 def create_policy_version(call: Call) -> dict:
     policy = _customer_policy(call)
+    documents.check(call.input["PolicyDocument"])
     version = policy_services.customer_policy_version_create(
         actor=call.user,
         policy=policy,
@@ -208,6 +223,7 @@ def get_policy_version(call: Call) -> dict:
 
 @operation("iam", "ListPolicyVersions", Permission("iam:ListPolicyVersions", _policy_arn))
 def list_policy_versions(call: Call) -> dict:
+    no_paging(call)
     policy = _customer_policy(call)
     versions = policy.versions.order_by("-created", "-pk")
     return {
@@ -342,6 +358,7 @@ def list_attached_group_policies(call: Call) -> dict:
 
 @operation("iam", "ListEntitiesForPolicy", Permission("iam:ListEntitiesForPolicy", _policy_arn))
 def list_entities_for_policy(call: Call) -> dict:
+    no_paging(call)
     arn = call.input["PolicyArn"]
     if catalog.aws_managed(arn) is None:
         _customer_policy(call)
@@ -373,6 +390,7 @@ def _inline(call: Call, **owner) -> InlinePolicy:
 
 @operation("iam", "PutUserPolicy", Permission("iam:PutUserPolicy", target_user_arn))
 def put_user_policy(call: Call) -> None:
+    documents.check(call.input["PolicyDocument"])
     policy_services.inline_policy_put(
         actor=call.user,
         name=call.input["PolicyName"],
@@ -409,6 +427,7 @@ def delete_user_policy(call: Call) -> None:
 
 @operation("iam", "PutGroupPolicy", Permission("iam:PutGroupPolicy", group_arn))
 def put_group_policy(call: Call) -> None:
+    documents.check(call.input["PolicyDocument"])
     policy_services.inline_policy_put(
         actor=call.user,
         name=call.input["PolicyName"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from identity import arns, services
 from identity.authorization import Permission
 from identity.models import User, UserTag
@@ -9,19 +11,14 @@ from mfa.models import MFADevice
 
 from ..errors import ApiError
 from ..registry import Call, operation, page
-from .common import any_user, named_user, require_user, target_user_arn, user_shape
-
-
-def _tags(call: Call) -> dict[str, str]:
-    tags = {}
-    for tag in call.input.get("Tags") or []:
-        if tag["Key"].lower() in {k.lower() for k in tags}:
-            raise ApiError(
-                "InvalidInput",
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-            )
-        tags[tag["Key"]] = tag.get("Value", "")
-    return tags
+from .common import (
+    any_user,
+    named_user,
+    require_user,
+    tags_from_input,
+    target_user_arn,
+    user_shape,
+)
 
 
 def _new_user_arn(call: Call) -> str:
@@ -32,20 +29,21 @@ def _new_user_arn(call: Call) -> str:
 def create_user(call: Call) -> dict:
     if call.input.get("PermissionsBoundary"):
         raise ApiError("InvalidInput", "Permissions boundaries are not supported by Tobira yet.")
-    tags = _tags(call)
+    tags = tags_from_input(call)
     if named_user(call, call.input["UserName"]) is not None:
         raise ApiError(
             "EntityAlreadyExists", f"User with name {call.input['UserName']} already exists."
         )
-    user = services.iam_user_create(
-        actor=call.user,
-        account=call.account,
-        name=call.input["UserName"],
-        path=call.input.get("Path") or "/",
-        request=call.request,
-    )
-    if tags:
-        services.user_tags_set(actor=call.user, user=user, tags=tags, request=call.request)
+    with transaction.atomic():  # a tag refused leaves no user behind
+        user = services.iam_user_create(
+            actor=call.user,
+            account=call.account,
+            name=call.input["UserName"],
+            path=call.input.get("Path") or "/",
+            request=call.request,
+        )
+        if tags:
+            services.user_tags_set(actor=call.user, user=user, tags=tags, request=call.request)
     return {"User": user_shape(user, [{"Key": k, "Value": v} for k, v in tags.items()])}
 
 
@@ -109,7 +107,9 @@ def delete_user(call: Call) -> None:
 @operation("iam", "TagUser", Permission("iam:TagUser", target_user_arn))
 def tag_user(call: Call) -> None:
     user = require_user(call)
-    services.user_tags_set(actor=call.user, user=user, tags=_tags(call), request=call.request)
+    services.user_tags_set(
+        actor=call.user, user=user, tags=tags_from_input(call), request=call.request
+    )
 
 
 @operation("iam", "UntagUser", Permission("iam:UntagUser", target_user_arn))

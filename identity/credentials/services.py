@@ -1,5 +1,10 @@
-"""State changes of access keys: create (the secret is returned once), activate or deactivate,
-delete, and the "last used" stamp. Each change is audited, never with the secret."""
+"""State changes of a user's credentials for programs: access keys (create: the secret is
+returned once; activate or deactivate; delete; the "last used" stamp), SSH public keys and
+X.509 signing certificates (upload, activate or deactivate, delete), and the organization's
+setting for root users' access keys. Each change is audited, never with a secret.
+
+A refusal is a ``ValidationError(message, code)``: ``code`` is the AWS IAM error code the API
+answers with (``LimitExceeded``, ``DuplicateSSHPublicKey``, ``MalformedCertificate``…)."""
 
 from __future__ import annotations
 
@@ -14,14 +19,27 @@ from django.utils.translation import gettext as _
 
 from identity import audit, crypto, ids
 from identity.audit_events import Event
-from identity.models import User
+from identity.models import Organization, User
 
-from .models import MAX_ACCESS_KEYS_PER_USER, AccessKey, Status
+from .models import (
+    MAX_ACCESS_KEYS_PER_USER,
+    MAX_SIGNING_CERTIFICATES_PER_USER,
+    MAX_SSH_PUBLIC_KEYS_PER_USER,
+    AccessKey,
+    SigningCertificate,
+    SSHPublicKey,
+    Status,
+)
+from .parsing import signing_certificate_parse, ssh_public_key_parse
 
 LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is written at most once a minute per key
 
 
 def _lock_user(user: User) -> User:
+    """``user`` again, its row locked: the user's limits hold against concurrent requests.
+
+    Only the user's row (``of=("self",)``): PostgreSQL refuses FOR UPDATE on the nullable side
+    of the outer join that ``select_related`` makes through the nullable account."""
     return (
         User.objects.select_for_update(of=("self",))
         .select_related("account__organization")
@@ -67,10 +85,14 @@ def access_key_create(*, actor: User, user: User, request=None) -> tuple[AccessK
     return key, secret
 
 
-@transaction.atomic
-def access_key_status_set(*, actor: User, key: AccessKey, status: str, request=None) -> None:
+def _check_status(status: str) -> None:
     if status not in Status.values:
         raise ValidationError(_("The status is Active or Inactive."), "ValidationError")
+
+
+@transaction.atomic
+def access_key_status_set(*, actor: User, key: AccessKey, status: str, request=None) -> None:
+    _check_status(status)
     AccessKey.objects.filter(pk=key.pk).update(status=status)
     key.status = status
     audit.record(
@@ -97,6 +119,201 @@ def access_key_delete(*, actor: User, key: AccessKey, request=None) -> None:
         account_id=key.account_id,
         request=request,
         request_parameters={"userName": user_name, "accessKeyId": key.access_key_id},
+    )
+
+
+@transaction.atomic
+def root_access_keys_setting_set(
+    *, actor: User, organization: Organization, allowed: bool, request=None
+) -> None:
+    """Allow or forbid access keys for the root users of ``organization``'s accounts.
+
+    Only the management account's root user decides. Forbidding stops new root keys; keys
+    that exist keep working until their root users delete them (the page says how many).
+    """
+    if not (actor.is_root and actor.account_id == organization.management_account_id):
+        raise ValidationError(
+            _("Only the root user of the management account can change this setting."),
+            "AccessDenied",
+        )
+    Organization.objects.filter(pk=organization.pk).update(root_access_keys_allowed=allowed)
+    organization.root_access_keys_allowed = allowed
+    audit.record(
+        Event.UPDATE_ROOT_ACCESS_KEYS_SETTING,
+        actor=actor,
+        account_id=organization.management_account_id,
+        request=request,
+        request_parameters={"organizationId": organization.pk, "rootAccessKeysAllowed": allowed},
+    )
+
+
+# --- SSH public keys -------------------------------------------------------------------
+
+
+def _refuse_unless_iam_user(user: User, message: str) -> None:
+    if user.is_sso or user.is_root:
+        raise ValidationError(message, "Invalid")
+
+
+@transaction.atomic
+def ssh_public_key_upload(*, actor: User, user: User, body: str, request=None) -> SSHPublicKey:
+    """Add an SSH public key (OpenSSH or PEM) to ``user``: at most five, each once."""
+    parsed = ssh_public_key_parse(body)  # before the lock: a refused paste costs no query
+    user = _lock_user(user)
+    _refuse_unless_iam_user(user, _("Only IAM users can have SSH public keys."))
+    existing = list(SSHPublicKey.objects.filter(user=user).values_list("fingerprint", flat=True))
+    if parsed.fingerprint in existing:
+        raise ValidationError(
+            _("This SSH public key is already uploaded for this user (fingerprint %(fp)s).")
+            % {"fp": parsed.fingerprint},
+            "DuplicateSSHPublicKey",
+        )
+    if len(existing) >= MAX_SSH_PUBLIC_KEYS_PER_USER:
+        raise ValidationError(
+            _(
+                "A user can have at most %(count)d SSH public keys. Delete one you no longer "
+                "use, then upload the new one."
+            )
+            % {"count": MAX_SSH_PUBLIC_KEYS_PER_USER},
+            "LimitExceeded",
+        )
+    key = SSHPublicKey(
+        ssh_public_key_id=ids.new_ssh_public_key_id(),
+        user=user,
+        account_id=user.account_id,
+        body=parsed.body,
+        fingerprint=parsed.fingerprint,
+    )
+    key.save(force_insert=True)
+    audit.record(
+        Event.UPLOAD_SSH_PUBLIC_KEY,
+        actor=actor,
+        account_id=user.account_id,
+        request=request,
+        request_parameters={"userName": user.name},
+        response_elements={
+            "sSHPublicKeyId": key.ssh_public_key_id,
+            "fingerprint": key.fingerprint,
+            "status": key.status,
+        },
+    )
+    return key
+
+
+@transaction.atomic
+def ssh_public_key_status_set(*, actor: User, key: SSHPublicKey, status: str, request=None) -> None:
+    _check_status(status)
+    SSHPublicKey.objects.filter(pk=key.pk).update(status=status)
+    key.status = status
+    audit.record(
+        Event.UPDATE_SSH_PUBLIC_KEY,
+        actor=actor,
+        account_id=key.account_id,
+        request=request,
+        request_parameters={
+            "userName": key.user.name,
+            "sSHPublicKeyId": key.ssh_public_key_id,
+            "status": status,
+        },
+    )
+
+
+@transaction.atomic
+def ssh_public_key_delete(*, actor: User, key: SSHPublicKey, request=None) -> None:
+    user_name = key.user.name
+    key.delete()
+    audit.record(
+        Event.DELETE_SSH_PUBLIC_KEY,
+        actor=actor,
+        account_id=key.account_id,
+        request=request,
+        request_parameters={"userName": user_name, "sSHPublicKeyId": key.ssh_public_key_id},
+    )
+
+
+# --- X.509 signing certificates ----------------------------------------------------------
+
+
+@transaction.atomic
+def signing_certificate_upload(
+    *, actor: User, user: User, body: str, request=None
+) -> SigningCertificate:
+    """Add a PEM X.509 certificate to ``user`` (an IAM user or a root user): at most two."""
+    parsed = signing_certificate_parse(body)
+    user = _lock_user(user)
+    if user.is_sso:
+        raise ValidationError(
+            _("IAM Identity Center users cannot have signing certificates."), "Invalid"
+        )
+    existing = list(
+        SigningCertificate.objects.filter(user=user).values_list("fingerprint", flat=True)
+    )
+    if parsed.fingerprint in existing:
+        raise ValidationError(
+            _("This certificate is already uploaded for this user."), "DuplicateCertificate"
+        )
+    if len(existing) >= MAX_SIGNING_CERTIFICATES_PER_USER:
+        raise ValidationError(
+            _(
+                "A user can have at most %(count)d signing certificates. Delete one you no "
+                "longer use, then upload the new one."
+            )
+            % {"count": MAX_SIGNING_CERTIFICATES_PER_USER},
+            "LimitExceeded",
+        )
+    certificate = SigningCertificate(
+        certificate_id=ids.new_signing_certificate_id(),
+        user=user,
+        account_id=user.account_id,
+        body=parsed.body,
+        fingerprint=parsed.fingerprint,
+    )
+    certificate.save(force_insert=True)
+    audit.record(
+        Event.UPLOAD_SIGNING_CERTIFICATE,
+        actor=actor,
+        account_id=user.account_id,
+        request=request,
+        request_parameters={"userName": user.name},
+        response_elements={
+            "certificateId": certificate.certificate_id,
+            "fingerprint": certificate.fingerprint,
+            "status": certificate.status,
+        },
+    )
+    return certificate
+
+
+@transaction.atomic
+def signing_certificate_status_set(
+    *, actor: User, certificate: SigningCertificate, status: str, request=None
+) -> None:
+    _check_status(status)
+    SigningCertificate.objects.filter(pk=certificate.pk).update(status=status)
+    certificate.status = status
+    audit.record(
+        Event.UPDATE_SIGNING_CERTIFICATE,
+        actor=actor,
+        account_id=certificate.account_id,
+        request=request,
+        request_parameters={
+            "userName": certificate.user.name,
+            "certificateId": certificate.certificate_id,
+            "status": status,
+        },
+    )
+
+
+@transaction.atomic
+def signing_certificate_delete(*, actor: User, certificate: SigningCertificate, request=None):
+    user_name = certificate.user.name
+    certificate.delete()
+    audit.record(
+        Event.DELETE_SIGNING_CERTIFICATE,
+        actor=actor,
+        account_id=certificate.account_id,
+        request=request,
+        request_parameters={"userName": user_name, "certificateId": certificate.certificate_id},
     )
 
 

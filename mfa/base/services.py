@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -20,17 +21,46 @@ from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
 from mfa.enforcement import services as enforcement
-from mfa.models import MAX_DEVICES_PER_USER, MFADevice, RecoveryCode, concrete_model
+from mfa.models import (
+    MAX_DEVICES_PER_USER,
+    MFADevice,
+    RecoveryCode,
+    UnassignedVirtualMFADevice,
+    concrete_model,
+)
 
 logger = logging.getLogger(__name__)
 
 SETUP_TTL = timedelta(minutes=15)  # an abandoned authenticator-app setup expires
 
 
-def _purge_expired_setups(account_id: str) -> None:
+def unassigned_expired() -> Q:
+    """Unassigned virtual devices created more than ``SETUP_TTL`` ago and never enabled: they
+    expire as a console setup does. A device that was ever enabled has spent a code (its
+    ``last_step`` is a real step, never -1), so one deactivated from its user is kept, as AWS
+    keeps it, until someone deletes it."""
+    return Q(last_step=-1, created_at__lt=timezone.now() - SETUP_TTL)
+
+
+def purge_expired_setups(account_id: str) -> None:
+    """Delete the account's abandoned setups: console ones never enabled, API ones never
+    enabled (``unassigned_expired``), so their names are free again."""
     MFADevice.objects.filter(
         account_id=account_id, confirmed=False, created_at__lt=timezone.now() - SETUP_TTL
     ).delete()
+    UnassignedVirtualMFADevice.objects.filter(unassigned_expired(), account_id=account_id).delete()
+
+
+def name_taken(account_id: str, name: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether an MFA device of the account, assigned or not, has ``name`` (ignoring case): the
+    two tables share one namespace, as AWS's devices share one ARN space."""
+    devices = MFADevice.objects.filter(account_id=account_id, name__iexact=name)
+    if exclude_pk is not None:
+        devices = devices.exclude(pk=exclude_pk)
+    unassigned = UnassignedVirtualMFADevice.objects.filter(
+        account_id=account_id, name__iexact=name
+    ).exclude(unassigned_expired())
+    return devices.exists() or unassigned.exists()
 
 
 def notify_owner(device: MFADevice, *, added: bool) -> None:
@@ -44,21 +74,22 @@ def notify_owner(device: MFADevice, *, added: bool) -> None:
     )
 
 
-def check_room(user) -> None:
-    """At most eight enabled devices per user, of every kind together (as AWS)."""
+def check_room(user, *, code: str = "too_many_devices") -> None:
+    """At most eight enabled devices per user, of every kind together (as AWS); ``code`` is the
+    refusal's (the IAM API's services say ``LimitExceeded``)."""
     if MFADevice.objects.filter(user=user, confirmed=True).count() >= MAX_DEVICES_PER_USER:
         raise ValidationError(
             _("You can have at most %(max)d MFA devices. Remove one before you add another.")
             % {"max": MAX_DEVICES_PER_USER},
-            code="too_many_devices",
+            code=code,
         )
 
 
 def check_room_and_name(user: User, name: str) -> None:
     """Room for one more device, and ``name`` (when given) free in the account."""
-    _purge_expired_setups(user.account_id)
+    purge_expired_setups(user.account_id)
     check_room(user)
-    if name and MFADevice.objects.filter(account_id=user.account_id, name__iexact=name).exists():
+    if name and name_taken(user.account_id, name):
         raise ValidationError(
             {
                 "name": ValidationError(
@@ -145,11 +176,7 @@ def mfa_device_rename(*, actor: User, device: MFADevice, name: str, request=None
     device = MFADevice.objects.select_for_update().get(pk=device.pk)
     if name == device.name:
         return
-    if (
-        MFADevice.objects.filter(account_id=device.account_id, name__iexact=name)
-        .exclude(pk=device.pk)
-        .exists()
-    ):
+    if name_taken(device.account_id, name, exclude_pk=device.pk):
         raise ValidationError(
             {
                 "name": ValidationError(

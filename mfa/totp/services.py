@@ -60,7 +60,7 @@ def virtual_mfa_device_create(*, user: User, name: str) -> tuple[VirtualMFADevic
     return device, key
 
 
-def _two_codes(first_code: str, second_code: str) -> tuple[str, str]:
+def two_codes(first_code: str, second_code: str) -> tuple[str, str]:
     first, second = totp.normalize(first_code), totp.normalize(second_code)
     if first is None or second is None:
         raise ValidationError(_("Enter two 6-digit codes."), code="format")
@@ -75,7 +75,7 @@ def mfa_device_enable(
     *, actor: User, device: VirtualMFADevice, first_code: str, second_code: str, request=None
 ) -> None:
     """Enable a pending TOTP device when ``first_code`` and ``second_code`` are two consecutive codes."""
-    first, second = _two_codes(first_code, second_code)
+    first, second = two_codes(first_code, second_code)
     with transaction.atomic():
         device = lock(device)
         if device.confirmed:
@@ -156,7 +156,7 @@ def hardware_totp_device_enable(
     """
     params = {"userName": user.name, "serialNumber": serial}
     try:
-        first, second = _two_codes(first_code, second_code)
+        first, second = two_codes(first_code, second_code)
         key = parse_seed(seed)
         now = totp.current_step()
         step = totp.find_consecutive(key, first, second, around=now, window=ENABLE_WINDOW, after=-1)
@@ -218,7 +218,7 @@ def mfa_device_resync(
     *, actor: User, device, first_code: str, second_code: str, request=None
 ) -> None:
     """Learn a drifted device's clock again from two consecutive codes."""
-    first, second = _two_codes(first_code, second_code)
+    first, second = two_codes(first_code, second_code)
     device = lock(device)
     now = totp.current_step()
     step = totp.find_consecutive(

@@ -13,3 +13,13 @@ def admin_keys(management_root):
 def admin(live_server, admin_keys):
     """``(iam, sts)`` boto3 clients of the management account's root user."""
     return aws.clients(live_server.url, *admin_keys)
+
+
+@pytest.fixture
+def iam_url(live_server):
+    return f"{live_server.url}/iam/"
+
+
+@pytest.fixture
+def sts_url(live_server):
+    return f"{live_server.url}/sts/"

@@ -1,5 +1,7 @@
 import pytest
 
+from identity.models import AuditEvent
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -26,3 +28,11 @@ def test_caller_identity_and_users(admin, management_root):
         iam.get_user(UserName="nobody")
     with pytest.raises(iam.exceptions.EntityAlreadyExistsException):
         iam.create_user(UserName="BOB")
+
+
+def test_the_trail_names_the_key_that_signed(admin, admin_keys):
+    iam, _sts = admin
+    iam.create_user(UserName="audited")
+    event = AuditEvent.objects.get(event_name="CreateUser", request_parameters__userName="audited")
+    assert event.user_identity["accessKeyId"] == admin_keys[0]
+    assert admin_keys[1] not in str(AuditEvent.objects.values_list())

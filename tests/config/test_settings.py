@@ -37,6 +37,7 @@ def _clean_env(tmp_path, **extra):
             "SECRET_KEY",
             "ALLOWED_HOSTS",
             "TOBIRA_PRODUCTION",
+            "TOBIRA_MOTO_COMPAT",
             "DEBUG",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests' session sets it
         }
@@ -163,3 +164,12 @@ def test_debug_page_filter_hides_urls_with_credentials(settings):
     shown = ExceptionReporterFilter().get_safe_settings()
     assert "hunter2" not in str(shown)
     assert shown["CELERY_BROKER_URL"] == ExceptionReporterFilter.cleansed_substitute
+
+
+def test_production_refuses_the_moto_conformance_mount(tmp_path):
+    env = _production_env(tmp_path, TOBIRA_MOTO_COMPAT="1")
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "TOBIRA_MOTO_COMPAT must be off when TOBIRA_PRODUCTION=1" in result.stderr

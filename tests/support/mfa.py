@@ -9,3 +9,13 @@ def mfa_login(client, user):
     session = client.session
     session["tobira_mfa"] = {"at": int(time.time()), "device": "test-device"}
     session.save()
+
+
+def authenticator(key: bytes):
+    """An authenticator app holding ``key``: ``.at(epoch_seconds)`` is its code then (pyotp, an
+    implementation independent of ours)."""
+    import base64
+
+    import pyotp
+
+    return pyotp.TOTP(base64.b32encode(key).decode())

@@ -126,6 +126,9 @@ class Command(BaseCommand):
                   The "Demo SAML app" tile signs in to the demo SAML service provider,
                   http://localhost:{sp_port}/ (bin/demo starts it), which shows the NameID and
                   the attributes. IdP metadata: {base}/o/{organization_id}/saml/metadata
+  IAM and STS APIs (aws CLI, boto3; docs/api.md walks through a session with MFA):
+                  export AWS_ENDPOINT_URL_IAM={base}/iam/ AWS_ENDPOINT_URL_STS={base}/sts/
+                  access keys: the root user creates alice's on IAM → Users → alice
 """
         )
 
