@@ -495,9 +495,8 @@ def stop(process: subprocess.Popen) -> None:
 @contextlib.contextmanager
 def tobira_server(core: int, workers: int, threads: int = 1, root: Path = ROOT, name: str = "main"):
     """gunicorn from the tree ``root``, ``workers`` workers (sync, or gthread with ``threads``
-    threads each), pinned to ``core``: yields
-    (port, pids: the workers, then the master). Its PostgreSQL connections carry the
-    ``application_name`` ``tobira-bench-<name>``."""
+    threads each), pinned to ``core``: yields (port, pids: the workers, then the master). Its
+    PostgreSQL connections carry the ``application_name`` ``tobira-bench-<name>``."""
     port = free_port()
     env = {**server_env(), "RATELIMIT_ENABLED": "1"}
     env["DATABASE_URL"] += f"?application_name=tobira-bench-{name}"
