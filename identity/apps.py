@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.models import CharField
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +10,7 @@ class IdentityConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the system checks
+
+        # ``name__lower="bob"`` is ``LOWER(name) = 'bob'``, which the case-insensitive unique
+        # indexes on Lower("name") serve; ``name__iexact`` compiles to UPPER(...) and scans.
+        CharField.register_lookup(Lower)

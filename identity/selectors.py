@@ -72,7 +72,7 @@ def account_users(*, account: Account, search: str = "") -> QuerySet[User]:
 
 def account_user_get(*, account: Account, user_name: str) -> User:
     user = (
-        User.objects.filter(account=account, kind=User.Kind.IAM, name__iexact=user_name)
+        User.objects.filter(account=account, kind=User.Kind.IAM, name__lower=user_name.lower())
         .select_related("account")
         .first()
     )
@@ -94,7 +94,7 @@ def account_groups(*, account: Account):
 
 
 def account_group_get(*, account: Account, group_name: str):
-    group = Group.objects.filter(account=account, name__iexact=group_name).first()
+    group = Group.objects.filter(account=account, name__lower=group_name.lower()).first()
     if group is None:
         raise Http404
     return group
@@ -128,7 +128,7 @@ def account_users_by_name(account: Account, limit: int) -> list[User]:
 
 
 def customer_policy_get(account: Account, name: str) -> CustomerPolicy:
-    policy = CustomerPolicy.objects.filter(account=account, name__iexact=name).first()
+    policy = CustomerPolicy.objects.filter(account=account, name__lower=name.lower()).first()
     if policy is None:
         raise Http404
     return policy
@@ -201,7 +201,7 @@ def inline_policies_of(*, user: User | None = None, group: Group | None = None) 
 
 def inline_policy_get(name: str, *, user: User | None = None, group: Group | None = None):
     owner = {"user": user} if user is not None else {"group": group}
-    inline = InlinePolicy.objects.filter(name__iexact=name, **owner).first()
+    inline = InlinePolicy.objects.filter(name__lower=name.lower(), **owner).first()
     if inline is None:
         raise Http404
     return inline

@@ -18,7 +18,7 @@ def named_user(call: Call, name: str) -> User | None:
     key = ("user", name.lower())
     if key not in call.cache:
         call.cache[key] = (
-            User.objects.filter(account=call.account, kind=User.Kind.IAM, name__iexact=name)
+            User.objects.filter(account=call.account, kind=User.Kind.IAM, name__lower=name.lower())
             .select_related("account")
             .first()
         )
@@ -52,7 +52,9 @@ def named_group(call: Call, name: str | None = None) -> Group | None:
     name = name if name is not None else call.input["GroupName"]
     key = ("group", name.lower())
     if key not in call.cache:
-        call.cache[key] = Group.objects.filter(account=call.account, name__iexact=name).first()
+        call.cache[key] = Group.objects.filter(
+            account=call.account, name__lower=name.lower()
+        ).first()
     return call.cache[key]
 
 

@@ -109,7 +109,7 @@ def create_policy(call: Call) -> dict:
     if tags_from_input(call):
         raise ApiError("InvalidInput", "Tags on policies are not supported by Tobira yet.")
     if CustomerPolicy.objects.filter(
-        account=call.account, name__iexact=call.input["PolicyName"]
+        account=call.account, name__lower=call.input["PolicyName"].lower()
     ).exists():
         raise ApiError(
             "EntityAlreadyExists",
@@ -380,7 +380,9 @@ def list_entities_for_policy(call: Call) -> dict:
 
 
 def _inline(call: Call, **owner) -> InlinePolicy:
-    inline = InlinePolicy.objects.filter(name__iexact=call.input["PolicyName"], **owner).first()
+    inline = InlinePolicy.objects.filter(
+        name__lower=call.input["PolicyName"].lower(), **owner
+    ).first()
     if inline is None:
         raise ApiError(
             "NoSuchEntity", f"The policy with name {call.input['PolicyName']} cannot be found."

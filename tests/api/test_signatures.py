@@ -279,7 +279,10 @@ def test_session_credentials(iam_url, session, admin_keys, management_root):
     credential_services.access_key_status_set(
         actor=management_root, key=parent, status=Status.ACTIVE
     )
-    _ok(aws.send(_signed(iam_url, (key_id, secret), token=token)))
+    # Deactivating ended the session for good: reactivating the key does not bring it back.
+    aws.refused(
+        aws.send(_signed(iam_url, (key_id, secret), token=token)), 403, "InvalidClientTokenId"
+    )
     credential_services.access_key_delete(actor=management_root, key=parent)
     aws.refused(
         aws.send(_signed(iam_url, (key_id, secret), token=token)), 403, "InvalidClientTokenId"
