@@ -344,6 +344,9 @@ def run(
         **os.environ,
         "DATABASE_URL": database_url,
         "TOBIRA_MOTO_COMPAT": "1",
+        # No Celery worker serves this server: its tasks (the credential report) run inline.
+        # moto's report tests poll GenerateCredentialReport until COMPLETE, without a bound.
+        "CELERY_TASK_ALWAYS_EAGER": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONUNBUFFERED": "1",
     }
