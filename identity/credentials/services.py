@@ -91,40 +91,57 @@ def _check_status(status: str) -> None:
         raise ValidationError(_("The status is Active or Inactive."), "ValidationError")
 
 
-@transaction.atomic
-def access_key_status_set(*, actor: User, key: AccessKey, status: str, request=None) -> None:
+def _status_set(credential, status: str, event: Event, id_name: str, *, actor, request) -> None:
+    """Set an access key's, SSH key's or certificate's status, and audit it by its id."""
     _check_status(status)
-    AccessKey.objects.filter(pk=key.pk).update(status=status)
-    key.status = status
-    if status == Status.INACTIVE:
-        # Its session credentials end now, and do not come back if the key is reactivated
-        # (after a compromise an attacker's ASIA credentials must stay dead).
-        SessionCredential.objects.filter(parent=key).delete()
+    type(credential).objects.filter(pk=credential.pk).update(status=status)
+    credential.status = status
     audit.record(
-        Event.UPDATE_ACCESS_KEY,
+        event,
         actor=actor,
-        account_id=key.account_id,
+        account_id=credential.account_id,
         request=request,
         request_parameters={
-            "userName": key.user.name,
-            "accessKeyId": key.access_key_id,
+            "userName": credential.user.name,
+            id_name: _public_id(credential),
             "status": status,
         },
     )
 
 
+def _delete(credential, event: Event, id_name: str, *, actor, request) -> None:
+    user_name = credential.user.name
+    credential.delete()
+    audit.record(
+        event,
+        actor=actor,
+        account_id=credential.account_id,
+        request=request,
+        request_parameters={"userName": user_name, id_name: _public_id(credential)},
+    )
+
+
+def _public_id(credential) -> str:
+    if isinstance(credential, AccessKey):
+        return credential.access_key_id
+    if isinstance(credential, SSHPublicKey):
+        return credential.ssh_public_key_id
+    return credential.certificate_id
+
+
+@transaction.atomic
+def access_key_status_set(*, actor: User, key: AccessKey, status: str, request=None) -> None:
+    if status == Status.INACTIVE:
+        # Its session credentials end now, and do not come back if the key is reactivated
+        # (after a compromise an attacker's ASIA credentials must stay dead).
+        SessionCredential.objects.filter(parent=key).delete()
+    _status_set(key, status, Event.UPDATE_ACCESS_KEY, "accessKeyId", actor=actor, request=request)
+
+
 @transaction.atomic
 def access_key_delete(*, actor: User, key: AccessKey, request=None) -> None:
     """Delete ``key``; the session credentials minted with it end with it."""
-    user_name = key.user.name
-    key.delete()
-    audit.record(
-        Event.DELETE_ACCESS_KEY,
-        actor=actor,
-        account_id=key.account_id,
-        request=request,
-        request_parameters={"userName": user_name, "accessKeyId": key.access_key_id},
-    )
+    _delete(key, Event.DELETE_ACCESS_KEY, "accessKeyId", actor=actor, request=request)
 
 
 @transaction.atomic
@@ -207,33 +224,14 @@ def ssh_public_key_upload(*, actor: User, user: User, body: str, request=None) -
 
 @transaction.atomic
 def ssh_public_key_status_set(*, actor: User, key: SSHPublicKey, status: str, request=None) -> None:
-    _check_status(status)
-    SSHPublicKey.objects.filter(pk=key.pk).update(status=status)
-    key.status = status
-    audit.record(
-        Event.UPDATE_SSH_PUBLIC_KEY,
-        actor=actor,
-        account_id=key.account_id,
-        request=request,
-        request_parameters={
-            "userName": key.user.name,
-            "sSHPublicKeyId": key.ssh_public_key_id,
-            "status": status,
-        },
+    _status_set(
+        key, status, Event.UPDATE_SSH_PUBLIC_KEY, "sSHPublicKeyId", actor=actor, request=request
     )
 
 
 @transaction.atomic
 def ssh_public_key_delete(*, actor: User, key: SSHPublicKey, request=None) -> None:
-    user_name = key.user.name
-    key.delete()
-    audit.record(
-        Event.DELETE_SSH_PUBLIC_KEY,
-        actor=actor,
-        account_id=key.account_id,
-        request=request,
-        request_parameters={"userName": user_name, "sSHPublicKeyId": key.ssh_public_key_id},
-    )
+    _delete(key, Event.DELETE_SSH_PUBLIC_KEY, "sSHPublicKeyId", actor=actor, request=request)
 
 
 # --- X.509 signing certificates ----------------------------------------------------------
@@ -293,32 +291,20 @@ def signing_certificate_upload(
 def signing_certificate_status_set(
     *, actor: User, certificate: SigningCertificate, status: str, request=None
 ) -> None:
-    _check_status(status)
-    SigningCertificate.objects.filter(pk=certificate.pk).update(status=status)
-    certificate.status = status
-    audit.record(
+    _status_set(
+        certificate,
+        status,
         Event.UPDATE_SIGNING_CERTIFICATE,
+        "certificateId",
         actor=actor,
-        account_id=certificate.account_id,
         request=request,
-        request_parameters={
-            "userName": certificate.user.name,
-            "certificateId": certificate.certificate_id,
-            "status": status,
-        },
     )
 
 
 @transaction.atomic
 def signing_certificate_delete(*, actor: User, certificate: SigningCertificate, request=None):
-    user_name = certificate.user.name
-    certificate.delete()
-    audit.record(
-        Event.DELETE_SIGNING_CERTIFICATE,
-        actor=actor,
-        account_id=certificate.account_id,
-        request=request,
-        request_parameters={"userName": user_name, "certificateId": certificate.certificate_id},
+    _delete(
+        certificate, Event.DELETE_SIGNING_CERTIFICATE, "certificateId", actor=actor, request=request
     )
 
 
