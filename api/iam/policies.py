@@ -390,75 +390,42 @@ def _inline(call: Call, **owner) -> InlinePolicy:
     return inline
 
 
-@operation("iam", "PutUserPolicy", Permission("iam:PutUserPolicy", target_user_arn))
-def put_user_policy(call: Call) -> None:
-    documents.check(call.input["PolicyDocument"])
-    policy_services.inline_policy_put(
-        actor=call.user,
-        name=call.input["PolicyName"],
-        document=call.input["PolicyDocument"],
-        user=require_user(call),
-        request=call.request,
-    )
+def _inline_operations(kind: str, resource, owner_of) -> None:
+    """Put, Get, List and Delete ``kind`` (``User`` or ``Group``) inline policies: the same four
+    operations for either owner, each asking its own action about the owner's ARN."""
+    field = kind.lower()
+
+    def put(call: Call) -> None:
+        documents.check(call.input["PolicyDocument"])
+        policy_services.inline_policy_put(
+            actor=call.user,
+            name=call.input["PolicyName"],
+            document=call.input["PolicyDocument"],
+            request=call.request,
+            **{field: owner_of(call)},
+        )
+
+    def get(call: Call) -> dict:
+        owner = owner_of(call)
+        inline = _inline(call, **{field: owner})
+        return {
+            f"{kind}Name": owner.name,
+            "PolicyName": inline.name,
+            "PolicyDocument": inline.document,
+        }
+
+    def list_names(call: Call) -> dict:
+        policies = InlinePolicy.objects.filter(**{field: owner_of(call)})
+        return page(call, policies, "name", "PolicyNames", lambda p: p.name)
+
+    def delete(call: Call) -> None:
+        inline = _inline(call, **{field: owner_of(call)})
+        policy_services.inline_policy_delete(actor=call.user, inline=inline, request=call.request)
+
+    for verb, handler in (("Put", put), ("Get", get), ("List", list_names), ("Delete", delete)):
+        name = f"List{kind}Policies" if verb == "List" else f"{verb}{kind}Policy"
+        operation("iam", name, Permission(f"iam:{name}", resource))(handler)
 
 
-@operation("iam", "GetUserPolicy", Permission("iam:GetUserPolicy", target_user_arn))
-def get_user_policy(call: Call) -> dict:
-    user = require_user(call)
-    inline = _inline(call, user=user)
-    return {"UserName": user.name, "PolicyName": inline.name, "PolicyDocument": inline.document}
-
-
-@operation("iam", "ListUserPolicies", Permission("iam:ListUserPolicies", target_user_arn))
-def list_user_policies(call: Call) -> dict:
-    return page(
-        call,
-        InlinePolicy.objects.filter(user=require_user(call)),
-        "name",
-        "PolicyNames",
-        lambda p: p.name,
-    )
-
-
-@operation("iam", "DeleteUserPolicy", Permission("iam:DeleteUserPolicy", target_user_arn))
-def delete_user_policy(call: Call) -> None:
-    policy_services.inline_policy_delete(
-        actor=call.user, inline=_inline(call, user=require_user(call)), request=call.request
-    )
-
-
-@operation("iam", "PutGroupPolicy", Permission("iam:PutGroupPolicy", group_arn))
-def put_group_policy(call: Call) -> None:
-    documents.check(call.input["PolicyDocument"])
-    policy_services.inline_policy_put(
-        actor=call.user,
-        name=call.input["PolicyName"],
-        document=call.input["PolicyDocument"],
-        group=require_group(call),
-        request=call.request,
-    )
-
-
-@operation("iam", "GetGroupPolicy", Permission("iam:GetGroupPolicy", group_arn))
-def get_group_policy(call: Call) -> dict:
-    group = require_group(call)
-    inline = _inline(call, group=group)
-    return {"GroupName": group.name, "PolicyName": inline.name, "PolicyDocument": inline.document}
-
-
-@operation("iam", "ListGroupPolicies", Permission("iam:ListGroupPolicies", group_arn))
-def list_group_policies(call: Call) -> dict:
-    return page(
-        call,
-        InlinePolicy.objects.filter(group=require_group(call)),
-        "name",
-        "PolicyNames",
-        lambda p: p.name,
-    )
-
-
-@operation("iam", "DeleteGroupPolicy", Permission("iam:DeleteGroupPolicy", group_arn))
-def delete_group_policy(call: Call) -> None:
-    policy_services.inline_policy_delete(
-        actor=call.user, inline=_inline(call, group=require_group(call)), request=call.request
-    )
+_inline_operations("User", target_user_arn, require_user)  # PutUserPolicy, GetUserPolicy, ...
+_inline_operations("Group", group_arn, require_group)  # PutGroupPolicy, GetGroupPolicy, ...
