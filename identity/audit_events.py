@@ -88,6 +88,8 @@ class Event(enum.Enum):
     # --- Policies (iam.tobira, service control policies included) -----------------------
     CREATE_POLICY = ("CreatePolicy", Source.IAM)
     DELETE_POLICY = ("DeletePolicy", Source.IAM)
+    TAG_POLICY = ("TagPolicy", Source.IAM)
+    UNTAG_POLICY = ("UntagPolicy", Source.IAM)
     CREATE_POLICY_VERSION = ("CreatePolicyVersion", Source.IAM)
     SET_DEFAULT_POLICY_VERSION = ("SetDefaultPolicyVersion", Source.IAM)
     DELETE_POLICY_VERSION = ("DeletePolicyVersion", Source.IAM)

@@ -375,6 +375,23 @@ class PolicyVersion(models.Model):
         return f"{self.policy_id} {self.version_id}"
 
 
+class PolicyTag(models.Model):
+    """A tag on a customer managed policy; keys are unique per policy, ignoring case."""
+
+    policy = models.ForeignKey(CustomerPolicy, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=128, validators=[TAG_KEY_VALIDATOR])
+    value = models.CharField(max_length=256, blank=True, validators=[TAG_VALUE_VALIDATOR])
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint("policy", Lower("key"), name="policy_tag_key_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
 class PolicyAttachment(models.Model):
     """A managed policy (AWS's or the account's own, by ARN) attached to a user or a group."""
 

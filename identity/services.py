@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import arns, audit, ids, tasks
 from .audit_events import Event
-from .models import MAX_TAGS, Account, Group, Organization, User, UserTag
+from .models import MAX_TAGS, Account, Group, Organization, PolicyTag, User, UserTag
 from .queue import enqueue_on_commit
 
 
@@ -399,21 +399,33 @@ def iam_user_update(
     return user
 
 
-@transaction.atomic
-def user_tags_set(*, actor: User, user: User, tags: dict[str, str], request=None) -> None:
-    """Add or overwrite ``tags`` (key → value) on ``user``: at most 50 in all, keys ignoring case."""
-    user = User.objects.select_for_update().get(pk=user.pk)
-    existing = {tag.key.lower(): tag for tag in UserTag.objects.filter(user=user)}
+def _tags_set(owner, tag_model, owner_field: str, tags: dict[str, str]) -> None:
+    """Add or overwrite ``tags`` on ``owner`` (locked): at most 50 in all, keys ignoring case."""
+    type(owner).objects.select_for_update().get(pk=owner.pk)
+    existing = {tag.key.lower(): tag for tag in tag_model.objects.filter(**{owner_field: owner})}
     new_keys = {key.lower() for key in tags} - set(existing)
     if len(existing) + len(new_keys) > MAX_TAGS:
         raise ValidationError(
-            _("A user can have at most %(count)d tags.") % {"count": MAX_TAGS}, code="LimitExceeded"
+            _("At most %(count)d tags.") % {"count": MAX_TAGS}, code="LimitExceeded"
         )
     for key, value in tags.items():
-        tag = existing.get(key.lower()) or UserTag(user=user, key=key)
+        tag = existing.get(key.lower()) or tag_model(**{owner_field: owner, "key": key})
         tag.key, tag.value = key, value
-        tag.full_clean(exclude=["user"], validate_constraints=False)
+        tag.full_clean(exclude=[owner_field], validate_constraints=False)
         tag.save()
+
+
+def _tags_remove(owner, tag_model, owner_field: str, keys: list[str]) -> None:
+    lowered = {key.lower() for key in keys}
+    for tag in tag_model.objects.filter(**{owner_field: owner}):
+        if tag.key.lower() in lowered:
+            tag.delete()
+
+
+@transaction.atomic
+def user_tags_set(*, actor: User, user: User, tags: dict[str, str], request=None) -> None:
+    """Add or overwrite ``tags`` (key → value) on ``user``."""
+    _tags_set(user, UserTag, "user", tags)
     audit.record(
         Event.TAG_USER,
         request=request,
@@ -425,16 +437,38 @@ def user_tags_set(*, actor: User, user: User, tags: dict[str, str], request=None
 
 @transaction.atomic
 def user_tags_remove(*, actor: User, user: User, keys: list[str], request=None) -> None:
-    lowered = [key.lower() for key in keys]
-    for tag in UserTag.objects.filter(user=user):
-        if tag.key.lower() in lowered:
-            tag.delete()
+    _tags_remove(user, UserTag, "user", keys)
     audit.record(
         Event.UNTAG_USER,
         request=request,
         actor=actor,
         account_id=user.account_id,
         request_parameters={"userName": user.name, "tagKeys": sorted(keys)},
+    )
+
+
+@transaction.atomic
+def policy_tags_set(*, actor: User, policy, tags: dict[str, str], request=None) -> None:
+    """Add or overwrite ``tags`` on a customer managed policy."""
+    _tags_set(policy, PolicyTag, "policy", tags)
+    audit.record(
+        Event.TAG_POLICY,
+        request=request,
+        actor=actor,
+        account_id=policy.account_id,
+        request_parameters={"policyArn": policy.arn, "tagKeys": sorted(tags)},
+    )
+
+
+@transaction.atomic
+def policy_tags_remove(*, actor: User, policy, keys: list[str], request=None) -> None:
+    _tags_remove(policy, PolicyTag, "policy", keys)
+    audit.record(
+        Event.UNTAG_POLICY,
+        request=request,
+        actor=actor,
+        account_id=policy.account_id,
+        request_parameters={"policyArn": policy.arn, "tagKeys": sorted(keys)},
     )
 
 
@@ -448,7 +482,7 @@ def group_update(
     path = new_path if new_path is not None else group.path
     if (
         name.lower() != group.name.lower()
-        and Group.objects.filter(account_id=group.account_id, name__iexact=name).exists()
+        and Group.objects.filter(account_id=group.account_id, name__lower=name.lower()).exists()
     ):
         raise ValidationError(
             _("A group with this name already exists."), code="EntityAlreadyExists"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Count
 
-from identity import arns
+from identity import arns, services
 from identity.authorization import Permission
-from identity.models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, User
+from identity.models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, PolicyTag, User
 from identity.policies import catalog
 from identity.policies import services as policy_services
 
@@ -73,7 +74,7 @@ def _policy_shape(
     if details:
         if policy.description:
             shape["Description"] = policy.description
-        shape["Tags"] = []  # Tobira keeps no tags on policies
+        shape["Tags"] = [{"Key": t.key, "Value": t.value} for t in policy.tags.all()]
     return shape
 
 
@@ -106,8 +107,7 @@ def _attachment_counts(call: Call) -> dict[str, int]:
 @operation("iam", "CreatePolicy", Permission("iam:CreatePolicy", _new_policy_arn))
 def create_policy(call: Call) -> dict:
     documents.check(call.input["PolicyDocument"])
-    if tags_from_input(call):
-        raise ApiError("InvalidInput", "Tags on policies are not supported by Tobira yet.")
+    tags = tags_from_input(call)
     if CustomerPolicy.objects.filter(
         account=call.account, name__lower=call.input["PolicyName"].lower()
     ).exists():
@@ -115,16 +115,50 @@ def create_policy(call: Call) -> dict:
             "EntityAlreadyExists",
             f"A policy called {call.input['PolicyName']} already exists. Duplicate names are not allowed.",
         )
-    policy = policy_services.customer_policy_create(
+    with transaction.atomic():  # a tag refused leaves no policy behind
+        policy = policy_services.customer_policy_create(
+            actor=call.user,
+            account=call.account,
+            name=call.input["PolicyName"],
+            document=call.input["PolicyDocument"],
+            description=call.input.get("Description", ""),
+            path=call.input.get("Path") or "/",
+            request=call.request,
+        )
+        if tags:
+            services.policy_tags_set(
+                actor=call.user, policy=policy, tags=tags, request=call.request
+            )
+    shape = _policy_shape(policy, 0)
+    if tags:
+        shape["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return {"Policy": shape}
+
+
+@operation("iam", "TagPolicy", Permission("iam:TagPolicy", _policy_arn))
+def tag_policy(call: Call) -> None:
+    services.policy_tags_set(
         actor=call.user,
-        account=call.account,
-        name=call.input["PolicyName"],
-        document=call.input["PolicyDocument"],
-        description=call.input.get("Description", ""),
-        path=call.input.get("Path") or "/",
+        policy=_customer_policy(call),
+        tags=tags_from_input(call),
         request=call.request,
     )
-    return {"Policy": _policy_shape(policy, 0)}
+
+
+@operation("iam", "UntagPolicy", Permission("iam:UntagPolicy", _policy_arn))
+def untag_policy(call: Call) -> None:
+    services.policy_tags_remove(
+        actor=call.user,
+        policy=_customer_policy(call),
+        keys=call.input["TagKeys"],
+        request=call.request,
+    )
+
+
+@operation("iam", "ListPolicyTags", Permission("iam:ListPolicyTags", _policy_arn))
+def list_policy_tags(call: Call) -> dict:
+    tags = PolicyTag.objects.filter(policy=_customer_policy(call))
+    return page(call, tags, "id", "Tags", lambda t: {"Key": t.key, "Value": t.value})
 
 
 @operation("iam", "GetPolicy", Permission("iam:GetPolicy", _policy_arn))
