@@ -121,6 +121,24 @@ def _delete(credential, event: Event, id_name: str, *, actor, request) -> None:
     )
 
 
+def _uploaded(credential, event: Event, id_name: str, *, actor, request):
+    """Store a new SSH key or certificate and audit it by its id and fingerprint."""
+    credential.save(force_insert=True)
+    audit.record(
+        event,
+        actor=actor,
+        account_id=credential.account_id,
+        request=request,
+        request_parameters={"userName": credential.user.name},
+        response_elements={
+            id_name: _public_id(credential),
+            "fingerprint": credential.fingerprint,
+            "status": credential.status,
+        },
+    )
+    return credential
+
+
 def _public_id(credential) -> str:
     if isinstance(credential, AccessKey):
         return credential.access_key_id
@@ -206,20 +224,9 @@ def ssh_public_key_upload(*, actor: User, user: User, body: str, request=None) -
         body=parsed.body,
         fingerprint=parsed.fingerprint,
     )
-    key.save(force_insert=True)
-    audit.record(
-        Event.UPLOAD_SSH_PUBLIC_KEY,
-        actor=actor,
-        account_id=user.account_id,
-        request=request,
-        request_parameters={"userName": user.name},
-        response_elements={
-            "sSHPublicKeyId": key.ssh_public_key_id,
-            "fingerprint": key.fingerprint,
-            "status": key.status,
-        },
+    return _uploaded(
+        key, Event.UPLOAD_SSH_PUBLIC_KEY, "sSHPublicKeyId", actor=actor, request=request
     )
-    return key
 
 
 @transaction.atomic
@@ -271,20 +278,13 @@ def signing_certificate_upload(
         body=parsed.body,
         fingerprint=parsed.fingerprint,
     )
-    certificate.save(force_insert=True)
-    audit.record(
+    return _uploaded(
+        certificate,
         Event.UPLOAD_SIGNING_CERTIFICATE,
+        "certificateId",
         actor=actor,
-        account_id=user.account_id,
         request=request,
-        request_parameters={"userName": user.name},
-        response_elements={
-            "certificateId": certificate.certificate_id,
-            "fingerprint": certificate.fingerprint,
-            "status": certificate.status,
-        },
     )
-    return certificate
 
 
 @transaction.atomic
