@@ -112,19 +112,30 @@ def access_key_created(request):
 @require_POST
 @login_required
 def access_key_status(request, access_key_id: str):
-    user = request.user
-    key = credential_selectors.user_access_key_get(user, access_key_id)
-    require_own(request, "iam:UpdateAccessKey")
+    key = credential_selectors.user_access_key_get(request.user, access_key_id)
+    return _status_change(
+        request,
+        "iam:UpdateAccessKey",
+        "access_key",
+        key.access_key_id,
+        lambda status: credential_services.access_key_status_set(
+            actor=request.user, key=key, status=status, request=request
+        ),
+        then_delete=lambda: redirect("mfa:access_key_delete", access_key_id=key.access_key_id),
+    )
+
+
+def _status_change(request, action, kind, public_id, change, then_delete=None):
+    """The Activate and Deactivate buttons of an access key, SSH key or certificate."""
+    require_own(request, action)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Choose Active or Inactive."))
     status = form.cleaned_data["status"]
-    credential_services.access_key_status_set(actor=user, key=key, status=status, request=request)
-    messages.success(
-        request, program_access.status_message("access_key", key.access_key_id, status)
-    )
-    if form.cleaned_data["then"] == "delete":
-        return redirect("mfa:access_key_delete", access_key_id=key.access_key_id)
+    change(status)
+    messages.success(request, program_access.status_message(kind, public_id, status))
+    if then_delete is not None and form.cleaned_data["then"] == "delete":
+        return then_delete()
     return redirect(BACK)
 
 
@@ -206,18 +217,15 @@ def ssh_public_key_upload(request):
 @login_required
 def ssh_public_key_status(request, ssh_public_key_id: str):
     key = credential_selectors.user_ssh_public_key_get(request.user, ssh_public_key_id)
-    require_own(request, "iam:UpdateSSHPublicKey")
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest(_("Choose Active or Inactive."))
-    status = form.cleaned_data["status"]
-    credential_services.ssh_public_key_status_set(
-        actor=request.user, key=key, status=status, request=request
+    return _status_change(
+        request,
+        "iam:UpdateSSHPublicKey",
+        "ssh_key",
+        key.ssh_public_key_id,
+        lambda status: credential_services.ssh_public_key_status_set(
+            actor=request.user, key=key, status=status, request=request
+        ),
     )
-    messages.success(
-        request, program_access.status_message("ssh_key", key.ssh_public_key_id, status)
-    )
-    return redirect(BACK)
 
 
 @login_required
@@ -254,18 +262,15 @@ def signing_certificate_upload(request):
 @login_required
 def signing_certificate_status(request, certificate_id: str):
     certificate = credential_selectors.user_signing_certificate_get(request.user, certificate_id)
-    require_own(request, "iam:UpdateSigningCertificate")
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest(_("Choose Active or Inactive."))
-    status = form.cleaned_data["status"]
-    credential_services.signing_certificate_status_set(
-        actor=request.user, certificate=certificate, status=status, request=request
+    return _status_change(
+        request,
+        "iam:UpdateSigningCertificate",
+        "certificate",
+        certificate.certificate_id,
+        lambda status: credential_services.signing_certificate_status_set(
+            actor=request.user, certificate=certificate, status=status, request=request
+        ),
     )
-    messages.success(
-        request, program_access.status_message("certificate", certificate.certificate_id, status)
-    )
-    return redirect(BACK)
 
 
 @login_required
