@@ -7,6 +7,7 @@ the request's time first (no lookup), then the per-key-and-address limit on fail
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import hmac
@@ -17,12 +18,13 @@ from datetime import datetime
 import botocore.loaders
 from django.utils import timezone
 
-from identity import audit, ratelimit
+from identity import audit, authorization, generation, ratelimit
 from identity.audit_events import Event
 from identity.credentials import selectors as credential_selectors
 from identity.credentials import services as credential_services
 from identity.credentials.models import AccessKey, SessionCredential, Status
 from identity.models import Account, User
+from identity.policies import loading
 from identity.requestinfo import client_ip
 
 from . import sigv4
@@ -159,13 +161,20 @@ def authenticate(request, *, service: str | None, body: bytes) -> tuple[Caller, 
     amz_date = request.META.get("HTTP_X_AMZ_DATE")
     sigv4.check_time(amz_date, signed, timezone.now())
     akid = signed.access_key_id
-    if ratelimit.exceeded(
-        "api_signature_failed", request=request, user_key=_limit_key(request, akid)
-    ):
+    # The generation comes in the same round trip as the limit, and before anything is looked
+    # up: what is loaded after it can only be newer than it (identity.generation).
+    limited, read = ratelimit.exceeded_reading(
+        "api_signature_failed",
+        request=request,
+        user_key=_limit_key(request, akid),
+        also=(generation.KEY,),
+    )
+    if limited:
         raise ApiError("Throttling", "Rate exceeded")
     if not _KEY_ID.match(akid):
         raise ApiError("InvalidClientTokenId", INVALID_TOKEN)
-    found = credential_selectors.signing_key_lookup(akid)
+    current = generation.current(read)
+    found = _signing_key(akid, current)
     caller = _caller(request, found, signed)
     if caller is None:
         refusal = _refuse_signature(request, akid)  # unknown keys count too: no free guessing
@@ -194,7 +203,42 @@ def authenticate(request, *, service: str | None, body: bytes) -> tuple[Caller, 
         credential_services.access_key_mark_used(
             caller.key, service=signed.service, region=signed.region
         )
+    authorization.load_policies_with(
+        caller.user,
+        lambda user: _POLICIES.get_or_load(
+            user.pk, current, lambda: loading.principal_policies(user)
+        ),
+    )
     return caller, signed.service
+
+
+# What this process looked up, trusted while the generation is the one read before loading it.
+_KEYS = generation.ProcessCache()
+_POLICIES = generation.ProcessCache()
+
+
+def _signing_key(access_key_id: str, current: str | None):
+    """The key ``access_key_id`` names, as ``signing_key_lookup`` finds it: from this process's
+    cache when it was loaded under the ``current`` generation. Each call gets its own copies of
+    the key, its user, account and organization (a request sets attributes on them), never the
+    cached ones. Unknown ids are not cached: nobody fills the cache by guessing."""
+    found = _KEYS.get(access_key_id, current)
+    if found is None:
+        found = credential_selectors.signing_key_lookup(access_key_id)
+        if found is None:
+            return None
+        _KEYS.put(access_key_id, current, found)
+    return _copied(found)
+
+
+def _copied(found):
+    found = copy.copy(found)
+    user = found.user = copy.copy(found.user)
+    account = user.account = copy.copy(user.account)
+    account.organization = copy.copy(account.organization)
+    if isinstance(found, SessionCredential):
+        found.parent = copy.copy(found.parent)
+    return found
 
 
 def _caller(request, found, signed: sigv4.SignedRequest) -> Caller | None:

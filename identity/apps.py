@@ -9,7 +9,9 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Directory")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks, generation  # noqa: F401 - checks registers the system checks
+
+        generation.install()  # every write to what the API caches moves the generation
 
         # ``name__lower="bob"`` is ``LOWER(name) = 'bob'``, which the case-insensitive unique
         # indexes on Lower("name") serve; ``name__iexact`` compiles to UPPER(...) and scans.

@@ -40,11 +40,18 @@ class Decision:
 
 
 def _policies(principal: User) -> loading.PrincipalPolicies:
-    """Loaded once per request and principal."""
+    """Loaded once per request and principal (by its loader, if one was given)."""
     cached = getattr(principal, "_tobira_policies", None)
     if cached is None:
-        cached = principal._tobira_policies = loading.principal_policies(principal)
+        load = getattr(principal, "_tobira_policy_loader", loading.principal_policies)
+        cached = principal._tobira_policies = load(principal)
     return cached
+
+
+def load_policies_with(principal: User, load: Callable[[User], loading.PrincipalPolicies]) -> None:
+    """Have ``load`` (a cache in front of ``loading.principal_policies``) give ``principal``'s
+    policies when the engine is first asked about it; nothing is loaded if it never is."""
+    principal._tobira_policy_loader = load
 
 
 def authorize(

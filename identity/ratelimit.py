@@ -135,11 +135,17 @@ def attempt(
 def exceeded(name: str, *, request, user_key: str | None = None) -> bool:
     """Whether ``name``'s limits are already used up, without counting an attempt: a caller
     refuses early, before doing work that an attacker would like to repeat."""
-    if not settings.RATELIMIT_ENABLED:
-        return False
-    keys = _keys(name, request, user_key)
-    counts = cache.get_many([key for key, _rule in keys])
-    return any((counts.get(key) or 0) > rule.limit for key, rule in keys)
+    return exceeded_reading(name, request=request, user_key=user_key)[0]
+
+
+def exceeded_reading(
+    name: str, *, request, user_key: str | None = None, also: tuple[str, ...] = ()
+) -> tuple[bool, dict]:
+    """``exceeded``, and the cache's values of the keys ``also``, read in the same round trip."""
+    keys = _keys(name, request, user_key) if settings.RATELIMIT_ENABLED else []
+    wanted = [key for key, _rule in keys] + list(also)
+    values = cache.get_many(wanted) if wanted else {}
+    return any((values.get(key) or 0) > rule.limit for key, rule in keys), values
 
 
 def take_back(

@@ -1,0 +1,202 @@
+"""A token that changes whenever anything that decides who a signed call is, or what it may do,
+changes; and a per-process cache that trusts an entry only under the token it was loaded under.
+
+The IAM API (``api/``) answers each call after looking up the signing key (with its user,
+account and organization) and the principal's policies: four to six queries that cost more than
+the rest of the call. It keeps what it loaded in a ``ProcessCache`` and reuses it while the
+installation's *generation* is still the one it read **before** loading. So an entry can be
+older than the data only if the generation moved, and then nobody reads it again.
+
+What moves the generation is not a list of places that remember to: a database execute wrapper,
+installed on every connection Django opens (``install``), sees each INSERT, UPDATE, DELETE and
+TRUNCATE Django sends, whatever sent it (a model's ``save``, ``QuerySet.update()``,
+``bulk_create``, a cascade, raw SQL through Django's cursor), and when it touches a watched
+table it sets a new random generation in the shared cache, once at once and once more when the
+transaction commits:
+
+- at once, so that the writer's own transaction and code that never commits (tests) see it;
+- on commit, because a reader between the two may have loaded the data as it was before the
+  commit under the first new token; the second makes that entry unreachable.
+
+Updates that only stamp "last used" columns (``WATCHED``'s ignored columns) move nothing: the
+cached objects' copies of them are never read by a signed call.
+
+Limits, on purpose:
+- Writes that bypass Django (psql by hand, another program) are not seen; ``MAX_AGE`` bounds
+  how long a process trusts an entry anyway (IAM at AWS is eventually consistent too).
+- One generation for the whole installation: a write in one organization empties every
+  process's cache for all of them. Reads outnumber IAM writes by far; per-tenant tokens would
+  need every write to name its organization.
+- Only with a cache every process shares (Redis, or Django's database cache). With the local
+  memory cache, another process's writes could not be seen, so ``current`` answers None and
+  nothing is cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.signals import connection_created
+
+logger = logging.getLogger(__name__)
+
+KEY = "identity:generation"
+MAX_AGE = 30.0  # seconds a process trusts an entry, whatever the generation says
+
+# The tables the cached objects are read from, each with the columns whose updates alone move
+# nothing. tests/test_generation.py checks that loading a signing key and a principal's
+# policies reads no other table.
+WATCHED: dict[str, frozenset[str]] = {
+    "identity_organization": frozenset(),
+    "identity_account": frozenset(),
+    "identity_user": frozenset({"last_login", "password_last_used"}),
+    "identity_group": frozenset(),
+    "identity_groupmembership": frozenset(),
+    "identity_inlinepolicy": frozenset(),
+    "identity_policyattachment": frozenset(),
+    "identity_customerpolicy": frozenset(),
+    "identity_policyversion": frozenset(),
+    "identity_servicecontrolpolicy": frozenset(),
+    "identity_scpattachment": frozenset(),
+    "credentials_accesskey": frozenset({"last_used_at", "last_used_service", "last_used_region"}),
+    "credentials_sessioncredential": frozenset(),
+}
+
+_WRITE = re.compile(
+    r'^\s*(?:(?P<update>UPDATE)\s+"(?P<utable>[^"]+)"\s+SET\s+(?P<set>.*?)\s+WHERE\s'
+    r'|(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE)\s+"(?P<table>[^"]+)")',
+    re.IGNORECASE | re.DOTALL,
+)
+_SET_COLUMN = re.compile(r'(?:^|,)\s*"(\w+)"\s*=')
+
+
+def moves_generation(sql: str) -> bool:
+    """Whether the statement ``sql`` writes a watched table (beyond its ignored columns)."""
+    head = sql.lstrip()[:8].upper()
+    if head.startswith(("SELECT", "SAVEPOI", "RELEASE", "BEGIN", "COMMIT", "ROLLBAC", "SET ")):
+        return False
+    if head.startswith("TRUNCATE"):
+        return True  # tests' flush, or an operator: whatever it empties
+    match = _WRITE.match(sql)
+    if match is None:
+        # A write Django's compilers did not shape (or DDL): a statement that names a watched
+        # table counts, anything else does not.
+        return head.startswith(("INSERT", "UPDATE", "DELETE")) and any(
+            f'"{table}"' in sql for table in WATCHED
+        )
+    if match["update"]:
+        ignored = WATCHED.get(match["utable"])
+        if ignored is None:
+            return False
+        columns = set(_SET_COLUMN.findall(match["set"]))
+        return not columns or not columns <= ignored
+    return match["table"] in WATCHED
+
+
+_PROCESS_LOCAL = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")
+
+
+def _shared() -> bool:
+    return not settings.CACHES["default"]["BACKEND"].startswith(_PROCESS_LOCAL)
+
+
+def bump() -> None:
+    """A new generation: nothing cached before it is used again.
+
+    A cache that cannot be written to does not fail the write that moved the generation (nor a
+    migration that runs before the cache table exists): it is logged, and other processes
+    trust what they hold for ``MAX_AGE`` at most.
+    """
+    try:
+        cache.set(KEY, secrets.token_hex(8), timeout=None)
+    except Exception:
+        logger.warning("Could not move the generation in the cache", exc_info=True)
+
+
+def current(read: dict[str, Any] | None = None) -> str | None:
+    """The generation now (from ``read``, values already fetched with ``KEY`` among them), a new
+    one if the cache lost it, or None when caching is off (no shared cache)."""
+    if not _shared():
+        return None
+    value = read.get(KEY) if read is not None else cache.get(KEY)
+    if value is None:
+        value = secrets.token_hex(8)
+        if not cache.add(KEY, value, timeout=None):
+            value = cache.get(KEY)
+    return value
+
+
+def _after_commit() -> None:
+    bump()
+
+
+def _watch(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and moves_generation(sql):
+        connection = context["connection"]
+        bump()
+        # Once more when the transaction commits: once per transaction (a callback of a rolled
+        # back savepoint is dropped by Django, so the next write queues its own).
+        if connection.in_atomic_block and not any(
+            func is _after_commit for _sids, func, _robust in connection.run_on_commit
+        ):
+            transaction.on_commit(_after_commit, using=connection.alias)
+    return result
+
+
+def _on_connection(sender, connection, **kwargs) -> None:
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+def install() -> None:
+    """Watch every connection Django opens from now on (``IdentityConfig.ready``)."""
+    connection_created.connect(_on_connection, dispatch_uid="identity.generation")
+
+
+class ProcessCache:
+    """Entries valid under one generation, for at most ``MAX_AGE`` seconds, at most ``size``.
+
+    Shared by the threads of a process: each operation is one dict access under the GIL, and
+    a change of generation replaces the dict rather than clearing it under a reader.
+    """
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._state: tuple[str | None, dict] = (None, {})  # replaced whole, never half
+
+    def get(self, key, generation: str | None):
+        held, entries = self._state
+        if generation is None or generation != held:
+            return None
+        entry = entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key, generation: str | None, value) -> None:
+        if generation is None:
+            return
+        held, entries = self._state
+        if generation != held or len(entries) >= self.size:
+            entries = {}
+        entries[key] = (time.monotonic() + MAX_AGE, value)
+        self._state = (generation, entries)
+
+    def clear(self) -> None:
+        self._state = (None, {})
+
+    def get_or_load(self, key, generation: str | None, load: Callable[[], Any]):
+        value = self.get(key, generation)
+        if value is None:
+            value = load()
+            self.put(key, generation, value)
+        return value
