@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import DatabaseError
 from django.http import HttpResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from . import iam, protocol, sts  # noqa: F401 - importing them registers their operations
@@ -61,6 +62,13 @@ def _authorize(call: Call, operation) -> None:
 
 
 def dispatch(request, service: str | None) -> HttpResponse:
+    # AWS answers in English; nothing in front of the API activates a language (api.middleware)
+    # and a console request before this one may have left another active in the thread.
+    with translation.override("en"):
+        return _dispatch(request, service)
+
+
+def _dispatch(request, service: str | None) -> HttpResponse:
     request_id = str(uuid.uuid4())
     answering = service or "iam"
     try:

@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads an id, a form or a cookie (the session's included).
     "identity.middleware.RejectNulMiddleware",
+    # /iam/ and /sts/ answered here: nothing below concerns a signed call (api.middleware).
+    "api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from . import rows
 from .models import (
     Account,
     AuditEvent,
@@ -21,6 +22,7 @@ from .models import (
     Organization,
     PolicyAttachment,
     User,
+    UserTag,
 )
 
 
@@ -232,3 +234,27 @@ def organization_scp_targets(organization: Organization) -> dict[str | None, lis
     for attachment in organization.scp_attachments.all():
         attached.setdefault(attachment.account_id, []).append(attachment.policy_arn)
     return attached
+
+
+# --- The IAM API's hot path (identity.rows: hand-written, measured in bench/api.py) -------
+
+
+def iam_user_by_name(account: Account, name: str) -> User | None:
+    """The IAM user ``name`` of ``account``, whatever the case of ``name``, or None: one query,
+    served by the ``lower(name)`` unique index; its ``account`` is the one given."""
+    found = rows.select(
+        User,
+        '"account_id" = %s AND "kind" = %s AND LOWER("name") = %s',
+        [account.pk, User.Kind.IAM, name.lower()],
+        limit=1,
+    )
+    if not found:
+        return None
+    user = found[0]
+    user.account = account
+    return user
+
+
+def user_tags(user: User) -> list[UserTag]:
+    """``user``'s tags, oldest first (one query)."""
+    return rows.select(UserTag, '"user_id" = %s', [user.pk], order_by='"id"')

@@ -3,7 +3,7 @@ call, so the permission's resource and the handler look it up once), and their A
 
 from __future__ import annotations
 
-from identity import arns
+from identity import arns, selectors
 from identity.models import Group, User
 
 from ..errors import ApiError
@@ -17,11 +17,7 @@ def no_such_user(name: str) -> ApiError:
 def named_user(call: Call, name: str) -> User | None:
     key = ("user", name.lower())
     if key not in call.cache:
-        call.cache[key] = (
-            User.objects.filter(account=call.account, kind=User.Kind.IAM, name__lower=name.lower())
-            .select_related("account")
-            .first()
-        )
+        call.cache[key] = selectors.iam_user_by_name(call.account, name)
     return call.cache[key]
 
 

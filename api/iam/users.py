@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from identity import arns, services
+from identity import arns, selectors, services
 from identity.authorization import Permission
 from identity.models import User, UserTag
 from mfa.models import MFADevice
@@ -50,7 +50,7 @@ def create_user(call: Call) -> dict:
 @operation("iam", "GetUser", Permission("iam:GetUser", target_user_arn))
 def get_user(call: Call) -> dict:
     user = require_user(call)
-    tags = [{"Key": t.key, "Value": t.value} for t in UserTag.objects.filter(user=user)]
+    tags = [{"Key": t.key, "Value": t.value} for t in selectors.user_tags(user)]
     return {"User": user_shape(user, tags)}
 
 

@@ -1,0 +1,74 @@
+"""Hand-written SELECTs for the few queries a hot path runs on every call, as model instances.
+
+Django's ORM spends 0.5–1 ms of CPU building and compiling a query that the database answers
+in a tenth of that (docs/research/issue16-api-bench.md, section 3); on the IAM API's GetUser
+that was most of the call. ``select`` takes a WHERE clause written by hand, with ``%s``
+parameters, and returns instances built the way the ORM builds them (every concrete column,
+``Model.from_db``, the backend's and the fields' converters), so callers cannot tell them
+from a queryset's. Use it only where a benchmark shows the need; everywhere else the ORM reads
+better. Column names are the models' own (``field.column``), quoted by the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import LiteralString
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+
+def _shape(connection, model: type[Model]) -> tuple[str, list[str], list[tuple[int, list]]]:
+    """The select list, the attribute names, and each column's converters, for ``model``
+    (kept on the connection: converters are the backend's)."""
+    shapes = connection.__dict__.setdefault("_tobira_row_shapes", {})
+    shape = shapes.get(model)
+    if shape is None:
+        fields = model._meta.concrete_fields
+        quote = connection.ops.quote_name
+        table = model._meta.db_table
+        columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields)
+        converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(table)
+            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            if found:
+                converters.append((index, [(convert, column) for convert in found]))
+        shape = shapes[model] = (columns, [field.attname for field in fields], converters)
+    return shape
+
+
+def select(
+    model: type[Model],
+    where: LiteralString,
+    params: Sequence,
+    *,
+    order_by: LiteralString = "",
+    limit: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[Model]:
+    """``SELECT <model's columns> FROM <its table> WHERE <where> [ORDER BY …] [LIMIT …]``."""
+    connection = connections[using]
+    columns, names, converters = _shape(connection, model)
+    # ``where`` and ``order_by`` are literals of the calling code (LiteralString); every value
+    # travels in ``params``. The table and columns are the model's, quoted by the backend.
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608 - see above
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    instances = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for index, column_converters in converters:
+                value = row[index]
+                for convert, column in column_converters:
+                    value = convert(value, column, connection)
+                row[index] = value
+        instances.append(model.from_db(using, names, row))
+    return instances
