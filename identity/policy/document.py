@@ -16,7 +16,14 @@ from .conditions import VARIABLE_OPERATORS, Condition, parse_operator
 from .matching import Missing, Template, wildcard_match
 
 VERSIONS = ("2012-10-17", "2008-10-17")
-_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
+# An action is "*" or service:name. AWS checks only the service prefix (letters, digits, "-" and
+# "."; "Vendor a a is not valid") and that there is one colon; the name may hold anything else
+# ("iam: asdf safdsf af " is accepted). Tobira takes any printable ASCII character but the colon
+# there: such a name is a pattern like any other, compared literally except for * and ?, so it
+# matches no real action. Control characters and non-ASCII letters stay refused: str.lower()
+# folds the Kelvin sign onto "k", so iam:ListAccessKeys spelt with it would look like no real
+# action and yet match one.
+_ACTION = re.compile(r"^(\*|[A-Za-z0-9.-]+:[\x20-\x39\x3b-\x7e]+)$")
 _SID = re.compile(r"^[A-Za-z0-9]*$")
 _CONDITION_KEY = re.compile(r"^[A-Za-z0-9:/_.\-]+$")
 _STATEMENT_KEYS = {

@@ -192,6 +192,41 @@ def test_action_matching(pattern, action, expected):
     assert decide(action, "*", named("P", allow(pattern))).allowed is expected
 
 
+# Action names AWS accepts though no service has them (moto's valid documents 1, 5 and 27): a
+# name is a pattern like any other, compared literally but for * and ?, so it matches itself and
+# no real action; nothing in it is read as a regular expression.
+@pytest.mark.parametrize(
+    ("pattern", "action", "expected"),
+    [
+        pytest.param("iam: asdf safdsf af ", "iam:CreateUser", False, id="spaces"),
+        pytest.param("iam: asdf safdsf af ", "iam: ASDF safdsf af ", True, id="spaces-itself"),
+        pytest.param("iam: *", "iam:CreateUser", False, id="space-then-star"),
+        pytest.param("iam:Create User", "iam:CreateUser", False, id="space-inside"),
+        pytest.param(
+            "service-prefix:action-name", "service-prefix:Action-Name", True, id="hyphens"
+        ),
+        pytest.param("service-prefix:*", "iam:CreateUser", False, id="hyphen-service"),
+        pytest.param("s3.s:ListBucket", "s3:ListBucket", False, id="dot-in-service"),
+        pytest.param("s3.s:*", "s3xs:ListBucket", False, id="dot-is-not-any-character"),
+        pytest.param("iam:Get.ser", "iam:GetUser", False, id="dot-in-name"),
+        pytest.param("iam:.*", "iam:GetUser", False, id="regex-any"),
+        pytest.param("iam:[A-Z]*", "iam:GetUser", False, id="regex-class"),
+        pytest.param("iam:Get(User|Group)", "iam:GetUser", False, id="regex-alternation"),
+        pytest.param("iam:\\w*", "iam:GetUser", False, id="regex-escape"),
+        pytest.param("iam:^GetUser$", "iam:GetUser", False, id="regex-anchors"),
+    ],
+)
+def test_action_names_no_service_has(pattern, action, expected):
+    assert decide(action, "*", named("P", allow(pattern))).allowed is expected
+
+
+def test_notaction_naming_no_real_action_covers_every_action():
+    """As at AWS: NotAction is every action but those named, and such a name names none."""
+    p = named("P", allow("*"), deny(NotAction="iam: asdf safdsf af ", sid="All"))
+    denied = decide("iam:GetUser", ALICE_ARN, p)
+    assert denied.decision == EXPLICIT_DENY and denied.statement == "All"
+
+
 @pytest.mark.parametrize(
     ("pattern", "resource", "expected"),
     [

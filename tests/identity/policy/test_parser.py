@@ -82,6 +82,22 @@ def test_action_and_resource_forms():
     assert second.not_action and second.not_resource
 
 
+@pytest.mark.parametrize(
+    "action",
+    [
+        "iam: asdf safdsf af ",  # moto's valid documents 1, 5 and 27: AWS accepts them
+        "service-prefix:action-name",
+        "s3.s:ListBucket",
+        "s3-s:ListBucket",
+        "iam:Get-User?*",
+        "ec2:(.*)[x]\\w",
+    ],
+)
+def test_action_names_aws_accepts(action):
+    """AWS checks the service prefix (letters, digits, "-", ".") and the one colon, not the name."""
+    assert parse(document(allow(action))).statements[0].actions == (action.lower(),)
+
+
 def test_condition_values_of_every_json_scalar_type():
     condition = {
         "NumericLessThan": {"s3:max-keys": 10},
@@ -226,8 +242,38 @@ ERROR_CASES = [
     ),
     (
         "bad-action-in-list",
-        _three(allow(["iam:GetUser", "iam:Get User"])),
-        'Statement[2].Action[1]: "iam:Get User" is not service:action',
+        _three(allow(["iam:GetUser", "iam:Get:User"])),
+        'Statement[2].Action[1]: "iam:Get:User" is not service:action',
+    ),
+    (
+        "action-service-with-space",  # AWS: "Vendor a a is not valid"
+        _three(allow("a a:ListBucket")),
+        'Statement[2].Action: "a a:ListBucket" is not service:action',
+    ),
+    (
+        "action-service-with-wildcard",  # AWS: "Vendor s3* is not valid"
+        _three(allow("s3*:GetObject")),
+        'Statement[2].Action: "s3*:GetObject" is not service:action',
+    ),
+    (
+        "action-two-colons",  # AWS: "Actions/Condition can contain only one colon."
+        _three(allow("s:3s:ListBucket")),
+        'Statement[2].Action: "s:3s:ListBucket" is not service:action',
+    ),
+    (
+        "action-without-name",
+        _three(allow("iam:")),
+        'Statement[2].Action: "iam:" is not service:action',
+    ),
+    (
+        "action-control-character",
+        _three(allow("iam:Get\tUser")),
+        'Statement[2].Action: "iam:Get\tUser" is not service:action',
+    ),
+    (
+        "action-non-ascii",  # the Kelvin sign: lower-cased, it is "k"
+        _three(allow("iam:ListAccess\u212aeys")),
+        'Statement[2].Action: "iam:ListAccess\u212aeys" is not service:action',
     ),
     (
         "bad-notaction",
