@@ -24,7 +24,12 @@ VERSIONS = ("2012-10-17", "2008-10-17")
 # folds the Kelvin sign onto "k", so iam:ListAccessKeys spelt with it would look like no real
 # action and yet match one.
 _ACTION = re.compile(r"^(\*|[A-Za-z0-9.-]+:[\x20-\x39\x3b-\x7e]+)$")
-_SID = re.compile(r"^[A-Za-z0-9]*$")
+# A Sid names a statement and grants nothing. IAM refuses one with a hyphen or a space ("Statement
+# IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression
+# [0-9A-Za-z]*") yet accepts underscores (moto's test documents, which its authors checked against
+# AWS); Organizations refuses underscores in an SCP's Sid (awsdocs/iam-user-guide#282).
+_SID = re.compile(r"^[A-Za-z0-9_]*$")
+_SCP_SID = re.compile(r"^[A-Za-z0-9]*$")
 _CONDITION_KEY = re.compile(r"^[A-Za-z0-9:/_.\-]+$")
 _STATEMENT_KEYS = {
     "Sid",
@@ -153,8 +158,13 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         key = "Principal" if "Principal" in raw else "NotPrincipal"
         raise PolicyError(f"{path}.{key}", "not allowed in identity-based policies or SCPs")
     sid = raw.get("Sid", "")
-    if not isinstance(sid, str) or not _SID.fullmatch(sid):
-        raise PolicyError(f"{path}.Sid", "must contain only letters and digits")
+    if not isinstance(sid, str) or not (_SCP_SID if scp else _SID).fullmatch(sid):
+        raise PolicyError(
+            f"{path}.Sid",
+            "must contain only letters and digits"
+            if scp
+            else "must contain only letters, digits and underscores",
+        )
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise PolicyError(f"{path}.Effect", 'must be "Allow" or "Deny"')

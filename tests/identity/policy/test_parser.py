@@ -51,9 +51,28 @@ def test_id_element_allowed():
     assert isinstance(parse(text), Policy)
 
 
-@pytest.mark.parametrize("sid", ["A", "AllowViewAccountInfo", "Sid1", "123", "abcXYZ09"])
-def test_sid_letters_and_digits(sid):
+@pytest.mark.parametrize(
+    "sid",
+    [
+        "A",
+        "AllowViewAccountInfo",
+        "Sid1",
+        "123",
+        "abcXYZ09",
+        "BooleanConditionOperations_Strings_And_Booleans",  # moto's valid document 39
+        "_",
+    ],
+)
+def test_sid_letters_digits_and_underscores(sid):
     assert parse(document(allow(sid=sid))).statements[0].sid == sid
+
+
+def test_scp_sid_letters_and_digits_only():
+    """Organizations refuses an underscore in an SCP's Sid, where IAM takes it."""
+    assert parse(document(allow(sid="DenyLeaving")), scp=True).statements[0].sid == "DenyLeaving"
+    with pytest.raises(PolicyError) as caught:
+        parse(document(allow(sid="Deny_Leaving")), scp=True)
+    assert str(caught.value) == "Statement.Sid: must contain only letters and digits"
 
 
 def test_statements_without_sid_are_not_duplicates():
@@ -339,17 +358,17 @@ ERROR_CASES = [
     (
         "sid-with-dash",
         _three(allow(sid="Allow-All")),
-        "Statement[2].Sid: must contain only letters and digits",
+        "Statement[2].Sid: must contain only letters, digits and underscores",
     ),
     (
         "sid-with-space",
         _three(allow(sid="Allow All")),
-        "Statement[2].Sid: must contain only letters and digits",
+        "Statement[2].Sid: must contain only letters, digits and underscores",
     ),
     (
         "sid-not-string",
         _three(allow(sid=7)),
-        "Statement[2].Sid: must contain only letters and digits",
+        "Statement[2].Sid: must contain only letters, digits and underscores",
     ),
     (
         "statement-not-object",
