@@ -206,11 +206,16 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         raise PolicyError(f"{path}.Condition", "must be an object")
     for operator_text, keys in block.items():
         where = f"{path}.Condition.{operator_text}"
+        if keys == {}:
+            # An operator with no keys tests nothing, as "Condition": {} tests nothing. AWS
+            # accepts it even when it does not know the operator ({"a": {}}); an unknown
+            # operator with keys is refused below, as AWS refuses it.
+            continue
         parsed = parse_operator(operator_text) if isinstance(operator_text, str) else None
         if parsed is None:
             raise PolicyError(where, "unknown operator")
         operator, set_operator, if_exists = parsed
-        if not isinstance(keys, dict) or not keys:
+        if not isinstance(keys, dict):
             raise PolicyError(where, "must be an object of condition keys and values")
         for key, value in keys.items():
             if not _CONDITION_KEY.fullmatch(key) or len(key) > 256:

@@ -116,6 +116,27 @@ def test_allow_with_unmet_condition_is_implicit_deny():
     assert decide("s3:GetObject", OBJECT, p).decision == IMPLICIT_DENY
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param({}, id="no-operator"),
+        pytest.param({"DateGreaterThan": {}}, id="operator-without-keys"),
+        pytest.param({"a": {}}, id="unknown-operator-without-keys"),
+    ],
+)
+@pytest.mark.parametrize("context", [{}, {"aws:CurrentTime": "2017-07-01T00:00:00Z"}])
+def test_operator_without_keys_is_no_condition(condition, context):
+    """An operator with an empty block tests nothing, in an Allow as in a Deny (moto's valid
+    documents 17, 19 and 31), as an empty Condition element does."""
+    allowed = decide(
+        "s3:GetObject", OBJECT, named("P", allow(condition=condition)), context=context
+    )
+    assert allowed.decision == ALLOW
+    both = named("P", allow(), deny("s3:GetObject", condition=condition, sid="No"))
+    denied = decide("s3:GetObject", OBJECT, both, context=context)
+    assert denied.decision == EXPLICIT_DENY and denied.statement == "No"
+
+
 def test_only_deny_statements_is_implicit_deny_for_other_actions():
     p = named("P", deny("iam:*"))
     assert decide("s3:GetObject", OBJECT, p).decision == IMPLICIT_DENY

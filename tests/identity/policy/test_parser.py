@@ -129,6 +129,26 @@ def test_condition_values_of_every_json_scalar_type():
     assert len(parsed.statements[0].conditions) == 5
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param({"DateGreaterThan": {}}, id="operator"),  # moto's valid document 17
+        pytest.param({"a": {}}, id="unknown-operator"),  # moto's valid document 19
+        pytest.param({"x": {}, "y": {}}, id="unknown-operators"),  # moto's valid document 31
+        pytest.param({"ForAnyValue:Null": {}, "StringLikee": {}}, id="operators-tobira-refuses"),
+    ],
+)
+def test_operator_with_no_keys_tests_nothing(condition):
+    """AWS accepts an operator with an empty block, one it does not know too: no condition."""
+    assert parse(document(allow(condition=condition))).statements[0].conditions == ()
+
+
+def test_operator_with_no_keys_beside_others():
+    condition = {"StringEquals": {}, "Bool": {"aws:SecureTransport": "true"}}
+    conditions = parse(document(allow(condition=condition))).statements[0].conditions
+    assert [c.key for c in conditions] == ["aws:securetransport"]
+
+
 def test_scp_needs_no_resource():
     parsed = parse(document({"Effect": "Allow", "Action": "*"}), scp=True)
     assert isinstance(parsed, Policy)
@@ -188,9 +208,9 @@ ERROR_CASES = [
         'Statement[2].Condition.Null.aws:TokenIssueTime: Null takes "true" or "false"',
     ),
     (
-        "operator-without-keys",
-        _three(allow(condition={"StringEquals": {}})),
-        "Statement[2].Condition.StringEquals: must be an object of condition keys and values",
+        "unknown-operator-beside-empty-ones",  # AWS: "Syntax errors in policy."
+        _three(allow(condition={"x": {}, "y": {"a": "1"}})),
+        "Statement[2].Condition.y: unknown operator",
     ),
     (
         "operator-with-list",
