@@ -64,6 +64,8 @@ class Statement:
     not_resource: bool
     conditions: tuple[Condition, ...]
     any_resource: bool = False  # "Resource": "*": no resource check at all
+    # An Allow with a condition key that has no values ("aws:username": []) never applies.
+    never_applies: bool = False
 
     @property
     def label(self) -> str:
@@ -109,7 +111,7 @@ class Policy:
             if len(self._by_action) > 4096:
                 self._by_action.clear()
             found = self._by_action[action] = tuple(
-                s for s in self.statements if s.matches_action(action)
+                s for s in self.statements if not s.never_applies and s.matches_action(action)
             )
         return found
 
@@ -128,9 +130,8 @@ def _strings(value, path: str, *, allow_empty: bool = False) -> list[str]:
 
 
 def _condition_values(value, path: str) -> list[str]:
+    """The values of one condition key as strings; ``[]`` gives none (see ``_statement``)."""
     items = value if isinstance(value, list) else [value]
-    if not items:
-        raise PolicyError(path, "must have at least one value")
     out = []
     for i, item in enumerate(items):
         where = f"{path}[{i}]" if isinstance(value, list) else path
@@ -201,6 +202,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
             raise PolicyError(where, f'"{resource}" is not "*" or an ARN')
 
     conditions = []
+    never_applies = False
     block = raw.get("Condition", {})
     if not isinstance(block, dict):
         raise PolicyError(f"{path}.Condition", "must be an object")
@@ -221,6 +223,13 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
             if not _CONDITION_KEY.fullmatch(key) or len(key) > 256:
                 raise PolicyError(f"{where}.{key}", "is not a condition key")
             values = _condition_values(value, f"{where}.{key}")
+            if not values:
+                # A key with no values ("aws:username": []): AWS accepts it and does not say
+                # how it evaluates. Whatever AWS does, Tobira grants no more: in an Allow it
+                # never holds (the statement grants nothing), in a Deny it always holds (the
+                # Deny applies whenever its action, resource and other conditions match).
+                never_applies = never_applies or effect == "Allow"
+                continue
             use_vars = variables and operator in VARIABLE_OPERATORS
             compiled = tuple(
                 Template(v, variables=True) if use_vars and "${" in v else v for v in values
@@ -240,6 +249,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         not_resource=resource_key == "NotResource",
         conditions=tuple(conditions),
         any_resource=resource_key == "Resource" and "*" in resources,
+        never_applies=never_applies,
     )
 
 

@@ -504,6 +504,16 @@ def test_management_account_has_no_scp_levels():
     assert decide("iam:CreateUser", BOB_ARN, ADMIN, scp_levels=[]).allowed
 
 
+def test_scp_allow_with_a_key_without_values_allows_nothing():
+    """A key with no values never holds in an Allow, an SCP's too; in its Deny it always holds."""
+    odd = scp("Odd", {"Effect": "Allow", "Action": "*", "Condition": {"Null": {"aws:a": []}}})
+    decision = decide("s3:GetObject", OBJECT, ADMIN, scp_levels=[("organization root", [odd])])
+    assert decision.decision == IMPLICIT_DENY
+    guard = scp("Guard", {"Effect": "Deny", "Action": "*", "Condition": {"Null": {"aws:a": []}}})
+    levels = [("organization root", [FULL, guard])]
+    assert decide("s3:GetObject", OBJECT, ADMIN, scp_levels=levels).decision == EXPLICIT_DENY
+
+
 def test_scp_conditions_apply():
     region_lock = scp(
         "RegionLock",

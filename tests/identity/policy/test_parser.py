@@ -149,6 +149,21 @@ def test_operator_with_no_keys_beside_others():
     assert [c.key for c in conditions] == ["aws:securetransport"]
 
 
+def test_key_without_values_makes_an_allow_that_never_applies():
+    """moto's valid document 18: AWS accepts a key with no values (see test_conditions.py)."""
+    condition = {"DateGreaterThan": {"a": []}, "Bool": {"aws:SecureTransport": "true"}}
+    statement = parse(document(allow(condition=condition))).statements[0]
+    assert statement.never_applies
+    assert [c.key for c in statement.conditions] == ["aws:securetransport"]
+
+
+def test_key_without_values_is_no_condition_in_a_deny():
+    condition = {"DateGreaterThan": {"a": []}, "Bool": {"aws:SecureTransport": "true"}}
+    statement = parse(document(deny(condition=condition))).statements[0]
+    assert not statement.never_applies
+    assert [c.key for c in statement.conditions] == ["aws:securetransport"]
+
+
 def test_scp_needs_no_resource():
     parsed = parse(document({"Effect": "Allow", "Action": "*"}), scp=True)
     assert isinstance(parsed, Policy)
@@ -228,9 +243,14 @@ ERROR_CASES = [
         f"Statement[2].Condition.StringEquals.{'k' * 257}: is not a condition key",
     ),
     (
-        "empty-condition-values",
-        _three(allow(condition={"StringEquals": {"aws:username": []}})),
-        "Statement[2].Condition.StringEquals.aws:username: must have at least one value",
+        "bad-condition-key-without-values",
+        _three(allow(condition={"StringEquals": {"aws:user name": []}})),
+        "Statement[2].Condition.StringEquals.aws:user name: is not a condition key",
+    ),
+    (
+        "unknown-operator-with-key-without-values",  # AWS: "Syntax errors in policy."
+        _three(allow(condition={"x": {"a": []}})),
+        "Statement[2].Condition.x: unknown operator",
     ),
     (
         "condition-value-object",
