@@ -116,16 +116,16 @@ class Policy:
         return found
 
 
-def _strings(value, path: str, *, allow_empty: bool = False) -> list[str]:
+def _strings(value, path: str, *, allow_null: bool = False) -> list[str | None]:
+    """A string or a non-empty list of strings, as a list; with ``allow_null`` the list may
+    also hold nulls (AWS accepts them in a Resource list), which stay in it as None."""
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list) and (value or allow_empty):
-        out = []
+    if isinstance(value, list) and value:
         for i, item in enumerate(value):
-            if not isinstance(item, str):
+            if not isinstance(item, str) and not (allow_null and item is None):
                 raise PolicyError(f"{path}[{i}]", "must be a string")
-            out.append(item)
-        return out
+        return list(value)
     raise PolicyError(path, "must be a string or a non-empty list of strings")
 
 
@@ -191,9 +191,14 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         resource_key, resources = "Resource", ["*"]
     else:
         resource_key = "Resource" if "Resource" in raw else "NotResource"
-        resources = _strings(raw[resource_key], f"{path}.{resource_key}")
+        # AWS accepts null in a Resource list; it names no resource, so it matches nothing.
+        # Nothing shows that AWS takes it in NotResource, where [null] would be every
+        # resource: refused there, as in Action and NotAction.
+        resources = _strings(
+            raw[resource_key], f"{path}.{resource_key}", allow_null=resource_key == "Resource"
+        )
     for i, resource in enumerate(resources):
-        if resource != "*" and not resource.startswith("arn:"):
+        if resource is not None and resource != "*" and not resource.startswith("arn:"):
             where = (
                 f"{path}.{resource_key}[{i}]"
                 if isinstance(raw.get(resource_key), list)
@@ -245,7 +250,7 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         effect=effect,
         actions=tuple(a.lower() for a in actions),
         not_action=action_key == "NotAction",
-        resources=tuple(Template(r, variables=variables) for r in resources),
+        resources=tuple(Template(r, variables=variables) for r in resources if r is not None),
         not_resource=resource_key == "NotResource",
         conditions=tuple(conditions),
         any_resource=resource_key == "Resource" and "*" in resources,

@@ -300,6 +300,21 @@ def test_resource_list_is_ored():
     assert not decide("s3:GetObject", "arn:aws:s3:::c/x", p).allowed
 
 
+def test_null_in_a_resource_list_matches_nothing():
+    """AWS accepts null in a Resource list (moto's valid document 41); it names no resource."""
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234"
+    p = named("P", allow("kms:CreateGrant", ["arn:aws:kms:*:123456789012:key/*", None]))
+    assert decide("kms:CreateGrant", key, p).allowed
+    assert decide("kms:CreateGrant", "arn:aws:kms:us-east-1:210987654321:key/1", p).decision == (
+        IMPLICIT_DENY
+    )
+    only_null = named("P", allow("*", [None]))
+    for resource in (key, OBJECT, "*", "null", "None"):
+        assert decide("kms:CreateGrant", resource, only_null).decision == IMPLICIT_DENY
+    deny_null = named("P", allow("*"), deny("*", [None]))
+    assert decide("kms:CreateGrant", key, deny_null).allowed
+
+
 # --- policy variables in Resource -----------------------------------------------------------
 
 OWN_USER = "arn:aws:iam::*:user/${aws:username}"

@@ -164,6 +164,16 @@ def test_key_without_values_is_no_condition_in_a_deny():
     assert [c.key for c in statement.conditions] == ["aws:securetransport"]
 
 
+def test_null_in_a_resource_list_names_no_resource():
+    """moto's valid document 41: AWS accepts null in a Resource list."""
+    listed = allow("kms:CreateGrant", ["arn:aws:kms:*:123456789012:key/*", None])
+    statement = parse(document(listed)).statements[0]
+    assert [r.text for r in statement.resources] == ["arn:aws:kms:*:123456789012:key/*"]
+    assert not statement.any_resource
+    assert parse(document(allow("kms:CreateGrant", [None]))).statements[0].resources == ()
+    assert parse(document(allow("kms:CreateGrant", [None, "*"]))).statements[0].any_resource
+
+
 def test_scp_needs_no_resource():
     parsed = parse(document({"Effect": "Allow", "Action": "*"}), scp=True)
     assert isinstance(parsed, Policy)
@@ -373,6 +383,26 @@ ERROR_CASES = [
         "resource-empty-list",
         _three(allow("s3:*", [])),
         "Statement[2].Resource: must be a string or a non-empty list of strings",
+    ),
+    (
+        "resource-list-null-then-not-arn",
+        _three(allow("s3:*", ["arn:aws:s3:::b", None, "b"])),
+        'Statement[2].Resource[2]: "b" is not "*" or an ARN',
+    ),
+    (
+        "resource-null",
+        _three(allow("s3:*", None, Resource=None)),
+        "Statement[2].Resource: must be a string or a non-empty list of strings",
+    ),
+    (
+        "notresource-list-null",
+        _three(allow("s3:*", None, NotResource=["arn:aws:s3:::b", None])),
+        "Statement[2].NotResource[1]: must be a string",
+    ),
+    (
+        "action-list-null",
+        _three(allow(["iam:GetUser", None])),
+        "Statement[2].Action[1]: must be a string",
     ),
     (
         "resource-and-notresource",
