@@ -16,8 +16,20 @@ from .conditions import VARIABLE_OPERATORS, Condition, parse_operator
 from .matching import Missing, Template, wildcard_match
 
 VERSIONS = ("2012-10-17", "2008-10-17")
-_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
-_SID = re.compile(r"^[A-Za-z0-9]*$")
+# An action is "*" or service:name. AWS checks only the service prefix (letters, digits, "-" and
+# "."; "Vendor a a is not valid") and that there is one colon; the name may hold anything else
+# ("iam: asdf safdsf af " is accepted). Tobira takes any printable ASCII character but the colon
+# there: such a name is a pattern like any other, compared literally except for * and ?, so it
+# matches no real action. Control characters and non-ASCII letters stay refused: str.lower()
+# folds the Kelvin sign onto "k", so iam:ListAccessKeys spelt with it would look like no real
+# action and yet match one.
+_ACTION = re.compile(r"^(\*|[A-Za-z0-9.-]+:[\x20-\x39\x3b-\x7e]+)$")
+# A Sid names a statement and grants nothing. IAM refuses one with a hyphen or a space ("Statement
+# IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression
+# [0-9A-Za-z]*") yet accepts underscores (moto's test documents, which its authors checked against
+# AWS); Organizations refuses underscores in an SCP's Sid (awsdocs/iam-user-guide#282).
+_SID = re.compile(r"^[A-Za-z0-9_]*$")
+_SCP_SID = re.compile(r"^[A-Za-z0-9]*$")
 _CONDITION_KEY = re.compile(r"^[A-Za-z0-9:/_.\-]+$")
 _STATEMENT_KEYS = {
     "Sid",
@@ -52,6 +64,8 @@ class Statement:
     not_resource: bool
     conditions: tuple[Condition, ...]
     any_resource: bool = False  # "Resource": "*": no resource check at all
+    # An Allow with a condition key that has no values ("aws:username": []) never applies.
+    never_applies: bool = False
 
     @property
     def label(self) -> str:
@@ -97,28 +111,27 @@ class Policy:
             if len(self._by_action) > 4096:
                 self._by_action.clear()
             found = self._by_action[action] = tuple(
-                s for s in self.statements if s.matches_action(action)
+                s for s in self.statements if not s.never_applies and s.matches_action(action)
             )
         return found
 
 
-def _strings(value, path: str, *, allow_empty: bool = False) -> list[str]:
+def _strings(value, path: str, *, allow_null: bool = False) -> list[str | None]:
+    """A string or a non-empty list of strings, as a list; with ``allow_null`` the list may
+    also hold nulls (AWS accepts them in a Resource list), which stay in it as None."""
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list) and (value or allow_empty):
-        out = []
+    if isinstance(value, list) and value:
         for i, item in enumerate(value):
-            if not isinstance(item, str):
+            if not isinstance(item, str) and not (allow_null and item is None):
                 raise PolicyError(f"{path}[{i}]", "must be a string")
-            out.append(item)
-        return out
+        return list(value)
     raise PolicyError(path, "must be a string or a non-empty list of strings")
 
 
 def _condition_values(value, path: str) -> list[str]:
+    """The values of one condition key as strings; ``[]`` gives none (see ``_statement``)."""
     items = value if isinstance(value, list) else [value]
-    if not items:
-        raise PolicyError(path, "must have at least one value")
     out = []
     for i, item in enumerate(items):
         where = f"{path}[{i}]" if isinstance(value, list) else path
@@ -146,8 +159,13 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         key = "Principal" if "Principal" in raw else "NotPrincipal"
         raise PolicyError(f"{path}.{key}", "not allowed in identity-based policies or SCPs")
     sid = raw.get("Sid", "")
-    if not isinstance(sid, str) or not _SID.fullmatch(sid):
-        raise PolicyError(f"{path}.Sid", "must contain only letters and digits")
+    if not isinstance(sid, str) or not (_SCP_SID if scp else _SID).fullmatch(sid):
+        raise PolicyError(
+            f"{path}.Sid",
+            "must contain only letters and digits"
+            if scp
+            else "must contain only letters, digits and underscores",
+        )
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise PolicyError(f"{path}.Effect", 'must be "Allow" or "Deny"')
@@ -173,9 +191,14 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         resource_key, resources = "Resource", ["*"]
     else:
         resource_key = "Resource" if "Resource" in raw else "NotResource"
-        resources = _strings(raw[resource_key], f"{path}.{resource_key}")
+        # AWS accepts null in a Resource list; it names no resource, so it matches nothing.
+        # Nothing shows that AWS takes it in NotResource, where [null] would be every
+        # resource: refused there, as in Action and NotAction.
+        resources = _strings(
+            raw[resource_key], f"{path}.{resource_key}", allow_null=resource_key == "Resource"
+        )
     for i, resource in enumerate(resources):
-        if resource != "*" and not resource.startswith("arn:"):
+        if resource is not None and resource != "*" and not resource.startswith("arn:"):
             where = (
                 f"{path}.{resource_key}[{i}]"
                 if isinstance(raw.get(resource_key), list)
@@ -184,21 +207,34 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
             raise PolicyError(where, f'"{resource}" is not "*" or an ARN')
 
     conditions = []
+    never_applies = False
     block = raw.get("Condition", {})
     if not isinstance(block, dict):
         raise PolicyError(f"{path}.Condition", "must be an object")
     for operator_text, keys in block.items():
         where = f"{path}.Condition.{operator_text}"
+        if keys == {}:
+            # An operator with no keys tests nothing, as "Condition": {} tests nothing. AWS
+            # accepts it even when it does not know the operator ({"a": {}}); an unknown
+            # operator with keys is refused below, as AWS refuses it.
+            continue
         parsed = parse_operator(operator_text) if isinstance(operator_text, str) else None
         if parsed is None:
             raise PolicyError(where, "unknown operator")
         operator, set_operator, if_exists = parsed
-        if not isinstance(keys, dict) or not keys:
+        if not isinstance(keys, dict):
             raise PolicyError(where, "must be an object of condition keys and values")
         for key, value in keys.items():
             if not _CONDITION_KEY.fullmatch(key) or len(key) > 256:
                 raise PolicyError(f"{where}.{key}", "is not a condition key")
             values = _condition_values(value, f"{where}.{key}")
+            if not values:
+                # A key with no values ("aws:username": []): AWS accepts it and does not say
+                # how it evaluates. Whatever AWS does, Tobira grants no more: in an Allow it
+                # never holds (the statement grants nothing), in a Deny it always holds (the
+                # Deny applies whenever its action, resource and other conditions match).
+                never_applies = never_applies or effect == "Allow"
+                continue
             use_vars = variables and operator in VARIABLE_OPERATORS
             compiled = tuple(
                 Template(v, variables=True) if use_vars and "${" in v else v for v in values
@@ -214,10 +250,11 @@ def _statement(raw, index: int, path: str, variables: bool, *, scp: bool) -> Sta
         effect=effect,
         actions=tuple(a.lower() for a in actions),
         not_action=action_key == "NotAction",
-        resources=tuple(Template(r, variables=variables) for r in resources),
+        resources=tuple(Template(r, variables=variables) for r in resources if r is not None),
         not_resource=resource_key == "NotResource",
         conditions=tuple(conditions),
         any_resource=resource_key == "Resource" and "*" in resources,
+        never_applies=never_applies,
     )
 
 

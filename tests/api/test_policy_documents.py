@@ -9,6 +9,8 @@ import pytest
 
 from api.errors import ApiError
 from api.iam import documents
+from identity.policy import Policy, parse
+from tests.support.moto_policy_documents import INVALID, VALID
 
 ALLOW = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::example"}
 
@@ -87,6 +89,31 @@ def test_aws_refuses_with_the_stage_that_failed(text, message):
 )
 def test_documents_aws_accepts_pass(text):
     documents.check(text)
+
+
+def _text(document) -> str:
+    return document if isinstance(document, str) else json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    "document", [pytest.param(d, id=f"valid_policy_document{i}") for i, d in enumerate(VALID)]
+)
+def test_every_document_aws_accepts_passes_aws_stages_and_the_parser(document):
+    """moto's documents that AWS accepts: what the API does with a document, without a server."""
+    documents.check(_text(document))
+    assert isinstance(parse(_text(document), remember=False), Policy)
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=f"invalid_policy_document{i}") for i, c in enumerate(INVALID)]
+)
+def test_every_document_aws_refuses_gets_aws_s_message(case):
+    with pytest.raises(ApiError) as refused:
+        documents.check(_text(case["document"]))
+    assert (refused.value.code, refused.value.message) == (
+        "MalformedPolicyDocument",
+        case["error_message"],
+    )
 
 
 @pytest.mark.django_db(transaction=True)

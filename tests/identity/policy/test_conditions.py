@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from .support import V2008, V2012, condition_holds
+from identity.policy import ALLOW, EXPLICIT_DENY, NamedPolicy, context_of, evaluate
+
+from .support import ACTION, RESOURCE, V2008, V2012, allow, condition_holds, deny, policy
 
 ABSENT: dict = {}
 
@@ -1332,3 +1334,77 @@ VARIABLE_CASES = [
 @pytest.mark.parametrize(("condition", "context", "expected", "version"), VARIABLE_CASES)
 def test_policy_variables_in_condition_values(condition, context, expected, version):
     _check(condition, context, expected, version)
+
+
+# --- A condition key with no values ------------------------------------------------------
+#
+# AWS accepts "aws:username": [] (moto's valid document 18: {"DateGreaterThan": {"a": []}}) and
+# documents nothing of how it evaluates: the values of a key are ORed (none: false) and a negated
+# operator negates them (none: true), or the key might count as no condition at all. Tobira reads
+# it so that it grants no more than AWS whichever is true: in an Allow it never holds, in a Deny
+# it always holds.
+
+EMPTY_VALUE_OPERATORS = [
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "StringNotLike",
+    "StringEqualsIfExists",
+    "StringNotEqualsIfExists",
+    "ForAllValues:StringEquals",
+    "ForAnyValue:StringNotEquals",
+    "ArnNotLike",
+    "NumericLessThan",
+    "DateGreaterThan",
+    "Bool",
+    "NotIpAddress",
+    "Null",
+]
+EMPTY_VALUE_CONTEXTS = [
+    pytest.param(ABSENT, id="absent"),
+    pytest.param({USER: "alice"}, id="one-value"),
+    pytest.param({USER: ""}, id="empty-string"),
+    pytest.param({USER: ["alice", "bob"]}, id="two-values"),
+    pytest.param({USER: []}, id="no-values"),
+]
+
+
+@pytest.mark.parametrize("operator", EMPTY_VALUE_OPERATORS)
+@pytest.mark.parametrize("context", EMPTY_VALUE_CONTEXTS)
+def test_key_without_values_never_holds_in_an_allow(operator, context):
+    assert condition_holds({operator: {USER: []}}, context) is False
+
+
+@pytest.mark.parametrize("operator", EMPTY_VALUE_OPERATORS)
+@pytest.mark.parametrize("context", EMPTY_VALUE_CONTEXTS)
+def test_key_without_values_always_holds_in_a_deny(operator, context):
+    named = NamedPolicy(
+        "under-test",
+        policy(
+            allow(ACTION, "*"),
+            deny(ACTION, "*", sid="Guard", condition={operator: {USER: []}}),
+        ),
+    )
+    decision = evaluate(
+        action=ACTION, resource=RESOURCE, context=context_of(context), identity_policies=[named]
+    )
+    assert decision.decision == EXPLICIT_DENY and decision.statement == "Guard"
+
+
+def test_key_without_values_beside_other_keys():
+    """The other keys of the statement still decide a Deny; nothing makes such an Allow hold."""
+    guard = {"StringEquals": {USER: []}, "Bool": {"aws:SecureTransport": "false"}}
+    named = NamedPolicy("P", policy(allow(ACTION, "*"), deny(ACTION, "*", condition=guard)))
+
+    def decide(context):
+        return evaluate(
+            action=ACTION,
+            resource=RESOURCE,
+            context=context_of(context),
+            identity_policies=[named],
+        ).decision
+
+    assert decide({"aws:SecureTransport": "false"}) == EXPLICIT_DENY
+    assert decide({"aws:SecureTransport": "true"}) == ALLOW
+    allow_guard = {"StringEquals": {USER: []}, "Bool": {"aws:SecureTransport": "true"}}
+    assert condition_holds(allow_guard, {USER: "alice", "aws:SecureTransport": "true"}) is False

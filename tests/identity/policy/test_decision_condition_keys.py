@@ -77,3 +77,32 @@ def test_an_implicit_deny_names_the_keys_of_the_allows_whose_conditions_failed()
     assert set(decision.condition_keys) == {"aws:multifactorauthage", "aws:principalaccount"}
     # Nothing that would have allowed it: no keys.
     assert decide("iam:DeleteUser", ALLOW_WITH_RECENT_MFA).condition_keys == ()
+
+
+def test_an_allow_that_never_applies_names_no_keys():
+    """An Allow with a key that has no values never applies: showing its keys (sign in with
+    MFA...) would suggest a way in that is not there."""
+    never = NamedPolicy(
+        "never",
+        parse(
+            {
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Effect": "Allow",
+                    "Action": "iam:CreateUser",
+                    "Resource": "*",
+                    "Condition": {
+                        "Bool": {"aws:MultiFactorAuthPresent": []},
+                        "StringEquals": {"aws:PrincipalAccount": "123456789012"},
+                    },
+                },
+            }
+        ),
+    )
+    decision = decide(
+        "iam:CreateUser",
+        never,
+        **{"aws:MultiFactorAuthPresent": True, "aws:PrincipalAccount": "123456789012"},
+    )
+    assert decision.decision == "ImplicitDeny"
+    assert decision.condition_keys == ()

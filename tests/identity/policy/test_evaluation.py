@@ -116,6 +116,27 @@ def test_allow_with_unmet_condition_is_implicit_deny():
     assert decide("s3:GetObject", OBJECT, p).decision == IMPLICIT_DENY
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param({}, id="no-operator"),
+        pytest.param({"DateGreaterThan": {}}, id="operator-without-keys"),
+        pytest.param({"a": {}}, id="unknown-operator-without-keys"),
+    ],
+)
+@pytest.mark.parametrize("context", [{}, {"aws:CurrentTime": "2017-07-01T00:00:00Z"}])
+def test_operator_without_keys_is_no_condition(condition, context):
+    """An operator with an empty block tests nothing, in an Allow as in a Deny (moto's valid
+    documents 17, 19 and 31), as an empty Condition element does."""
+    allowed = decide(
+        "s3:GetObject", OBJECT, named("P", allow(condition=condition)), context=context
+    )
+    assert allowed.decision == ALLOW
+    both = named("P", allow(), deny("s3:GetObject", condition=condition, sid="No"))
+    denied = decide("s3:GetObject", OBJECT, both, context=context)
+    assert denied.decision == EXPLICIT_DENY and denied.statement == "No"
+
+
 def test_only_deny_statements_is_implicit_deny_for_other_actions():
     p = named("P", deny("iam:*"))
     assert decide("s3:GetObject", OBJECT, p).decision == IMPLICIT_DENY
@@ -192,6 +213,41 @@ def test_action_matching(pattern, action, expected):
     assert decide(action, "*", named("P", allow(pattern))).allowed is expected
 
 
+# Action names AWS accepts though no service has them (moto's valid documents 1, 5 and 27): a
+# name is a pattern like any other, compared literally but for * and ?, so it matches itself and
+# no real action; nothing in it is read as a regular expression.
+@pytest.mark.parametrize(
+    ("pattern", "action", "expected"),
+    [
+        pytest.param("iam: asdf safdsf af ", "iam:CreateUser", False, id="spaces"),
+        pytest.param("iam: asdf safdsf af ", "iam: ASDF safdsf af ", True, id="spaces-itself"),
+        pytest.param("iam: *", "iam:CreateUser", False, id="space-then-star"),
+        pytest.param("iam:Create User", "iam:CreateUser", False, id="space-inside"),
+        pytest.param(
+            "service-prefix:action-name", "service-prefix:Action-Name", True, id="hyphens"
+        ),
+        pytest.param("service-prefix:*", "iam:CreateUser", False, id="hyphen-service"),
+        pytest.param("s3.s:ListBucket", "s3:ListBucket", False, id="dot-in-service"),
+        pytest.param("s3.s:*", "s3xs:ListBucket", False, id="dot-is-not-any-character"),
+        pytest.param("iam:Get.ser", "iam:GetUser", False, id="dot-in-name"),
+        pytest.param("iam:.*", "iam:GetUser", False, id="regex-any"),
+        pytest.param("iam:[A-Z]*", "iam:GetUser", False, id="regex-class"),
+        pytest.param("iam:Get(User|Group)", "iam:GetUser", False, id="regex-alternation"),
+        pytest.param("iam:\\w*", "iam:GetUser", False, id="regex-escape"),
+        pytest.param("iam:^GetUser$", "iam:GetUser", False, id="regex-anchors"),
+    ],
+)
+def test_action_names_no_service_has(pattern, action, expected):
+    assert decide(action, "*", named("P", allow(pattern))).allowed is expected
+
+
+def test_notaction_naming_no_real_action_covers_every_action():
+    """As at AWS: NotAction is every action but those named, and such a name names none."""
+    p = named("P", allow("*"), deny(NotAction="iam: asdf safdsf af ", sid="All"))
+    denied = decide("iam:GetUser", ALICE_ARN, p)
+    assert denied.decision == EXPLICIT_DENY and denied.statement == "All"
+
+
 @pytest.mark.parametrize(
     ("pattern", "resource", "expected"),
     [
@@ -242,6 +298,21 @@ def test_resource_list_is_ored():
     p = named("P", allow("s3:*", ["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"]))
     assert decide("s3:GetObject", "arn:aws:s3:::b/x", p).allowed
     assert not decide("s3:GetObject", "arn:aws:s3:::c/x", p).allowed
+
+
+def test_null_in_a_resource_list_matches_nothing():
+    """AWS accepts null in a Resource list (moto's valid document 41); it names no resource."""
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234"
+    p = named("P", allow("kms:CreateGrant", ["arn:aws:kms:*:123456789012:key/*", None]))
+    assert decide("kms:CreateGrant", key, p).allowed
+    assert decide("kms:CreateGrant", "arn:aws:kms:us-east-1:210987654321:key/1", p).decision == (
+        IMPLICIT_DENY
+    )
+    only_null = named("P", allow("*", [None]))
+    for resource in (key, OBJECT, "*", "null", "None"):
+        assert decide("kms:CreateGrant", resource, only_null).decision == IMPLICIT_DENY
+    deny_null = named("P", allow("*"), deny("*", [None]))
+    assert decide("kms:CreateGrant", key, deny_null).allowed
 
 
 # --- policy variables in Resource -----------------------------------------------------------
@@ -446,6 +517,16 @@ def test_management_account_has_no_scp_levels():
     # the management account passes an empty chain: the SCPs of the organization do not apply
     assert decide("iam:CreateUser", BOB_ARN, ADMIN, scp_levels=()).allowed
     assert decide("iam:CreateUser", BOB_ARN, ADMIN, scp_levels=[]).allowed
+
+
+def test_scp_allow_with_a_key_without_values_allows_nothing():
+    """A key with no values never holds in an Allow, an SCP's too; in its Deny it always holds."""
+    odd = scp("Odd", {"Effect": "Allow", "Action": "*", "Condition": {"Null": {"aws:a": []}}})
+    decision = decide("s3:GetObject", OBJECT, ADMIN, scp_levels=[("organization root", [odd])])
+    assert decision.decision == IMPLICIT_DENY
+    guard = scp("Guard", {"Effect": "Deny", "Action": "*", "Condition": {"Null": {"aws:a": []}}})
+    levels = [("organization root", [FULL, guard])]
+    assert decide("s3:GetObject", OBJECT, ADMIN, scp_levels=levels).decision == EXPLICIT_DENY
 
 
 def test_scp_conditions_apply():

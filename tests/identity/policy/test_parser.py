@@ -51,9 +51,28 @@ def test_id_element_allowed():
     assert isinstance(parse(text), Policy)
 
 
-@pytest.mark.parametrize("sid", ["A", "AllowViewAccountInfo", "Sid1", "123", "abcXYZ09"])
-def test_sid_letters_and_digits(sid):
+@pytest.mark.parametrize(
+    "sid",
+    [
+        "A",
+        "AllowViewAccountInfo",
+        "Sid1",
+        "123",
+        "abcXYZ09",
+        "BooleanConditionOperations_Strings_And_Booleans",  # moto's valid document 39
+        "_",
+    ],
+)
+def test_sid_letters_digits_and_underscores(sid):
     assert parse(document(allow(sid=sid))).statements[0].sid == sid
+
+
+def test_scp_sid_letters_and_digits_only():
+    """Organizations refuses an underscore in an SCP's Sid, where IAM takes it."""
+    assert parse(document(allow(sid="DenyLeaving")), scp=True).statements[0].sid == "DenyLeaving"
+    with pytest.raises(PolicyError) as caught:
+        parse(document(allow(sid="Deny_Leaving")), scp=True)
+    assert str(caught.value) == "Statement.Sid: must contain only letters and digits"
 
 
 def test_statements_without_sid_are_not_duplicates():
@@ -82,6 +101,22 @@ def test_action_and_resource_forms():
     assert second.not_action and second.not_resource
 
 
+@pytest.mark.parametrize(
+    "action",
+    [
+        "iam: asdf safdsf af ",  # moto's valid documents 1, 5 and 27: AWS accepts them
+        "service-prefix:action-name",
+        "s3.s:ListBucket",
+        "s3-s:ListBucket",
+        "iam:Get-User?*",
+        "ec2:(.*)[x]\\w",
+    ],
+)
+def test_action_names_aws_accepts(action):
+    """AWS checks the service prefix (letters, digits, "-", ".") and the one colon, not the name."""
+    assert parse(document(allow(action))).statements[0].actions == (action.lower(),)
+
+
 def test_condition_values_of_every_json_scalar_type():
     condition = {
         "NumericLessThan": {"s3:max-keys": 10},
@@ -92,6 +127,51 @@ def test_condition_values_of_every_json_scalar_type():
     }
     parsed = parse(document(allow(condition=condition)))
     assert len(parsed.statements[0].conditions) == 5
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param({"DateGreaterThan": {}}, id="operator"),  # moto's valid document 17
+        pytest.param({"a": {}}, id="unknown-operator"),  # moto's valid document 19
+        pytest.param({"x": {}, "y": {}}, id="unknown-operators"),  # moto's valid document 31
+        pytest.param({"ForAnyValue:Null": {}, "StringLikee": {}}, id="operators-tobira-refuses"),
+    ],
+)
+def test_operator_with_no_keys_tests_nothing(condition):
+    """AWS accepts an operator with an empty block, one it does not know too: no condition."""
+    assert parse(document(allow(condition=condition))).statements[0].conditions == ()
+
+
+def test_operator_with_no_keys_beside_others():
+    condition = {"StringEquals": {}, "Bool": {"aws:SecureTransport": "true"}}
+    conditions = parse(document(allow(condition=condition))).statements[0].conditions
+    assert [c.key for c in conditions] == ["aws:securetransport"]
+
+
+def test_key_without_values_makes_an_allow_that_never_applies():
+    """moto's valid document 18: AWS accepts a key with no values (see test_conditions.py)."""
+    condition = {"DateGreaterThan": {"a": []}, "Bool": {"aws:SecureTransport": "true"}}
+    statement = parse(document(allow(condition=condition))).statements[0]
+    assert statement.never_applies
+    assert [c.key for c in statement.conditions] == ["aws:securetransport"]
+
+
+def test_key_without_values_is_no_condition_in_a_deny():
+    condition = {"DateGreaterThan": {"a": []}, "Bool": {"aws:SecureTransport": "true"}}
+    statement = parse(document(deny(condition=condition))).statements[0]
+    assert not statement.never_applies
+    assert [c.key for c in statement.conditions] == ["aws:securetransport"]
+
+
+def test_null_in_a_resource_list_names_no_resource():
+    """moto's valid document 41: AWS accepts null in a Resource list."""
+    listed = allow("kms:CreateGrant", ["arn:aws:kms:*:123456789012:key/*", None])
+    statement = parse(document(listed)).statements[0]
+    assert [r.text for r in statement.resources] == ["arn:aws:kms:*:123456789012:key/*"]
+    assert not statement.any_resource
+    assert parse(document(allow("kms:CreateGrant", [None]))).statements[0].resources == ()
+    assert parse(document(allow("kms:CreateGrant", [None, "*"]))).statements[0].any_resource
 
 
 def test_scp_needs_no_resource():
@@ -153,9 +233,9 @@ ERROR_CASES = [
         'Statement[2].Condition.Null.aws:TokenIssueTime: Null takes "true" or "false"',
     ),
     (
-        "operator-without-keys",
-        _three(allow(condition={"StringEquals": {}})),
-        "Statement[2].Condition.StringEquals: must be an object of condition keys and values",
+        "unknown-operator-beside-empty-ones",  # AWS: "Syntax errors in policy."
+        _three(allow(condition={"x": {}, "y": {"a": "1"}})),
+        "Statement[2].Condition.y: unknown operator",
     ),
     (
         "operator-with-list",
@@ -173,9 +253,14 @@ ERROR_CASES = [
         f"Statement[2].Condition.StringEquals.{'k' * 257}: is not a condition key",
     ),
     (
-        "empty-condition-values",
-        _three(allow(condition={"StringEquals": {"aws:username": []}})),
-        "Statement[2].Condition.StringEquals.aws:username: must have at least one value",
+        "bad-condition-key-without-values",
+        _three(allow(condition={"StringEquals": {"aws:user name": []}})),
+        "Statement[2].Condition.StringEquals.aws:user name: is not a condition key",
+    ),
+    (
+        "unknown-operator-with-key-without-values",  # AWS: "Syntax errors in policy."
+        _three(allow(condition={"x": {"a": []}})),
+        "Statement[2].Condition.x: unknown operator",
     ),
     (
         "condition-value-object",
@@ -226,8 +311,38 @@ ERROR_CASES = [
     ),
     (
         "bad-action-in-list",
-        _three(allow(["iam:GetUser", "iam:Get User"])),
-        'Statement[2].Action[1]: "iam:Get User" is not service:action',
+        _three(allow(["iam:GetUser", "iam:Get:User"])),
+        'Statement[2].Action[1]: "iam:Get:User" is not service:action',
+    ),
+    (
+        "action-service-with-space",  # AWS: "Vendor a a is not valid"
+        _three(allow("a a:ListBucket")),
+        'Statement[2].Action: "a a:ListBucket" is not service:action',
+    ),
+    (
+        "action-service-with-wildcard",  # AWS: "Vendor s3* is not valid"
+        _three(allow("s3*:GetObject")),
+        'Statement[2].Action: "s3*:GetObject" is not service:action',
+    ),
+    (
+        "action-two-colons",  # AWS: "Actions/Condition can contain only one colon."
+        _three(allow("s:3s:ListBucket")),
+        'Statement[2].Action: "s:3s:ListBucket" is not service:action',
+    ),
+    (
+        "action-without-name",
+        _three(allow("iam:")),
+        'Statement[2].Action: "iam:" is not service:action',
+    ),
+    (
+        "action-control-character",
+        _three(allow("iam:Get\tUser")),
+        'Statement[2].Action: "iam:Get\tUser" is not service:action',
+    ),
+    (
+        "action-non-ascii",  # the Kelvin sign: lower-cased, it is "k"
+        _three(allow("iam:ListAccess\u212aeys")),
+        'Statement[2].Action: "iam:ListAccess\u212aeys" is not service:action',
     ),
     (
         "bad-notaction",
@@ -270,6 +385,26 @@ ERROR_CASES = [
         "Statement[2].Resource: must be a string or a non-empty list of strings",
     ),
     (
+        "resource-list-null-then-not-arn",
+        _three(allow("s3:*", ["arn:aws:s3:::b", None, "b"])),
+        'Statement[2].Resource[2]: "b" is not "*" or an ARN',
+    ),
+    (
+        "resource-null",
+        _three(allow("s3:*", None, Resource=None)),
+        "Statement[2].Resource: must be a string or a non-empty list of strings",
+    ),
+    (
+        "notresource-list-null",
+        _three(allow("s3:*", None, NotResource=["arn:aws:s3:::b", None])),
+        "Statement[2].NotResource[1]: must be a string",
+    ),
+    (
+        "action-list-null",
+        _three(allow(["iam:GetUser", None])),
+        "Statement[2].Action[1]: must be a string",
+    ),
+    (
         "resource-and-notresource",
         _three({"Effect": "Allow", "Action": "s3:*", "Resource": "*", "NotResource": "*"}),
         "Statement[2]: needs only one of Resource or NotResource",
@@ -293,17 +428,17 @@ ERROR_CASES = [
     (
         "sid-with-dash",
         _three(allow(sid="Allow-All")),
-        "Statement[2].Sid: must contain only letters and digits",
+        "Statement[2].Sid: must contain only letters, digits and underscores",
     ),
     (
         "sid-with-space",
         _three(allow(sid="Allow All")),
-        "Statement[2].Sid: must contain only letters and digits",
+        "Statement[2].Sid: must contain only letters, digits and underscores",
     ),
     (
         "sid-not-string",
         _three(allow(sid=7)),
-        "Statement[2].Sid: must contain only letters and digits",
+        "Statement[2].Sid: must contain only letters, digits and underscores",
     ),
     (
         "statement-not-object",
