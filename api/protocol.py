@@ -17,7 +17,7 @@ import functools
 import re
 import sys
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -224,34 +224,56 @@ def parse_input(service: str, action: str, params: dict[str, str]) -> dict:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+# What ``_text`` changes: markup, and what XML cannot hold. Most values hold none of it.
+_NOT_PLAIN = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NO_OFFSET = timedelta(0)
+
+
 def _text(value: str) -> str:
     """``value`` as XML character data; what XML cannot hold becomes U+FFFD."""
+    if _NOT_PLAIN.search(value) is None:
+        return value
     return escape(_NOT_XML.sub("\ufffd", value))
 
 
 def _timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC to the second, as AWS writes them: ``2026-11-30T18:00:00Z``."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif value.utcoffset() != _NO_OFFSET:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
+@functools.cache
+def _members(shape: Shape) -> tuple[tuple[str, str, str, Shape], ...]:
+    """A structure's members as the writer walks them: name, opening and closing tag, shape
+    (worked out once per shape; the service models are loaded once)."""
+    members = []
+    for name, member in shape.members.items():
+        tag = member.serialization.get("name", name)
+        members.append((name, f"<{tag}>", f"</{tag}>", member))
+    return tuple(members)
 
 
 def _write(shape: Shape, value, out: list[str]) -> None:
     kind = shape.type_name
     if kind == "structure":
-        for name, member in shape.members.items():
+        for name, opening, closing, member in _members(shape):
             member_value = value.get(name)
             if member_value is None:
                 continue
-            tag = member.serialization.get("name", name)
-            out.append(f"<{tag}>")
+            out.append(opening)
             _write(member, member_value, out)
-            out.append(f"</{tag}>")
+            out.append(closing)
     elif kind == "list":  # IAM and STS have no flattened lists
         tag = shape.member.serialization.get("name", "member")
+        opening, closing = f"<{tag}>", f"</{tag}>"
+        member = shape.member
         for item in value:
-            out.append(f"<{tag}>")
-            _write(shape.member, item, out)
-            out.append(f"</{tag}>")
+            out.append(opening)
+            _write(member, item, out)
+            out.append(closing)
     elif kind == "map":
         for key, item in value.items():
             out.append(f"<entry><key>{_text(str(key))}</key><value>")

@@ -48,12 +48,32 @@ def select(
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[Model]:
     """``SELECT <model's columns> FROM <its table> WHERE <where> [ORDER BY …] [LIMIT …]``."""
+    found = select_with(model, where, params, order_by=order_by, limit=limit, using=using)
+    return [instance for instance, _extra in found]
+
+
+def select_with(
+    model: type[Model],
+    where: LiteralString,
+    params: Sequence,
+    *,
+    extra: LiteralString = "",
+    join: LiteralString = "",
+    order_by: LiteralString = "",
+    limit: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[tuple[Model, tuple]]:
+    """``select``, with ``extra`` columns (from the tables ``join`` adds) after the model's:
+    ``[(instance, extra values), ...]``, one pair per row. Qualify column names in ``where``
+    and ``order_by`` when ``join`` names another table."""
     connection = connections[using]
     columns, names, converters = _shape(connection, model)
-    # ``where`` and ``order_by`` are literals of the calling code (LiteralString); every value
-    # travels in ``params``. The table and columns are the model's, quoted by the backend.
+    # ``where``, ``extra``, ``join`` and ``order_by`` are literals of the calling code
+    # (LiteralString); every value travels in ``params``. The table and its columns are the
+    # model's, quoted by the backend.
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608 - see above
+    select_list = f"{columns}, {extra}" if extra else columns
+    sql = f"SELECT {select_list} FROM {table} {join} WHERE {where}"  # noqa: S608 - see above
     if order_by:
         sql += f" ORDER BY {order_by}"
     if limit is not None:
@@ -61,14 +81,14 @@ def select(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    instances = []
+    width = len(names)
+    found = []
     for row in rows:
-        if converters:
-            row = list(row)
-            for index, column_converters in converters:
-                value = row[index]
-                for convert, column in column_converters:
-                    value = convert(value, column, connection)
-                row[index] = value
-        instances.append(model.from_db(using, names, row))
-    return instances
+        values = list(row[:width])
+        for index, column_converters in converters:
+            value = values[index]
+            for convert, column in column_converters:
+                value = convert(value, column, connection)
+            values[index] = value
+        found.append((model.from_db(using, names, values), tuple(row[width:])))
+    return found

@@ -242,19 +242,42 @@ def organization_scp_targets(organization: Organization) -> dict[str | None, lis
 def iam_user_by_name(account: Account, name: str) -> User | None:
     """The IAM user ``name`` of ``account``, whatever the case of ``name``, or None: one query,
     served by the ``lower(name)`` unique index; its ``account`` is the one given."""
-    found = rows.select(
-        User,
-        '"account_id" = %s AND "kind" = %s AND LOWER("name") = %s',
-        [account.pk, User.Kind.IAM, name.lower()],
-        limit=1,
+    return iam_user_with_tags(account, name, tags=False)[0]
+
+
+def iam_user_with_tags(
+    account: Account, name: str, *, tags: bool = True
+) -> tuple[User | None, list[tuple[str, str]]]:
+    """``iam_user_by_name`` and, with ``tags``, the user's tags (key, value), oldest first, in
+    the same query."""
+    where = (
+        '"identity_user"."account_id" = %s AND "identity_user"."kind" = %s '
+        'AND LOWER("identity_user"."name") = %s'
     )
+    params = [account.pk, User.Kind.IAM, name.lower()]
+    if not tags:
+        found = rows.select_with(User, where, params, limit=1)
+    else:
+        found = rows.select_with(
+            User,
+            where,
+            params,
+            extra='"identity_usertag"."key", "identity_usertag"."value"',
+            join='LEFT JOIN "identity_usertag" ON "identity_usertag"."user_id" = "identity_user"."id"',
+            order_by='"identity_usertag"."id"',
+        )
     if not found:
-        return None
-    user = found[0]
+        return None, []
+    user = found[0][0]
     user.account = account
-    return user
+    if not tags:
+        return user, []
+    return user, [(key, value) for _user, (key, value) in found if key is not None]
 
 
-def user_tags(user: User) -> list[UserTag]:
-    """``user``'s tags, oldest first (one query)."""
-    return rows.select(UserTag, '"user_id" = %s', [user.pk], order_by='"id"')
+def user_tags(user: User) -> list[tuple[str, str]]:
+    """``user``'s tags (key, value), oldest first (one query)."""
+    return [
+        (tag.key, tag.value)
+        for tag in rows.select(UserTag, '"user_id" = %s', [user.pk], order_by='"id"')
+    ]

@@ -47,11 +47,32 @@ def create_user(call: Call) -> dict:
     return {"User": user_shape(user, [{"Key": k, "Value": v} for k, v in tags.items()])}
 
 
-@operation("iam", "GetUser", Permission("iam:GetUser", target_user_arn))
+def _user_and_tags_arn(call: Call) -> str:
+    """GetUser's resource, looking up the user and its tags in one query (the handler's)."""
+    name = call.input.get("UserName")
+    if name is not None and ("user", name.lower()) not in call.cache:
+        user, tags = selectors.iam_user_with_tags(call.account, name)
+        call.cache[("user", name.lower())] = user
+        call.cache[("tags", name.lower())] = tags
+    return target_user_arn(call)
+
+
+@operation(
+    "iam",
+    "GetUser",
+    Permission(
+        "iam:GetUser",
+        _user_and_tags_arn,
+        resource_doc="the user named by `UserName` (the caller without it)",
+    ),
+)
 def get_user(call: Call) -> dict:
     user = require_user(call)
-    tags = [{"Key": t.key, "Value": t.value} for t in selectors.user_tags(user)]
-    return {"User": user_shape(user, tags)}
+    name = call.input.get("UserName")
+    tags = call.cache.get(("tags", name.lower())) if name is not None else None
+    if tags is None:
+        tags = selectors.user_tags(user)
+    return {"User": user_shape(user, [{"Key": k, "Value": v} for k, v in tags])}
 
 
 @operation("iam", "ListUsers", Permission("iam:ListUsers", any_user))

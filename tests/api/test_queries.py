@@ -50,8 +50,8 @@ def test_list_users_get_user_and_list_mfa_devices_are_constant(client, managemen
     assert _queries(client, keys, "ListUsers", cold=True, MaxItems="100") == cold["ListUsers"]
     # The operation's own queries; the key comes from the process's cache (identity.generation)
     # and the root user's policies are its SCPs (none in the management account).
-    assert few == {"ListUsers": 1, "GetUser": 2, "ListMFADevices": 2}
-    assert cold == {"ListUsers": 2, "GetUser": 3, "ListMFADevices": 3}  # the key, then the op
+    assert few == {"ListUsers": 1, "GetUser": 1, "ListMFADevices": 2}  # GetUser: user and tags
+    assert cold == {"ListUsers": 2, "GetUser": 2, "ListMFADevices": 3}  # the key, then the op
 
 
 @pytest.mark.django_db
