@@ -34,7 +34,7 @@ RESOURCES = {
     "_source_arn": "`PolicySourceArn`",
     "_last_used_resource": "the user who owns `AccessKeyId`",
     "_any_mfa": "`arn:aws:iam::ACCOUNT:mfa/*`",
-    "_new_device_arn": "the new device's ARN",
+    "_new_device_arn": "the new device's ARN (`Path`, `VirtualMFADeviceName`)",
     "_serial": "`SerialNumber`",
     "<lambda>": "the caller",
 }

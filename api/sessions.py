@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from identity import audit, crypto, ids, ratelimit
+from identity import arns, audit, crypto, ids, ratelimit
 from identity.audit_events import Event
 from identity.credentials.models import SessionCredential
 from mfa.models import HardwareTOTPDevice, MFADevice, VirtualMFADevice
@@ -33,11 +33,12 @@ def _device(caller: Caller, serial: str) -> MFADevice | None:
     """The caller's enabled TOTP device named by ``serial`` (an ARN, or a hardware serial)."""
     user = caller.user
     if serial.startswith("arn:"):
-        prefix = f"arn:aws:iam::{user.account_id}:mfa/"
-        if not serial.startswith(prefix):
+        parsed = arns.mfa_device_path_and_name(user.account_id, serial)
+        if parsed is None:
             return None
+        path, name = parsed
         return VirtualMFADevice.objects.filter(
-            user=user, confirmed=True, name=serial[len(prefix) :]
+            user=user, confirmed=True, path=path, name=name
         ).first()
     return HardwareTOTPDevice.objects.filter(user=user, confirmed=True, serial=serial).first()
 

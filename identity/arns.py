@@ -36,10 +36,21 @@ def aws_managed_policy(name: str) -> str:
     return f"arn:aws:iam::aws:policy/{name}"
 
 
-def mfa_device(account_id: str, name: str) -> str:
+def mfa_device(account_id: str, path: str, name: str) -> str:
     """A virtual MFA device (any device but a hardware token, whose id is its serial):
-    ``arn:aws:iam::ACCOUNT:mfa/NAME``."""
-    return f"arn:aws:iam::{account_id}:mfa/{name}"
+    ``arn:aws:iam::ACCOUNT:mfa/PATH/NAME``; ``path`` starts and ends with ``/``."""
+    return f"arn:aws:iam::{account_id}:mfa{path}{name}"
+
+
+def mfa_device_path_and_name(account_id: str, serial_number: str) -> tuple[str, str] | None:
+    """The path and the name of the device an MFA device ARN of ``account_id`` names (what
+    ``mfa_device`` builds), or None for anything else: another account's ARN, a hardware
+    token's serial number, an ARN with no name. ``…:mfa/a/b/phone`` is ``("/a/b/", "phone")``."""
+    prefix = mfa_device(account_id, "/", "")
+    if not serial_number.startswith(prefix):
+        return None
+    path, _slash, name = serial_number[len(prefix) - 1 :].rpartition("/")
+    return (f"{path}/", name) if name else None
 
 
 def sso_role(account_id: str, role_name: str) -> str:

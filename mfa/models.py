@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from identity import arns, crypto
-from identity.models import Account
+from identity.models import PATH_VALIDATOR, Account
 
 MAX_DEVICES_PER_USER = 8
 
@@ -35,6 +35,9 @@ class MFADevice(ThrottlingMixin, TimestampMixin, Device):
         WEBAUTHN = "webauthn", _("Passkey or security key")
 
     name = models.CharField(_("device name"), max_length=128, validators=[DEVICE_NAME_VALIDATOR])
+    # In the ARN, as AWS's virtual devices have it (CreateVirtualMFADevice's Path); the console's
+    # devices are at "/". Names stay unique in the account whatever the path.
+    path = models.CharField(_("path"), max_length=512, default="/", validators=[PATH_VALIDATOR])
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mfa_devices")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     enabled_at = models.DateTimeField(_("enabled"), null=True, blank=True)
@@ -49,7 +52,7 @@ class MFADevice(ThrottlingMixin, TimestampMixin, Device):
 
     @property
     def arn(self) -> str:
-        return arns.mfa_device(self.account_id, self.name)
+        return arns.mfa_device(self.account_id, self.path, self.name)
 
     @property
     def identifier(self) -> str:
@@ -150,6 +153,7 @@ class UnassignedVirtualMFADevice(TOTPSecret):
         Account, on_delete=models.CASCADE, related_name="unassigned_mfa_devices"
     )
     name = models.CharField(_("device name"), max_length=128, validators=[DEVICE_NAME_VALIDATOR])
+    path = models.CharField(_("path"), max_length=512, default="/", validators=[PATH_VALIDATOR])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,7 +168,7 @@ class UnassignedVirtualMFADevice(TOTPSecret):
 
     @property
     def arn(self) -> str:
-        return arns.mfa_device(self.account_id, self.name)
+        return arns.mfa_device(self.account_id, self.path, self.name)
 
 
 class WebAuthnUserHandle(models.Model):

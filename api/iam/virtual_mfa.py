@@ -24,7 +24,7 @@ def _serial(call: Call) -> str:
 
 
 def _any_mfa(call: Call) -> str:
-    return arns.mfa_device(call.account.id, "*")
+    return arns.mfa_device(call.account.id, "/", "*")
 
 
 @operation("iam", "ListVirtualMFADevices", Permission("iam:ListVirtualMFADevices", _any_mfa))
@@ -43,21 +43,24 @@ def list_virtual_mfa_devices(call: Call) -> dict:
     return {"VirtualMFADevices": devices, "IsTruncated": False}
 
 
+def _path(call: Call) -> str:
+    return call.input.get("Path") or "/"
+
+
 def _new_device_arn(call: Call) -> str:
-    return arns.mfa_device(call.account.id, call.input["VirtualMFADeviceName"])
+    return arns.mfa_device(call.account.id, _path(call), call.input["VirtualMFADeviceName"])
 
 
 @operation(
     "iam", "CreateVirtualMFADevice", Permission("iam:CreateVirtualMFADevice", _new_device_arn)
 )
 def create_virtual_mfa_device(call: Call) -> dict:
-    if (call.input.get("Path") or "/") != "/":
-        raise ApiError("InvalidInput", "Tobira's MFA devices have no path: leave Path out.")
     try:
         device, seed = unassigned.unassigned_virtual_mfa_device_create(
             actor=call.user,
             account=call.account,
             name=call.input["VirtualMFADeviceName"],
+            path=_path(call),
             request=call.request,
         )
     except ValidationError as error:

@@ -101,7 +101,7 @@ def mfa_assign(request):
                     require_own(
                         request,
                         "iam:CreateVirtualMFADevice",
-                        arns.mfa_device(user.account_id, name),
+                        arns.mfa_device(user.account_id, "/", name),
                     )
                 if form.cleaned_data["device_type"] == MFAAssignForm.WEBAUTHN:
                     mfa_services.check_room_and_name(user, name)

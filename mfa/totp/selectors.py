@@ -123,13 +123,14 @@ def account_virtual_mfa_devices(
     return sorted(rows, key=lambda row: row.serial_number)
 
 
-def _name_in(account: Account, serial_number: str) -> str:
-    """The device name a serial number of ``account`` names; NoSuchEntity for any other."""
-    prefix = arns.mfa_device(account.id, "")
-    name = serial_number.removeprefix(prefix) if serial_number.startswith(prefix) else ""
-    if not name or "/" in name:
+def _path_and_name_in(account: Account, serial_number: str) -> dict[str, str]:
+    """The device path and name a serial number (ARN) of ``account`` names, as filters;
+    NoSuchEntity for any other."""
+    parsed = arns.mfa_device_path_and_name(account.id, serial_number)
+    if parsed is None:
         raise _no_such_device(serial_number)
-    return name
+    path, name = parsed
+    return {"path": path, "name": name}
 
 
 def _no_such_device(serial_number: str) -> ValidationError:
@@ -146,7 +147,7 @@ def unassigned_virtual_mfa_device_get(
     anything else: another account's, an assigned one, an expired one."""
     device = (
         UnassignedVirtualMFADevice.objects.filter(
-            account=account, name=_name_in(account, serial_number)
+            account=account, **_path_and_name_in(account, serial_number)
         )
         .exclude(unassigned_expired())
         .first()
@@ -162,9 +163,10 @@ def account_virtual_mfa_device_get(
     """The account's virtual device with this serial number, assigned (enabled for a user) or
     not: what ``DeleteVirtualMFADevice`` looks up, to refuse an assigned one with DeleteConflict
     rather than pretend it does not exist. NoSuchEntity otherwise."""
-    name = _name_in(account, serial_number)
     assigned = (
-        VirtualMFADevice.objects.filter(account=account, name=name, confirmed=True)
+        VirtualMFADevice.objects.filter(
+            account=account, confirmed=True, **_path_and_name_in(account, serial_number)
+        )
         .exclude(user__kind=User.Kind.SSO)
         .select_related("user")
         .first()

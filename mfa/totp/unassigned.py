@@ -14,13 +14,14 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity import audit
 from identity.audit_events import Event
-from identity.models import Account, User
+from identity.models import PATH_VALIDATOR, Account, User
 from mfa.base.services import (
     check_room,
     mfa_device_delete,
@@ -59,15 +60,23 @@ MAX_UNASSIGNED = 100  # per account: names cannot be squatted nor QR codes minte
 
 @transaction.atomic
 def unassigned_virtual_mfa_device_create(
-    *, actor: User | None, account: Account, name: str, request=None
+    *, actor: User | None, account: Account, name: str, path: str = "/", request=None
 ) -> tuple[UnassignedVirtualMFADevice, bytes]:
     """A virtual MFA device of ``account``, for no user yet, and its fresh 160-bit seed: the only
     time anyone gets it. It is enabled for a user with two codes, or expires after
-    ``SETUP_TTL`` as a console setup does."""
-    try:
-        DEVICE_NAME_VALIDATOR(name)
-    except ValidationError as error:
-        raise ValidationError(error.messages[0], "ValidationError") from None
+    ``SETUP_TTL`` as a console setup does.
+
+    ``path`` goes into its ARN (``arn:aws:iam::ACCOUNT:mfa/PATH/NAME``), its serial number; the
+    name is still unique in the account whatever the path (AWS: "which must be unique")."""
+    for validator, value in (
+        (DEVICE_NAME_VALIDATOR, name),
+        (MaxLengthValidator(512), path),
+        (PATH_VALIDATOR, path),
+    ):
+        try:
+            validator(value)
+        except ValidationError as error:
+            raise ValidationError(error.messages[0], "ValidationError") from None
     _lock_account(account.pk)
     purge_expired_setups(account.pk)
     if name_taken(account.pk, name):
@@ -82,7 +91,7 @@ def unassigned_virtual_mfa_device_create(
             "LimitExceeded",
         )
     key = secrets.token_bytes(20)
-    device = UnassignedVirtualMFADevice(account=account, name=name)
+    device = UnassignedVirtualMFADevice(account=account, name=name, path=path)
     device.set_key(key)
     try:
         with transaction.atomic():
@@ -94,7 +103,7 @@ def unassigned_virtual_mfa_device_create(
         actor=actor,
         account_id=account.pk,
         request=request,
-        request_parameters={"virtualMFADeviceName": name, "path": "/"},
+        request_parameters={"virtualMFADeviceName": name, "path": path},
         response_elements={"virtualMFADevice": {"serialNumber": device.arn}},
     )
     return device, key
@@ -111,8 +120,8 @@ def unassigned_virtual_mfa_device_enable(
 ) -> VirtualMFADevice:
     """Enable ``device`` for ``user`` when the codes are two consecutive codes of its seed, as
     ``services.mfa_device_enable`` does (the same window, never a step used before, the same
-    audit and mail): it becomes the user's ``VirtualMFADevice`` with the same seed and name, and
-    the unassigned row goes, in one transaction."""
+    audit and mail): it becomes the user's ``VirtualMFADevice`` with the same seed, name and path
+    (so the same serial number), and the unassigned row goes, in one transaction."""
     try:
         first, second = two_codes(first_code, second_code)
     except ValidationError as error:
@@ -151,6 +160,7 @@ def unassigned_virtual_mfa_device_enable(
                 user=user,
                 account_id=device.account_id,
                 name=device.name,
+                path=device.path,
                 kind=MFADevice.Kind.VIRTUAL,
                 confirmed=True,
                 enabled_at=timezone.now(),
@@ -195,8 +205,8 @@ def mfa_device_deactivate(
 ) -> UnassignedVirtualMFADevice | None:
     """Take an enabled device away from its user, as AWS's ``DeactivateMFADevice``.
 
-    A virtual device goes back to unassigned, with the same seed, name and last step used (so
-    the codes already spent stay spent): it can be enabled again, for this user or another, or
+    A virtual device goes back to unassigned, with the same seed, name, path and last step used
+    (so the same serial number, and the codes already spent stay spent): it can be enabled again, for this user or another, or
     deleted. A hardware token or a passkey is removed. Either way it is ``mfa_device_delete``
     that takes it from the user: the same refusal for an enforced root user's last device, the
     same mail to the owner, the recovery codes gone with the last device, and one
@@ -217,6 +227,7 @@ def mfa_device_deactivate(
     unassigned = UnassignedVirtualMFADevice(
         account_id=virtual.account_id,
         name=virtual.name,
+        path=virtual.path,
         seed_encrypted=virtual.seed_encrypted,
         last_step=virtual.last_step,
         drift=virtual.drift,

@@ -2,11 +2,14 @@
 two consecutive codes computed from that seed, listed, resynchronized, deactivated, deleted."""
 
 import base64
+import json
 
 import pytest
 from botocore.exceptions import ClientError
 
+from identity.policies import services as policies
 from mfa.totp import auth as totp
+from tests.support import aws
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +60,166 @@ def test_create_enable_list_deactivate_delete(admin, make_iam_user):
     assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.delete_virtual_mfa_device(SerialNumber=serial)
+
+
+# --- Paths: the serial number is the ARN with the device's path ---------------------------
+
+
+def test_a_device_with_a_path_through_its_whole_life(live_server, admin, make_iam_user):
+    iam, _sts = admin
+    dana = make_iam_user(name="dana")
+    created = iam.create_virtual_mfa_device(
+        Path="/team/phones/", VirtualMFADeviceName="dana-phone"
+    )["VirtualMFADevice"]
+    serial = created["SerialNumber"]
+    assert serial == f"arn:aws:iam::{dana.account_id}:mfa/team/phones/dana-phone"
+    pathless = f"arn:aws:iam::{dana.account_id}:mfa/dana-phone"  # the name alone is not it
+    unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert [d["SerialNumber"] for d in unassigned] == [serial]
+
+    now = totp.current_step()
+    first, second = _codes(created["Base32StringSeed"], now - 1, now)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.enable_mfa_device(
+            UserName="dana",
+            SerialNumber=pathless,
+            AuthenticationCode1=first,
+            AuthenticationCode2=second,
+        )
+    iam.enable_mfa_device(
+        UserName="dana", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second
+    )
+    listed = iam.list_mfa_devices(UserName="dana")["MFADevices"]
+    assert [(d["UserName"], d["SerialNumber"]) for d in listed] == [("dana", serial)]
+    assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert [(d["SerialNumber"], d["User"]["UserName"]) for d in assigned] == [(serial, "dana")]
+    everything = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    assert [d["SerialNumber"] for d in everything] == [serial]
+
+    # Dana proves the device with her own key: GetSessionToken knows it by the ARN with the path.
+    _dana_iam, dana_sts = aws.clients(live_server.url, *aws.access_key(dana))
+    (code,) = _codes(created["Base32StringSeed"], totp.current_step() + 1)
+    with pytest.raises(ClientError) as refused:
+        dana_sts.get_session_token(SerialNumber=pathless, TokenCode=code)
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    session = dana_sts.get_session_token(SerialNumber=serial, TokenCode=code)["Credentials"]
+    _iam_mfa, sts_mfa = aws.clients(
+        live_server.url, session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    )
+    assert sts_mfa.get_caller_identity()["Arn"] == dana.arn
+
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.deactivate_mfa_device(UserName="dana", SerialNumber=pathless)
+    iam.deactivate_mfa_device(UserName="dana", SerialNumber=serial)
+    assert iam.list_mfa_devices(UserName="dana")["MFADevices"] == []
+    unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert [d["SerialNumber"] for d in unassigned] == [serial]
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.delete_virtual_mfa_device(SerialNumber=pathless)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+
+
+def test_a_name_is_taken_whatever_the_path(admin):
+    iam, _sts = admin
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="build-bot")
+    for path in ("/", "/ci/"):
+        with pytest.raises(ClientError) as taken:
+            iam.create_virtual_mfa_device(Path=path, VirtualMFADeviceName="build-bot")
+        assert taken.value.response["Error"] == {
+            "Type": "Sender",
+            "Code": "EntityAlreadyExists",
+            "Message": "MFADevice entity at the same path and name already exists.",
+        }
+    assert len(iam.list_virtual_mfa_devices()["VirtualMFADevices"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "constraint"),
+    [
+        ("ci", "Member must satisfy regular expression pattern: "),
+        ("/ci", "Member must satisfy regular expression pattern: "),
+        ("/c i/", "Member must satisfy regular expression pattern: "),
+        ("/" + "b" * 511 + "/", "Member must have length less than or equal to 512"),
+    ],
+)
+def test_a_path_the_model_forbids_is_refused(live_server, admin_keys, path, constraint):
+    iam = aws.client(live_server.url, "iam", *admin_keys, config=aws.UNVALIDATED)
+    with pytest.raises(ClientError) as refused:
+        iam.create_virtual_mfa_device(Path=path, VirtualMFADeviceName="build-bot")
+    error = refused.value.response["Error"]
+    assert error["Code"] == "ValidationError"
+    assert error["Message"].startswith("1 validation error detected: Value ")
+    assert f"at 'path' failed to satisfy constraint: {constraint}" in error["Message"]
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+
+
+def test_another_accounts_device_is_no_such_entity(live_server, admin, make_iam_user, other_root):
+    iam, _sts = admin
+    dana = make_iam_user(name="dana")
+    other_iam, _other_sts = aws.clients(live_server.url, *aws.access_key(other_root))
+    theirs = other_iam.create_virtual_mfa_device(
+        Path="/team/phones/", VirtualMFADeviceName="dana-phone"
+    )["VirtualMFADevice"]
+    serial = theirs["SerialNumber"]
+    assert serial == f"arn:aws:iam::{other_root.account_id}:mfa/team/phones/dana-phone"
+    # The same name and path are free in this account: names are unique per account.
+    ours = iam.create_virtual_mfa_device(Path="/team/phones/", VirtualMFADeviceName="dana-phone")
+    assert ours["VirtualMFADevice"]["SerialNumber"] == serial.replace(
+        other_root.account_id, dana.account_id
+    )
+
+    now = totp.current_step()
+    first, second = _codes(theirs["Base32StringSeed"], now - 1, now)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.enable_mfa_device(
+            UserName="dana",
+            SerialNumber=serial,
+            AuthenticationCode1=first,
+            AuthenticationCode2=second,
+        )
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.delete_virtual_mfa_device(SerialNumber=serial)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.deactivate_mfa_device(UserName="dana", SerialNumber=serial)
+    listed = [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    assert serial not in listed
+    # Still theirs, untouched: they enable it for their own user with the same codes.
+    make_iam_user(account=other_root.account, name="erin")
+    other_iam.enable_mfa_device(
+        UserName="erin", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second
+    )
+    listed = other_iam.list_mfa_devices(UserName="erin")["MFADevices"]
+    assert [d["SerialNumber"] for d in listed] == [serial]
+
+
+def test_the_permission_asks_about_the_arn_with_the_path(live_server, make_iam_user):
+    user = make_iam_user(name="ci-admin", self_service=False)
+    policies.inline_policy_put(
+        actor=None,
+        user=user,
+        name="ci-devices",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"],
+                        "Resource": f"arn:aws:iam::{user.account_id}:mfa/ci/*",
+                    }
+                ],
+            }
+        ),
+    )
+    iam, _sts = aws.clients(live_server.url, *aws.access_key(user))
+    created = iam.create_virtual_mfa_device(Path="/ci/", VirtualMFADeviceName="runner")
+    serial = created["VirtualMFADevice"]["SerialNumber"]
+    assert serial == f"arn:aws:iam::{user.account_id}:mfa/ci/runner"
+    for path in ("/", "/other/"):
+        with pytest.raises(ClientError) as refused:
+            iam.create_virtual_mfa_device(Path=path, VirtualMFADeviceName="elsewhere")
+        assert refused.value.response["Error"]["Code"] == "AccessDenied"
+        resource = f"arn:aws:iam::{user.account_id}:mfa{path}elsewhere"
+        assert f"on resource: {resource} " in refused.value.response["Error"]["Message"]
+    iam.delete_virtual_mfa_device(SerialNumber=serial)

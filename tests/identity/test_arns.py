@@ -15,7 +15,8 @@ def test_iam_arns():
     assert arns.aws_managed_policy("IAMReadOnlyAccess") == (
         "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
     )
-    assert arns.mfa_device(ACCOUNT, "phone") == "arn:aws:iam::444455556666:mfa/phone"
+    assert arns.mfa_device(ACCOUNT, "/", "phone") == "arn:aws:iam::444455556666:mfa/phone"
+    assert arns.mfa_device(ACCOUNT, "/a/b/", "phone") == "arn:aws:iam::444455556666:mfa/a/b/phone"
     assert arns.sso_role(ACCOUNT, "AWSReservedSSO_RO_ab12") == (
         "arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_RO_ab12"
     )
@@ -23,6 +24,18 @@ def test_iam_arns():
         "arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_RO_ab12/sora"
     )
     assert arns.trail(ACCOUNT, "*") == "arn:aws:cloudtrail::444455556666:trail/*"
+
+
+def test_an_mfa_device_arn_read_back_into_path_and_name():
+    read = arns.mfa_device_path_and_name
+    assert read(ACCOUNT, "arn:aws:iam::444455556666:mfa/phone") == ("/", "phone")
+    assert read(ACCOUNT, "arn:aws:iam::444455556666:mfa/a/b/phone") == ("/a/b/", "phone")
+    assert read(ACCOUNT, "arn:aws:iam::444455556666:mfa/a//phone") == ("/a//", "phone")
+    assert read(ACCOUNT, "arn:aws:iam::444455556666:mfa/a/") is None  # no name
+    assert read(ACCOUNT, "arn:aws:iam::444455556666:mfa/") is None
+    assert read(ACCOUNT, "arn:aws:iam::111122223333:mfa/phone") is None  # another account's
+    assert read(ACCOUNT, "arn:aws:iam::444455556666:user/phone") is None
+    assert read(ACCOUNT, "GAHT12345678") is None  # a hardware token's serial number
 
 
 def test_organization_and_sso_arns():

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from identity.models import AuditEvent
 from mfa.models import VirtualMFADevice
-from tests.conftest import T0, error_text, signin_iam
+from mfa.totp import unassigned
+from tests.conftest import T0, error_text, signin_iam, unwrap_arns
+from tests.support.mfa import authenticator, mfa_login
 
 pytestmark = pytest.mark.django_db
 
@@ -295,3 +297,20 @@ def test_the_assigned_message_says_how_to_reach_pages_that_need_mfa(client, alic
     page = client.get(reverse("mfa:security_credentials")).content.decode()
     assert "MFA device alice-second was assigned." in page
     assert "sign out and sign in again" not in page
+
+
+def test_the_pages_show_a_devices_arn_with_its_path(client, alice, management_root, at):
+    device, seed = unassigned.unassigned_virtual_mfa_device_create(
+        actor=None, account=alice.account, name="alice-phone", path="/team/phones/"
+    )
+    app = authenticator(seed)
+    unassigned.unassigned_virtual_mfa_device_enable(
+        actor=None, device=device, user=alice, first_code=app.at(T0 - 30), second_code=app.at(T0)
+    )
+    serial = f"arn:aws:iam::{alice.account_id}:mfa/team/phones/alice-phone"
+    mfa_login(client, alice)
+    own = unwrap_arns(client.get(reverse("mfa:security_credentials")).content.decode())
+    assert f"<code>{serial}</code>" in own
+    client.force_login(management_root)
+    page = client.get(reverse("console:user_detail", args=[alice.account_id, "alice"]))
+    assert f"<code>{serial}</code>" in unwrap_arns(page.content.decode())

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.django_db
 MINUTE = 60
 
 
-def create(account, name="api-device", actor=None):
-    return unassigned.unassigned_virtual_mfa_device_create(actor=actor, account=account, name=name)
+def create(account, name="api-device", actor=None, path="/"):
+    return unassigned.unassigned_virtual_mfa_device_create(
+        actor=actor, account=account, name=name, path=path
+    )
 
 
 def enable(device, user, app, at_time=T0):
@@ -57,6 +59,43 @@ def test_create_gives_the_seed_once_and_audits_without_it(management_account, at
     base32 = totp_selectors.base32_secret(seed)
     stored = str(event.request_parameters) + str(event.response_elements)
     assert base32 not in stored and seed.hex() not in stored
+
+
+def test_a_path_goes_into_the_serial_number_and_the_audit(management_account, at):
+    device, _seed = create(management_account, "build-bot", path="/ci/runners/")
+    assert device.path == "/ci/runners/"
+    assert device.arn == f"arn:aws:iam::{management_account.id}:mfa/ci/runners/build-bot"
+    (event,) = events("CreateVirtualMFADevice")
+    assert event.request_parameters == {"virtualMFADeviceName": "build-bot", "path": "/ci/runners/"}
+    assert event.response_elements == {"virtualMFADevice": {"serialNumber": device.arn}}
+
+
+def test_a_name_is_unique_in_the_account_whatever_the_path(alice, management_account, at):
+    create(management_account, "build-bot", path="/ci/")
+    for name, path in (("build-bot", "/"), ("Build-Bot", "/other/"), ("build-bot", "/ci/")):
+        with pytest.raises(ValidationError, match="already exists") as error:
+            create(management_account, name, path=path)
+        assert code_of(error) == "EntityAlreadyExists"
+    with pytest.raises(ValidationError, match="already exists in this account"):
+        totp_services.virtual_mfa_device_create(user=alice, name="BUILD-BOT")
+    assert UnassignedVirtualMFADevice.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["", "ci", "/ci", "ci/", "/c i/", "/caf\u00e9/", "/\x7f/", "/" + "b" * 511 + "/"]
+)
+def test_a_path_aws_would_refuse_is_refused(management_account, path):
+    with pytest.raises(ValidationError) as error:
+        create(management_account, "build-bot", path=path)
+    assert code_of(error) == "ValidationError"
+    assert not UnassignedVirtualMFADevice.objects.exists()
+
+
+def test_the_longest_path_aws_allows_is_kept(management_account):
+    path = "/" + "b" * 510 + "/"
+    device, _seed = create(management_account, "build-bot", path=path)
+    device.refresh_from_db()
+    assert device.path == path and device.arn.endswith(f":mfa{path}build-bot")
 
 
 def test_names_are_one_namespace_with_the_consoles_devices(alice, management_account, at):
@@ -349,3 +388,40 @@ def test_lookups_stay_in_their_account(management_account, member_account, alice
     assert totp_selectors.account_virtual_mfa_device_get(management_account, device.arn) == (
         enabled
     )
+
+
+def test_a_device_keeps_its_path_and_serial_number_when_enabled_and_deactivated(
+    management_account, alice, at
+):
+    device, seed = create(management_account, "alice-phone", path="/team/phones/")
+    serial = device.arn
+    account = management_account
+    pathless = f"arn:aws:iam::{account.id}:mfa/alice-phone"
+    elsewhere = f"arn:aws:iam::{account.id}:mfa/team/alice-phone"
+    assert totp_selectors.unassigned_virtual_mfa_device_get(account, serial) == device
+    for wrong in (pathless, elsewhere):  # the name alone, or another path, is not the device
+        with pytest.raises(ValidationError) as error:
+            totp_selectors.unassigned_virtual_mfa_device_get(account, wrong)
+        assert code_of(error) == "NoSuchEntity"
+
+    enabled = enable(device, alice, authenticator(seed))
+    assert (enabled.path, enabled.arn, enabled.identifier) == ("/team/phones/", serial, serial)
+    assert MFADevice.objects.get(pk=enabled.pk).arn == serial  # as the base row reads it
+    (row,) = totp_selectors.account_virtual_mfa_devices(account, "Assigned")
+    assert row.serial_number == serial
+    assert totp_selectors.account_virtual_mfa_device_get(account, serial) == enabled
+    with pytest.raises(ValidationError) as error:
+        totp_selectors.account_virtual_mfa_device_get(account, pathless)
+    assert code_of(error) == "NoSuchEntity"
+    (event,) = events("EnableMFADevice")
+    assert event.request_parameters == {"userName": "alice", "serialNumber": serial}
+
+    at(T0 + 5 * MINUTE)
+    back = unassigned.mfa_device_deactivate(actor=None, device=enabled)
+    assert (back.path, back.arn) == ("/team/phones/", serial)
+    (row,) = totp_selectors.account_virtual_mfa_devices(account, "Unassigned")
+    assert row.serial_number == serial
+    unassigned.unassigned_virtual_mfa_device_delete(actor=None, device=back)
+    assert [e.request_parameters for e in events("DeleteVirtualMFADevice")] == [
+        {"serialNumber": serial}
+    ]
