@@ -40,10 +40,10 @@ def list_mfa_devices(call: Call) -> dict:
         "MFADevices": [
             {
                 "UserName": _user_name(user),
-                "SerialNumber": d.identifier,
+                "SerialNumber": serial,
                 "EnableDate": d.enabled_at or d.created_at,
             }
-            for d in mfa_selectors.user_devices(user)
+            for d, serial in mfa_selectors.user_device_serials(user)
         ],
         "IsTruncated": False,
     }
