@@ -143,19 +143,30 @@ def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
     """One page of ``queryset`` ordered by ``order_field`` then pk: ``{list_key: [...],
     "IsTruncated": bool, "Marker": ...}``, from the call's ``Marker`` and ``MaxItems``.
     Two queries at most, whatever the page size: the rows, and nothing else."""
+
+    def fetch(after: tuple | None, limit: int) -> list:
+        rows = queryset.order_by(order_field, "pk")
+        if after is not None:
+            after_value, after_pk = after
+            try:
+                rows = rows.filter(
+                    Q(**{f"{order_field}__gt": after_value})
+                    | Q(**{order_field: after_value, "pk__gt": after_pk})
+                )
+            except ValueError:  # a value the ordering field cannot hold ("x" for an id)
+                raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
+        return list(rows[:limit])
+
+    return keyset_page(call, fetch, order_field, list_key, render)
+
+
+def keyset_page(call: Call, fetch, order_field: str, list_key: str, render) -> dict:
+    """``page``, with the rows from ``fetch(after, limit)``: at most ``limit`` rows ordered by
+    ``order_field`` then pk, after ``(value, pk)`` when ``after`` is not None."""
     max_items = call.input.get("MaxItems") or DEFAULT_MAX_ITEMS
-    queryset = queryset.order_by(order_field, "pk")
     marker = call.input.get("Marker")
-    if marker:
-        after_value, after_pk = _marker_decode(marker)
-        try:
-            queryset = queryset.filter(
-                Q(**{f"{order_field}__gt": after_value})
-                | Q(**{order_field: after_value, "pk__gt": after_pk})
-            )
-        except ValueError:  # a value the ordering field cannot hold ("x" for an id)
-            raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
-    rows = list(queryset[: max_items + 1])
+    after = tuple(_marker_decode(marker)) if marker else None
+    rows = fetch(after, max_items + 1)
     truncated = len(rows) > max_items
     rows = rows[:max_items]
     result = {list_key: [render(row) for row in rows], "IsTruncated": truncated}

@@ -275,6 +275,26 @@ def iam_user_with_tags(
     return user, [(key, value) for _user, (key, value) in found if key is not None]
 
 
+def iam_users_page(
+    account: Account, *, path_prefix: str = "", after: tuple[str, int] | None, limit: int
+) -> list[User]:
+    """``account``'s IAM users whose path starts with ``path_prefix``, by name then id, after
+    ``(name, id)``: at most ``limit``, in one query (ListUsers)."""
+    where = '"account_id" = %s AND "kind" = %s'
+    params: list = [account.pk, User.Kind.IAM]
+    if path_prefix:
+        where += " AND \"path\" LIKE %s ESCAPE '\\'"
+        escaped = path_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(escaped + "%")
+    if after is not None:
+        where += ' AND ("name" > %s OR ("name" = %s AND "id" > %s))'
+        params += [after[0], after[0], after[1]]
+    users = rows.select(User, where, params, order_by='"name", "id"', limit=limit)
+    for user in users:
+        user.account = account
+    return users
+
+
 def user_tags(user: User) -> list[tuple[str, str]]:
     """``user``'s tags (key, value), oldest first (one query)."""
     return [

@@ -10,7 +10,7 @@ from identity.models import User, UserTag
 from mfa.models import MFADevice
 
 from ..errors import ApiError
-from ..registry import Call, operation, page
+from ..registry import Call, keyset_page, operation, page
 from .common import (
     any_user,
     named_user,
@@ -77,11 +77,12 @@ def get_user(call: Call) -> dict:
 
 @operation("iam", "ListUsers", Permission("iam:ListUsers", any_user))
 def list_users(call: Call) -> dict:
-    users = User.objects.filter(account=call.account, kind=User.Kind.IAM)
-    prefix = call.input.get("PathPrefix")
-    if prefix:
-        users = users.filter(path__startswith=prefix)
-    return page(call, users, "name", "Users", user_shape)
+    def fetch(after, limit):
+        return selectors.iam_users_page(
+            call.account, path_prefix=call.input.get("PathPrefix") or "", after=after, limit=limit
+        )
+
+    return keyset_page(call, fetch, "name", "Users", user_shape)
 
 
 @operation("iam", "UpdateUser", Permission("iam:UpdateUser", target_user_arn))

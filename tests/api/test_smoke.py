@@ -36,3 +36,27 @@ def test_the_trail_names_the_key_that_signed(admin, admin_keys):
     event = AuditEvent.objects.get(event_name="CreateUser", request_parameters__userName="audited")
     assert event.user_identity["accessKeyId"] == admin_keys[0]
     assert admin_keys[1] not in str(AuditEvent.objects.values_list())
+
+
+def test_list_users_path_prefix_is_a_prefix_not_a_pattern(admin):
+    """``_`` and ``%`` are characters of the prefix, not LIKE's wildcards; ``\\`` too."""
+    iam, _sts = admin
+    for name, path in (
+        ("under", "/a_b/"),
+        ("x-for-underscore", "/axb/"),
+        ("percent", "/50%/"),
+        ("fifty", "/50x/"),
+        ("slash", "/back\\slash/"),
+        ("nested", "/a_b/c/"),
+    ):
+        iam.create_user(UserName=name, Path=path)
+
+    def listed(prefix):
+        return sorted(u["UserName"] for u in iam.list_users(PathPrefix=prefix)["Users"])
+
+    assert listed("/a_") == ["nested", "under"]
+    assert listed("/50%") == ["percent"]
+    assert listed("/back\\") == ["slash"]
+    assert listed("/") == sorted(
+        ["under", "x-for-underscore", "percent", "fifty", "slash", "nested"]
+    )
