@@ -245,52 +245,105 @@ def _timestamp(value: datetime) -> str:
     return value.isoformat(timespec="seconds")[:19] + "Z"
 
 
+def _boolean(value) -> str:
+    return "true" if value else "false"
+
+
+def _blob(value) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _integer(value) -> str:
+    return str(int(value))
+
+
+def _document(value) -> str:  # IAM returns policy documents URL-encoded
+    return escape(quote(str(value), safe=""))
+
+
+def _string(value) -> str:
+    return _text(str(value))
+
+
+_SCALARS = {"boolean": _boolean, "timestamp": _timestamp, "blob": _blob, "integer": _integer}
+_SCALARS["long"] = _integer
+
+
+def _formatter(shape: Shape):
+    """How a scalar shape is written, or None for structures, lists and maps."""
+    kind = shape.type_name
+    if kind in ("structure", "list", "map"):
+        return None
+    if kind in _SCALARS:
+        return _SCALARS[kind]
+    return _document if shape.name == "policyDocumentType" else _string
+
+
 @functools.cache
-def _members(shape: Shape) -> tuple[tuple[str, str, str, Shape], ...]:
-    """A structure's members as the writer walks them: name, opening and closing tag, shape
-    (worked out once per shape; the service models are loaded once)."""
-    members = []
-    for name, member in shape.members.items():
-        tag = member.serialization.get("name", name)
-        members.append((name, f"<{tag}>", f"</{tag}>", member))
-    return tuple(members)
+def _writer(shape: Shape):
+    """``write(value, out)`` for ``shape``, worked out once per shape (the service models are
+    loaded once): each structure's members with their tags and, for scalars, their formatter,
+    so that writing a row of a list is a loop over precomputed tuples. Nested shapes are looked
+    up when first written, so a shape that contains itself cannot recurse here."""
+    kind = shape.type_name
+    scalar = _formatter(shape)
+    if scalar is not None:
+
+        def write_scalar(value, out: list[str]) -> None:
+            out.append(scalar(value))
+
+        return write_scalar
+    if kind == "structure":
+        members = tuple(
+            (
+                name,
+                f"<{member.serialization.get('name', name)}>",
+                f"</{member.serialization.get('name', name)}>",
+                _formatter(member),
+                member,
+            )
+            for name, member in shape.members.items()
+        )
+
+        def write_structure(value, out: list[str]) -> None:
+            for name, opening, closing, format_scalar, member in members:
+                member_value = value.get(name)
+                if member_value is None:
+                    continue
+                if format_scalar is not None:
+                    out.append(opening + format_scalar(member_value) + closing)
+                else:
+                    out.append(opening)
+                    _writer(member)(member_value, out)
+                    out.append(closing)
+
+        return write_structure
+    if kind == "list":  # IAM and STS have no flattened lists
+        member = shape.member
+        tag = member.serialization.get("name", "member")
+        opening, closing = f"<{tag}>", f"</{tag}>"
+
+        def write_list(value, out: list[str]) -> None:
+            write_member = _writer(member)
+            for item in value:
+                out.append(opening)
+                write_member(item, out)
+                out.append(closing)
+
+        return write_list
+
+    def write_map(value, out: list[str]) -> None:
+        write_value = _writer(shape.value)
+        for key, item in value.items():
+            out.append(f"<entry><key>{_text(str(key))}</key><value>")
+            write_value(item, out)
+            out.append("</value></entry>")
+
+    return write_map
 
 
 def _write(shape: Shape, value, out: list[str]) -> None:
-    kind = shape.type_name
-    if kind == "structure":
-        for name, opening, closing, member in _members(shape):
-            member_value = value.get(name)
-            if member_value is None:
-                continue
-            out.append(opening)
-            _write(member, member_value, out)
-            out.append(closing)
-    elif kind == "list":  # IAM and STS have no flattened lists
-        tag = shape.member.serialization.get("name", "member")
-        opening, closing = f"<{tag}>", f"</{tag}>"
-        member = shape.member
-        for item in value:
-            out.append(opening)
-            _write(member, item, out)
-            out.append(closing)
-    elif kind == "map":
-        for key, item in value.items():
-            out.append(f"<entry><key>{_text(str(key))}</key><value>")
-            _write(shape.value, item, out)
-            out.append("</value></entry>")
-    elif kind == "boolean":
-        out.append("true" if value else "false")
-    elif kind == "timestamp":
-        out.append(_timestamp(value))
-    elif kind == "blob":
-        out.append(base64.b64encode(value).decode("ascii"))
-    elif kind in ("integer", "long"):
-        out.append(str(int(value)))
-    elif shape.name == "policyDocumentType":  # IAM returns documents URL-encoded
-        out.append(escape(quote(str(value), safe="")))
-    else:
-        out.append(_text(str(value)))
+    _writer(shape)(value, out)
 
 
 def serialize_result(service: str, action: str, result: dict, request_id: str) -> bytes:

@@ -18,13 +18,20 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 
-def _shape(connection, model: type[Model]) -> tuple[str, list[str], list[tuple[int, list]]]:
-    """The select list, the attribute names, and each column's converters, for ``model``
-    (kept on the connection: converters are the backend's)."""
+def _shape(
+    connection, model: type[Model], only: tuple[str, ...] | None = None
+) -> tuple[str, list[str], list[tuple[int, list]]]:
+    """The select list, the attribute names, and each column's converters, for ``model``'s
+    concrete fields (or those whose attribute names ``only`` lists, in that order); kept on the
+    connection: converters are the backend's."""
     shapes = connection.__dict__.setdefault("_tobira_row_shapes", {})
-    shape = shapes.get(model)
+    shape = shapes.get((model, only))
     if shape is None:
-        fields = model._meta.concrete_fields
+        if only is None:
+            fields = model._meta.concrete_fields
+        else:
+            by_name = {field.attname: field for field in model._meta.concrete_fields}
+            fields = [by_name[name] for name in only]
         quote = connection.ops.quote_name
         table = model._meta.db_table
         columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields)
@@ -34,7 +41,7 @@ def _shape(connection, model: type[Model]) -> tuple[str, list[str], list[tuple[i
             found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
             if found:
                 converters.append((index, [(convert, column) for convert in found]))
-        shape = shapes[model] = (columns, [field.attname for field in fields], converters)
+        shape = shapes[(model, only)] = (columns, [field.attname for field in fields], converters)
     return shape
 
 
@@ -68,11 +75,41 @@ def select_with(
     and ``order_by`` when ``join`` names another table."""
     connection = connections[using]
     columns, names, converters = _shape(connection, model)
-    # ``where``, ``extra``, ``join`` and ``order_by`` are literals of the calling code
+    select_list = f"{columns}, {extra}" if extra else columns
+    rows = _fetch(connection, model, select_list, join, where, params, order_by, limit)
+    width = len(names)
+    return [
+        (
+            model.from_db(using, names, _converted(list(row[:width]), converters, connection)),
+            tuple(row[width:]),
+        )
+        for row in rows
+    ]
+
+
+def values(
+    model: type[Model],
+    fields: tuple[str, ...],
+    where: LiteralString,
+    params: Sequence,
+    *,
+    order_by: LiteralString = "",
+    limit: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[list]:
+    """``select`` of only ``fields`` (attribute names), as lists of converted values: for a
+    long page of rows that need no model instance (building one costs more than its row)."""
+    connection = connections[using]
+    columns, _names, converters = _shape(connection, model, fields)
+    rows = _fetch(connection, model, columns, "", where, params, order_by, limit)
+    return [_converted(list(row), converters, connection) for row in rows]
+
+
+def _fetch(connection, model, select_list, join, where, params, order_by, limit) -> list:
+    # ``where``, ``join``, ``order_by`` and the extra columns are literals of the calling code
     # (LiteralString); every value travels in ``params``. The table and its columns are the
     # model's, quoted by the backend.
     table = connection.ops.quote_name(model._meta.db_table)
-    select_list = f"{columns}, {extra}" if extra else columns
     sql = f"SELECT {select_list} FROM {table} {join} WHERE {where}"  # noqa: S608 - see above
     if order_by:
         sql += f" ORDER BY {order_by}"
@@ -80,15 +117,13 @@ def select_with(
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    width = len(names)
-    found = []
-    for row in rows:
-        values = list(row[:width])
-        for index, column_converters in converters:
-            value = values[index]
-            for convert, column in column_converters:
-                value = convert(value, column, connection)
-            values[index] = value
-        found.append((model.from_db(using, names, values), tuple(row[width:])))
-    return found
+        return cursor.fetchall()
+
+
+def _converted(values: list, converters, connection) -> list:
+    for index, column_converters in converters:
+        value = values[index]
+        for convert, column in column_converters:
+            value = convert(value, column, connection)
+        values[index] = value
+    return values

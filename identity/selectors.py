@@ -7,6 +7,9 @@ the principal's reach is indistinguishable from one that does not exist
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
@@ -275,9 +278,37 @@ def iam_user_with_tags(
     return user, [(key, value) for _user, (key, value) in found if key is not None]
 
 
+class UserListing(NamedTuple):
+    """An IAM user as a list of users shows it: what ``ListUsers`` writes, no model instance
+    (a page of 100 of those cost more than the query)."""
+
+    pk: int
+    name: str
+    path: str
+    arn: str
+    unique_id: str
+    created: datetime
+    password_last_used: datetime | None
+    account_id: str
+
+    is_root = False  # a listing holds IAM users only
+
+
+_LISTING_FIELDS = (
+    "id",
+    "name",
+    "path",
+    "arn",
+    "unique_id",
+    "created",
+    "password_last_used",
+    "account_id",
+)
+
+
 def iam_users_page(
     account: Account, *, path_prefix: str = "", after: tuple[str, int] | None, limit: int
-) -> list[User]:
+) -> list[UserListing]:
     """``account``'s IAM users whose path starts with ``path_prefix``, by name then id, after
     ``(name, id)``: at most ``limit``, in one query (ListUsers)."""
     where = '"account_id" = %s AND "kind" = %s'
@@ -289,10 +320,8 @@ def iam_users_page(
     if after is not None:
         where += ' AND ("name" > %s OR ("name" = %s AND "id" > %s))'
         params += [after[0], after[0], after[1]]
-    users = rows.select(User, where, params, order_by='"name", "id"', limit=limit)
-    for user in users:
-        user.account = account
-    return users
+    found = rows.values(User, _LISTING_FIELDS, where, params, order_by='"name", "id"', limit=limit)
+    return [UserListing(*values) for values in found]
 
 
 def user_tags(user: User) -> list[tuple[str, str]]:
