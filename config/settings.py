@@ -180,6 +180,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # threads, the worker) wait for it instead of failing with "database is locked" on upgrade.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with its health check skipped for a connection that just worked.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

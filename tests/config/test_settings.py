@@ -87,7 +87,7 @@ def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path):
         check=True,
     )
     values = json.loads(out.stdout)
-    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["engine"] == "config.postgresql"  # Django's, with a cheaper health check
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert values["cache"] == "identity.cache.SharedClientRedisCache"

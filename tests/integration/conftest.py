@@ -51,7 +51,7 @@ def smtp_server():
 
 def _database_url() -> str:
     db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         pytest.fail("integration tests need PostgreSQL: run them through bin/test (DATABASE_URL)")
     user = db.get("USER") or "postgres"
     host = db.get("HOST") or "127.0.0.1"
