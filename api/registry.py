@@ -116,27 +116,49 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _marker_decode(marker: str) -> list:
+MARKER_LENGTH = 320  # the service model's markerType: a longer Marker is a ValidationError
+
+
+def marker_decode(marker: str, ints: int = 1) -> list:
+    """What ``marker_encode`` wrote: a string then ``ints`` integers (0 to 2**63 - 1), or
+    AWS's InvalidParameterValue for anything else."""
     try:
         value = json.loads(base64.urlsafe_b64decode(marker.encode("ascii") + b"=="))
     except (ValueError, UnicodeError, binascii.Error):
         raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
-    # A client can send any JSON: only what ``_marker_encode`` writes goes near a query.
+    # A client can send any JSON: only what ``marker_encode`` writes goes near a query.
     if (
         not isinstance(value, list)
-        or len(value) != 2
+        or len(value) != 1 + ints
         or not isinstance(value[0], str)
         or "\x00" in value[0]
         or not _encodable(value[0])
-        or type(value[1]) is not int
-        or not 0 <= value[1] < 2**63
+        or any(type(number) is not int or not 0 <= number < 2**63 for number in value[1:])
     ):
         raise ApiError("InvalidParameterValue", "Invalid Marker.")
     return value
 
 
-def _marker_encode(value: list) -> str:
+def marker_encode(value: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode("ascii").rstrip("=")
+
+
+def marker_encode_within(text: str, *numbers: int) -> str:
+    """``marker_encode([text, *numbers, cut])`` in at most ``MARKER_LENGTH`` characters: ``text``
+    whole (``cut`` 0), or as much of its start as fits (``cut`` 1), for a key longer than a
+    Marker holds (a path runs to 512 characters)."""
+    room = MARKER_LENGTH * 3 // 4 - len(json.dumps(["", *numbers, 1]).encode())
+    end = 0
+    for char in text:
+        room -= len(json.dumps(char)) - 2  # as JSON writes it: ``"`` and ``\\`` take two
+        if room < 0:
+            break
+        end += 1
+    return marker_encode([text[:end], *numbers, int(end < len(text))])
+
+
+def max_items(call: Call) -> int:
+    return call.input.get("MaxItems") or DEFAULT_MAX_ITEMS
 
 
 def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
@@ -163,17 +185,17 @@ def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
 def keyset_page(call: Call, fetch, order_field: str, list_key: str, render) -> dict:
     """``page``, with the rows from ``fetch(after, limit)``: at most ``limit`` rows ordered by
     ``order_field`` then pk, after ``(value, pk)`` when ``after`` is not None."""
-    max_items = call.input.get("MaxItems") or DEFAULT_MAX_ITEMS
+    limit = max_items(call)
     marker = call.input.get("Marker")
-    after = tuple(_marker_decode(marker)) if marker else None
-    rows = fetch(after, max_items + 1)
-    truncated = len(rows) > max_items
-    rows = rows[:max_items]
+    after = tuple(marker_decode(marker)) if marker else None
+    rows = fetch(after, limit + 1)
+    truncated = len(rows) > limit
+    rows = rows[:limit]
     result = {list_key: [render(row) for row in rows], "IsTruncated": truncated}
     if truncated:
         last = rows[-1]
         value = getattr(last, order_field)
-        result["Marker"] = _marker_encode([str(value), last.pk])
+        result["Marker"] = marker_encode([str(value), last.pk])
     return result
 
 

@@ -14,7 +14,7 @@ from mfa.totp import selectors as totp_selectors
 from mfa.totp import unassigned
 
 from ..errors import ApiError
-from ..registry import Call, no_paging, operation
+from ..registry import Call, marker_decode, marker_encode_within, max_items, operation
 from .common import require_user, target_user_arn, user_shape
 from .mfa import code_error, user_device
 
@@ -29,18 +29,37 @@ def _any_mfa(call: Call) -> str:
 
 @operation("iam", "ListVirtualMFADevices", Permission("iam:ListVirtualMFADevices", _any_mfa))
 def list_virtual_mfa_devices(call: Call) -> dict:
-    no_paging(call)
+    """A page of the account's devices by serial number. The Marker is where the last page
+    ended: the device's path and name (only their start if that is too long for a Marker), its
+    table (assigned or not) and id."""
+    limit = max_items(call)
     rows = totp_selectors.account_virtual_mfa_devices(
-        call.account, call.input.get("AssignmentStatus", "Any")
+        call.account,
+        call.input.get("AssignmentStatus", "Any"),
+        limit=limit + 1,
+        after=_position(call.input.get("Marker")),
     )
     devices = []
-    for row in rows:
+    for row in rows[:limit]:
         device = {"SerialNumber": row.serial_number}
         if row.user is not None:
             device["User"] = user_shape(row.user)
             device["EnableDate"] = row.enable_date
         devices.append(device)
-    return {"VirtualMFADevices": devices, "IsTruncated": False}
+    result = {"VirtualMFADevices": devices, "IsTruncated": len(rows) > limit}
+    if len(rows) > limit:
+        last = rows[limit - 1].position
+        result["Marker"] = marker_encode_within(last.key, last.table, last.pk)
+    return result
+
+
+def _position(marker: str | None) -> totp_selectors.ListPosition | None:
+    if not marker:
+        return None
+    key, table, pk, cut = marker_decode(marker, ints=3)
+    if table not in (totp_selectors.ASSIGNED, totp_selectors.UNASSIGNED) or cut not in (0, 1):
+        raise ApiError("InvalidParameterValue", "Invalid Marker.")
+    return totp_selectors.ListPosition(key, table, pk, key_is_prefix=bool(cut))
 
 
 def _path(call: Call) -> str:

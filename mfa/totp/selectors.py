@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import segno
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Collate, Concat
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -80,6 +82,29 @@ def virtual_mfa_qr_png(device_or_seed: TOTPSecret | bytes, account: Account, lab
 # --- Virtual MFA devices as the IAM API lists them (ListVirtualMFADevices) -----------------
 
 ASSIGNMENT_STATUSES = ("Any", "Assigned", "Unassigned")
+ASSIGNED, UNASSIGNED = 0, 1  # the two tables, in the order a tie between them lists them
+
+
+class CodePointOrder(Collate):
+    """``expression COLLATE "C"``: text compared byte by byte, as Python compares ``str`` (for
+    ASCII and UTF-8, by code point), whatever the database's own collation. SQLite's default
+    (``BINARY``) already compares that way."""
+
+    def __init__(self, expression):
+        super().__init__(expression, "C")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.get_source_expressions()[0])
+
+
+def device_sort_key():
+    """A device's place in the list: its path then its name, as one string. Every serial number
+    of an account starts with ``arn:aws:iam::ACCOUNT:mfa``, so this sorts as the serial numbers
+    do. Not by path, then by name, which would put ``/z`` (name ``z`` at ``/``) before ``/a/b``
+    (name ``b`` at ``/a/``): the ARNs put it after. A path ends with ``/`` and a name has none,
+    so the string is one path and one name; names are unique in the account (ignoring case),
+    so no two devices of a table share it."""
+    return CodePointOrder(Concat("path", "name"))
 
 
 @dataclass(frozen=True)
@@ -92,11 +117,38 @@ class VirtualMFADeviceRow:
     enable_date: datetime | None
     device: VirtualMFADevice | UnassignedVirtualMFADevice
 
+    @property
+    def position(self) -> ListPosition:
+        """Where the row is in the list: what a next page starts after."""
+        table = UNASSIGNED if isinstance(self.device, UnassignedVirtualMFADevice) else ASSIGNED
+        return ListPosition(self.device.path + self.device.name, table, self.device.pk)
+
+
+@dataclass(frozen=True, order=True)
+class ListPosition:
+    """A place in the list: a sort key (path then name), then the table and the row's id, which
+    order devices only if a name were ever in both tables at once (a tie lists the assigned
+    device first). With ``key_is_prefix``, ``key`` is only the start of the row's key (a marker
+    cannot hold a long path whole): the whole key is read again from the row, or, the row being
+    gone, the start serves (the page may then repeat devices whose keys start the same, never
+    skip one)."""
+
+    key: str
+    table: int
+    pk: int
+    key_is_prefix: bool = field(default=False, compare=False)
+
 
 def account_virtual_mfa_devices(
-    account: Account, assignment_status: str = "Any"
+    account: Account,
+    assignment_status: str = "Any",
+    *,
+    limit: int,
+    after: ListPosition | None = None,
 ) -> list[VirtualMFADeviceRow]:
-    """The account's virtual MFA devices, by serial number (two queries whatever their number).
+    """At most ``limit`` of the account's virtual MFA devices, by serial number, after
+    ``after``: one query per table whatever their number, at most ``limit`` rows from each
+    (keyset: no offset), merged; one more to read a key ``after`` holds only the start of.
 
     Assigned: enabled for an IAM user or the root user (SSO users' devices belong to the access
     portal, not to the account's IAM). Unassigned: created through the API and not enabled yet
@@ -107,6 +159,8 @@ def account_virtual_mfa_devices(
         raise ValidationError(
             _("The assignment status is Any, Assigned or Unassigned."), "ValidationError"
         )
+    if after is not None and after.key_is_prefix:
+        after = _whole_position(account, after)
     rows = []
     if assignment_status in ("Any", "Assigned"):
         assigned = (
@@ -114,13 +168,45 @@ def account_virtual_mfa_devices(
             .exclude(user__kind=User.Kind.SSO)
             .select_related("user")
         )
-        rows += [VirtualMFADeviceRow(d.arn, d.user, d.enabled_at, d) for d in assigned]
+        rows += [
+            VirtualMFADeviceRow(d.arn, d.user, d.enabled_at, d)
+            for d in _after(assigned, ASSIGNED, after)[:limit]
+        ]
     if assignment_status in ("Any", "Unassigned"):
         unassigned = UnassignedVirtualMFADevice.objects.filter(account=account).exclude(
             unassigned_expired()
         )
-        rows += [VirtualMFADeviceRow(d.arn, None, None, d) for d in unassigned]
-    return sorted(rows, key=lambda row: row.serial_number)
+        rows += [
+            VirtualMFADeviceRow(d.arn, None, None, d)
+            for d in _after(unassigned, UNASSIGNED, after)[:limit]
+        ]
+    return sorted(rows, key=lambda row: row.position)[:limit]
+
+
+def _after(queryset: QuerySet, table: int, after: ListPosition | None) -> QuerySet:
+    """``queryset`` (one table's devices) in list order, from the first row after ``after``."""
+    queryset = queryset.alias(sort_key=device_sort_key()).order_by("sort_key", "pk")
+    if after is None:
+        return queryset
+    if table < after.table:  # this table's device with the same key came before the position
+        return queryset.filter(sort_key__gt=after.key)
+    if table > after.table:  # ... came after it
+        return queryset.filter(sort_key__gte=after.key)
+    return queryset.filter(Q(sort_key__gt=after.key) | Q(sort_key=after.key, pk__gt=after.pk))
+
+
+def _whole_position(account: Account, position: ListPosition) -> ListPosition:
+    """``position`` with the whole key of its row, read again; as it is if the row is gone."""
+    model = UnassignedVirtualMFADevice if position.table == UNASSIGNED else VirtualMFADevice
+    key = (
+        model.objects.filter(account=account, pk=position.pk)
+        .annotate(sort_key=device_sort_key())
+        .values_list("sort_key", flat=True)
+        .first()
+    )
+    if key is None or not key.startswith(position.key):
+        return position
+    return ListPosition(key, position.table, position.pk)
 
 
 def _path_and_name_in(account: Account, serial_number: str) -> dict[str, str]:

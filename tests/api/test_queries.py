@@ -6,7 +6,10 @@ from django.test.utils import CaptureQueriesContext
 
 from identity import arns, generation, services
 from identity.policies import services as policies
+from mfa.totp import unassigned
+from tests.conftest import T0
 from tests.support import aws
+from tests.support.mfa import authenticator
 
 
 def _call(client, keys, action, **params):
@@ -73,3 +76,46 @@ def test_an_iam_user_s_call_adds_only_its_policies(client, make_iam_user):
     cold = {action: _queries(client, keys, action, cold=True, **params) for action, params in calls}
     assert max(cold.values()) <= 5  # the key, 2 for the policies, the operation's own
     assert max(warm.values()) <= 2  # the operation's own: the key and policies are cached
+
+
+@pytest.mark.django_db
+def test_a_page_of_virtual_mfa_devices_is_constant(client, management_root, make_iam_user, at):
+    keys = aws.access_key(management_root)
+    account = management_root.account
+
+    def devices(prefix: str, count: int) -> None:
+        for index in range(count):
+            device, seed = unassigned.unassigned_virtual_mfa_device_create(
+                actor=None, account=account, name=f"{prefix}-{index:02d}", path=f"/p{index % 3}/"
+            )
+            if index % 2:
+                app = authenticator(seed)
+                unassigned.unassigned_virtual_mfa_device_enable(
+                    actor=None,
+                    device=device,
+                    user=make_iam_user(name=f"{prefix}-user-{index:02d}", self_service=False),
+                    first_code=app.at(T0 - 30),
+                    second_code=app.at(T0),
+                )
+
+    devices("few", 3)
+    marker = _call(client, keys, "ListVirtualMFADevices", MaxItems="1").content.decode()
+    marker = marker.split("<Marker>")[1].split("</Marker>")[0]
+    calls = [("Any", None), ("Assigned", None), ("Unassigned", None), ("Any", marker)]
+
+    def counts() -> list[int]:
+        return [
+            _queries(
+                client,
+                keys,
+                "ListVirtualMFADevices",
+                AssignmentStatus=status,
+                MaxItems="2",
+                **({"Marker": after} if after else {}),
+            )
+            for status, after in calls
+        ]
+
+    few = counts()
+    devices("more", 40)
+    assert counts() == few == [2, 1, 1, 2]  # one query per table the status reads

@@ -7,6 +7,7 @@ import io
 import pytest
 import segno
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from identity.models import AuditEvent
 from mfa.models import MFADevice, RecoveryCode, UnassignedVirtualMFADevice, VirtualMFADevice
@@ -36,6 +37,10 @@ def enable(device, user, app, at_time=T0):
         first_code=app.at(at_time - 30),
         second_code=app.at(at_time),
     )
+
+
+def listed(account, status="Any", *, limit=100, after=None):
+    return totp_selectors.account_virtual_mfa_devices(account, status, limit=limit, after=after)
 
 
 def code_of(error: pytest.ExceptionInfo) -> str:
@@ -232,7 +237,7 @@ def test_a_device_created_and_never_enabled_expires_like_a_console_setup(
 ):
     device, seed = create(management_account, "forgotten")
     at(T0 + 16 * MINUTE)
-    assert totp_selectors.account_virtual_mfa_devices(management_account) == []
+    assert listed(management_account) == []
     with pytest.raises(ValidationError) as error:
         totp_selectors.unassigned_virtual_mfa_device_get(management_account, device.arn)
     assert code_of(error) == "NoSuchEntity"
@@ -277,7 +282,7 @@ def test_deactivate_enable_again_and_delete(
 
     # Long after the setup window it is still there: it was enabled once.
     at(T0 + 60 * MINUTE)
-    (row,) = totp_selectors.account_virtual_mfa_devices(management_account, "Unassigned")
+    (row,) = listed(management_account, "Unassigned")
     assert (row.serial_number, row.user, row.enable_date) == (serial, None, None)
     assert totp_selectors.unassigned_virtual_mfa_device_get(management_account, serial) == back
 
@@ -348,7 +353,7 @@ def test_the_list_by_assignment_status_in_two_queries(
     pending, _key = totp_services.virtual_mfa_device_create(user=alice, name="alice-pending")
 
     with django_assert_num_queries(2):
-        rows = totp_selectors.account_virtual_mfa_devices(management_account)
+        rows = listed(management_account)
         users = [row.user.name if row.user else None for row in rows]
     assert [row.serial_number.rsplit("/", 1)[1] for row in rows] == [
         *(f"assigned-{i}" for i in range(6)),
@@ -357,14 +362,110 @@ def test_the_list_by_assignment_status_in_two_queries(
     assert users == [*(f"user-{i}" for i in range(6)), *([None] * 4)]
     assert all(row.enable_date is not None for row in rows[:6])
     with django_assert_num_queries(1):
-        assert len(totp_selectors.account_virtual_mfa_devices(management_account, "Assigned")) == 6
+        assert len(listed(management_account, "Assigned")) == 6
     with django_assert_num_queries(1):
-        assert (
-            len(totp_selectors.account_virtual_mfa_devices(management_account, "Unassigned")) == 4
-        )
+        assert len(listed(management_account, "Unassigned")) == 4
     with pytest.raises(ValidationError) as error:
-        totp_selectors.account_virtual_mfa_devices(management_account, "Lost")
+        listed(management_account, "Lost")
     assert code_of(error) == "ValidationError"
+
+
+def _pages(account, status, size):
+    """Every page of ``size``, each from where the last one ended."""
+    pages, after = [], None
+    while True:
+        rows = listed(account, status, limit=size + 1, after=after)
+        pages.append(rows[:size])
+        if len(rows) <= size:
+            return pages
+        after = rows[size - 1].position
+
+
+def test_the_list_pages_by_serial_number_across_both_tables(
+    management_account, member_account, make_iam_user, at, django_assert_num_queries
+):
+    # Path then name as one string, byte by byte, as the serial numbers sort: "/a.b" and "/Z/x"
+    # before "/a/b", "/z" after it (by path, then name, "/z" would come first); "D" before "b".
+    names = {"z": "/", "a.b": "/", "b": "/a/", "x": "/Z/", "c": "/a/b/", "D": "/a/", "e": "/a-/"}
+    for index, (name, path) in enumerate(names.items()):
+        device, seed = create(management_account, name, path=path)
+        if index % 2:
+            user = make_iam_user(name=f"user-{index}", password=None, self_service=False)
+            enable(device, user, authenticator(seed))
+    for name in ("a", "zz"):
+        create(member_account, name)
+    everything = listed(management_account)
+    assert [row.serial_number for row in everything] == sorted(
+        f"arn:aws:iam::{management_account.id}:mfa{path}{name}" for name, path in names.items()
+    )
+    assert [row.serial_number.split(":mfa")[1] for row in everything] == [
+        "/Z/x", "/a-/e", "/a.b", "/a/D", "/a/b", "/a/b/c", "/z"
+    ]  # fmt: skip
+    for status in ("Any", "Assigned", "Unassigned"):
+        whole = listed(management_account, status)
+        assert len(whole) == {"Any": 7, "Assigned": 3, "Unassigned": 4}[status]
+        for size in (1, 2, 3, 7, 8):
+            pages = _pages(management_account, status, size)
+            assert [row.serial_number for page in pages for row in page] == [
+                row.serial_number for row in whole
+            ]
+    # A page: one query per table, each cut at the page's size, whatever the number of devices.
+    after = everything[2].position
+    with django_assert_num_queries(2) as captured:
+        rows = listed(management_account, limit=2, after=after)
+        assert [row.user.name if row.user else None for row in rows] == ["user-5", None]
+    assert [row.serial_number.split(":mfa")[1] for row in rows] == ["/a/D", "/a/b"]
+    for query in captured.captured_queries:
+        assert " LIMIT 2" in query["sql"] and " OFFSET " not in query["sql"]
+        if connection.vendor == "postgresql":  # whatever the database's collation
+            assert 'COLLATE "C" >' in query["sql"]
+
+
+def test_a_tie_between_the_tables_lists_the_assigned_device_first(
+    management_account, alice, make_iam_user, at
+):
+    """A name lives in one table at a time; were it ever in both (two requests racing), the
+    list would show both, the assigned one first, and a page ending on either resumes after it."""
+    device, seed = create(management_account, "shared")
+    enable(device, alice, authenticator(seed))
+    create(management_account, "after")
+    twin = UnassignedVirtualMFADevice.objects.create(
+        account=management_account, name="shared", seed_encrypted="", last_step=0
+    )
+    rows = listed(management_account)
+    assert [(row.serial_number.rsplit("/", 1)[1], row.user) for row in rows] == [
+        ("after", None),
+        ("shared", alice),
+        ("shared", None),
+    ]
+    assert rows[2].device == twin
+    for size in (1, 2):
+        pages = _pages(management_account, "Any", size)
+        assert [row.device for page in pages for row in page] == [row.device for row in rows]
+
+
+def test_a_position_holding_the_start_of_a_key(management_account, at, django_assert_num_queries):
+    """A marker holds only the start of a long key: the whole key is read again from the row (one
+    more query), or the start serves if the row is gone (never past a device)."""
+    long = "/" + "p" * 300 + "/"
+    for name in ("a", "b", "c"):
+        create(management_account, name, path=long)
+    create(management_account, "z")
+    rows = listed(management_account)
+    start = rows[1].position  # b
+    cut = totp_selectors.ListPosition(start.key[:200], start.table, start.pk, key_is_prefix=True)
+    with django_assert_num_queries(3):
+        assert [row.serial_number[-2:] for row in listed(management_account, after=cut)] == [
+            "/c",
+            "/z",
+        ]
+    UnassignedVirtualMFADevice.objects.filter(name="b").delete()
+    with django_assert_num_queries(3):
+        assert [row.serial_number[-2:] for row in listed(management_account, after=cut)] == [
+            "/a",
+            "/c",
+            "/z",
+        ]
 
 
 def test_lookups_stay_in_their_account(management_account, member_account, alice, at):
@@ -407,7 +508,7 @@ def test_a_device_keeps_its_path_and_serial_number_when_enabled_and_deactivated(
     enabled = enable(device, alice, authenticator(seed))
     assert (enabled.path, enabled.arn, enabled.identifier) == ("/team/phones/", serial, serial)
     assert MFADevice.objects.get(pk=enabled.pk).arn == serial  # as the base row reads it
-    (row,) = totp_selectors.account_virtual_mfa_devices(account, "Assigned")
+    (row,) = listed(account, "Assigned")
     assert row.serial_number == serial
     assert totp_selectors.account_virtual_mfa_device_get(account, serial) == enabled
     with pytest.raises(ValidationError) as error:
@@ -419,7 +520,7 @@ def test_a_device_keeps_its_path_and_serial_number_when_enabled_and_deactivated(
     at(T0 + 5 * MINUTE)
     back = unassigned.mfa_device_deactivate(actor=None, device=enabled)
     assert (back.path, back.arn) == ("/team/phones/", serial)
-    (row,) = totp_selectors.account_virtual_mfa_devices(account, "Unassigned")
+    (row,) = listed(account, "Unassigned")
     assert row.serial_number == serial
     unassigned.unassigned_virtual_mfa_device_delete(actor=None, device=back)
     assert [e.request_parameters for e in events("DeleteVirtualMFADevice")] == [
