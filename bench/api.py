@@ -1,14 +1,15 @@
 """Signed IAM Query API calls per second on one server core: Tobira next to moto_server.
 
     .venv/bin/python bench/api.py [--users 150] [--seconds 5] [--rounds 3] [--warmup 2]
-                                  [--clients 4] [--server-core 0] [--workers 1] [--threads 1]
+                                  [--clients 4] [--server-core 0] [--workers 1] [--threads 4]
                                   [--no-moto-auth] [--also TREE]
                                   [--profile var/bench/api-profile]
 
 Both servers run in this run, pinned with ``taskset`` to the same core (``--server-core``):
 
-- Tobira: gunicorn (``config.wsgi``, ``--workers`` sync workers, one by default; gthread
-  with ``--threads`` above 1) on PostgreSQL (a database of its own, ``<DATABASE_URL's
+- Tobira: gunicorn as production runs it (``-c config/gunicorn.conf.py config.wsgi``: gthread,
+  4 threads per worker), ``--workers`` workers (one by default; ``--threads 1`` makes them
+  sync workers) on PostgreSQL (a database of its own, ``<DATABASE_URL's
   name>_bench``, dropped, created and migrated) and Redis (``CACHE_URL``), with
   bench/signin.py's settings (DEBUG off, cache sessions) but rate limits ON: a signed API
   call reads its failed-signature limit from Redis, as in production.
@@ -506,7 +507,11 @@ def tobira_server(core: int, workers: int, threads: int = 1, root: Path = ROOT, 
             "-c",
             str(core),
             str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "config/gunicorn.conf.py",
             "config.wsgi",
+            "-k",
+            "sync" if threads == 1 else "gthread",
             "-b",
             f"127.0.0.1:{port}",
             "-w",
@@ -762,7 +767,10 @@ def main() -> None:
     parser.add_argument("--server-core", type=int, default=0, help="the servers' one core")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn's, on that core")
     parser.add_argument(
-        "--threads", type=int, default=1, help="per gunicorn worker (more than 1: gthread)"
+        "--threads",
+        type=int,
+        default=4,
+        help="per gunicorn worker, as config/gunicorn.conf.py ships (1: a sync worker)",
     )
     parser.add_argument("--no-moto-auth", action="store_true", help="skip moto with its checks")
     parser.add_argument(

@@ -1,0 +1,26 @@
+"""How Tobira's web process is served in production:
+
+    gunicorn -c config/gunicorn.conf.py config.wsgi
+
+Threads (``gthread``), because a request spends much of its time waiting: for PostgreSQL and
+Redis (two to four round trips for a signed API call), for an identity provider, for an SMTP
+relay. With four threads per worker the waits of one request overlap the work of another;
+bench/api.py measured 30–40 % more calls per core than one sync worker, at the same CPU per call
+(docs/research/issue16-api-bench.md). Tobira's per-process caches (``identity.generation``, the
+SigV4 signing keys) are safe to share between threads.
+
+Every value can be changed from the environment (gunicorn also reads ``GUNICORN_CMD_ARGS``).
+"""
+
+import os
+
+bind = os.environ.get("TOBIRA_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+# One worker per core, each with its threads. A worker's memory is mostly Django's and the
+# service models' (botocore), shared until written after the fork only with ``preload_app``.
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
+threads = int(os.environ.get("TOBIRA_THREADS", "4"))
+keepalive = 5  # seconds: API clients (boto3, the CLI) keep their connections
+timeout = 30
+graceful_timeout = 30
+accesslog = "-"
