@@ -114,3 +114,27 @@ def test_the_expected_failures_list_gives_a_reason_for_each_test(tmp_path):
     bad.write_text("tests/test_iam/test_iam.py::test_x\n")
     with pytest.raises(ValueError, match="list.txt:1"):
         run_moto.read_expected_failures(bad)
+
+
+def test_each_listed_test_says_on_whose_side_the_difference_is(tmp_path):
+    sides = run_moto.read_expected_sides()
+    assert set(sides) == set(run_moto.read_expected_failures())
+    assert set(sides.values()) <= set(run_moto.SIDES)
+    untagged = tmp_path / "list.txt"
+    untagged.write_text("# --- a section without a side\ntests/x.py::test_y  # why\n")
+    with pytest.raises(ValueError, match="list.txt:1"):
+        run_moto.read_expected_sides(untagged)
+
+
+def test_the_report_counts_the_failures_by_side():
+    records = [
+        _record("a", "passed", [("iam", "CreateUser", None)]),
+        _record("m", "failed", [("iam", "CreateUser", None)], "moto's message"),
+        _record("t", "failed", [("iam", "CreateUser", None)], "not yet"),
+    ]
+    result = _result(records, expected={"m": "moto's", "t": "Tobira's"})
+    result.sides = {"m": "moto", "t": "tobira"}
+    report = result.report()
+    assert "expected failures by side: 1 moto" in report
+    assert "1 tobira" in report
+    assert "against AWS's behaviour, moto's own expectations left out: 1/2 = 50.0%" in report
