@@ -418,8 +418,11 @@ def _inline(call: Call, **owner) -> InlinePolicy:
         name__lower=call.input["PolicyName"].lower(), **owner
     ).first()
     if inline is None:
+        # AWS's sentence: "The user policy with name X cannot be found." (group: "The group …")
+        kind = next(iter(owner))
         raise ApiError(
-            "NoSuchEntity", f"The policy with name {call.input['PolicyName']} cannot be found."
+            "NoSuchEntity",
+            f"The {kind} policy with name {call.input['PolicyName']} cannot be found.",
         )
     return inline
 

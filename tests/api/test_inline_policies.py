@@ -28,5 +28,9 @@ def test_inline_policies_of_users_and_groups(admin, make_iam_user):
         assert names(**owner)["PolicyNames"] == ["read"]
         delete(PolicyName="read", **owner)
         assert names(**owner)["PolicyNames"] == []
-        with pytest.raises(iam.exceptions.NoSuchEntityException):
+        with pytest.raises(iam.exceptions.NoSuchEntityException) as refused:
             get(PolicyName="read", **owner)
+        # AWS's sentence, e.g. "The user policy with name read cannot be found."
+        assert refused.value.response["Error"]["Message"] == (
+            f"The {kind.lower()} policy with name read cannot be found."
+        )
