@@ -28,5 +28,8 @@ class ApiMiddleware:
     def __call__(self, request):
         endpoint = ENDPOINTS.get(request.path_info)
         if endpoint is not None:
+            # What CommonMiddleware did for these paths too: a Host outside ALLOWED_HOSTS is
+            # refused (DisallowedHost, a 400) before anything reads the request.
+            request.get_host()
             return endpoint(request)
         return self.get_response(request)

@@ -39,3 +39,17 @@ def test_the_api_answers_in_english_whatever_the_thread_last_spoke(client, manag
         translation.deactivate()
     assert response.status_code == 404
     assert b"cannot be found" in response.content
+
+
+@pytest.mark.django_db
+def test_a_host_outside_allowed_hosts_is_refused(client, management_root, settings):
+    settings.ALLOWED_HOSTS = ["tobira.example"]
+    keys = aws.access_key(management_root)
+    signed = aws.sign(
+        "http://evil.example/iam/", *keys, service="iam", body=aws.form("iam", "ListUsers")
+    )
+    headers = {**signed.headers, "Host": "evil.example"}
+    response = client.post(
+        "/iam/", data=signed.body, content_type=headers.pop("Content-Type"), headers=headers
+    )
+    assert response.status_code == 400
