@@ -164,7 +164,7 @@ def max_items(call: Call) -> int:
 def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
     """One page of ``queryset`` ordered by ``order_field`` then pk: ``{list_key: [...],
     "IsTruncated": bool, "Marker": ...}``, from the call's ``Marker`` and ``MaxItems``.
-    Two queries at most, whatever the page size: the rows, and nothing else."""
+    One query for the rows (two when the marker holds only the start of a long value)."""
 
     def fetch(after: tuple | None, limit: int) -> list:
         rows = queryset.order_by(order_field, "pk")
@@ -179,23 +179,43 @@ def page(call: Call, queryset, order_field: str, list_key: str, render) -> dict:
                 raise ApiError("InvalidParameterValue", "Invalid Marker.") from None
         return list(rows[:limit])
 
-    return keyset_page(call, fetch, order_field, list_key, render)
+    def full_value(pk: int):
+        return queryset.filter(pk=pk).values_list(order_field, flat=True).first()
+
+    return keyset_page(call, fetch, order_field, list_key, render, full_value=full_value)
 
 
-def keyset_page(call: Call, fetch, order_field: str, list_key: str, render) -> dict:
+def keyset_page(
+    call: Call, fetch, order_field: str, list_key: str, render, *, full_value=None
+) -> dict:
     """``page``, with the rows from ``fetch(after, limit)``: at most ``limit`` rows ordered by
-    ``order_field`` then pk, after ``(value, pk)`` when ``after`` is not None."""
+    ``order_field`` then pk, after ``(value, pk)`` when ``after`` is not None.
+
+    The Marker holds the last row's value and pk, or, when the value is too long for a Marker
+    (AWS's 320 characters; an ARN's path runs to 512), only its start: then ``full_value(pk)``
+    reads the whole value back. If that row is gone (or there is no ``full_value``) the page
+    resumes after the start, which can list again rows that share it but never skips one."""
     limit = max_items(call)
     marker = call.input.get("Marker")
-    after = tuple(marker_decode(marker)) if marker else None
+    after = None
+    if marker:
+        value, pk, cut = marker_decode(marker, ints=2)
+        if cut not in (0, 1):
+            raise ApiError("InvalidParameterValue", "Invalid Marker.")
+        if cut:
+            whole = full_value(pk) if full_value is not None else None
+            after = (
+                (whole, pk) if whole is not None and str(whole).startswith(value) else (value, 0)
+            )
+        else:
+            after = (value, pk)
     rows = fetch(after, limit + 1)
     truncated = len(rows) > limit
     rows = rows[:limit]
     result = {list_key: [render(row) for row in rows], "IsTruncated": truncated}
     if truncated:
         last = rows[-1]
-        value = getattr(last, order_field)
-        result["Marker"] = marker_encode([str(value), last.pk])
+        result["Marker"] = marker_encode_within(str(getattr(last, order_field)), last.pk)
     return result
 
 

@@ -57,3 +57,27 @@ def test_tags_on_a_new_policy_are_checked(admin):
         in (error["Message"])
     )
     assert iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_paging_past_policies_whose_arn_is_longer_than_a_marker_holds(admin, make_iam_user):
+    """A policy's path runs to 512 characters, a Marker to 320: the marker holds the start of
+    the ARN and the next page reads the rest back, so every policy is listed once."""
+    iam, _ = admin
+    make_iam_user(name="jo", self_service=False)
+    long_path = "/" + "/".join(["segment-" + "x" * 40] * 9) + "/"
+    assert 400 < len(long_path) <= 512
+    arns = []
+    for name in ("a", "b", "c", "d"):
+        arn = iam.create_policy(PolicyName=name, PolicyDocument=DOCUMENT, Path=long_path)
+        arns.append(arn["Policy"]["Arn"])
+        iam.attach_user_policy(UserName="jo", PolicyArn=arns[-1])
+    listed, markers = [], []
+    pages = iam.get_paginator("list_attached_user_policies").paginate(
+        UserName="jo", PaginationConfig={"PageSize": 1}
+    )
+    for one in pages:
+        listed += [p["PolicyArn"] for p in one["AttachedPolicies"]]
+        if one.get("Marker"):
+            markers.append(one["Marker"])
+    assert listed == sorted(arns)
+    assert markers and all(len(marker) <= 320 for marker in markers)
