@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -193,6 +194,15 @@ def error_text(response) -> str:
 
 
 T0 = 1_900_000_020  # a moment on a TOTP step boundary (step 63333334, second 0)
+
+
+@pytest.fixture
+def ratelimits_on(settings, time_machine):
+    """Rate limits on, from the start of a window: they count in fixed windows (of a minute, 5
+    minutes, an hour: identity.ratelimit), and a test whose attempts straddled a window's edge
+    would see its count start again halfway. The clock jumps to the next 5-minute edge and runs."""
+    time_machine.move_to((int(time.time()) // 300 + 1) * 300 + 1, tick=True)
+    settings.RATELIMIT_ENABLED = True
 
 
 @pytest.fixture

@@ -61,8 +61,9 @@ def test_look_alike_spellings_do_not_sign_in(client, alice, mode, identifier):
     assert "_auth_user_id" not in client.session
 
 
-def test_look_alike_spelling_cannot_use_a_fresh_rate_limit_bucket(client, settings, alice):
-    settings.RATELIMIT_ENABLED = True
+def test_look_alike_spelling_cannot_use_a_fresh_rate_limit_bucket(
+    client, settings, ratelimits_on, alice
+):
     settings.RATELIMITS = {**settings.RATELIMITS, "signin_failed": "100/m/ip,2/5m/user"}
     for _ in range(2):
         signin_iam(client, "example-corp", "alice", "x-wrong-123")
@@ -81,8 +82,7 @@ def test_user_names_are_ascii_and_not_only_dots(management_account, name):
     assert not User.objects.filter(kind="iam").exists()
 
 
-def test_every_signup_attempt_counts(client, settings, organization):
-    settings.RATELIMIT_ENABLED = True
+def test_every_signup_attempt_counts(client, settings, ratelimits_on, organization):
     settings.RATELIMITS = {**settings.RATELIMITS, "signup": "2/h/ip"}
     data = {
         "organization_name": "Probe",

@@ -97,8 +97,7 @@ def test_bad_changes_are_refused_with_a_clear_error(client, bob, old, new1, new2
     assert bob.check_password(PASSWORD)
 
 
-def test_wrong_current_password_is_rate_limited(client, settings, alice):
-    settings.RATELIMIT_ENABLED = True
+def test_wrong_current_password_is_rate_limited(client, settings, ratelimits_on, alice):
     settings.RATELIMITS = {**settings.RATELIMITS, "change_password": "2/5m/user"}
     signin_iam(client, "example-corp", "alice")
     change(client, old="wrong-Pass-1")

@@ -113,9 +113,8 @@ def test_every_failure_costs_exactly_one_password_hash(
 
 
 def test_rate_limit_per_user_trips_generically_and_spares_others(
-    client, settings, alice, make_iam_user
+    client, settings, ratelimits_on, alice, make_iam_user
 ):
-    settings.RATELIMIT_ENABLED = True
     settings.RATELIMITS = {**settings.RATELIMITS, "signin_failed": "100/m/ip,3/5m/user"}
     make_iam_user(name="bob")
     for _ in range(3):
@@ -140,8 +139,7 @@ def test_rate_limit_per_user_trips_generically_and_spares_others(
     assert AuditEvent.objects.filter(error_code="Throttled").count() == 2
 
 
-def test_rate_limit_per_ip(client, settings, alice):
-    settings.RATELIMIT_ENABLED = True
+def test_rate_limit_per_ip(client, settings, ratelimits_on, alice):
     settings.RATELIMITS = {**settings.RATELIMITS, "signin_failed": "2/m/ip,100/5m/user"}
     signin_iam(client, "example-corp", "x1", "nope-nope-nope")
     signin_iam(client, "example-corp", "x2", "nope-nope-nope")
@@ -149,8 +147,9 @@ def test_rate_limit_per_ip(client, settings, alice):
     assert signin_iam(client, "example-corp", "alice", REMOTE_ADDR="192.0.2.7").status_code == 302
 
 
-def test_forwarded_for_is_ignored_unless_proxies_are_trusted(client, settings, alice):
-    settings.RATELIMIT_ENABLED = True
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(
+    client, settings, ratelimits_on, alice
+):
     settings.RATELIMITS = {**settings.RATELIMITS, "signin_failed": "1/m/ip,100/5m/user"}
     signin_iam(client, "example-corp", "x1", "nope-nope-nope", HTTP_X_FORWARDED_FOR="198.51.100.1")
     # A forged header does not buy a fresh bucket.

@@ -174,9 +174,9 @@ def test_the_issues_example_counts_against_the_mfa_limit(
     alice,
     alice_key,
     settings,
+    ratelimits_on,
 ):
     """Malformed answers are throttled like wrong codes: they cannot be sent without end."""
-    settings.RATELIMIT_ENABLED = True
     settings.RATELIMITS = {**settings.RATELIMITS, "mfa_failed": "3/5m/user"}
     signin_iam(client, "example-corp", "alice")
     body = bodies("webauthn.get", "x")["the issue's example"]

@@ -192,8 +192,8 @@ def test_password_holder_cancels_owner_attempt(
     mailoutbox,
     django_capture_on_commit_callbacks,
     settings,
+    ratelimits_on,
 ):
-    settings.RATELIMIT_ENABLED = True
     signin_root(client, "root@example.test")
     with django_capture_on_commit_callbacks(execute=True):
         owner_attempt = flow.start(Browser(client), user=management_root)
