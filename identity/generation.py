@@ -70,35 +70,80 @@ WATCHED: dict[str, frozenset[str]] = {
     "credentials_sessioncredential": frozenset(),
 }
 
-_WRITE = re.compile(
-    r'^\s*(?:(?P<update>UPDATE)\s+"(?P<utable>[^"]+)"\s+SET\s+(?P<set>.*?)\s+WHERE\s'
-    r'|(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE)\s+"(?P<table>[^"]+)")',
-    re.IGNORECASE | re.DOTALL,
+_WATCHED_NAME = re.compile(
+    r"(?<![\w$])(" + "|".join(map(re.escape, WATCHED)) + r")(?![\w$])", re.IGNORECASE
 )
-_SET_COLUMN = re.compile(r'(?:^|,)\s*"(\w+)"\s*=')
+_COMMENT = re.compile(r"\s*(?:/\*.*?\*/|--[^\n]*(?:\n|$))", re.DOTALL)
+_READS = ("SELECT", "SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW")
+_UPDATE_TARGET = re.compile(r'UPDATE\s+"(\w+)"\s+SET\s', re.IGNORECASE)
+_ASSIGNED = re.compile(r'\s*"(\w+)"\s*=')
+
+
+def _first_word(sql: str) -> str:
+    rest = sql
+    while True:  # leading comments (query tags, annotated scripts) say nothing
+        match = _COMMENT.match(rest)
+        if match is None or not match.group(0).strip():
+            break
+        rest = rest[match.end() :]
+    word = rest.lstrip()[:9].split(None, 1)
+    return word[0].upper() if word else ""
+
+
+def _top_level_assignments(sql: str, start: int) -> list[str] | None:
+    """The assignments of an UPDATE's SET list from ``start``, split at commas outside
+    parentheses and quotes, up to its own WHERE (not a subquery's); None if unsure."""
+    pieces, depth, quote, piece_start, i = [], 0, "", start, start
+    while i < len(sql):
+        char = sql[i]
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and char == ",":
+            pieces.append(sql[piece_start:i])
+            piece_start = i + 1
+        elif depth == 0 and sql[i : i + 7].upper() in (" WHERE ", " WHERE(", "\nWHERE "):
+            break
+        i += 1
+    if quote or depth:
+        return None
+    pieces.append(sql[piece_start:i])
+    return pieces
 
 
 def moves_generation(sql: str) -> bool:
-    """Whether the statement ``sql`` writes a watched table (beyond its ignored columns)."""
-    head = sql.lstrip()[:8].upper()
-    if head.startswith(("SELECT", "SAVEPOI", "RELEASE", "BEGIN", "COMMIT", "ROLLBAC", "SET ")):
+    """Whether the statement ``sql`` may write a watched table.
+
+    Fail-safe: any statement that is not a plain read and names a watched table (quoted or not,
+    schema-qualified, in any case, after comments or in a CTE) moves it. The one exception is an
+    ``UPDATE`` of a watched table whose top-level SET list assigns only that table's ignored
+    columns (the "last used" stamps)."""
+    word = _first_word(sql)
+    if word in _READS or _WATCHED_NAME.search(sql) is None:
         return False
-    if head.startswith("TRUNCATE"):
-        return True  # tests' flush, or an operator: whatever it empties
-    match = _WRITE.match(sql)
-    if match is None:
-        # A write Django's compilers did not shape (or DDL): a statement that names a watched
-        # table counts, anything else does not.
-        return head.startswith(("INSERT", "UPDATE", "DELETE")) and any(
-            f'"{table}"' in sql for table in WATCHED
-        )
-    if match["update"]:
-        ignored = WATCHED.get(match["utable"])
-        if ignored is None:
-            return False
-        columns = set(_SET_COLUMN.findall(match["set"]))
-        return not columns or not columns <= ignored
-    return match["table"] in WATCHED
+    if word == "UPDATE":
+        target = _UPDATE_TARGET.search(sql)
+        ignored = WATCHED.get(target.group(1)) if target else None
+        if ignored:
+            assignments = _top_level_assignments(sql, target.end())
+            if assignments:
+                columns = set()
+                for assignment in assignments:
+                    column = _ASSIGNED.match(assignment)
+                    if column is None:
+                        return True
+                    columns.add(column.group(1))
+                if columns <= ignored:
+                    return False
+    return True
 
 
 _PROCESS_LOCAL = ("django.core.cache.backends.locmem.", "django.core.cache.backends.dummy.")

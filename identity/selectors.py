@@ -324,6 +324,16 @@ def iam_users_page(
     return [UserListing(*values) for values in found]
 
 
+def user_now(user: User) -> User:
+    """``user`` read again from the database, with the same account object (``user`` itself if
+    its row went in the meantime)."""
+    found = rows.select(User, '"id" = %s', [user.pk], limit=1)
+    if not found:
+        return user
+    found[0].account = user.account
+    return found[0]
+
+
 def user_tags(user: User) -> list[tuple[str, str]]:
     """``user``'s tags (key, value), oldest first (one query)."""
     return [

@@ -67,8 +67,13 @@ def _user_and_tags_arn(call: Call) -> str:
     ),
 )
 def get_user(call: Call) -> dict:
-    user = require_user(call)
     name = call.input.get("UserName")
+    if name is None:
+        # The caller as its row is now: the signing key's cached copy may predate a sign-in
+        # (PasswordLastUsed), whose stamp moves no generation (identity.generation).
+        user = selectors.user_now(call.user)
+    else:
+        user = require_user(call)
     tags = call.cache.get(("tags", name.lower())) if name is not None else None
     if tags is None:
         tags = selectors.user_tags(user)

@@ -49,12 +49,33 @@ UPDATE_LAST_USED = (
         ('INSERT INTO "identity_auditevent" ("event_name") VALUES (%s)', False),
         ('UPDATE "tobira_cache" SET "value" = %s WHERE "cache_key" = %s', False),
         ('DELETE FROM "django_session" WHERE "session_key" = %s', False),
-        # Whatever empties tables, and writes the pattern cannot read but that name a table.
-        ('TRUNCATE "identity_auditevent", "django_session"', True),
+        # Whatever empties a watched table; any write that names one, in whatever shape.
+        ('TRUNCATE "identity_auditevent", "identity_user", "django_session"', True),
+        ('TRUNCATE "identity_auditevent", "django_session"', False),
         ('UPDATE identity_user SET is_active = false WHERE "identity_user".id = 1', True),
-        ("update identity_user set is_active = false", False),  # names no quoted table
+        ("update identity_user set is_active = false", True),
+        ("update IDENTITY_USER set last_login = now()", True),  # unquoted: not read, so moved
+        ('UPDATE "public"."identity_user" SET "last_login" = %s', True),  # schema: likewise
+        ('/* tag */ UPDATE "credentials_accesskey" SET "status" = %s WHERE "id" = %s', True),
+        ('WITH x AS (SELECT 1) DELETE FROM "identity_groupmembership" WHERE "user_id" = %s', True),
+        # An ignored column set from a subquery, beside one that matters: the subquery's WHERE
+        # does not end the SET list.
+        (
+            'UPDATE "credentials_accesskey" SET "last_used_at" = (SELECT U0."created" FROM '
+            '"credentials_accesskey" U0 WHERE U0."id" = ("credentials_accesskey"."id") LIMIT 1), '
+            '"status" = %s WHERE "credentials_accesskey"."id" = %s',
+            True,
+        ),
+        (
+            'UPDATE "credentials_accesskey" SET "last_used_at" = (SELECT U0."created" FROM '
+            '"credentials_accesskey" U0 WHERE U0."id" = 1 LIMIT 1) WHERE "id" = %s',
+            False,
+        ),
+        # A table whose name starts like a watched one is not it.
+        ('INSERT INTO "identity_usertag" ("key") VALUES (%s)', False),
         ("BEGIN", False),
         ('SAVEPOINT "s1"', False),
+        ('SELECT * FROM "identity_user" FOR UPDATE', False),
     ],
 )
 def test_which_statements_move_the_generation(sql, moves):
