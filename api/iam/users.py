@@ -68,13 +68,12 @@ def _user_and_tags_arn(call: Call) -> str:
 )
 def get_user(call: Call) -> dict:
     name = call.input.get("UserName")
-    if name is None:
+    if name is not None:
+        user, tags = require_user(call), call.cache.get(("tags", name.lower()))
+    else:
         # The caller as its row is now: the signing key's cached copy may predate a sign-in
         # (PasswordLastUsed), whose stamp moves no generation (identity.generation).
-        user = selectors.user_now(call.user)
-    else:
-        user = require_user(call)
-    tags = call.cache.get(("tags", name.lower())) if name is not None else None
+        user, tags = selectors.user_now(call.user), None
     if tags is None:
         tags = selectors.user_tags(user)
     return {"User": user_shape(user, [{"Key": k, "Value": v} for k, v in tags])}
