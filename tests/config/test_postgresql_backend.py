@@ -8,7 +8,10 @@ from config.postgresql import base
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # requests end outside a transaction
-    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+    # CI runs on PostgreSQL; under the embedded SQLite default there is no such backend to test.
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'", reason="config.postgresql is PostgreSQL's backend"
+    ),
 ]
 
 
