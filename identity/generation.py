@@ -153,6 +153,10 @@ def _shared() -> bool:
     return not settings.CACHES["default"]["BACKEND"].startswith(_PROCESS_LOCAL)
 
 
+def _in_database() -> bool:
+    return settings.CACHES["default"]["BACKEND"].endswith(".db.DatabaseCache")
+
+
 def bump() -> None:
     """A new generation: nothing cached before it is used again.
 
@@ -187,7 +191,11 @@ def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if isinstance(sql, str) and moves_generation(sql):
         connection = context["connection"]
-        bump()
+        # With Django's database cache the generation is a row written in the writer's own
+        # transaction: seen by nobody before the commit, and a lock that two writers could
+        # take in opposite orders. There, only the bump on commit.
+        if not (connection.in_atomic_block and _in_database()):
+            bump()
         # Once more when the transaction commits: once per transaction (a callback of a rolled
         # back savepoint is dropped by Django, so the next write queues its own).
         if connection.in_atomic_block and not any(

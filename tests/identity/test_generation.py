@@ -4,6 +4,7 @@ else does; and what the cached lookups read is all watched."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -235,3 +236,27 @@ def test_the_process_cache_trusts_an_entry_only_under_its_generation(monkeypatch
 def test_without_a_shared_cache_nothing_is_cached(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert generation.current() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_cache_a_transaction_moves_it_on_commit_only(
+    watching, management_root, monkeypatch
+):
+    """Django's database cache keeps the generation in a row: written inside the writer's
+    transaction it would be a lock two writers could take in opposite orders."""
+    monkeypatch.setattr(generation, "_in_database", lambda: True)
+    account = management_root.account
+    del watching[:]
+    with transaction.atomic():
+        Group.objects.filter(account=account).update(path="/x/")
+        assert watching == []
+    assert len(watching) == 1
+    Group.objects.filter(account=account).update(path="/y/")  # autocommit: committed at once
+    assert len(watching) == 2
+
+
+def test_the_database_cache_is_told_apart(monkeypatch):
+    assert not generation._in_database()  # the tests' Redis
+    database = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
+    monkeypatch.setattr(generation, "settings", SimpleNamespace(CACHES=database))
+    assert generation._in_database()
