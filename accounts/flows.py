@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from identity import audit, authn_state, ratelimit, tasks
+from identity import audit, authn_state, passwords, ratelimit, tasks
 from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
@@ -251,9 +251,9 @@ def password_change(request, *, new_password: str) -> None:
     user = request.user
     ratelimit.take_back("change_password", request=request, user_key=user.arn)
     was_required = user.password_reset_required
-    user.set_password(new_password)
+    passwords.set_password(user, new_password)
     user.password_reset_required = False
-    user.save(update_fields=["password", "password_reset_required"])
+    user.save(update_fields=["password", "password_reset_required", "password_changed"])
     if SESSION_KEY in request.session:  # a console session stays; the API has none
         update_session_auth_hash(request, user)  # this session stays; the others are signed out
     audit.record(

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from identity import passwords
+
 from .backends import canonical
 
 SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please try again.")
@@ -84,7 +86,7 @@ class ChangePasswordForm(forms.Form):
                 )
             else:
                 try:
-                    password_validation.validate_password(new1, self.user)
+                    passwords.validate_password(new1, self.user)
                 except forms.ValidationError as error:
                     self.add_error("new_password1", error)
         return cleaned

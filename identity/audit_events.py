@@ -69,6 +69,8 @@ class Event(enum.Enum):
     DELETE_GROUP = ("DeleteGroup", Source.IAM)
     CREATE_ACCOUNT_ALIAS = ("CreateAccountAlias", Source.IAM)
     DELETE_ACCOUNT_ALIAS = ("DeleteAccountAlias", Source.IAM)
+    UPDATE_ACCOUNT_PASSWORD_POLICY = ("UpdateAccountPasswordPolicy", Source.IAM)
+    DELETE_ACCOUNT_PASSWORD_POLICY = ("DeleteAccountPasswordPolicy", Source.IAM)
 
     # --- Credentials for programs (iam.tobira, sts.tobira) -------------------------------
     CREATE_ACCESS_KEY = ("CreateAccessKey", Source.IAM)

@@ -150,6 +150,8 @@ class User(AbstractBaseUser):
     password_last_used = models.DateTimeField(
         _("console password last used"), null=True, blank=True
     )
+    # When the current password was set (the password policy's expiry); None: before this was kept.
+    password_changed = models.DateTimeField(_("password last changed"), null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
@@ -506,3 +508,61 @@ class SCPAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy_arn} -> {self.account_id or self.organization_id}"
+
+
+class AccountPasswordPolicy(models.Model):
+    """AWS's account password policy: what an IAM user's password must be (not the root user's).
+
+    Without a row the account has no policy: Tobira's own validators alone apply.
+    """
+
+    account = models.OneToOneField(
+        Account,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="password_policy",
+        verbose_name=_("account"),
+    )
+    minimum_password_length = models.PositiveSmallIntegerField(
+        _("minimum password length"), default=8
+    )
+    require_symbols = models.BooleanField(_("require at least one symbol"), default=False)
+    require_numbers = models.BooleanField(_("require at least one number"), default=False)
+    require_uppercase_characters = models.BooleanField(
+        _("require at least one uppercase letter"), default=False
+    )
+    require_lowercase_characters = models.BooleanField(
+        _("require at least one lowercase letter"), default=False
+    )
+    allow_users_to_change_password = models.BooleanField(
+        _("allow users to change their own password"), default=False
+    )
+    max_password_age = models.PositiveSmallIntegerField(
+        _("password expires after (days)"), null=True, blank=True
+    )
+    password_reuse_prevention = models.PositiveSmallIntegerField(
+        _("prevent reuse of the last passwords"), null=True, blank=True
+    )
+    hard_expiry = models.BooleanField(
+        _("an expired password must be reset by an administrator"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("account password policy")
+
+    def __str__(self) -> str:
+        return f"password policy of {self.account_id}"
+
+
+class PasswordHistory(models.Model):
+    """A previous password of a user, as its hash (never the text), for reuse prevention."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created"], name="password_history_user_idx")]
+
+    def __str__(self) -> str:
+        return f"previous password of {self.user_id}"

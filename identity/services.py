@@ -6,15 +6,24 @@ grep finds every writer of a thing.
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import arns, audit, ids, tasks
+from . import arns, audit, ids, passwords, tasks
 from .audit_events import Event
-from .models import MAX_TAGS, Account, Group, Organization, PolicyTag, User, UserTag
+from .models import (
+    MAX_TAGS,
+    Account,
+    AccountPasswordPolicy,
+    Group,
+    Organization,
+    PolicyTag,
+    User,
+    UserTag,
+)
+from .passwords import validate_password
 from .queue import enqueue_on_commit
 
 
@@ -158,7 +167,7 @@ def set_initial_password(user: User, password: str | None) -> None:
     """A new user's console password, checked by the password validators; none when empty."""
     if password:
         validate_password(password, user)
-        user.set_password(password)
+        passwords.set_password(user, password)
     else:
         user.set_unusable_password()
 
@@ -271,14 +280,14 @@ def iam_user_console_access_set(
     had_password = user.has_usable_password()
     if password:
         validate_password(password, user)
-        user.set_password(password)
+        passwords.set_password(user, password)
         user.password_reset_required = password_reset_required
         event = Event.UPDATE_LOGIN_PROFILE if had_password else Event.CREATE_LOGIN_PROFILE
     else:
         user.set_unusable_password()
         user.password_reset_required = False
         event = Event.DELETE_LOGIN_PROFILE
-    user.save(update_fields=["password", "password_reset_required"])
+    user.save(update_fields=["password", "password_reset_required", "password_changed"])
     if user.password_reset_required:
         _allow_own_password_change(actor, user, request)
     audit.record(
@@ -535,4 +544,98 @@ def account_alias_set(*, actor: User, account: Account, alias: str | None, reque
         actor=actor,
         account_id=account.id,
         request_parameters={"accountAlias": alias or old},
+    )
+
+
+# --- The account password policy ------------------------------------------------------------
+
+_POLICY_RANGES = {
+    "minimum_password_length": (8, 128, "MinimumPasswordLength"),
+    "max_password_age": (1, 1095, "MaxPasswordAge"),
+    "password_reuse_prevention": (1, 24, "PasswordReusePrevention"),
+}
+
+
+@transaction.atomic
+def password_policy_set(
+    *,
+    actor: User,
+    account: Account,
+    minimum_password_length: int | None = None,
+    require_symbols: bool = False,
+    require_numbers: bool = False,
+    require_uppercase_characters: bool = False,
+    require_lowercase_characters: bool = False,
+    allow_users_to_change_password: bool = False,
+    max_password_age: int | None = None,
+    password_reuse_prevention: int | None = None,
+    hard_expiry: bool = False,
+    request=None,
+) -> AccountPasswordPolicy:
+    """Create or replace the account's password policy, as UpdateAccountPasswordPolicy: a
+    value left out takes AWS's default (length 8, no rule, no expiry, no reuse prevention)."""
+    values = {
+        "minimum_password_length": 8
+        if minimum_password_length is None
+        else minimum_password_length,
+        "max_password_age": max_password_age or None,
+        "password_reuse_prevention": password_reuse_prevention or None,
+    }
+    errors = {}
+    for field, (low, high, name) in _POLICY_RANGES.items():
+        value = values[field]
+        if value is not None and not low <= value <= high:
+            errors[field] = ValidationError(
+                _("%(name)s must be from %(low)d to %(high)d.")
+                % {"name": name, "low": low, "high": high},
+                code="ValidationError",
+            )
+    if errors:
+        raise ValidationError(errors)
+    flags = {
+        "require_symbols": bool(require_symbols),
+        "require_numbers": bool(require_numbers),
+        "require_uppercase_characters": bool(require_uppercase_characters),
+        "require_lowercase_characters": bool(require_lowercase_characters),
+        "allow_users_to_change_password": bool(allow_users_to_change_password),
+        "hard_expiry": bool(hard_expiry),
+    }
+    policy, _created = AccountPasswordPolicy.objects.update_or_create(
+        account=account, defaults={**values, **flags}
+    )
+    audit.record(
+        Event.UPDATE_ACCOUNT_PASSWORD_POLICY,
+        request=request,
+        actor=actor,
+        account_id=account.id,
+        request_parameters={
+            "minimumPasswordLength": values["minimum_password_length"],
+            "requireSymbols": flags["require_symbols"],
+            "requireNumbers": flags["require_numbers"],
+            "requireUppercaseCharacters": flags["require_uppercase_characters"],
+            "requireLowercaseCharacters": flags["require_lowercase_characters"],
+            "allowUsersToChangePassword": flags["allow_users_to_change_password"],
+            "maxPasswordAge": values["max_password_age"],
+            "passwordReusePrevention": values["password_reuse_prevention"],
+            "hardExpiry": flags["hard_expiry"],
+        },
+    )
+    return policy
+
+
+@transaction.atomic
+def password_policy_delete(*, actor: User, account: Account, request=None) -> None:
+    """Remove the account's password policy; NoSuchEntity when it has none."""
+    deleted, _rows = AccountPasswordPolicy.objects.filter(account=account).delete()
+    if not deleted:
+        raise ValidationError(
+            _("The Password Policy with domain name %(account)s cannot be found.")
+            % {"account": account.id},
+            code="NoSuchEntity",
+        )
+    audit.record(
+        Event.DELETE_ACCOUNT_PASSWORD_POLICY,
+        request=request,
+        actor=actor,
+        account_id=account.id,
     )

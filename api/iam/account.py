@@ -3,12 +3,11 @@ the policy simulator (SimulatePrincipalPolicy)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 from accounts import flows as account_flows
-from identity import services
+from identity import passwords, services
 from identity.authorization import Permission
 from identity.models import Account, CustomerPolicy, Group, User
 from identity.policies import loading
@@ -123,7 +122,7 @@ def change_password(call: Call) -> None:
         account_flows.password_change_wrong_old(request)
         raise ApiError("InvalidUserType", "The old password is incorrect.")
     try:
-        validate_password(call.input["NewPassword"], user)
+        passwords.validate_password(call.input["NewPassword"], user)
     except ValidationError as error:
         raise ApiError("PasswordPolicyViolation", " ".join(error.messages)) from None
     account_flows.password_change(request, new_password=call.input["NewPassword"])
