@@ -102,6 +102,18 @@ def signin(request, form) -> SignInResult:
                 error_code="Throttled" if check.throttled else "Failed authentication",
             )
         return SignInResult(throttled=check.throttled)
+    if passwords.hard_expired(check.user):
+        # HardExpiry: the person may not sign in, nor change the password; an administrator must.
+        audit.record(
+            Event.CONSOLE_LOGIN,
+            request=request,
+            actor=None,
+            account_id=account_id,
+            request_parameters=params,
+            response_elements={"ConsoleLogin": "Failure"},
+            error_code="PasswordExpired",
+        )
+        return SignInResult(reason="password_expired")
     return after_password(request, check.user, params)
 
 

@@ -9,6 +9,10 @@ from identity import passwords
 from .backends import canonical
 
 SIGNIN_FAILED_MESSAGE = _("Your authentication information is incorrect. Please try again.")
+PASSWORD_EXPIRED_MESSAGE = _(
+    "Your password has expired, and this account's password policy lets only an administrator "
+    "reset it. Ask an administrator of the account to set a new password for you."
+)
 SIGNIN_THROTTLED_MESSAGE = _("Too many sign-in attempts. Wait a few minutes, then try again.")
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
-from identity import authn_state
+from identity import authn_state, passwords
 
 # Pages no stage ever closes, so that nobody is locked out: changing the password, signing out,
 # switching the language.
@@ -61,16 +61,20 @@ class Stage:
 
 
 class PasswordChange(Stage):
-    """A user whose password must change (a new user, an administrator's reset) does that first."""
+    """A user whose password must change (a new user, an administrator's reset, a password older
+    than the account policy's MaxPasswordAge) does that first."""
 
     key = "change_password"
     url_name = "accounts:change_password"
 
     def needed(self, request, user) -> bool:
-        return user.password_reset_required
+        return user.password_reset_required or passwords.expired(user)
 
     def start(self, request, user) -> None:
-        pass  # the user row says it: every session of the user is held, not only this one
+        # The user row says it: every session of the user is held, not only this one. An expired
+        # password becomes a required change, so no request after this one reads the policy.
+        if not user.password_reset_required:
+            passwords.require_change(user)
 
     def is_pending(self, request, user) -> bool:
         return bool(user.password_reset_required)

@@ -12,11 +12,13 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from identity import passwords
 from identity.authorization import require_own
 from identity.requestinfo import safe_next
 
 from . import flows
 from .forms import (
+    PASSWORD_EXPIRED_MESSAGE,
     SIGNIN_FAILED_MESSAGE,
     SIGNIN_THROTTLED_MESSAGE,
     ChangePasswordForm,
@@ -46,9 +48,12 @@ def signin(request, account_identifier: str | None = None):
                 return result.stage.redirect(request, result.user, next_url=safe_next(request, ""))
             if result.user is not None:
                 return redirect(safe_next(request, reverse("console:home")))
-            form.add_error(
-                None, SIGNIN_THROTTLED_MESSAGE if result.throttled else SIGNIN_FAILED_MESSAGE
-            )
+            if result.reason == "password_expired":
+                form.add_error(None, PASSWORD_EXPIRED_MESSAGE)
+            else:
+                form.add_error(
+                    None, SIGNIN_THROTTLED_MESSAGE if result.throttled else SIGNIN_FAILED_MESSAGE
+                )
             status = 429 if result.throttled else 200
     else:
         initial = {"account": account_identifier} if account_identifier else {}
@@ -90,7 +95,8 @@ def signout(request):
 @login_required
 def change_password(request):
     user = request.user
-    require_own(request, "iam:ChangePassword")
+    if not passwords.may_change_own(user):
+        require_own(request, "iam:ChangePassword")
     status = 200
     if request.method == "POST":
         form = ChangePasswordForm(user, request.POST)
@@ -110,6 +116,11 @@ def change_password(request):
     return render(
         request,
         "accounts/change_password.html",
-        {"form": form, "required": user.password_reset_required, "next": safe_next(request, "")},
+        {
+            "form": form,
+            "required": user.password_reset_required,
+            "next": safe_next(request, ""),
+            "password_rules": passwords.requirements(passwords.policy_for(user)),
+        },
         status=status,
     )

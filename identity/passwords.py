@@ -203,3 +203,16 @@ def hard_expired(user: User) -> bool:
     """Expired under a policy with HardExpiry: only an administrator may set a new password."""
     policy = policy_for(user)
     return policy is not None and policy.hard_expiry and expired(user, policy)
+
+
+def require_change(user: User) -> None:
+    """An expired password: the user must change it before anything else (the sign-in stage)."""
+    User.objects.filter(pk=user.pk).update(password_reset_required=True)
+    user.password_reset_required = True
+
+
+def may_change_own(user: User) -> bool:
+    """The account's policy lets IAM users change their own password without an Allow
+    (AllowUsersToChangePassword); otherwise the policy engine decides on iam:ChangePassword."""
+    policy = policy_for(user)
+    return policy is not None and policy.allow_users_to_change_password

@@ -115,6 +115,12 @@ def change_password(call: Call) -> None:
         raise ApiError(
             "InvalidUserType", "Only IAM users with a console password can change it here."
         )
+    if passwords.hard_expired(user):
+        raise ApiError(
+            "PasswordPolicyViolation",
+            "The password has expired; the account's password policy lets only an administrator "
+            "reset it.",
+        )
     request = call.request
     if not account_flows.password_change_attempt(request):
         raise ApiError("LimitExceeded", "Too many attempts. Wait a few minutes, then try again.")
