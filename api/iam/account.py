@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from accounts import flows as account_flows
 from identity import passwords, services
 from identity.authorization import Permission
-from identity.models import Account, CustomerPolicy, Group, User
+from identity.models import Account, AccountPasswordPolicy, CustomerPolicy, Group, User
 from identity.policies import loading
 from identity.policies.services import MAX_ATTACHED, MAX_MANAGED_SIZE, MAX_VERSIONS
 from mfa.models import MFADevice
@@ -258,3 +258,75 @@ def simulate_principal_policy(call: Call) -> dict:
                 }
             )
     return {"EvaluationResults": results, "IsTruncated": False}
+
+
+# --- The account password policy -----------------------------------------------------------
+
+
+def _password_policy(policy: AccountPasswordPolicy) -> dict:
+    out = {
+        "MinimumPasswordLength": policy.minimum_password_length,
+        "RequireSymbols": policy.require_symbols,
+        "RequireNumbers": policy.require_numbers,
+        "RequireUppercaseCharacters": policy.require_uppercase_characters,
+        "RequireLowercaseCharacters": policy.require_lowercase_characters,
+        "AllowUsersToChangePassword": policy.allow_users_to_change_password,
+        "ExpirePasswords": bool(policy.max_password_age),
+        "HardExpiry": policy.hard_expiry,
+    }
+    if policy.max_password_age:
+        out["MaxPasswordAge"] = policy.max_password_age
+    if policy.password_reuse_prevention:
+        out["PasswordReusePrevention"] = policy.password_reuse_prevention
+    return out
+
+
+@operation(
+    "iam", "GetAccountPasswordPolicy", Permission("iam:GetAccountPasswordPolicy", _everything)
+)
+def get_account_password_policy(call: Call) -> dict:
+    policy = AccountPasswordPolicy.objects.filter(account=call.account).first()
+    if policy is None:
+        raise ApiError(
+            "NoSuchEntity",
+            f"The Password Policy with domain name {call.account.id} cannot be found.",
+        )
+    return {"PasswordPolicy": _password_policy(policy)}
+
+
+@operation(
+    "iam",
+    "UpdateAccountPasswordPolicy",
+    Permission("iam:UpdateAccountPasswordPolicy", _everything),
+)
+def update_account_password_policy(call: Call) -> None:
+    given = call.input
+    try:
+        services.password_policy_set(
+            actor=call.user,
+            account=call.account,
+            minimum_password_length=given.get("MinimumPasswordLength"),
+            require_symbols=given.get("RequireSymbols", False),
+            require_numbers=given.get("RequireNumbers", False),
+            require_uppercase_characters=given.get("RequireUppercaseCharacters", False),
+            require_lowercase_characters=given.get("RequireLowercaseCharacters", False),
+            allow_users_to_change_password=given.get("AllowUsersToChangePassword", False),
+            max_password_age=given.get("MaxPasswordAge"),
+            password_reuse_prevention=given.get("PasswordReusePrevention"),
+            hard_expiry=given.get("HardExpiry", False),
+            request=call.request,
+        )
+    except ValidationError as error:
+        raise ApiError("ValidationError", " ".join(error.messages)) from None
+
+
+@operation(
+    "iam",
+    "DeleteAccountPasswordPolicy",
+    Permission("iam:DeleteAccountPasswordPolicy", _everything),
+)
+def delete_account_password_policy(call: Call) -> None:
+    try:
+        services.password_policy_delete(actor=call.user, account=call.account, request=call.request)
+    except ValidationError as error:
+        raise ApiError("NoSuchEntity", " ".join(error.messages)) from None
