@@ -12,6 +12,7 @@ from .views import (
     groups,
     home,
     organization,
+    password_policy,
     permission_sets,
     permissions,
     policies,
@@ -164,6 +165,16 @@ urlpatterns = [
         ACCOUNT + "credential-report",
         credential_report.CredentialReportPage.as_view(),
         name="credential_report",
+    ),
+    path(
+        ACCOUNT + "password-policy",
+        password_policy.PasswordPolicyPage.as_view(),
+        name="password_policy",
+    ),
+    path(
+        ACCOUNT + "password-policy/delete",
+        password_policy.PasswordPolicyDelete.as_view(),
+        name="password_policy_delete",
     ),
     path(
         ACCOUNT + "credential-report/download",

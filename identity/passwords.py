@@ -30,6 +30,11 @@ def policy_for(user: User) -> AccountPasswordPolicy | None:
     return AccountPasswordPolicy.objects.filter(account_id=user.account_id).first()
 
 
+def account_policy(account) -> AccountPasswordPolicy | None:
+    """The account's policy, which binds its IAM users (for a form that sets one's password)."""
+    return AccountPasswordPolicy.objects.filter(account=account).first()
+
+
 def requirements(policy: AccountPasswordPolicy | None) -> list[str]:
     """The policy's rules, in words, to show before a password is typed."""
     if policy is None:

@@ -45,6 +45,7 @@ class AccountDetail(AccountPage):
                 "policies": ("iam:ListPolicies", arns.policy(account.id, "/", "*")),
                 "simulator": ("iam:SimulatePrincipalPolicy", arns.user(account.id, "/", "*")),
                 "credential_report": ("iam:GetCredentialReport", "*"),
+                "password_policy": ("iam:GetAccountPasswordPolicy", "*"),
                 "set_up_sso": (
                     "sso:DescribeInstance",
                     sso_selectors.instance_arn(account.organization),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from identity import arns, crypto, selectors, services
+from identity import arns, crypto, passwords, selectors, services
 from identity.authorization import AnyOf, Permission
 from identity.credentials import selectors as credential_selectors
 from identity.credentials.models import (
@@ -97,6 +97,7 @@ class UserCreate(AccountPage):
         return super().get_context_data(
             can_set_up_sso=can["set_up_sso"]
             and self.request.user.account_id == account.organization.management_account_id,
+            password_rules=passwords.requirements(passwords.account_policy(account)),
             **context,
         )
 
@@ -181,6 +182,10 @@ class UserConsoleAccess(UserPage):
 
     def get_initial(self):
         return {"console_access": True}
+
+    def get_context_data(self, **context) -> dict:
+        rules = passwords.requirements(passwords.account_policy(self.account))
+        return super().get_context_data(password_rules=rules, **context)
 
     def perform(self, data):
         services.iam_user_console_access_set(
