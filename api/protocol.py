@@ -79,13 +79,24 @@ def _pattern(pattern: str) -> re.Pattern | None:
         return None
 
 
+_ONE_ERROR = "1 validation error detected: "
+
+
 def _constraint_error(value, where: str, constraint: str) -> ApiError:
     shown = value if isinstance(value, int) else str(value)[:200]
     return ApiError(
         "ValidationError",
-        f"1 validation error detected: Value '{shown}' at '{where}' failed to satisfy "
-        f"constraint: {constraint}",
+        f"{_ONE_ERROR}Value '{shown}' at '{where}' failed to satisfy constraint: {constraint}",
     )
+
+
+def _validation_errors(errors: list[ApiError]) -> ApiError:
+    """AWS's one answer for several members that break their constraints: "3 validation errors
+    detected: …; …; …" (one error keeps its own sentence)."""
+    if len(errors) == 1:
+        return errors[0]
+    details = "; ".join(error.message.removeprefix(_ONE_ERROR) for error in errors)
+    return ApiError("ValidationError", f"{len(errors)} validation errors detected: {details}")
 
 
 def _check(shape: Shape, value, where: str) -> None:
@@ -159,7 +170,7 @@ def _scalar(shape: Shape, raw: str, where: str):
 def _read(shape: Shape, prefix: str, params: dict[str, str], where: str):
     kind = shape.type_name
     if kind == "structure":
-        out = {}
+        out, errors = {}, []
         for name, member in shape.members.items():
             key = member.serialization.get("name", name)
             full = f"{prefix}.{key}" if prefix else key
@@ -167,18 +178,25 @@ def _read(shape: Shape, prefix: str, params: dict[str, str], where: str):
                 member, full, params, f"{where}.{_camel(name)}" if where else _camel(name)
             )
             if value is not None:
-                _check(member, value, f"{where}.{_camel(name)}" if where else _camel(name))
+                try:
+                    _check(member, value, f"{where}.{_camel(name)}" if where else _camel(name))
+                except ApiError as error:
+                    errors.append(error)
                 out[name] = value
-        if prefix and not out:
+        if prefix and not out and not errors:
             return None
         for name in shape.required_members:
             if name not in out:
-                raise ApiError(
-                    "ValidationError",
-                    "1 validation error detected: Value null at "
-                    f"'{(where + '.') if where else ''}{_camel(name)}' failed to satisfy "
-                    "constraint: Member must not be null",
+                errors.append(
+                    ApiError(
+                        "ValidationError",
+                        f"{_ONE_ERROR}Value null at "
+                        f"'{(where + '.') if where else ''}{_camel(name)}' failed to satisfy "
+                        "constraint: Member must not be null",
+                    )
                 )
+        if errors:
+            raise _validation_errors(errors)
         return out
     if kind == "list":
         if params.get(prefix) == "":

@@ -628,9 +628,9 @@ def password_policy_delete(*, actor: User, account: Account, request=None) -> No
     """Remove the account's password policy; NoSuchEntity when it has none."""
     deleted, _rows = AccountPasswordPolicy.objects.filter(account=account).delete()
     if not deleted:
+        # AWS's sentence for this call (its API reference): not GetAccountPasswordPolicy's.
         raise ValidationError(
-            _("The Password Policy with domain name %(account)s cannot be found.")
-            % {"account": account.id},
+            _("The account policy with name PasswordPolicy cannot be found."),
             code="NoSuchEntity",
         )
     audit.record(

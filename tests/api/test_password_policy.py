@@ -59,7 +59,31 @@ def test_round_trip(admin, management_root):
 
     iam.delete_account_password_policy()
     assert _error(iam.get_account_password_policy)[0] == "NoSuchEntity"
-    assert _error(iam.delete_account_password_policy)[0] == "NoSuchEntity"
+    # AWS's sentence for a delete with no policy (its API reference), not the Get's.
+    assert _error(iam.delete_account_password_policy) == (
+        "NoSuchEntity",
+        "The account policy with name PasswordPolicy cannot be found.",
+    )
+
+
+def test_every_member_out_of_range_is_named_in_one_answer(admin):
+    """AWS answers all of a request's broken constraints at once, in its model's member order."""
+    iam, _sts = admin
+    code, message = _error(
+        lambda: iam.update_account_password_policy(
+            MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25
+        )
+    )
+    assert code == "ValidationError"
+    assert message == (
+        "3 validation errors detected: "
+        "Value '129' at 'minimumPasswordLength' failed to satisfy constraint: "
+        "Member must have value less than or equal to 128; "
+        "Value '1096' at 'maxPasswordAge' failed to satisfy constraint: "
+        "Member must have value less than or equal to 1095; "
+        "Value '25' at 'passwordReusePrevention' failed to satisfy constraint: "
+        "Member must have value less than or equal to 24"
+    )
 
 
 def test_another_accounts_policy_is_never_read_or_changed(
