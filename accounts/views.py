@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from identity import passwords
-from identity.authorization import require_own
+from identity.authorization import authorize, require_own
 from identity.requestinfo import safe_next
 
 from . import flows
@@ -90,12 +90,21 @@ def signout(request):
     return redirect(target)
 
 
+def _denied(request, action: str) -> bool:
+    """Whether a statement of the person's policies explicitly denies ``action`` on themselves."""
+    user = request.user
+    decision = authorize(user, action, user.arn, account=user.account, request=request)
+    return decision.engine is not None and decision.engine.decision == "ExplicitDeny"
+
+
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
 @login_required
 def change_password(request):
     user = request.user
-    if not passwords.may_change_own(user):
+    # The account's AllowUsersToChangePassword stands in for an Allow, never against a Deny:
+    # without it the engine must allow iam:ChangePassword; with it, it must not deny it.
+    if not passwords.may_change_own(user) or _denied(request, "iam:ChangePassword"):
         require_own(request, "iam:ChangePassword")
     status = 200
     if request.method == "POST":

@@ -97,3 +97,23 @@ def test_allow_users_to_change_password(client, management_root, make_iam_user):
     set_policy(management_root, allow_users_to_change_password=True)
     assert client.get(reverse("accounts:change_password")).status_code == 200
     assert change(client).status_code == 302
+
+
+def test_allow_users_to_change_password_does_not_override_an_explicit_deny(
+    client, management_root, make_iam_user
+):
+    """The setting stands in for an Allow; a Deny the user's policies state still holds."""
+    from identity.policies import services as policies
+
+    alice = make_iam_user(self_service=False)
+    policies.inline_policy_put(
+        actor=None,
+        user=alice,
+        name="NoPasswordChanges",
+        document='{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+        '"Action": "iam:ChangePassword", "Resource": "*"}]}',
+    )
+    set_policy(management_root, allow_users_to_change_password=True)
+    signin_iam(client, "example-corp", "alice")
+    assert client.get(reverse("accounts:change_password")).status_code == 403
+    assert change(client).status_code == 403
