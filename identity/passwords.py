@@ -14,12 +14,43 @@ from django.contrib.auth import hashers, password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import AccountPasswordPolicy, PasswordHistory, User
 
 # AWS's set of symbols for RequireSymbols.
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
+SYMBOLS_SHOWN = "! @ # $ % ^ & * ( ) _ + - = [ ] { } | '"
+
+# The kinds of character a policy may require: its flag, the test, the refusal, the code.
+_CHARACTER_RULES = (
+    (
+        "require_uppercase_characters",
+        lambda password: any("A" <= c <= "Z" for c in password),
+        gettext_lazy("The account's password policy asks for at least one uppercase letter (A–Z)."),
+        "password_policy_uppercase",
+    ),
+    (
+        "require_lowercase_characters",
+        lambda password: any("a" <= c <= "z" for c in password),
+        gettext_lazy("The account's password policy asks for at least one lowercase letter (a–z)."),
+        "password_policy_lowercase",
+    ),
+    (
+        "require_numbers",
+        lambda password: any("0" <= c <= "9" for c in password),
+        gettext_lazy("The account's password policy asks for at least one number (0–9)."),
+        "password_policy_number",
+    ),
+    (
+        "require_symbols",
+        lambda password: bool(SYMBOLS.intersection(password)),
+        gettext_lazy(
+            "The account's password policy asks for at least one of these symbols: %(symbols)s"
+        ),
+        "password_policy_symbol",
+    ),
+)
 MAX_HISTORY = 24  # PasswordReusePrevention's maximum
 
 
@@ -54,10 +85,7 @@ def requirements(policy: AccountPasswordPolicy | None) -> list[str]:
     if policy.require_numbers:
         rules.append(_("At least one number (0–9)."))
     if policy.require_symbols:
-        rules.append(
-            _("At least one of these symbols: %(symbols)s")
-            % {"symbols": "! @ # $ % ^ & * ( ) _ + - = [ ] { } | '"}
-        )
+        rules.append(_("At least one of these symbols: %(symbols)s") % {"symbols": SYMBOLS_SHOWN})
     if policy.password_reuse_prevention:
         rules.append(
             ngettext(
@@ -93,38 +121,9 @@ def _policy_errors(password: str, user: User, policy: AccountPasswordPolicy) -> 
                 code="password_policy_length",
             )
         )
-    if policy.require_uppercase_characters and not any("A" <= c <= "Z" for c in password):
-        errors.append(
-            ValidationError(
-                _("The account's password policy asks for at least one uppercase letter (A–Z)."),
-                code="password_policy_uppercase",
-            )
-        )
-    if policy.require_lowercase_characters and not any("a" <= c <= "z" for c in password):
-        errors.append(
-            ValidationError(
-                _("The account's password policy asks for at least one lowercase letter (a–z)."),
-                code="password_policy_lowercase",
-            )
-        )
-    if policy.require_numbers and not any("0" <= c <= "9" for c in password):
-        errors.append(
-            ValidationError(
-                _("The account's password policy asks for at least one number (0–9)."),
-                code="password_policy_number",
-            )
-        )
-    if policy.require_symbols and not SYMBOLS.intersection(password):
-        errors.append(
-            ValidationError(
-                _(
-                    "The account's password policy asks for at least one of these symbols: "
-                    "%(symbols)s"
-                )
-                % {"symbols": "! @ # $ % ^ & * ( ) _ + - = [ ] { } | '"},
-                code="password_policy_symbol",
-            )
-        )
+    for required, present, message, code in _CHARACTER_RULES:
+        if getattr(policy, required) and not present(password):
+            errors.append(ValidationError(str(message) % {"symbols": SYMBOLS_SHOWN}, code=code))
     if policy.password_reuse_prevention and user.pk and _reused(password, user, policy):
         errors.append(
             ValidationError(
