@@ -321,40 +321,22 @@ def _attach(
     )
 
 
-@operation(
-    "iam",
-    "AttachUserPolicy",
-    Permission("iam:AttachUserPolicy", target_user_arn, context=_with_policy_arn),
-)
-def attach_user_policy(call: Call) -> None:
-    _attach(call, user=require_user(call), attach=True)
+def _attach_operations(kind: str, resource, owner_of) -> None:
+    """Attach and Detach ``kind`` (``User`` or ``Group``) policies, each asking its own action
+    about the owner's ARN with the policy's ARN as ``iam:PolicyARN``."""
+    for verb, attach in (("Attach", True), ("Detach", False)):
+        name = f"{verb}{kind}Policy"
+
+        def handler(call: Call, attach: bool = attach) -> None:
+            _attach(call, **{kind.lower(): owner_of(call)}, attach=attach)
+
+        operation("iam", name, Permission(f"iam:{name}", resource, context=_with_policy_arn))(
+            handler
+        )
 
 
-@operation(
-    "iam",
-    "DetachUserPolicy",
-    Permission("iam:DetachUserPolicy", target_user_arn, context=_with_policy_arn),
-)
-def detach_user_policy(call: Call) -> None:
-    _attach(call, user=require_user(call), attach=False)
-
-
-@operation(
-    "iam",
-    "AttachGroupPolicy",
-    Permission("iam:AttachGroupPolicy", group_arn, context=_with_policy_arn),
-)
-def attach_group_policy(call: Call) -> None:
-    _attach(call, group=require_group(call), attach=True)
-
-
-@operation(
-    "iam",
-    "DetachGroupPolicy",
-    Permission("iam:DetachGroupPolicy", group_arn, context=_with_policy_arn),
-)
-def detach_group_policy(call: Call) -> None:
-    _attach(call, group=require_group(call), attach=False)
+_attach_operations("User", target_user_arn, require_user)  # AttachUserPolicy, DetachUserPolicy
+_attach_operations("Group", group_arn, require_group)  # AttachGroupPolicy, DetachGroupPolicy
 
 
 def _attached(call: Call, **target) -> dict:
