@@ -6,22 +6,12 @@ from django.utils import translation
 from tests.support import aws
 
 
-def _post(client, keys, action, **params):
-    signed = aws.sign(
-        "http://testserver/iam/", *keys, service="iam", body=aws.form("iam", action, **params)
-    )
-    headers = {**signed.headers, "Host": "testserver"}
-    return client.post(
-        "/iam/", data=signed.body, content_type=headers.pop("Content-Type"), headers=headers
-    )
-
-
 @pytest.mark.django_db
 def test_a_signed_call_gets_no_session_cookie_and_keeps_the_security_headers(
     client, management_root
 ):
     keys = aws.access_key(management_root)
-    response = _post(client, keys, "ListUsers")
+    response = aws.signed_client_call(client, keys, "ListUsers")
     assert response.status_code == 200
     assert not response.cookies  # no session, CSRF or device cookie
     assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
@@ -34,7 +24,7 @@ def test_the_api_answers_in_english_whatever_the_thread_last_spoke(client, manag
     keys = aws.access_key(management_root)
     translation.activate("ja")  # what a Japanese console request leaves behind in the thread
     try:
-        response = _post(client, keys, "GetUser", UserName="nobody")
+        response = aws.signed_client_call(client, keys, "GetUser", UserName="nobody")
     finally:
         translation.deactivate()
     assert response.status_code == 404

@@ -13,13 +13,7 @@ from tests.support.mfa import authenticator
 
 
 def _call(client, keys, action, **params):
-    signed = aws.sign(
-        "http://testserver/iam/", *keys, service="iam", body=aws.form("iam", action, **params)
-    )
-    headers = {**signed.headers, "Host": "testserver"}  # signed from the URL, as botocore does
-    response = client.post(
-        "/iam/", data=signed.body, content_type=headers.pop("Content-Type"), headers=headers
-    )
+    response = aws.signed_client_call(client, keys, action, **params)
     assert response.status_code == 200, response.content
     return response
 

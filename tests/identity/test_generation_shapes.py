@@ -56,11 +56,7 @@ def test_writes_to_watched_tables_in_other_shapes_move_it(sql):
 
 
 def _call(client, keys, action="GetUser"):
-    signed = aws.sign("http://testserver/iam/", *keys, service="iam", body=aws.form("iam", action))
-    headers = {**signed.headers, "Host": "testserver"}
-    return client.post(
-        "/iam/", data=signed.body, content_type=headers.pop("Content-Type"), headers=headers
-    )
+    return aws.signed_client_call(client, keys, action)
 
 
 @pytest.mark.django_db
