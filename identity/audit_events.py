@@ -83,6 +83,7 @@ class Event(enum.Enum):
     UPDATE_SIGNING_CERTIFICATE = ("UpdateSigningCertificate", Source.IAM)
     DELETE_SIGNING_CERTIFICATE = ("DeleteSigningCertificate", Source.IAM)
     GENERATE_CREDENTIAL_REPORT = ("GenerateCredentialReport", Source.IAM)
+    START_EXPORT = ("StartExport", Source.IAM)  # a long list prepared as a file (Tobira's own)
     UPDATE_ROOT_ACCESS_KEYS_SETTING = ("UpdateRootAccessKeysSetting", Source.ORGANIZATIONS)
     GET_SESSION_TOKEN = ("GetSessionToken", Source.STS)
     SIGNATURE_FAILURE = ("SignatureDoesNotMatch", Source.STS)  # failed SigV4 past the limit

@@ -75,6 +75,23 @@ def account_users(*, account: Account, search: str = "") -> QuerySet[User]:
     return users.annotate(group_count=Count("iam_groups")).order_by(Lower("name"), "pk")
 
 
+def account_users_chosen(*, account: Account, unique_ids: list[str]) -> list[User]:
+    """The IAM users of ``account`` whose ids were ticked, in name order.
+
+    Any id that is not an IAM user of this account (another tenant's user, the root user, a
+    deleted one, garbage) makes the whole choice a 404: a bulk action never acts on part of
+    what the person saw and confirmed."""
+    wanted = {str(unique_id)[:32] for unique_id in unique_ids}
+    users = list(
+        User.objects.filter(account=account, kind=User.Kind.IAM, unique_id__in=wanted)
+        .select_related("account")
+        .order_by(Lower("name"), "pk")
+    )
+    if not wanted or len(users) != len(wanted):
+        raise Http404
+    return users
+
+
 def account_user_get(*, account: Account, user_name: str) -> User:
     user = (
         User.objects.filter(account=account, kind=User.Kind.IAM, name__lower=user_name.lower())

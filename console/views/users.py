@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 
+from django.db.models.functions import Lower
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from identity import arns, crypto, passwords, selectors, services
 from identity.authorization import AnyOf, Permission
@@ -25,22 +27,47 @@ from mfa.base import selectors as mfa_selectors
 from mfa.credentials import program_access
 from sso import selectors as sso_selectors
 
-from ..base import AccountPage, UserPage, any_user_arn, page_of, user_arn
+from ..base import AccountPage, UserPage, any_user_arn, user_arn
 from ..forms.common import DeleteConfirmForm
 from ..forms.users import ConsolePasswordForm, IAMUserCreateForm
+from ..lists import Column, ListPage
+from .user_bulk import BULK
 
 ANY_USER = "`arn:aws:iam::ACCOUNT:user/*`"
 
 
-class UserList(AccountPage):
+USER_COLUMNS = (
+    Column("user_name", _l("User name"), (Lower("name"),), lambda user: user.name),
+    Column("path", _l("Path"), ("path",), lambda user: user.path),
+    Column("groups", _l("Groups"), ("group_count",), lambda user: user.group_count),
+    Column("console_password", _l("Console password"), (), lambda user: user.has_usable_password()),
+    Column(
+        "last_sign_in",
+        _l("Console last sign-in"),
+        ("password_last_used",),
+        lambda user: user.password_last_used,
+    ),
+    Column("created", _l("Created"), ("created",), lambda user: user.created),
+    Column("arn", "ARN", (), lambda user: user.arn, in_table=False),
+)
+
+
+class UserList(ListPage, AccountPage):
     permission = Permission("iam:ListUsers", any_user_arn, ANY_USER)
     template_name = "console/user_list.html"
+    columns = USER_COLUMNS
+    default_sort = "user_name"
+    csv_name = "users"
+    export_kind = "users"
+    list_url_name = "user_list"
 
-    def get(self, request, *args, **kwargs):
-        search = request.GET.get("q", "").replace("\x00", "")[:64]
-        page = page_of(request, selectors.account_users(account=self.account, search=search))
+    def rows(self):
+        self.search = self.request.GET.get("q", "").replace("\x00", "")[:64]
+        return selectors.account_users(account=self.account, search=self.search)
+
+    def list_context(self, page) -> dict:
         can = self.permitted({"create_user": ("iam:CreateUser", any_user_arn(self))})
-        return self.render_page(page=page, search=search, can=can)
+        return {"search": self.search, "can": can, "bulk_form": "bulk", "bulk_actions": BULK}
 
 
 def _new_user_arn(page) -> str:

@@ -1,0 +1,11 @@
+"""Cells of a CSV file that a spreadsheet opens: text that starts like a formula is written
+with a leading apostrophe, so a user name such as ``=HYPERLINK(...)`` (IAM names may hold
+``=``, ``+``, ``-`` and ``@``) is shown, never run (OWASP's *CSV injection*)."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
