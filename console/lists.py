@@ -194,18 +194,26 @@ class ListPage:
         return f"{self.csv_name}-{timezone.now():%Y%m%d-%H%M%S}.csv"
 
     def get(self, request, *args, **kwargs):
-        listing = self.listing()
         if request.GET.get("format") == "csv":
+            listing = self.listing()
             if self.export_kind:
                 total = listing.queryset.count()
                 if total > INLINE_EXPORT_ROWS:
                     return self.render_export_offer(total)
             return listing.csv_response(self.csv_filename())
-        page = listing.page()
-        return self.render_page(page=page, listing=listing, **self.list_context(page))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **context) -> dict:
+        """The list's page beside whatever the page renders (its form shown again too)."""
+        if "listing" not in context:
+            listing = self.listing()
+            page = listing.page()
+            context = {"listing": listing, "page": page, **self.list_context(page), **context}
+        return super().get_context_data(**context)
 
     def render_export_offer(self, total: int):
         context = self.get_context_data(
+            listing=None,
             total=total,
             parameters=self.list_parameters(),
             list_url=self.request.path,

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from . import rows
@@ -24,6 +24,7 @@ from .models import (
     InlinePolicy,
     Organization,
     PolicyAttachment,
+    PolicyVersion,
     User,
     UserTag,
 )
@@ -165,12 +166,26 @@ def customer_policies(account: Account) -> QuerySet[CustomerPolicy]:
     )
 
 
-def attachment_counts(account: Account) -> dict[str, int]:
-    """How many users and groups of the account each policy ARN is attached to."""
-    return dict(
-        PolicyAttachment.objects.filter(account=account)
-        .values_list("policy_arn")
-        .annotate(n=Count("id"))
+def customer_policies_listed(account: Account) -> QuerySet[CustomerPolicy]:
+    """The console's policy list: with the number of versions and of attachments (users and
+    groups), each a subquery, so any column sorts in the database."""
+    versions = (
+        PolicyVersion.objects.filter(policy=OuterRef("pk"))
+        .order_by()
+        .values("policy")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    attachments = (
+        PolicyAttachment.objects.filter(account=account, policy_arn=OuterRef("arn"))
+        .order_by()
+        .values("policy_arn")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return CustomerPolicy.objects.filter(account=account).annotate(
+        version_count=Coalesce(Subquery(versions), 0),
+        attachment_count=Coalesce(Subquery(attachments), 0),
     )
 
 

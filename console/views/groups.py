@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from identity import arns, selectors, services
 from identity.authorization import AnyOf, Permission
 from identity.policies import services as policy_services
 
-from ..base import AccountPage, page_of
+from ..base import AccountPage
 from ..forms.groups import GroupCreateForm, GroupMemberForm
 from ..forms.policies import AttachPolicyForm
+from ..lists import Column, ListPage
 from .permissions import attach_choices, attach_questions, attached_policies
 
 
@@ -24,7 +27,16 @@ def _new_group_arn(page) -> str:
     return arns.group(page.account.id, data["path"] or "/", data["name"].strip())
 
 
-class GroupList(AccountPage):
+GROUP_COLUMNS = (
+    Column("group_name", _l("Group name"), (Lower("name"),), lambda group: group.name),
+    Column("path", _l("Path"), ("path",), lambda group: group.path),
+    Column("members", _l("Members"), ("member_count",), lambda group: group.member_count),
+    Column("created", _l("Created"), ("created",), lambda group: group.created),
+    Column("arn", "ARN", (), lambda group: group.arn, in_table=False),
+)
+
+
+class GroupList(ListPage, AccountPage):
     permission = Permission(
         "iam:ListGroups",
         lambda page: arns.group(page.account.id, "/", "*"),
@@ -33,6 +45,19 @@ class GroupList(AccountPage):
     form_permission = Permission("iam:CreateGroup", _new_group_arn, "the new group's ARN")
     template_name = "console/group_list.html"
     form_class = GroupCreateForm
+    columns = GROUP_COLUMNS
+    default_sort = "group_name"
+    csv_name = "groups"
+
+    def rows(self):
+        return selectors.account_groups(account=self.account)
+
+    def list_context(self, page) -> dict:
+        return {
+            "can": self.permitted(
+                {"create_group": ("iam:CreateGroup", arns.group(self.account.id, "/", "*"))}
+            )
+        }
 
     def perform(self, data):
         return services.group_create(
@@ -48,14 +73,6 @@ class GroupList(AccountPage):
 
     def success_url(self, group):
         return reverse("console:group_detail", args=[self.account.id, group.name])
-
-    def get_context_data(self, **context):
-        account = self.account
-        page = page_of(self.request, selectors.account_groups(account=account))
-        can = self.permitted(
-            {"create_group": ("iam:CreateGroup", arns.group(account.id, "/", "*"))}
-        )
-        return super().get_context_data(page=page, can=can, **context)
 
 
 def _group_arn(page) -> str:

@@ -6,18 +6,21 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from identity import arns, selectors
 from identity.authorization import AnyOf, Permission
 from identity.policies import catalog
 from identity.policies import services as policy_services
 
-from ..base import AccountPage, any_user_arn, page_of
+from ..base import AccountPage, any_user_arn
 from ..forms.policies import PolicyAttachTargetForm, PolicyCreateForm, PolicyVersionForm
+from ..lists import Column, ListPage
 
 ANY_POLICY = "`arn:aws:iam::ACCOUNT:policy/*`"
 THE_POLICY = "the policy's ARN"
@@ -45,24 +48,40 @@ class PolicyPage(AccountPage):
         return redirect("console:policy_detail", account_id=self.account.id, name=self.policy.name)
 
 
-class PolicyList(AccountPage):
+POLICY_COLUMNS = (
+    Column("policy_name", _l("Policy name"), (Lower("name"),), lambda policy: policy.name),
+    Column("description", _l("Description"), (), lambda policy: policy.description),
+    Column("default_version", _l("Default version"), (), lambda policy: policy.default_version),
+    Column("versions", _l("Versions"), ("version_count",), lambda policy: policy.version_count),
+    Column(
+        "attachments",
+        _l("Attachments"),
+        ("attachment_count",),
+        lambda policy: policy.attachment_count,
+    ),
+    Column("updated", _l("Last edited"), ("updated",), lambda policy: policy.updated),
+    Column("arn", "ARN", (), lambda policy: policy.arn, in_table=False),
+)
+
+
+class PolicyList(ListPage, AccountPage):
     permission = Permission("iam:ListPolicies", any_policy_arn, ANY_POLICY)
     template_name = "console/policy_list.html"
+    columns = POLICY_COLUMNS
+    default_sort = "policy_name"
+    csv_name = "policies"
 
-    def get(self, request, *args, **kwargs):
-        account = self.account
+    def rows(self):
+        return selectors.customer_policies_listed(self.account)
+
+    def list_context(self, page) -> dict:
         can = self.permitted(
             {
                 "create_policy": ("iam:CreatePolicy", any_policy_arn(self)),
                 "simulator": ("iam:SimulatePrincipalPolicy", any_user_arn(self)),
             }
         )
-        return self.render_page(
-            page=page_of(request, selectors.customer_policies(account)),
-            aws_policies=catalog.aws_managed_policies(),
-            attached=selectors.attachment_counts(account),
-            can=can,
-        )
+        return {"aws_policies": catalog.aws_managed_policies(), "can": can}
 
 
 class PolicyCreate(AccountPage):
