@@ -83,8 +83,11 @@ def resources_of(request_parameters: dict) -> list[dict[str, str]]:
             continue  # policyName beside policyArn: one policy
         seen_types.add(resource_type)
         resource = {"resourceType": resource_type}
-        if value.startswith("arn:"):
+        if value.startswith("arn:") and key != "resource":
             resource["resourceName"] = value.rsplit("/", 1)[-1].rsplit(":", 1)[-1][:NAME_MAX]
+            resource["ARN"] = value[:ARN_MAX]
+        elif value.startswith("arn:"):  # a refused request's resource may be a pattern: whole
+            resource["resourceName"] = value[:NAME_MAX]
             resource["ARN"] = value[:ARN_MAX]
         else:
             resource["resourceName"] = value[:NAME_MAX]

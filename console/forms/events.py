@@ -64,7 +64,11 @@ class EventFilterForm(forms.Form):
             ("organization", _("All accounts in the organization")),
         ],
     )
-    account = forms.ChoiceField(label=_("Account"), required=False)
+    account = forms.ChoiceField(
+        label=_("Account"),
+        required=False,
+        help_text=_("With all accounts in the organization: one of them, or all."),
+    )
     event_name = forms.CharField(
         label=_("Event name"), required=False, max_length=64, validators=[_event_name]
     )
