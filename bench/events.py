@@ -39,7 +39,7 @@ def _bench_url(url: str) -> str:
 os.environ.setdefault("BENCH_DATABASE_URL", _bench_url(os.environ.get("DATABASE_URL", "")))
 os.environ["CELERY_BROKER_URL"] = "memory://"
 
-from bench.signin import fresh_database  # noqa: E402
+from bench.signin import fresh_database, server_env  # noqa: E402
 
 NAMES = [
     ("ConsoleLogin", "signin.tobira", False),
@@ -141,42 +141,59 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--member-events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a previous run loaded"
+    )
     args = parser.parse_args()
 
-    fresh_database()
+    if args.reuse:
+        env = server_env()
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        import django
+
+        django.setup()
+    else:
+        fresh_database()
     from django.db import connection
 
     from identity import audit_export, selectors, services
     from identity.event_history import EventFilters, Position, keyset_page, older_than
     from identity.models import AuditEvent, User
 
-    organization = services.organization_create(
-        name="Bench",
-        account_name="Bench management",
-        root_email="root@bench.test",
-        root_password="Bench-password-2026!",
-    )
-    management = organization.management_account
-    root = User.objects.get(account=management, kind=User.Kind.ROOT)
-    member = services.account_create(
-        actor=root, organization=organization, name="Member", root_email="m@bench.test"
-    )
-    seconds = load(management.id, args.events, 1)
-    seconds += load(member.id, args.member_events, 2)
+    if args.reuse:
+        root = User.objects.get(account__root_email="root@bench.test", kind=User.Kind.ROOT)
+        management, organization = root.account, root.account.organization
+    else:
+        organization = services.organization_create(
+            name="Bench",
+            account_name="Bench management",
+            root_email="root@bench.test",
+            root_password="Bench-password-2026!",
+        )
+        management = organization.management_account
+        root = User.objects.get(account=management, kind=User.Kind.ROOT)
+        member = services.account_create(
+            actor=root, organization=organization, name="Member", root_email="m@bench.test"
+        )
+        seconds = load(management.id, args.events, 1)
+        seconds += load(member.id, args.member_events, 2)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE identity_auditevent")
+        print(
+            f"# loaded {args.events} + {args.member_events} events in {seconds:.0f} s "
+            "(COPY, with every index)"
+        )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE identity_auditevent")
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('identity_auditevent'))")
-        size = cursor.fetchone()[0]
-    print(
-        f"# loaded {args.events} + {args.member_events} events in {seconds:.0f} s "
-        f"(COPY, with every index); table and indexes: {size}\n"
-    )
+        print(f"# table and indexes: {cursor.fetchone()[0]}\n")
 
     def base(filters=None, target=management):
         return selectors.events_filtered(root, target, filters or EventFilters())
 
     deep = base().order_by("-event_time", "-event_id")[900_000 - 1 : 900_000].get()
-    one_user = AuditEvent.objects.filter(recipient_account_id=management.id).first()
+    one_user = AuditEvent.objects.filter(
+        recipient_account_id=management.id, source_ip_address__isnull=False
+    ).exclude(resource_arn="")[0]  # a loaded row, not the organization's own first events
     cases = {
         "no filter, first page": base(),
         "event name (ConsoleLogin)": base(EventFilters(event_name="ConsoleLogin")),
@@ -194,6 +211,9 @@ def main() -> None:
         "900,000 rows deep (keyset, Older)": older_than(base(), Position.of(deep)),
         "organization-wide, first page": base(target=organization),
         "organization-wide, user name": base(EventFilters(user_name="user7"), organization),
+        "organization-wide, one resource ARN (rare)": base(
+            EventFilters(resource=one_user.resource_arn), organization
+        ),
     }
     for title, events in cases.items():
         page = events.order_by("-event_time", "-event_id")[:51]
