@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from .audit_events import Event
+from .audit_fields import denormalized
 from .models import AuditEvent, User
 from .requestinfo import client_ip, user_agent
 
@@ -130,16 +131,21 @@ def _write(
 ) -> AuditEvent:
     if actor is FROM_REQUEST:
         actor = getattr(request, "user", None) if request is not None else None
+    identity = user_identity(actor, request=request)
+    parameters = _scrub(request_parameters or {})
     return AuditEvent.objects.create(
         event_name=event_name,
         event_source=event_source,
         recipient_account_id=account_id
         or (actor.account_id if actor is not None and actor.is_authenticated else "")
         or "",
-        user_identity=user_identity(actor, request=request),
+        user_identity=identity,
         source_ip_address=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
-        request_parameters=_scrub(request_parameters or {}),
+        request_parameters=parameters,
+        **denormalized(
+            event_name=event_name, user_identity=identity, request_parameters=parameters
+        ),
         response_elements=_scrub(response_elements or {}),
         additional_event_data=_scrub(additional_event_data or {}),
         error_code=error_code,

@@ -11,6 +11,20 @@ from __future__ import annotations
 
 import enum
 
+# CloudTrail's ``readOnly``: an event that only reads. Tobira's trail names reads the way AWS
+# does (GetSessionToken, ListUsers refused...), so the verb at the head of the name decides.
+# ConsoleLogin, GenerateCredentialReport and every sign-in step change state (a session, a
+# report, a counter): they are writes, as CloudTrail records ConsoleLogin (readOnly false).
+READ_ONLY_VERBS = ("Get", "List", "Describe", "Lookup", "Simulate", "Search", "BatchGet")
+
+
+def is_read_only(event_name: str) -> bool:
+    """Whether ``event_name`` (any name: an ``Event``'s or a refused action's) only reads."""
+    return any(
+        event_name.startswith(verb) and event_name[len(verb) : len(verb) + 1].isupper()
+        for verb in READ_ONLY_VERBS
+    )
+
 
 class Source(enum.StrEnum):
     SIGNIN = "signin.tobira"
@@ -28,6 +42,7 @@ class Event(enum.Enum):
     def __init__(self, event_name: str, source: Source):
         self.event_name = event_name
         self.source = source
+        self.read_only = is_read_only(event_name)
 
     # --- Signing in and out, account recovery (signin.tobira) ---------------------------
     CONSOLE_LOGIN = ("ConsoleLogin", Source.SIGNIN)

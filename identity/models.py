@@ -307,15 +307,46 @@ class AuditEvent(models.Model):
     additional_event_data = models.JSONField(default=dict)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.CharField(max_length=256, blank=True)
+    # What the event history filters on, out of the JSON above (``identity.audit_fields``),
+    # written with the event: a filter at a million events must not read JSON.
+    user_name = models.CharField(max_length=256, blank=True)
+    read_only = models.BooleanField(default=False)
+    resource_type = models.CharField(max_length=64, blank=True)
+    resource_name = models.CharField(max_length=256, blank=True)
+    resource_arn = models.CharField(max_length=1100, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-event_time"]
+        ordering = ["-event_time", "-event_id"]
+        # Each filter of the event history is one range of one index: the account, the filtered
+        # value, then the page's order (newest first, the event id breaking ties), so a page is
+        # read in order and stops at its last row, at any depth (keyset pagination).
         indexes = [
             models.Index(
-                fields=["recipient_account_id", "-event_time"], name="audit_account_time_idx"
-            )
+                fields=["recipient_account_id", "-event_time", "-event_id"],
+                name="audit_account_time_idx",
+            ),
+            *(
+                models.Index(
+                    fields=["recipient_account_id", column, "-event_time", "-event_id"],
+                    name=f"audit_{short}_idx",
+                )
+                for column, short in (
+                    ("event_name", "name"),
+                    ("user_name", "user"),
+                    ("source_ip_address", "ip"),
+                    ("resource_name", "resource"),
+                    ("resource_arn", "resource_arn"),
+                    ("read_only", "read_only"),
+                    ("error_code", "error"),
+                )
+            ),
+            models.Index(
+                fields=["recipient_account_id", "-event_time", "-event_id"],
+                condition=~models.Q(error_code=""),
+                name="audit_errors_idx",
+            ),
         ]
 
     def __str__(self) -> str:

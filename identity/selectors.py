@@ -7,6 +7,7 @@ the principal's reach is indistinguishable from one that does not exist
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import NamedTuple
 
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from . import rows
+from .event_history import EventFilters
 from .models import (
     Account,
     AuditEvent,
@@ -139,7 +141,62 @@ def user_groups(user: User) -> QuerySet:
 
 def account_events(account: Account) -> QuerySet[AuditEvent]:
     """The account's trail, newest first."""
-    return AuditEvent.objects.filter(recipient_account_id=account.id).order_by("-event_time")
+    return AuditEvent.objects.filter(recipient_account_id=account.id).order_by(
+        "-event_time", "-event_id"
+    )
+
+
+def event_history_accounts(principal: User, account: Account) -> list[Account]:
+    """The accounts whose trails the history of ``account`` may show together: the whole
+    organization for the management account's root user on the management account's page
+    (as an organization trail), otherwise none (the page shows its own account only)."""
+    if not (
+        principal.is_authenticated
+        and principal.is_root
+        and principal.account_id == account.pk
+        and account.organization.management_account_id == account.pk
+    ):
+        return []
+    return list(reachable_accounts(principal).order_by("created", "id"))
+
+
+def events_filtered(
+    principal: User, account_or_org: Account | Organization, filters: EventFilters
+) -> QuerySet[AuditEvent]:
+    """The trail of one account, or of every account of an organization, narrowed by
+    ``filters``, newest first; only accounts the principal reaches (another tenant's account
+    or organization gives no rows, whatever the filters say).
+
+    An organization is reached whole only by its management account's root user
+    (``reachable_accounts``); anyone else asking for it gets their own account's events at most.
+    """
+    reachable = reachable_accounts(principal)
+    if isinstance(account_or_org, Organization):
+        account_ids = list(
+            reachable.filter(organization_id=account_or_org.pk).values_list("id", flat=True)
+        )
+    else:
+        account_ids = list(reachable.filter(pk=account_or_org.pk).values_list("id", flat=True))
+    if not account_ids:
+        return AuditEvent.objects.none()
+    if len(account_ids) == 1:
+        events = AuditEvent.objects.filter(recipient_account_id=account_ids[0])
+    else:
+        events = AuditEvent.objects.filter(recipient_account_id__in=account_ids)
+    return filters.apply(events).order_by("-event_time", "-event_id")
+
+
+def account_event_get(account: Account, event_id: str) -> AuditEvent:
+    """One event of ``account``'s trail (reached through ``account_get``): a malformed id or
+    another account's event is a 404."""
+    try:
+        key = uuid.UUID(event_id)
+    except (ValueError, TypeError, AttributeError):
+        raise Http404 from None
+    event = AuditEvent.objects.filter(recipient_account_id=account.id, event_id=key).first()
+    if event is None:
+        raise Http404
+    return event
 
 
 def account_users_by_name(account: Account, limit: int) -> list[User]:

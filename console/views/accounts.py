@@ -1,4 +1,5 @@
-"""An account's pages: its summary, its trail, and the reset of a member root user's MFA."""
+"""An account's pages: its summary and the reset of a member root user's MFA (its trail:
+``events.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mfa.base import selectors as mfa_selectors
 from mfa.base import services as mfa_services
 from sso import selectors as sso_selectors
 
-from ..base import AccountPage, account_root_arn, page_of
+from ..base import AccountPage, account_root_arn
 from ..forms.organization import RootMFAResetForm
 
 
@@ -61,18 +62,6 @@ class AccountDetail(AccountPage):
             and request.user.account_id == account.organization.management_account_id,
             can=can,
         )
-
-
-class AuditList(AccountPage):
-    permission = Permission(
-        "cloudtrail:LookupEvents",
-        lambda page: arns.trail(page.account.id, "*"),
-        "`arn:aws:cloudtrail::ACCOUNT:trail/*`",
-    )
-    template_name = "console/audit_list.html"
-
-    def get(self, request, *args, **kwargs):
-        return self.render_page(page=page_of(request, selectors.account_events(self.account), 50))
 
 
 class AccountRootMFAReset(AccountPage):

@@ -21,6 +21,9 @@ OBJECT_URLS = [
     ("console:user_detail", lambda account, user: [account.id, user.name]),
     ("console:user_delete", lambda account, user: [account.id, user.name]),
     ("console:audit_list", lambda account, user: [account.id]),
+    ("console:event_download_csv", lambda account, user: [account.id]),
+    ("console:event_download_json", lambda account, user: [account.id]),
+    ("console:event_detail", lambda account, user: [account.id, event_of(account)]),
     ("console:credential_report", lambda account, user: [account.id]),
     ("console:user_console_access", lambda account, user: [account.id, user.name]),
     ("console:user_password_shown", lambda account, user: [account.id, user.name]),
@@ -70,6 +73,17 @@ POST_ONLY_CREDENTIAL_URLS = [
     ),
 ]
 HARDWARE_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def event_of(account) -> str:
+    """The id of an event of the account's own trail."""
+    from identity.models import AuditEvent
+
+    return str(
+        AuditEvent.objects.filter(recipient_account_id=account.id)
+        .values_list("event_id", flat=True)
+        .first()
+    )
 
 
 def _hardware_token_body() -> dict:
