@@ -46,7 +46,7 @@ IDENTITY_CENTER = (
     (_("AWS accounts"), "sso_assignment_list", ()),
     (_("Applications"), "sso_application_list", ("sso_application_detail",)),
 )
-EVENTS = ((_("Event history"), "audit_list", ("audit_detail",)),)
+EVENTS = ((_("Event history"), "audit_list", ("event_detail",)),)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 
 from .audit_events import Source
 from .audit_fields import resources_of
+from .csvsafe import csv_cell
 from .event_history import has_older, in_order
 from .models import AuditEvent
 
@@ -47,7 +48,6 @@ CSV_HEADER = (
     "User agent",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def event_time_iso(event: AuditEvent) -> str:
@@ -99,10 +99,7 @@ def event_record(event: AuditEvent) -> dict[str, Any]:
 
 def safe_cell(value: Any) -> str:
     """A cell a spreadsheet shows as text: one that would start a formula gets a ``'``."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    return csv_cell("" if value is None else str(value))
 
 
 def csv_row(event: AuditEvent) -> list[str]:
