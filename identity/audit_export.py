@@ -47,7 +47,6 @@ CSV_HEADER = (
     "Error message",
     "User agent",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 
 
 def event_time_iso(event: AuditEvent) -> str:
