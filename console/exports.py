@@ -15,12 +15,11 @@ from django.http import HttpRequest, QueryDict
 from identity.exports import services as export_services
 from identity.exports.models import ExportJob
 
-from .lists import CSV_CHUNK
 from .views.exports import EXPORTABLE
 
 
 def run(job: ExportJob) -> bool:
-    page_class = EXPORTABLE[job.kind]
+    exportable = EXPORTABLE[job.kind]
     principal = job.requested_by
     if not principal.is_active:
         export_services.export_fail(job)
@@ -31,10 +30,8 @@ def run(job: ExportJob) -> bool:
     request.GET = QueryDict(mutable=True)
     for name, value in job.parameters.items():
         request.GET[name] = str(value)
-    page = page_class()
-    page.setup(request, account_id=job.account_id)
+    page = exportable.page()
+    page.setup(request, account_id=job.account_id, **exportable.kwargs)
     page.load()  # Http404 when the principal no longer reaches the account
-    listing = page.listing()
-    total = listing.queryset.count()
-    lines = listing.csv_lines(listing.queryset.iterator(chunk_size=CSV_CHUNK))
+    total, lines = page.export_lines()
     return export_services.export_run(job, total=total, lines=lines)

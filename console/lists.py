@@ -157,7 +157,57 @@ def _cell(value) -> str:
 YES_NO = {True: _("Yes"), False: _("No")}
 
 
-class ListPage:
+class BackgroundExport:
+    """A download that may be long (mixed into a ``ConsolePage``): above
+    ``INLINE_EXPORT_ROWS`` rows the page offers to prepare it in the background (a Celery task,
+    ``console.exports``) and ``POST export=1`` starts it; the export's page shows its progress.
+
+    The page names its ``export_kind`` (a key of ``console.views.exports.EXPORTABLE``) and
+    gives ``export_lines()``: the number of rows and the file's lines, as the task writes them.
+    """
+
+    export_kind = ""
+    kept_parameters: tuple[str, ...] = ()  # the query parameters an export keeps
+
+    def export_lines(self) -> tuple[int, Iterator[str]]:
+        raise ImproperlyConfigured(f"{type(self).__name__} exports nothing")
+
+    def export_filename(self) -> str:
+        raise ImproperlyConfigured(f"{type(self).__name__} names no file")
+
+    def export_back_url(self) -> str:
+        return self.request.path
+
+    def export_parameters(self) -> dict[str, str]:
+        """What the export keeps of the query string (the offer's form posts to the same URL,
+        query included)."""
+        query = self.request.GET
+        return {name: query[name][:256] for name in self.kept_parameters if query.get(name)}
+
+    def render_export_offer(self, total: int):
+        context = self.get_context_data(
+            listing=None,
+            total=total,
+            action_url=self.request.get_full_path(),
+            back_url=self.export_back_url(),
+        )
+        return render(self.request, "console/export_offer.html", context)
+
+    def start_export(self):
+        job = export_services.export_start(
+            actor=self.request.user,
+            account=self.account,
+            kind=self.export_kind,
+            parameters=self.export_parameters(),
+            filename=self.export_filename(),
+            request=self.request,
+        )
+        return redirect(
+            "console:export_detail", account_id=self.account.id, export_id=job.export_id
+        )
+
+
+class ListPage(BackgroundExport):
     """A console page that lists rows (mixed into a ``ConsolePage``): its columns and default
     order declared, its rows from ``rows()`` (the page's selector with its own filters).
 
@@ -170,7 +220,7 @@ class ListPage:
     columns: tuple[Column, ...] = ()
     default_sort = ""
     csv_name = "list"  # the downloaded file's name, before the date
-    export_kind = ""  # the key of ``console.exports.EXPORTABLE``; "" = always streamed
+    export_kind = ""  # the key of ``console.views.exports.EXPORTABLE``; "" = always streamed
     filter_parameters: tuple[str, ...] = ("q",)  # what the CSV and an export keep besides sort
 
     def rows(self):
@@ -184,14 +234,20 @@ class ListPage:
     def listing(self) -> Listing:
         return Listing(self.request, self.rows(), self.columns, default_sort=self.default_sort)
 
-    def list_parameters(self) -> dict[str, str]:
-        """The sort and filters of this request, as an export keeps them."""
-        source = self.request.POST if self.request.method == "POST" else self.request.GET
-        kept = ("sort", *self.filter_parameters)
-        return {name: source[name][:128] for name in kept if source.get(name)}
+    @property
+    def kept_parameters(self) -> tuple[str, ...]:
+        return ("sort", *self.filter_parameters)
 
     def csv_filename(self) -> str:
         return f"{self.csv_name}-{timezone.now():%Y%m%d-%H%M%S}.csv"
+
+    def export_filename(self) -> str:
+        return self.csv_filename()
+
+    def export_lines(self) -> tuple[int, Iterator[str]]:
+        listing = self.listing()
+        rows = listing.queryset.iterator(chunk_size=CSV_CHUNK)
+        return listing.queryset.count(), listing.csv_lines(rows)
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
@@ -211,26 +267,7 @@ class ListPage:
             context = {"listing": listing, "page": page, **self.list_context(page), **context}
         return super().get_context_data(**context)
 
-    def render_export_offer(self, total: int):
-        context = self.get_context_data(
-            listing=None,
-            total=total,
-            parameters=self.list_parameters(),
-            list_url=self.request.path,
-        )
-        return render(self.request, "console/export_offer.html", context)
-
     def post(self, request, *args, **kwargs):
-        if self.export_kind and request.POST.get("export") == "csv":
-            job = export_services.export_start(
-                actor=request.user,
-                account=self.account,
-                kind=self.export_kind,
-                parameters=self.list_parameters(),
-                filename=self.csv_filename(),
-                request=request,
-            )
-            return redirect(
-                "console:export_detail", account_id=self.account.id, export_id=job.export_id
-            )
+        if self.export_kind and request.POST.get("export"):
+            return self.start_export()
         return super().post(request, *args, **kwargs)

@@ -13,14 +13,17 @@ from datetime import UTC
 from urllib.parse import urlencode
 
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from identity import arns, audit_export, selectors
 from identity.authorization import Permission
 from identity.event_history import keyset_page
 
+from .. import lists
 from ..base import AccountPage
 from ..forms.events import DEFAULT_PAGE_SIZE, EventFilterForm, known_event_names
+from ..lists import BackgroundExport
 
 LOOKUP_EVENTS = Permission(
     "cloudtrail:LookupEvents",
@@ -59,7 +62,7 @@ class _Filtered(AccountPage):
         target = self.account.organization if form.organization_wide else self.account
         return selectors.events_filtered(self.request.user, target, form.filters())
 
-    def kept_parameters(self, **changes) -> str:
+    def kept_parameters_query(self, **changes) -> str:
         """The current filters as a query string (only the valid, known ones), with changes."""
         data = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         kept = {}
@@ -90,9 +93,11 @@ class EventHistory(_Filtered):
         return self.render_page(
             form=form,
             page=page,
-            newer_query=page.newer and self.kept_parameters(size=size_kept, cursor=page.newer),
-            older_query=page.older and self.kept_parameters(size=size_kept, cursor=page.older),
-            download_query=self.kept_parameters(),
+            newer_query=page.newer
+            and self.kept_parameters_query(size=size_kept, cursor=page.newer),
+            older_query=page.older
+            and self.kept_parameters_query(size=size_kept, cursor=page.older),
+            download_query=self.kept_parameters_query(),
             filtered=any(request.GET.get(name) for name in FILTER_PARAMETERS),
             organization_wide=form.organization_wide,
             download_limit=audit_export.DOWNLOAD_LIMIT,
@@ -125,10 +130,13 @@ class EventDetail(AccountPage):
         )
 
 
-class EventDownload(_Filtered):
-    """The filtered events as a file, streamed newest first, at most ``DOWNLOAD_LIMIT`` rows."""
+class EventDownload(BackgroundExport, _Filtered):
+    """The filtered events as a file, newest first, at most ``DOWNLOAD_LIMIT`` rows: streamed
+    when short, prepared by a Celery task with its progress shown when longer than
+    ``INLINE_EXPORT_ROWS`` (``BackgroundExport``)."""
 
     permission = LOOKUP_EVENTS
+    kept_parameters = FILTER_PARAMETERS
     never_cache = True
     template_name = "console/audit_list.html"
     formats = {
@@ -146,16 +154,46 @@ class EventDownload(_Filtered):
                 event_names=known_event_names(),
                 organization_wide_offered=bool(self.organization_accounts),
             )
-        kind = self.kwargs["format"]
-        write, content_type = self.formats[kind]
+        events = self.selected_events(form)
+        total = events[: audit_export.DOWNLOAD_LIMIT].count()
+        if total > lists.INLINE_EXPORT_ROWS:
+            return self.render_export_offer(total)
+        write, content_type = self.formats[self.kwargs["format"]]
         response = StreamingHttpResponse(
-            write(self.selected_events(form), limit=audit_export.DOWNLOAD_LIMIT),
-            content_type=content_type,
+            write(events, limit=audit_export.DOWNLOAD_LIMIT), content_type=content_type
         )
-        stamp = timezone.now().astimezone(UTC)
-        scope = self.account.organization_id if form.organization_wide else self.account.id
-        response["Content-Disposition"] = (
-            f'attachment; filename="event_history_{scope}_{stamp:%Y%m%dT%H%M%SZ}.{kind}"'
-        )
+        response["Content-Disposition"] = f'attachment; filename="{self.export_filename()}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+    def post(self, request, *args, **kwargs):
+        form = self.read_filters()
+        if not request.POST.get("export") or not form.is_valid():
+            return self.get(request, *args, **kwargs)
+        return self.start_export()
+
+    # --- The export, when the task writes the file --------------------------------------
+    @property
+    def export_kind(self) -> str:
+        return f"events-{self.kwargs['format']}"
+
+    def export_filename(self) -> str:
+        form = self.filter_form
+        stamp = timezone.now().astimezone(UTC)
+        scope = self.account.organization_id if form.organization_wide else self.account.id
+        return f"event_history_{scope}_{stamp:%Y%m%dT%H%M%SZ}.{self.kwargs['format']}"
+
+    def export_back_url(self) -> str:
+        query = self.kept_parameters_query()
+        return reverse("console:audit_list", args=[self.account.id]) + (
+            f"?{query}" if query else ""
+        )
+
+    def export_lines(self):
+        form = self.read_filters()
+        if not form.is_valid():
+            raise ValueError("the export's filters are no longer valid")
+        events = self.selected_events(form)
+        write = self.formats[self.kwargs["format"]][0]
+        total = events[: audit_export.DOWNLOAD_LIMIT].count()
+        return total, write(events, limit=audit_export.DOWNLOAD_LIMIT)

@@ -8,6 +8,9 @@ cannot fetch the users they listed before.
 
 from __future__ import annotations
 
+import mimetypes
+from dataclasses import dataclass, field
+
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
@@ -15,17 +18,32 @@ from identity.authorization import AnyOf
 from identity.exports import selectors as export_selectors
 
 from ..base import AccountPage
+from .events import EventDownload
 from .users import UserList
 
 REFRESH_SECONDS = 2
-# The lists whose long downloads a Celery task prepares (``ListPage.export_kind``).
-EXPORTABLE = {"users": UserList}
+
+
+@dataclass(frozen=True)
+class Exportable:
+    page: type  # a ``BackgroundExport`` page: its ``export_lines`` writes the file
+    back: str  # the URL name of the page the person came from
+    kwargs: dict = field(default_factory=dict)  # the page's fixed URL arguments
+
+
+# The downloads a Celery task prepares when they are long (``BackgroundExport.export_kind``).
+EXPORTABLE = {
+    "users": Exportable(UserList, "user_list"),
+    "events-csv": Exportable(EventDownload, "audit_list", {"format": "csv"}),
+    "events-json": Exportable(EventDownload, "audit_list", {"format": "json"}),
+}
 
 
 class ExportDetail(AccountPage):
     permission = AnyOf(
-        {kind: page.permission for kind, page in EXPORTABLE.items()},
-        doc="the exported list's own action (`iam:ListUsers` for the user list)",
+        {kind: exportable.page.permission for kind, exportable in EXPORTABLE.items()},
+        doc="the exported list's own action (`iam:ListUsers` for the user list, "
+        "`cloudtrail:LookupEvents` for event history)",
         resource_doc="the exported list's own resource",
     )
     template_name = "console/export_detail.html"
@@ -45,7 +63,8 @@ class ExportDetail(AccountPage):
     def get(self, request, *args, **kwargs):
         job = self.job
         if request.GET.get("download") and job.state == job.State.COMPLETE:
-            response = HttpResponse(export_selectors.export_content(job), content_type="text/csv")
+            content_type = mimetypes.guess_type(job.filename)[0] or "application/octet-stream"
+            response = HttpResponse(export_selectors.export_content(job), content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
             response["Cache-Control"] = "no-store"
             return response
@@ -54,8 +73,6 @@ class ExportDetail(AccountPage):
             job=job,
             waiting=waiting,
             failed=job.state == job.State.FAILED or job.lost,
-            list_url=reverse(
-                f"console:{EXPORTABLE[job.kind].list_url_name}", args=[self.account.id]
-            ),
+            list_url=reverse(f"console:{EXPORTABLE[job.kind].back}", args=[self.account.id]),
             refresh_seconds=REFRESH_SECONDS,
         )

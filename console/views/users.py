@@ -59,7 +59,6 @@ class UserList(ListPage, AccountPage):
     default_sort = "user_name"
     csv_name = "users"
     export_kind = "users"
-    list_url_name = "user_list"
 
     def rows(self):
         self.search = self.request.GET.get("q", "").replace("\x00", "")[:64]

@@ -338,12 +338,12 @@ def test_a_long_list_is_prepared_in_the_background(
     monkeypatch.setattr(lists, "INLINE_EXPORT_ROWS", 1)
     offer = admin.get(users_url(management_account, format="csv", sort="-user_name", q="o"))
     assert offer.status_code == 200
-    assert "Prepare the CSV file" in offer.content.decode()
+    assert "Prepare the file" in offer.content.decode()
     assert not ExportJob.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         started = admin.post(
-            users_url(management_account), {"export": "csv", "sort": "-user_name", "q": "o"}
+            users_url(management_account, format="csv", sort="-user_name", q="o"), {"export": "1"}
         )
     job = ExportJob.objects.get()
     detail = reverse("console:export_detail", args=[management_account.id, job.export_id])
@@ -421,3 +421,36 @@ def test_an_export_fails_visibly_when_its_worker_fails(
     detail = reverse("console:export_detail", args=[management_account.id, job.export_id])
     page = admin.get(detail).content.decode()
     assert "could not be prepared" in page and 'http-equiv="refresh"' not in page
+
+
+def test_a_long_event_download_is_prepared_in_the_background(
+    admin,
+    management_root,
+    management_account,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from identity.audit_events import Event
+    from tests.support.events import write_event
+
+    for name in ("u1", "u2", "u3"):
+        write_event(Event.CREATE_USER, actor=management_root, params={"userName": name})
+    write_event(Event.DELETE_USER, actor=management_root, params={"userName": "u1"})
+    monkeypatch.setattr(lists, "INLINE_EXPORT_ROWS", 2)
+    url = reverse("console:event_download_json", args=[management_account.id])
+    offer = admin.get(url, {"event_name": "CreateUser"})
+    assert "This list has 3 rows." in offer.content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        started = admin.post(url + "?event_name=CreateUser", {"export": "1"})
+    job = ExportJob.objects.get()
+    assert job.kind == "events-json" and job.parameters == {"event_name": "CreateUser"}
+    assert started.url.endswith(job.export_id)
+    for callback in queued:
+        callback()
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.COMPLETE and job.total == 3
+    download = admin.get(started.url + "?download=1")
+    assert download["Content-Type"] == "application/json"
+    records = json.loads(download.content)["Records"]
+    assert [r["eventName"] for r in records] == ["CreateUser"] * 3
+    assert sorted(r["requestParameters"]["userName"] for r in records) == ["u1", "u2", "u3"]
