@@ -9,6 +9,7 @@ from .views import (
     accounts,
     assignments,
     credential_report,
+    dashboard,
     groups,
     home,
     organization,
@@ -50,6 +51,12 @@ urlpatterns = [
         name="root_mfa_wave_cancel",
     ),
     path(ACCOUNT, accounts.AccountDetail.as_view(), name="account_detail"),
+    path(ACCOUNT + "dashboard", dashboard.AccountDashboard.as_view(), name="account_dashboard"),
+    path(
+        ACCOUNT + "dashboard/<slug:recommendation>",
+        dashboard.DashboardAffectedUsers.as_view(),
+        name="dashboard_affected_users",
+    ),
     path(
         ACCOUNT + "root-mfa/reset",
         accounts.AccountRootMFAReset.as_view(),
