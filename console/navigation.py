@@ -25,6 +25,7 @@ from identity.authorization import permitted
 
 # (label, URL name, URL names that highlight the entry besides its own)
 IAM = (
+    (_("Dashboard"), "account_dashboard", ("dashboard_affected_users",)),
     (_("Users"), "user_list", ("user_create", "user_detail", "user_bulk", "export_detail")),
     (_("Groups"), "group_list", ("group_detail",)),
     (_("Policies"), "policy_list", ("policy_create", "policy_detail", "aws_policy_detail")),

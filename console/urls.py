@@ -9,6 +9,7 @@ from .views import (
     accounts,
     assignments,
     credential_report,
+    dashboard,
     events,
     exports,
     groups,
@@ -53,6 +54,12 @@ urlpatterns = [
         name="root_mfa_wave_cancel",
     ),
     path(ACCOUNT, accounts.AccountDetail.as_view(), name="account_detail"),
+    path(ACCOUNT + "dashboard", dashboard.AccountDashboard.as_view(), name="account_dashboard"),
+    path(
+        ACCOUNT + "dashboard/<slug:recommendation>",
+        dashboard.DashboardAffectedUsers.as_view(),
+        name="dashboard_affected_users",
+    ),
     path(
         ACCOUNT + "root-mfa/reset",
         accounts.AccountRootMFAReset.as_view(),

@@ -36,6 +36,16 @@ def account_sso_user_count(account: Account) -> int:
     )
 
 
+def account_permission_set_count(account: Account) -> int:
+    """The permission sets assigned in ``account`` (its roles for SSO users) (1 query)."""
+    return (
+        AccountAssignment.objects.filter(account=account)
+        .values("permission_set")
+        .distinct()
+        .count()
+    )
+
+
 # --- Users -----------------------------------------------------------------------------------
 
 

@@ -16,6 +16,8 @@ from tests.support.sso import ADMIN
 
 OBJECT_URLS = [
     ("console:account_detail", lambda account, user: [account.id]),
+    ("console:account_dashboard", lambda account, user: [account.id]),
+    ("console:dashboard_affected_users", lambda account, user: [account.id, "use-sso"]),
     ("console:user_list", lambda account, user: [account.id]),
     ("console:user_create", lambda account, user: [account.id]),
     ("console:user_detail", lambda account, user: [account.id, user.name]),
