@@ -60,8 +60,8 @@ class CredentialReportPage(AccountPage):
         messages.info(
             request,
             _(
-                "Tobira is generating the credential report. It takes a few seconds: reload "
-                "this page, then download it."
+                "Tobira is generating the credential report. This page shows its progress and "
+                "offers it when it is ready."
             ),
         )
         return redirect("console:credential_report", account_id=self.account.id)

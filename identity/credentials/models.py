@@ -154,6 +154,15 @@ class CredentialReport(models.Model):
     requested_at = models.DateTimeField()
     generated_at = models.DateTimeField(null=True, blank=True)
     content = models.TextField(blank=True)  # CSV, AWS's 22 columns
+    # The task's progress while it is started: users written of the account's users.
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"credential report of {self.account_id} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.COMPLETE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0

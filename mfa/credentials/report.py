@@ -69,6 +69,7 @@ NOT_APPLICABLE = "N/A"
 NO_INFORMATION = "no_information"
 NOT_SUPPORTED = "not_supported"
 CHUNK = 2000  # users fetched per round trip of the server-side cursor
+PROGRESS_EVERY = 500  # users written between two writes of the progress
 
 
 def timestamp(moment: datetime | None) -> str:
@@ -235,8 +236,23 @@ def credential_report_complete(*, account_id: str) -> bool:
     if account is None:
         return False
     generated_at = timezone.now()
-    content = credential_report_csv(account)
+    started = CredentialReport.objects.filter(
+        account_id=account_id, state=CredentialReport.State.STARTED
+    )
+    total = User.objects.filter(account=account, kind__in=[User.Kind.ROOT, User.Kind.IAM]).count()
+    started.update(total=total, done=0)
+    lines = []
+    for written, line in enumerate(credential_report_lines(account)):
+        lines.append(line)
+        if written and written % PROGRESS_EVERY == 0:  # the page shows how far it got
+            started.update(done=written)
+    content = "".join(lines)
     stored = CredentialReport.objects.filter(
         account_id=account_id, state=CredentialReport.State.STARTED
-    ).update(state=CredentialReport.State.COMPLETE, generated_at=generated_at, content=content)
+    ).update(
+        state=CredentialReport.State.COMPLETE,
+        generated_at=generated_at,
+        content=content,
+        done=total,
+    )
     return stored == 1

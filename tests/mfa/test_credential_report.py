@@ -241,6 +241,33 @@ def test_generate_starts_the_task_which_completes_the_report(
     assert events.first().user_identity["arn"] == management_root.arn
 
 
+def test_the_task_writes_its_progress_as_it_goes(
+    at, management_root, make_iam_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The console page shows "N of M users written" from these two numbers."""
+    account = management_root.account
+    for index in range(5):
+        make_iam_user(name=f"user-{index}", password=None, self_service=False)
+    monkeypatch.setattr(report, "PROGRESS_EVERY", 2)
+    seen = []
+    real_lines = report.credential_report_lines
+
+    def watched(account):
+        for line in real_lines(account):
+            stored = CredentialReport.objects.get(account=account)
+            seen.append((stored.state, stored.done, stored.total))
+            yield line
+
+    monkeypatch.setattr(report, "credential_report_lines", watched)
+    with django_capture_on_commit_callbacks(execute=False):
+        report_services.credential_report_generate(actor=management_root, account=account)
+    assert tasks.generate_credential_report(account.pk) is True
+    assert {total for _state, _done, total in seen} == {6}  # the root user and five IAM users
+    assert [done for _state, done, _total in seen] == [0, 0, 0, 2, 2, 4, 4]
+    stored = CredentialReport.objects.get(account=account)
+    assert (stored.state, stored.done, stored.total, stored.percent) == ("COMPLETE", 6, 6, 100)
+
+
 def test_a_report_younger_than_four_hours_is_not_made_again(
     at, management_root, make_iam_user, django_capture_on_commit_callbacks
 ):
