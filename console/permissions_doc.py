@@ -18,6 +18,7 @@ from django.conf import settings
 from django.urls import URLResolver, get_resolver
 
 from .base import ConsolePage
+from .lists import ListPage
 
 DOC = Path(settings.BASE_DIR) / "docs" / "permissions.md"
 HEADER = "| page (URL name) | method | action | resource |\n| --- | --- | --- | --- |\n"
@@ -52,7 +53,11 @@ def page_rows(page) -> list[tuple[str, object]]:
         isinstance(page, type)
         and issubclass(page, ConsolePage)
         and page.form_class is None
-        and page.post is ConsolePage.post
+        and (
+            page.post is ConsolePage.post
+            # a list's POST only starts a background export, when the list has one
+            or (page.post is ListPage.post and not page.export_kind)
+        )
     )
     return [("GET" if shows_only else "GET, POST", page.permission)]
 

@@ -6,17 +6,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.debug import sensitive_post_parameters
 
 from identity import arns, ratelimit, selectors, services
 from identity.authorization import Permission
 
-from ..base import ConsolePage, page_of
+from ..base import ConsolePage
 from ..forms.common import apply_service_errors
 from ..forms.organization import SignUpForm
+from ..lists import Column, ListPage
 
 
 def home(request):
@@ -71,7 +74,18 @@ def signup(request):
     return render(request, "console/signup.html", {"form": form}, status=status)
 
 
-class ConsoleHome(ConsolePage):
+ACCOUNT_COLUMNS = (
+    Column("account_name", _l("Account name"), (Lower("name"),), lambda account: account.name),
+    Column("account_id", _l("Account ID"), ("id",), lambda account: account.id),
+    Column("alias", _l("Alias"), ("alias",), lambda account: account.alias),
+    Column("iam_users", _l("IAM users"), ("user_count",), lambda account: account.user_count),
+    Column("created", _l("Created"), ("created",), lambda account: account.created),
+    Column("role", _l("Role"), (), lambda account: account.is_management_account),
+    Column("security", _l("Security"), (), None),
+)
+
+
+class ConsoleHome(ListPage, ConsolePage):
     """The landing page asks too: what it lists depends on what the principal may see. A
     refusal is no 403 here: the page says the summary is not shown."""
 
@@ -82,6 +96,9 @@ class ConsoleHome(ConsolePage):
         note="(the summary is shown only if allowed)",
     )
     template_name = "console/home.html"
+    columns = ACCOUNT_COLUMNS
+    default_sort = "created"
+    csv_name = "accounts"
 
     @property
     def authorization_account(self):
@@ -92,12 +109,17 @@ class ConsoleHome(ConsolePage):
             self.request, self, account=self.authorization_account
         )
 
+    def rows(self):
+        return selectors.organization_accounts(self.request.user)
+
     def get(self, request, *args, **kwargs):
         if self.restricted:
-            return self.render_page(restricted=True)
-        principal = request.user
-        return self.render_page(
-            organization=selectors.organization_of(principal),
-            accounts_page=page_of(request, selectors.organization_accounts(principal)),
-            can_add_account=principal.is_root and principal.account.is_management_account,
-        )
+            return self.render_page(restricted=True, listing=None)
+        return super().get(request, *args, **kwargs)
+
+    def list_context(self, page) -> dict:
+        principal = self.request.user
+        return {
+            "organization": selectors.organization_of(principal),
+            "can_add_account": principal.is_root and principal.account.is_management_account,
+        }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 
 from identity.authorization import Permission
 from identity.policies.catalog import aws_managed
@@ -12,9 +14,9 @@ from sso import selectors as sso_selectors
 from sso import services
 from sso.models import PermissionSet
 
-from ..base import page_of
 from ..forms.common import DeleteConfirmForm
 from ..forms.sso import PermissionSetForm
+from ..lists import Column, ListPage
 from .sso_base import PS, DirectoryPage, on_instance
 
 
@@ -38,20 +40,44 @@ class PermissionSetPage(DirectoryPage):
         return super().get_context_data(permission_set=self.permission_set, **context)
 
 
-class PermissionSetList(DirectoryPage):
+def _managed_names(permission_set) -> list[str]:
+    return [
+        policy.name
+        for arn in permission_set.managed_policy_arns
+        if (policy := aws_managed(arn)) is not None
+    ]
+
+
+PERMISSION_SET_COLUMNS = (
+    Column("name", _l("Name"), (Lower("name"),), lambda ps: ps.name),
+    Column("description", _l("Description"), (), lambda ps: ps.description),
+    Column(
+        "session_duration_hours",
+        _l("Session duration"),
+        ("session_duration_hours",),
+        lambda ps: ps.session_duration_hours,
+    ),
+    Column("policies", _l("Policies"), (), lambda ps: " ".join(_managed_names(ps))),
+    Column("accounts", _l("AWS accounts"), ("account_count",), lambda ps: ps.account_count),
+    Column("arn", "ARN", (), lambda ps: ps.arn, in_table=False),
+)
+
+
+class PermissionSetList(ListPage, DirectoryPage):
     permission = on_instance("sso:ListPermissionSets")
     template_name = "console/sso/permission_set_list.html"
     active = "permission_sets"
+    columns = PERMISSION_SET_COLUMNS
+    default_sort = "name"
+    csv_name = "permission-sets"
 
-    def get(self, request, *args, **kwargs):
-        page = page_of(request, sso_selectors.permission_sets_listed(self.organization))
+    def rows(self):
+        return sso_selectors.permission_sets_listed(self.organization)
+
+    def list_context(self, page) -> dict:
         for permission_set in page:
-            permission_set.managed_names = [
-                policy.name
-                for arn in permission_set.managed_policy_arns
-                if (policy := aws_managed(arn)) is not None
-            ]
-        return self.render_page(page=page)
+            permission_set.managed_names = _managed_names(permission_set)
+        return {}
 
 
 def _fill(permission_set: PermissionSet, data: dict) -> PermissionSet:

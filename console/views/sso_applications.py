@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.debug import sensitive_variables
 
 from sso import selectors as sso_selectors
@@ -35,6 +37,7 @@ from ..forms.sso_applications import (
     OIDCApplicationForm,
     SAMLApplicationForm,
 )
+from ..lists import Column, ListPage
 from .sso_base import DirectoryPage, on_instance
 
 # --- Where relying parties and service providers find the organization ------------------------
@@ -96,14 +99,39 @@ class ApplicationPage(DirectoryPage):
         return reverse("console:sso_application_detail", args=[self.application.application_id])
 
 
-class ApplicationList(DirectoryPage):
+def _client_or_entity_id(application) -> str:
+    return (
+        application.oidc.client_id if application.protocol == "oidc" else application.saml.entity_id
+    )
+
+
+APPLICATION_COLUMNS = (
+    Column("name", _l("Application"), (Lower("name"),), lambda app: app.name),
+    Column("protocol", _l("Protocol"), ("protocol",), lambda app: app.protocol),
+    Column("client_or_entity_id", _l("Client ID or entity ID"), (), _client_or_entity_id),
+    Column(
+        "assigned",
+        _l("Assigned users and groups"),
+        ("assignment_count",),
+        lambda app: app.assignment_count,
+    ),
+    Column("sign_in_rules", _l("Sign-in rules"), (), None),
+    Column(
+        "application_id", _l("Application ID"), (), lambda app: app.application_id, in_table=False
+    ),
+)
+
+
+class ApplicationList(ListPage, DirectoryPage):
     permission = on_instance("sso:ListApplications")
     template_name = "console/sso/application_list.html"
     active = "applications"
+    columns = APPLICATION_COLUMNS
+    default_sort = "name"
+    csv_name = "applications"
 
-    def get(self, request, *args, **kwargs):
-        applications = app_selectors.applications_listed(self.organization)
-        return self.render_page(page=page_of(request, applications))
+    def rows(self):
+        return app_selectors.applications_listed(self.organization)
 
 
 class _SecretShown:

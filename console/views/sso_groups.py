@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models.functions import Lower
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 
 from identity.requestinfo import safe_next
 from sso import selectors as sso_selectors
@@ -15,6 +17,7 @@ from sso import services
 from ..base import page_of
 from ..forms.common import DeleteConfirmForm
 from ..forms.sso import GroupMemberAddForm, SSOGroupCreateForm
+from ..lists import Column, ListPage
 from .sso_base import DirectoryPage, on_store
 
 
@@ -30,12 +33,33 @@ class SSOGroupPage(DirectoryPage):
         return super().get_context_data(group=self.group, **context)
 
 
-class SSOGroupList(DirectoryPage):
+SSO_GROUP_COLUMNS = (
+    Column("group_name", _l("Group name"), (Lower("name"),), lambda group: group.name),
+    Column("description", _l("Description"), (), lambda group: group.description),
+    Column("members", _l("Members"), ("member_count",), lambda group: group.member_count),
+    Column(
+        "assignments",
+        _l("Account assignments"),
+        ("assignment_count",),
+        lambda group: group.assignment_count,
+    ),
+    Column("created", _l("Created"), ("created",), lambda group: group.created),
+    Column("group_id", _l("Group ID"), (), lambda group: group.group_id, in_table=False),
+)
+
+
+class SSOGroupList(ListPage, DirectoryPage):
     permission = on_store("identitystore:ListGroups")
     post_permission = on_store("identitystore:CreateGroup")
     template_name = "console/sso/group_list.html"
     active = "groups"
     form_class = SSOGroupCreateForm
+    columns = SSO_GROUP_COLUMNS
+    default_sort = "group_name"
+    csv_name = "directory-groups"
+
+    def rows(self):
+        return sso_selectors.groups_listed(self.organization)
 
     def perform(self, data):
         return services.sso_group_create(
@@ -51,10 +75,6 @@ class SSOGroupList(DirectoryPage):
 
     def success_url(self, group):
         return reverse("console:sso_group_detail", args=[group.group_id])
-
-    def get_context_data(self, **context):
-        groups = sso_selectors.groups_listed(self.organization)
-        return super().get_context_data(page=page_of(self.request, groups), **context)
 
 
 class SSOGroupDetail(SSOGroupPage):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models.functions import Lower
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from mfa.base import selectors as mfa_selectors
 from sso import selectors as sso_selectors
 from sso import services
 
-from ..base import page_of
 from ..forms.common import DeleteConfirmForm
 from ..forms.sso import SSOUserCreateForm
+from ..lists import Column, ListPage
 from .sso_base import DirectoryPage, on_instance, on_store
 from .user_mfa import DeviceRemoval
 
@@ -36,15 +38,34 @@ class SSOUserPage(DirectoryPage):
         return redirect("console:sso_user_detail", unique_id=self.sso_user.unique_id)
 
 
-class SSOUserList(DirectoryPage):
+SSO_USER_COLUMNS = (
+    Column("user_name", _l("Username"), (Lower("name"),), lambda user: user.name),
+    Column(
+        "email", _l("Email address"), (Lower("contact_email"),), lambda user: user.contact_email
+    ),
+    Column("enabled", _l("Status"), ("is_active",), lambda user: user.is_active),
+    Column("password", _l("Password"), (), lambda user: user.has_usable_password()),
+    Column("mfa_devices", _l("MFA devices"), ("device_count",), lambda user: user.device_count),
+    Column("groups", _l("Groups"), ("group_count",), lambda user: user.group_count),
+    Column("created", _l("Created"), ("created",), lambda user: user.created),
+    Column("user_id", _l("User ID"), (), lambda user: user.unique_id, in_table=False),
+)
+
+
+class SSOUserList(ListPage, DirectoryPage):
     permission = on_store("identitystore:ListUsers")
     template_name = "console/sso/user_list.html"
     active = "users"
+    columns = SSO_USER_COLUMNS
+    default_sort = "user_name"
+    csv_name = "directory-users"
 
-    def get(self, request, *args, **kwargs):
-        search = request.GET.get("q", "").replace("\x00", "")[:64].strip()
-        users = sso_selectors.directory_users_listed(self.organization, search)
-        return self.render_page(page=page_of(request, users), search=search)
+    def rows(self):
+        self.search = self.request.GET.get("q", "").replace("\x00", "")[:64].strip()
+        return sso_selectors.directory_users_listed(self.organization, self.search)
+
+    def list_context(self, page) -> dict:
+        return {"search": self.search}
 
 
 class SSOUserCreate(DirectoryPage):

@@ -6,7 +6,7 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
   document.querySelectorAll("[data-js-hide]").forEach(function (element) {
-    element.hidden = true;
+    element.style.display = "none";
   });
   document.querySelectorAll("input[data-select-all]").forEach(function (all) {
     var boxes = document.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']");

@@ -58,7 +58,7 @@ def test_generate_then_download(
     assert len(queued) == 1
     page = client.get(page_url(account)).content.decode()
     assert "Tobira is generating the credential report." in page
-    assert "Generating" in page and "reload this page" in page
+    assert "Generating" in page and "This page reloads itself" in page
 
     queued[0]()  # the worker runs the task (eagerly, in tests)
     page = client.get(page_url(account)).content.decode()
