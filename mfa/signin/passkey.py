@@ -102,7 +102,9 @@ def signin_passkey(request, *, credential_json: str, door: Door = CONSOLE) -> Si
     if not assertion.ok:
         if assertion.reason == "SignCountRegression":
             webauthn.record_possible_clone(request, assertion)
-        _failed(request, door, user, assertion.reason)
+        # The key's own back-off after failures (django-otp's throttling), not the rate limit.
+        reason = "KeyThrottled" if assertion.reason == "Throttled" else assertion.reason
+        _failed(request, door, user, reason)
         return SignInResult(reason="not_verified" if assertion.reason == "UserNotVerified" else "")
     ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
     return after_passkey(request, user, {**door.params, "userName": user.name}, assertion.device)

@@ -448,3 +448,47 @@ def test_the_password_is_asked_on_the_portal_as_before(client, organization, sam
     )
     assert response["Location"].startswith(reverse("mfa:signin"))  # sam has a key: MFA next
 
+
+
+# --- Rate limits: the MFA step's, by address and by user ---------------------------------------
+
+
+def test_failures_are_limited_per_user_and_shared_with_the_mfa_step(
+    client, alice, allowed, passkey, ratelimits_on
+):
+    for _attempt in range(10):  # RATELIMIT_MFA_FAILED: 10 in 5 minutes per user
+        answer = passkey.get(signin_options(client), origin="https://evil.example")
+        assert post_passkey(client, answer).status_code == 200
+    response = passkey_signin(client, passkey)  # the right answer, too late
+    assert response.status_code == 429
+    assert key_error(response) == "Too many attempts. Wait a few minutes, then try again."
+    assert "_auth_user_id" not in client.session
+    assert refusals("Throttled").count() == 1
+    # The MFA step after the password draws on the same budget.
+    signin_iam(client, "example-corp", "alice")
+    response = client.post(
+        reverse("mfa:signin"),
+        {"method": "webauthn", "credential": json.dumps(passkey.get(signin_options(client)))},
+    )
+    assert response.status_code == 429
+
+
+def test_a_success_gives_its_attempt_back(client, alice, allowed, passkey, ratelimits_on):
+    for _round in range(12):
+        assert passkey_signin(client, passkey).status_code == 302
+        client.post(reverse("accounts:signout"))
+
+
+def test_unknown_keys_are_limited_per_address(client, ratelimits_on):
+    stranger = key()
+    stranger.user_handle = b"x" * 32
+    for _attempt in range(30):  # 30 a minute per address
+        assert passkey_signin(client, stranger).status_code == 200
+    assert passkey_signin(client, stranger).status_code == 429
+
+
+def test_options_are_limited_per_address(client, ratelimits_on, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "passkey_options": "3/m/ip"}
+    for _attempt in range(3):
+        signin_options(client)
+    assert client.post(reverse("mfa:passkey_signin_options")).status_code == 429
