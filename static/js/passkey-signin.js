@@ -87,11 +87,11 @@
   if (PublicKeyCredential.isConditionalMediationAvailable) {
     PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
       if (!available) return;
-      startAutofill().catch(function (error) {
-        // Aborted by the button, or refused: the button and the password remain.
-        if (error && error.name !== "AbortError" && autofill && !autofill.signal.aborted) {
-          show(messageFor(error));
-        }
+      startAutofill().catch(function () {
+        // Aborted by the button, or ended without an answer: the autofill asked nothing of the
+        // person, so nothing is said (a refusal shown by the server stays). The button and the
+        // password remain.
+        if (form.dataset.passkeyState === "autofill") form.dataset.passkeyState = "autofill-ended";
       });
     });
   }

@@ -27,9 +27,7 @@ def test_off_by_default_then_turned_on_and_off_with_an_event_each_time(client, m
     assert page_url(account) in detail
     page = client.get(page_url(account)).content.decode()
     assert "IAM users sign in with their password, then MFA." in page
-    assert client.post(page_url(account), {"passkey_signin": "on"})["Location"] == page_url(
-        account
-    )
+    assert client.post(page_url(account), {"passkey_signin": "on"})["Location"] == page_url(account)
     assert Account.objects.get(pk=account.pk).passkey_signin is True
     page = client.get(page_url(account)).content.decode()
     assert "IAM users with console access may sign in with a passkey alone." in page
@@ -70,7 +68,9 @@ def test_the_page_asks_the_iam_actions(client, management_root, make_iam_user):
 
 
 @pytest.mark.parametrize("kind", ["other_root", "other_admin"])
-def test_another_tenants_account_is_a_404(client, request, management_root, other_organization, kind):
+def test_another_tenants_account_is_a_404(
+    client, request, management_root, other_organization, kind
+):
     account = management_root.account
     client.force_login(intruder(kind, other_organization, request))
     events_before = AuditEvent.objects.count()

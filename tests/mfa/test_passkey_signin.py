@@ -319,7 +319,7 @@ def test_the_page_shown_again_keeps_a_valid_account_identifier_only(client, alic
 
 def test_the_signin_page_offers_the_passkey_where_it_can_be_used(client, alice):
     iam = client.get(reverse("accounts:signin") + "?mode=iam").content.decode()
-    assert 'data-passkey-signin' in iam and 'autocomplete="username webauthn"' in iam
+    assert "data-passkey-signin" in iam and 'autocomplete="username webauthn"' in iam
     assert "js/passkey-signin.js" in iam and "<script>" not in iam
     root = client.get(reverse("accounts:signin")).content.decode()
     assert "data-passkey-signin" not in root
@@ -360,9 +360,9 @@ def test_registration_asks_credprops_and_records_whether_the_key_is_discoverable
     for rk in (True, False, None):
         assert register(client, Answering(rk)).status_code == 302
     found = list(
-        WebAuthnCredential.objects.filter(user=alice).order_by("pk").values_list(
-            "discoverable", flat=True
-        )
+        WebAuthnCredential.objects.filter(user=alice)
+        .order_by("pk")
+        .values_list("discoverable", flat=True)
     )
     assert found == [True, False, None]
 
@@ -447,7 +447,6 @@ def test_the_password_is_asked_on_the_portal_as_before(client, organization, sam
         reverse("sso:portal", args=[organization.pk]), {"user_name": "sam", "password": PASSWORD}
     )
     assert response["Location"].startswith(reverse("mfa:signin"))  # sam has a key: MFA next
-
 
 
 # --- Rate limits: the MFA step's, by address and by user ---------------------------------------
