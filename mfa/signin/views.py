@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -159,15 +160,15 @@ def signin_troubleshoot(request):
 
 # --- Signing in with a passkey alone (``passkey``) ---------------------------------------
 
-PASSKEY_NOT_ACCEPTED = _(
+PASSKEY_NOT_ACCEPTED = gettext_lazy(
     "The passkey was not accepted. Sign in with your user name and password, or try another "
     "passkey."
 )
-PASSKEY_NOT_VERIFIED = _(
+PASSKEY_NOT_VERIFIED = gettext_lazy(
     "This security key did not verify you (PIN or biometrics). Sign in with your password, "
     "then use the key."
 )
-PASSKEY_THROTTLED = _("Too many attempts. Wait a few minutes, then try again.")
+PASSKEY_THROTTLED = gettext_lazy("Too many attempts. Wait a few minutes, then try again.")
 _ACCOUNT_IDENTIFIER = re.compile(r"[A-Za-z0-9-]{1,63}")
 
 
