@@ -128,10 +128,22 @@ def after_password(request, user: User, params: dict) -> SignInResult:
     return SignInResult(user=user, stage=start_stages(request, user))
 
 
-def start_stages(request, user: User) -> stages.Stage | None:
+def after_passkey(request, user: User, params: dict, device) -> SignInResult:
+    """Signed in with a passkey alone (``mfa.signin.passkey``): the key, verified with a PIN or
+    biometrics, is both factors, so no stage before the session (MFA) is asked; of the stages
+    after it, those about the password (its expiry) are not, since no password was used. An
+    administrator's "must change password" still holds (the user row says it, for every
+    session)."""
+    complete_signin(request, user, params, device=device, passkey=True)
+    return SignInResult(user=user, stage=start_stages(request, user, password_used=False))
+
+
+def start_stages(request, user: User, *, password_used: bool = True) -> stages.Stage | None:
     """Signed in: start each stage this person needs; the first one is where they go next."""
     first = None
     for stage in stages.after_login():
+        if stage.about_password and not password_used:
+            continue
         if stage.needed(request, user):
             stage.start(request, user)
             first = first or stage
@@ -147,13 +159,14 @@ def complete_signin(
     recovery: str = "",
     external_mfa: bool = False,
     external_amr: list[str] | None = None,  # what a federated identity provider asserted
+    passkey: bool = False,  # ``device`` alone, with user verification: no password was used
 ) -> None:
     """Sign ``user`` in: a fresh session, the MFA record, the audit event.
 
     ``params["stepUp"]``: a fresh MFA step of the person already signed in (an application's
     rule): the first factor of the session's sign-in is kept, not claimed again."""
     previous = authn_state.signin_record(request) if params.get("stepUp") else None
-    amr = methods_used(device, recovery, external_mfa, external_amr)
+    amr = methods_used(device, recovery, external_mfa, external_amr, passkey=passkey)
     if previous is not None:
         amr = list(dict.fromkeys([*previous["amr"], *amr[1:]]))  # not "pwd" again
     with transaction.atomic():
@@ -169,8 +182,10 @@ def complete_signin(
             amr=amr,
             previous=previous,
         )
-        user.password_last_used = user.last_login = timezone.now()
-        user.save(update_fields=["password_last_used", "last_login"])
+        user.last_login = timezone.now()
+        if not passkey:  # the credential report's "password last used"
+            user.password_last_used = user.last_login
+        user.save(update_fields=["last_login"] if passkey else ["password_last_used", "last_login"])
         audit.record(
             Event.CONSOLE_LOGIN,
             request=request,
@@ -181,6 +196,7 @@ def complete_signin(
                 "MFAUsed": "Yes" if device is not None or external_mfa else "No",
                 "PasswordResetRequired": user.password_reset_required,
                 **({"Recovery": recovery} if recovery else {}),
+                **({"method": "passkey"} if passkey else {}),
                 **({"trustedDevice": True} if device_cookies.trusted_key(request, user) else {}),
             },
         )
@@ -193,10 +209,17 @@ _KNOWN_AMR = frozenset(
 )
 
 
-def methods_used(device, recovery: str, external_mfa: bool, external_amr) -> list[str]:
+def methods_used(
+    device, recovery: str, external_mfa: bool, external_amr, *, passkey: bool = False
+) -> list[str]:
     """The ``amr`` of a sign-in (RFC 8176): ``pwd`` for the password, the device's own values
     (``otp``; ``hwk`` or ``swk`` for a security key or passkey) and ``mfa`` for an MFA device; for
-    a federated sign-in ``fed`` and what the identity provider asserted."""
+    a federated sign-in ``fed`` and what the identity provider asserted.
+
+    A passkey alone: no ``pwd``; the key's ``hwk`` or ``swk`` (possession), ``user`` (the
+    authenticator verified the person: a PIN or biometrics, it does not say which) and ``mfa``."""
+    if passkey:
+        return [*device.amr, "user", "mfa"]
     if external_amr is not None or external_mfa:
         asserted = [v for v in external_amr or () if isinstance(v, str) and v in _KNOWN_AMR]
         methods = ["fed", *dict.fromkeys(asserted)]

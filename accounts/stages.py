@@ -33,6 +33,7 @@ class Stage:
     open_pages: frozenset[str] = frozenset()  # besides ALWAYS_OPEN, while the stage is pending
     before_login: bool = False  # runs between the password and the session
     keeps_next: bool = False  # the stage's page takes ?next= to go on to afterwards
+    about_password: bool = False  # not started by a sign-in that used no password (a passkey)
 
     def candidate_annotations(self) -> dict:
         """Annotations for the password step's user look-up, so ``needed`` costs no query."""
@@ -66,6 +67,7 @@ class PasswordChange(Stage):
 
     key = "change_password"
     url_name = "accounts:change_password"
+    about_password = True
 
     def needed(self, request, user) -> bool:
         return user.password_reset_required or passwords.expired(user)

@@ -17,6 +17,7 @@ from identity.authorization import authorize, require_own
 from identity.requestinfo import safe_next
 
 from . import flows
+from .backends import find_account
 from .forms import (
     PASSWORD_EXPIRED_MESSAGE,
     SIGNIN_FAILED_MESSAGE,
@@ -58,14 +59,39 @@ def signin(request, account_identifier: str | None = None):
     else:
         initial = {"account": account_identifier} if account_identifier else {}
         form = form_class(initial=initial)
+    return render_signin(request, form, account_identifier=account_identifier, status=status)
+
+
+def passkey_offered(mode: str, account_identifier: str | None) -> bool:
+    """Whether the sign-in page offers *Sign in with a passkey*: on the IAM user tab, unless
+    the page is an account's (``/signin/<alias-or-id>``) that has not turned it on."""
+    if mode != "iam":
+        return False
+    if not account_identifier:
+        return True
+    account = find_account(account_identifier)
+    return account is not None and account.passkey_signin
+
+
+def render_signin(
+    request, form, *, account_identifier: str | None, status: int = 200, passkey_error=None
+):
+    """The sign-in page: ``form`` (root or IAM user), and the passkey sign-in when offered
+    (``mfa.signin`` answers it, and shows the page again with ``passkey_error``)."""
+    passkey = passkey_offered(form.mode, account_identifier)
+    if passkey and "user_name" in form.fields:
+        # The browser's autofill offers the passkeys of this site in the user name box.
+        form.fields["user_name"].widget.attrs["autocomplete"] = "username webauthn"
     return render(
         request,
         "accounts/signin.html",
         {
             "form": form,
-            "mode": form_class.mode,
+            "mode": form.mode,
             "account_identifier": account_identifier or "",
             "next": safe_next(request, ""),
+            "passkey": passkey,
+            "passkey_error": passkey_error,
         },
         status=status,
     )

@@ -317,6 +317,8 @@ RATELIMITS = {
     "signup": env("RATELIMIT_SIGNUP", "10/h/ip"),
     "change_password": env("RATELIMIT_CHANGE_PASSWORD", "10/5m/user"),
     "mfa_failed": env("RATELIMIT_MFA_FAILED", "30/m/ip,10/5m/user"),
+    # Options (a challenge) for signing in with a passkey alone: asked by every sign-in page.
+    "passkey_options": env("RATELIMIT_PASSKEY_OPTIONS", "60/m/ip"),
     "recovery_start": env("RATELIMIT_RECOVERY_START", "20/h/ip,10/h/user"),
     "recovery_call": env("RATELIMIT_RECOVERY_CALL", "10/h/ip,5/h/user"),
     # Starting and finishing sign-ins at an external identity provider (each fetches from it).

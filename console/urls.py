@@ -20,6 +20,7 @@ from .views import (
     permissions,
     policies,
     scps,
+    signin_settings,
     simulator,
     sso_applications,
     sso_groups,
@@ -199,6 +200,11 @@ urlpatterns = [
         ACCOUNT + "password-policy",
         password_policy.PasswordPolicyPage.as_view(),
         name="password_policy",
+    ),
+    path(
+        ACCOUNT + "signin-settings",
+        signin_settings.SigninSettings.as_view(),
+        name="signin_settings",
     ),
     path(
         ACCOUNT + "password-policy/delete",

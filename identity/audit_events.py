@@ -86,6 +86,7 @@ class Event(enum.Enum):
     DELETE_ACCOUNT_ALIAS = ("DeleteAccountAlias", Source.IAM)
     UPDATE_ACCOUNT_PASSWORD_POLICY = ("UpdateAccountPasswordPolicy", Source.IAM)
     DELETE_ACCOUNT_PASSWORD_POLICY = ("DeleteAccountPasswordPolicy", Source.IAM)
+    UPDATE_ACCOUNT_SIGNIN_SETTINGS = ("UpdateAccountSigninSettings", Source.IAM)  # Tobira's own
 
     # --- Credentials for programs (iam.tobira, sts.tobira) -------------------------------
     CREATE_ACCESS_KEY = ("CreateAccessKey", Source.IAM)

@@ -99,6 +99,8 @@ class Account(models.Model):
         _("contact phone"), max_length=16, blank=True, validators=[E164_VALIDATOR]
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
+    # Its IAM users may sign in with a passkey alone (user verification required): off by default.
+    passkey_signin = models.BooleanField(_("IAM users may sign in with a passkey"), default=False)
 
     class Meta:
         verbose_name = _("account")

@@ -624,6 +624,27 @@ def password_policy_set(
 
 
 @transaction.atomic
+def account_signin_settings_set(
+    *, actor: User, account: Account, passkey_signin: bool, request=None
+) -> Account:
+    """The account's sign-in settings (Tobira's own; AWS has none): whether its IAM users may
+    sign in with a passkey alone (``mfa.signin.passkey``)."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    previous = account.passkey_signin
+    account.passkey_signin = bool(passkey_signin)
+    account.save(update_fields=["passkey_signin"])
+    audit.record(
+        Event.UPDATE_ACCOUNT_SIGNIN_SETTINGS,
+        request=request,
+        actor=actor,
+        account_id=account.id,
+        request_parameters={"passkeySignIn": account.passkey_signin},
+        additional_event_data={"previousPasskeySignIn": previous},
+    )
+    return account
+
+
+@transaction.atomic
 def password_policy_delete(*, actor: User, account: Account, request=None) -> None:
     """Remove the account's password policy; NoSuchEntity when it has none."""
     deleted, _rows = AccountPasswordPolicy.objects.filter(account=account).delete()

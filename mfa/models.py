@@ -130,6 +130,9 @@ class WebAuthnCredential(MFADevice):
     backup_eligible = models.BooleanField(default=False)  # a synced passkey can be backed up
     backup_state = models.BooleanField(default=False)  # ... and is
     user_verified = models.BooleanField(default=False)  # at registration: PIN or biometrics
+    # A discoverable credential (a passkey kept on the authenticator, usable without a user
+    # name): the credProps extension's answer at registration; None when the browser did not say.
+    discoverable = models.BooleanField(null=True, blank=True)
     possibly_cloned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -192,8 +195,9 @@ class WebAuthnChallenge(models.Model):
     class Purpose(models.TextChoices):
         REGISTER = "register"
         AUTHENTICATE = "authenticate"
+        SIGNIN = "signin"  # a sign-in with a passkey alone: nobody is known yet (user is None)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True)
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
     challenge_hash = models.CharField(max_length=64)
     session_hash = models.CharField(max_length=64)

@@ -20,6 +20,9 @@ urlpatterns = [
     path("mfa/webauthn-options", signin.signin_mfa_options, name="signin_options"),
     path("mfa/troubleshoot", signin.signin_troubleshoot, name="troubleshoot"),
     path("mfa/required", enforcement.root_mfa_prompt, name="root_prompt"),
+    # Signing in with a passkey alone (no user name, no password), where allowed.
+    path("passkey/signin", signin.passkey_signin, name="passkey_signin"),
+    path("passkey/options", signin.passkey_options, name="passkey_signin_options"),
     # Security credentials: the signed-in person's own devices and recovery codes.
     path("security-credentials", credentials.security_credentials, name="security_credentials"),
     path("security-credentials/mfa/assign", credentials.mfa_assign, name="assign"),

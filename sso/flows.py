@@ -17,6 +17,7 @@ from identity.audit_events import Event
 from identity.models import Organization, User
 from identity.requestinfo import client_ip, user_agent
 from mfa.models import MFADevice
+from mfa.signin import passkey
 
 from . import services
 from .models import SSOSettings
@@ -178,3 +179,43 @@ def federated_signin(
         request, user, params, external_mfa=idp_mfa, external_amr=idp_amr or []
     )
     user.external_identities.filter(subject=subject).update(last_used=timezone.now())
+
+
+def passkey_offered(organization: Organization) -> bool:
+    """Whether the portal offers *Sign in with a passkey*: the organization turned it on, its
+    people sign in here (the Identity Center directory, not an external identity provider), and
+    passkeys and security keys are an allowed kind of MFA device."""
+    settings = services.settings_for(organization)
+    return (
+        settings.passkey_signin
+        and settings.identity_source == SSOSettings.IdentitySource.DIRECTORY
+        and MFADevice.Kind.WEBAUTHN in settings.allowed_device_kinds
+    )
+
+
+def passkey_door(organization: Organization) -> passkey.Door:
+    """The portal's door: an active person of this organization's directory, while the
+    organization offers the passkey sign-in. Refusals go to the management account's trail, as
+    the portal's other failures (``UserAuthentication``)."""
+
+    def accepts(user: User) -> bool:
+        return (
+            user.is_sso
+            and user.is_active
+            and user.account_id == organization.management_account_id
+            and passkey_offered(organization)
+        )
+
+    return passkey.Door(
+        accepts=accepts,
+        params={"loginTo": "portal", "organization": organization.pk},
+        failure_event=Event.USER_AUTHENTICATION,
+        failure_account=lambda user: organization.management_account_id,
+    )
+
+
+def portal_passkey_signin(request, organization: Organization, *, credential_json: str):
+    """*Sign in with a passkey* on the portal: both factors at once (``mfa.signin.passkey``)."""
+    return passkey.signin_passkey(
+        request, credential_json=credential_json, door=passkey_door(organization)
+    )

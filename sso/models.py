@@ -80,6 +80,8 @@ class SSOSettings(models.Model):
     users_manage_devices = models.BooleanField(
         _("users can add and manage their own MFA devices"), default=True
     )
+    # People of the Identity Center directory may sign in to the portal with a passkey alone.
+    passkey_signin = models.BooleanField(_("people may sign in with a passkey"), default=False)
     updated = models.DateTimeField(default=timezone.now)
 
     class Meta:

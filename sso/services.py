@@ -65,6 +65,7 @@ SETTINGS_FIELDS = (
     "allow_authenticator_apps",
     "allow_security_keys",
     "users_manage_devices",
+    "passkey_signin",
 )
 
 
@@ -78,6 +79,16 @@ def settings_update(*, actor, organization: Organization, values: dict, request=
         setattr(current, field, value)
     if not (current.allow_authenticator_apps or current.allow_security_keys):
         raise ValidationError(_("Allow at least one kind of MFA device."), code="no_mfa_type")
+    if current.passkey_signin and not current.allow_security_keys:
+        raise ValidationError(
+            {
+                "passkey_signin": _(
+                    "Signing in with a passkey needs security keys and built-in authenticators "
+                    "among the allowed MFA types."
+                )
+            },
+            code="passkey_needs_keys",
+        )
     if current.identity_source == SSOSettings.IdentitySource.EXTERNAL and not (
         ExternalIdentityProvider.objects.filter(organization=organization).exists()
     ):

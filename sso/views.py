@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from accounts.forms import SIGNIN_FAILED_MESSAGE, SIGNIN_THROTTLED_MESSAGE
 from identity import authn_state
 from identity.models import Organization
+from mfa.signin import views as signin_views
+from mfa.webauthn.forms import WebAuthnResponseForm
 
 from . import access, flows, services, sessions
 from .applications import selectors as app_selectors
@@ -69,7 +71,23 @@ def portal(request, organization_id: str):
         idp = ExternalIdentityProvider.objects.filter(organization=organization).first()
     form = PortalSignInForm()
     status = 200
-    if request.method == "POST" and idp is None:
+    passkey_error = None
+    if request.method == "POST" and idp is None and request.POST.get("method") == "passkey":
+        key_form = WebAuthnResponseForm(request.POST)
+        result = flows.portal_passkey_signin(
+            request,
+            organization,
+            credential_json=key_form.cleaned_data["credential"] if key_form.is_valid() else "",
+        )
+        target = next_url or reverse("sso:portal", args=[organization.pk])
+        if result.user is not None:
+            if result.user.password_reset_required:
+                return redirect(
+                    reverse("accounts:change_password") + "?" + urlencode({"next": target})
+                )
+            return redirect(target)
+        passkey_error, status = signin_views.passkey_error(result)
+    elif request.method == "POST" and idp is None:
         form = PortalSignInForm(request.POST)
         if form.is_valid():
             outcome = flows.portal_signin(
@@ -104,12 +122,18 @@ def portal(request, organization_id: str):
                     None, SIGNIN_THROTTLED_MESSAGE if throttled else SIGNIN_FAILED_MESSAGE
                 )
                 status = 429 if throttled else 200
+    passkey = idp is None and flows.passkey_offered(organization)
+    if passkey:  # the browser's autofill offers this site's passkeys in the user name box
+        form.fields["user_name"].widget.attrs["autocomplete"] = "username webauthn"
     return render(
         request,
         "sso/signin.html",
         {
             "organization": organization,
             "form": form,
+            "passkey": passkey,
+            "passkey_action": request.get_full_path(),  # this page (its ?next= and ?reauth=)
+            "passkey_error": passkey_error,
             "idp": idp,
             "next": next_url or "",
             "reauth": reauth,

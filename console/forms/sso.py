@@ -51,6 +51,15 @@ class SettingsForm(forms.Form):
     users_manage_devices = forms.BooleanField(
         label=_("Users can add and manage their own MFA devices"), required=False
     )
+    passkey_signin = forms.BooleanField(
+        label=_("People may sign in to the access portal with a passkey alone"),
+        required=False,
+        help_text=_(
+            "Off by default. For the Identity Center directory only (an external identity "
+            "provider signs people in itself). The passkey must verify the person (PIN, "
+            "fingerprint or face): it then counts as both the password and MFA."
+        ),
+    )
 
     FIELDS = services.SETTINGS_FIELDS
 

@@ -47,6 +47,7 @@ class AccountDetail(AccountPage):
                 "simulator": ("iam:SimulatePrincipalPolicy", arns.user(account.id, "/", "*")),
                 "credential_report": ("iam:GetCredentialReport", "*"),
                 "password_policy": ("iam:GetAccountPasswordPolicy", "*"),
+                "signin_settings": ("iam:GetAccountSigninSettings", arns.root(account.id)),
                 "set_up_sso": (
                     "sso:DescribeInstance",
                     sso_selectors.instance_arn(account.organization),

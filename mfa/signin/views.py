@@ -3,15 +3,22 @@ required* (a code, a passkey or security key, or a recovery code) and *Troublesh
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import flows as signin_flows
+from accounts import views as account_views
+from accounts.forms import IAMSignInForm
+from identity import ratelimit
 from identity.requestinfo import safe_next
 from mfa.base import selectors as mfa_selectors
 from mfa.base.forms import MFACodeForm
@@ -21,7 +28,7 @@ from mfa.recovery_codes.forms import RecoveryCodeForm
 from mfa.webauthn import auth as webauthn
 from mfa.webauthn.forms import WebAuthnResponseForm
 
-from . import flows
+from . import flows, passkey
 
 
 @never_cache
@@ -148,4 +155,62 @@ def signin_troubleshoot(request):
             "has_codes": recovery_codes.has_codes(user),
             "member_root": user.is_root and not account.is_management_account,
         },
+    )
+
+
+# --- Signing in with a passkey alone (``passkey``) ---------------------------------------
+
+PASSKEY_NOT_ACCEPTED = gettext_lazy(
+    "The passkey was not accepted. Sign in with your user name and password, or try another "
+    "passkey."
+)
+PASSKEY_NOT_VERIFIED = gettext_lazy(
+    "This security key did not verify you (PIN or biometrics). Sign in with your password, "
+    "then use the key."
+)
+PASSKEY_THROTTLED = gettext_lazy("Too many attempts. Wait a few minutes, then try again.")
+_ACCOUNT_IDENTIFIER = re.compile(r"[A-Za-z0-9-]{1,63}")
+
+
+def passkey_error(result) -> tuple[str, int]:
+    """What the person is told of a refused passkey sign-in, and the page's status."""
+    if result.throttled:
+        return PASSKEY_THROTTLED, 429
+    if result.reason == "not_verified":
+        return PASSKEY_NOT_VERIFIED, 200
+    return PASSKEY_NOT_ACCEPTED, 400 if result.reason == "malformed" else 200
+
+
+@require_POST
+def passkey_options(request):
+    """Assertion options for a sign-in with a passkey alone: no user is known yet, so no
+    ``allowCredentials``; user verification required. Rate-limited per address: each answer
+    writes a challenge (and a session)."""
+    if not ratelimit.attempt("passkey_options", request=request).allowed:
+        return JsonResponse({"error": "throttled"}, status=429)
+    return HttpResponse(webauthn.signin_options(request), content_type="application/json")
+
+
+@sensitive_post_parameters("credential")
+@require_POST
+@never_cache
+def passkey_signin(request):
+    """*Sign in with a passkey* on the console's sign-in page (IAM users)."""
+    form = WebAuthnResponseForm(request.POST)
+    credential = form.cleaned_data["credential"] if form.is_valid() else ""
+    result = passkey.signin_passkey(request, credential_json=credential)
+    if result.user is not None:
+        if result.stage is not None:
+            return result.stage.redirect(request, result.user, next_url=safe_next(request, ""))
+        return redirect(safe_next(request, reverse("console:home")))
+    message, status = passkey_error(result)
+    account_identifier = request.POST.get("account", "")
+    if not _ACCOUNT_IDENTIFIER.fullmatch(account_identifier):
+        account_identifier = ""
+    return account_views.render_signin(
+        request,
+        IAMSignInForm(initial={"account": account_identifier} if account_identifier else {}),
+        account_identifier=account_identifier or None,
+        status=status,
+        passkey_error=message,
     )

@@ -111,8 +111,9 @@ def _session_hash(request) -> str:
     return sha256(request.session.session_key)
 
 
-def _issue_challenge(request, user: User, purpose: str) -> bytes:
-    """A fresh challenge; any earlier one of this session and ceremony is void."""
+def _issue_challenge(request, user: User | None, purpose: str) -> bytes:
+    """A fresh challenge; any earlier one of this session and ceremony is void. ``user`` is None
+    for a sign-in with a passkey alone (``Purpose.SIGNIN``): the session alone binds it."""
     challenge = secrets.token_bytes(32)
     session_hash = _session_hash(request)
     now = timezone.now()
@@ -128,7 +129,7 @@ def _issue_challenge(request, user: User, purpose: str) -> bytes:
     return challenge
 
 
-def spend_challenge(request, user: User, purpose: str, challenge: bytes) -> bool:
+def spend_challenge(request, user: User | None, purpose: str, challenge: bytes) -> bool:
     """True once for a challenge this session was given for this ceremony, and not expired."""
     deleted, _by_model = WebAuthnChallenge.objects.filter(
         user=user,
@@ -197,7 +198,20 @@ def registration_options(request, user: User) -> str:
         exclude_credentials=[_descriptor(c) for c in user_credentials(user)],
         supported_pub_key_algs=ALGORITHMS,
     )
-    return options_to_json(options)
+    # credProps: the browser says whether the authenticator kept a discoverable credential (a
+    # passkey that signs in without a user name). py_webauthn's options have no extensions.
+    return json.dumps({**json.loads(options_to_json(options)), "extensions": {"credProps": True}})
+
+
+def discoverable(raw: str) -> bool | None:
+    """The credProps extension's ``rk`` in a registration response: True or False, or None when
+    the browser did not say (the response was parsed already: ``raw`` is bounded JSON)."""
+    try:
+        results = json.loads(raw).get("clientExtensionResults") or {}
+        rk = (results.get("credProps") or {}).get("rk")
+    except MALFORMED:
+        return None
+    return rk if isinstance(rk, bool) else None
 
 
 class CeremonyError(ValidationError):
@@ -267,5 +281,20 @@ def authentication_options(request, user: User) -> str:
         timeout=settings.WEBAUTHN_CHALLENGE_TTL * 1000,
         allow_credentials=[_descriptor(c) for c in user_credentials(user)],
         user_verification=UserVerificationRequirement.PREFERRED,
+    )
+    return options_to_json(options)
+
+
+def signin_options(request) -> str:
+    """``PublicKeyCredentialRequestOptions`` for a sign-in with a passkey alone: no
+    ``allowCredentials`` (the authenticator offers its discoverable credentials for this RP) and
+    user verification required (the passkey is both factors: possession, and a PIN or
+    biometrics)."""
+    options = generate_authentication_options(
+        rp_id=settings.WEBAUTHN_RP_ID,
+        challenge=_issue_challenge(request, None, Purpose.SIGNIN),
+        timeout=settings.WEBAUTHN_CHALLENGE_TTL * 1000,
+        allow_credentials=[],
+        user_verification=UserVerificationRequirement.REQUIRED,
     )
     return options_to_json(options)

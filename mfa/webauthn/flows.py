@@ -24,7 +24,7 @@ from identity import audit
 from identity.audit_events import Event
 from identity.models import User
 from mfa.base import services
-from mfa.models import MFADevice, WebAuthnCredential
+from mfa.models import MFADevice, WebAuthnCredential, WebAuthnUserHandle
 
 from .auth import (
     ALGORITHMS,
@@ -34,6 +34,7 @@ from .auth import (
     assertion_structure,
     authenticator_name,
     client_challenge,
+    discoverable,
     log_refusal,
     parse,
     registration_structure,
@@ -99,6 +100,7 @@ def register(request, *, user: User, credential_json: str, name: str = "") -> We
             backup_eligible=synced,
             backup_state=verified.credential_backed_up,
             user_verified=verified.user_verified,
+            discoverable=discoverable(credential_json),
         )
         services.save_new(device, exclude=("credential_id", "public_key"))
         audit.record(
@@ -186,6 +188,116 @@ def authenticate(request, *, user: User, credential_json: str) -> Assertion:
             update_fields=[
                 "sign_count",
                 "backup_state",
+                "throttling_failure_timestamp",
+                "throttling_failure_count",
+                "last_used_at",
+            ]
+        )
+    return Assertion(device)
+
+
+# --- A sign-in with a passkey alone ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasskeyAnswer:
+    """A browser's answer to a passkey sign-in, parsed, with the key it names (if any)."""
+
+    credential: object | None  # py_webauthn's AuthenticationCredential; None: malformed
+    device: WebAuthnCredential | None  # the registered key the answer names; None: unknown
+
+
+def read_passkey_answer(credential_json: str) -> PasskeyAnswer:
+    """Parse the answer and find the key by its credential id (one query, nothing spent): the
+    caller counts the attempt against the key's owner before anything else is done."""
+    try:
+        credential = parse(
+            credential_json, parse_authentication_credential_json, assertion_structure
+        )
+    except CeremonyError:
+        return PasskeyAnswer(None, None)
+    device = (
+        WebAuthnCredential.objects.select_related("user__account")
+        .filter(confirmed=True, credential_id_hash=sha256(bytes(credential.raw_id)))
+        .first()
+    )
+    return PasskeyAnswer(credential, device)
+
+
+def spend_signin_challenge(request, answer: PasskeyAnswer) -> bool:
+    """Spend the challenge the answer signed: once, by this session, before it expires."""
+    challenge = client_challenge(bytes(answer.credential.response.client_data_json))
+    return challenge is not None and spend_challenge(request, None, Purpose.SIGNIN, challenge)
+
+
+def authenticate_passkey(request, answer: PasskeyAnswer) -> Assertion:
+    """Check a sign-in assertion (its challenge already spent) from ``answer.device``: the user
+    handle names the key's owner, the signature, the counter (the clone check of the MFA step),
+    then user verification: without it the key is refused as the only factor
+    ("UserNotVerified", said to the person only once the key's signature was good)."""
+    credential = answer.credential
+    challenge = client_challenge(bytes(credential.response.client_data_json))
+    with transaction.atomic():
+        device = (
+            WebAuthnCredential.objects.select_for_update()
+            .filter(pk=answer.device.pk, confirmed=True)
+            .first()
+        )
+        if device is None:
+            return Assertion(None, "UnknownCredential")
+        handle = credential.response.user_handle
+        expected = (
+            WebAuthnUserHandle.objects.filter(user_id=device.user_id)
+            .values_list("handle", flat=True)
+            .first()
+        )
+        # A discoverable credential's answer names its user; it must be the key's owner.
+        if not handle or expected is None or bytes(handle) != bytes(expected):
+            return Assertion(None, "UserHandleMismatch")
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            return Assertion(device, "Throttled")
+        if device.possibly_cloned_at is not None:
+            return Assertion(device, "PossiblyCloned")
+        try:
+            verified = verify_authentication_response(
+                credential=credential,
+                expected_challenge=challenge,
+                expected_rp_id=settings.WEBAUTHN_RP_ID,
+                expected_origin=settings.WEBAUTHN_ORIGINS,
+                credential_public_key=bytes(device.public_key),
+                credential_current_sign_count=0,  # the counter is checked below, once signed
+                require_user_verification=False,  # checked below, to say so to the person
+            )
+        except MALFORMED as error:
+            log_refusal(
+                error,
+                "WebAuthn passkey sign-in refused for device %s: %s: %s",
+                device.pk,
+                type(error).__name__,
+                error,
+            )
+            _throttle(device)
+            return Assertion(device, "InvalidAssertion")
+        if (verified.new_sign_count or device.sign_count) and (
+            verified.new_sign_count <= device.sign_count
+        ):
+            device.possibly_cloned_at = timezone.now()
+            device.save(update_fields=["possibly_cloned_at"])
+            return Assertion(device, "SignCountRegression")
+        device.sign_count = verified.new_sign_count
+        device.backup_state = verified.credential_backed_up
+        fields = ["sign_count", "backup_state"]
+        if not verified.user_verified:
+            device.save(update_fields=fields)  # the key did sign: its counter moved on
+            return Assertion(device, "UserNotVerified")
+        device.discoverable = True  # it answered without being named
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        device.save(
+            update_fields=[
+                *fields,
+                "discoverable",
                 "throttling_failure_timestamp",
                 "throttling_failure_count",
                 "last_used_at",

@@ -68,6 +68,9 @@
     return json;
   }
 
+  // For passkey-signin.js (loaded after this file): the same conversions.
+  window.TobiraWebAuthn = { requestOptions: requestOptions, credentialToJSON: credentialToJSON };
+
   function messageFor(form, error) {
     const name = error && error.name;
     if (name === "NotAllowedError") return form.dataset.msgCancelled;

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from mfa.models import WebAuthnCredential
 from tests.conftest import PASSWORD
+from tests.support.browser import add_authenticator, register_key, sign_in_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,34 +44,6 @@ def relying_party(settings, live_server):
     assert live_server.url.startswith("http://localhost:")
     settings.WEBAUTHN_RP_ID = "localhost"
     settings.WEBAUTHN_ORIGINS = [live_server.url]
-
-
-def add_authenticator(page, options: dict) -> tuple:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable", {"enableUI": False})
-    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
-    return cdp, authenticator["authenticatorId"]
-
-
-def sign_in_password(page, user_name="alice"):
-    page.goto("/signin/example-corp")
-    page.fill("#id_user_name", user_name)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def register_key(page, shoot=None, name=None):
-    page.goto("/security-credentials/mfa/assign")
-    page.check("input[name=device_type][value=webauthn]")
-    expect(page.locator("#id_name")).to_have_value("")  # the app's suggestion is cleared
-    if shoot:
-        shoot(page, f"{name}-assign")
-    page.click("button:has-text('Next')")
-    page.wait_for_url("**/mfa/passkey")
-    if shoot:
-        shoot(page, f"{name}-setup")
-    page.click("button:has-text('Continue')")
-    page.wait_for_url("**/security-credentials")
 
 
 @pytest.mark.parametrize("kind", list(AUTHENTICATORS))

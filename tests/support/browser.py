@@ -1,13 +1,16 @@
-"""What several browser tests do the same way: carry a server-made session, type on the phone."""
+"""What several browser tests do the same way: carry a server-made session, type on the phone;
+a virtual WebAuthn authenticator, signing in with a password and registering a key."""
 
 from __future__ import annotations
 
 import requests
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from recovery.models import RecoveryAttempt
+from tests.conftest import PASSWORD
 
 
 def carry_session(page, live_server, client: Client | None = None, *, user=None, language=None):
@@ -36,3 +39,31 @@ def type_on_the_phone(live_server, code: str, token: str) -> None:
         timeout=10,
     )
     assert answer.status_code == 200 and "<Hangup" in answer.text
+
+
+def add_authenticator(page, options: dict) -> tuple:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    return cdp, authenticator["authenticatorId"]
+
+
+def sign_in_password(page, user_name="alice"):
+    page.goto("/signin/example-corp")
+    page.fill("#id_user_name", user_name)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def register_key(page, shoot=None, name=None):
+    page.goto("/security-credentials/mfa/assign")
+    page.check("input[name=device_type][value=webauthn]")
+    expect(page.locator("#id_name")).to_have_value("")  # the app's suggestion is cleared
+    if shoot:
+        shoot(page, f"{name}-assign")
+    page.click("button:has-text('Next')")
+    page.wait_for_url("**/mfa/passkey")
+    if shoot:
+        shoot(page, f"{name}-setup")
+    page.click("button:has-text('Continue')")
+    page.wait_for_url("**/security-credentials")
