@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identity', '0004_account_password_policy'),
+        ('identity', '0005_audit_history'),
     ]
 
     operations = [
