@@ -620,3 +620,11 @@ class BrowserSession(models.Model):
     @property
     def mfa_used(self) -> bool:
         return bool(self.mfa_method)
+
+    @property
+    def browser_label(self) -> str:
+        return self.browser or _("Unknown browser")
+
+    @property
+    def operating_system_label(self) -> str:
+        return self.operating_system or _("an unknown system")

@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from identity.models import AuditEvent, BrowserSession
 from identity.policies import services as policies
+from sso.models import SSOSettings
 from tests.conftest import signin_iam, signin_root
+from tests.support.sso import make_sso_user, set_sso, signin_portal
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +173,21 @@ def test_a_root_user_manages_their_own_sessions(management_root):
     first, second = Client(), Client()
     signin_root(first, "root@example.test")
     signin_root(second, "root@example.test")
+    assert first.post(reverse("mfa:sessions_end_others")).status_code == 302
+    assert second.get(PAGE).status_code == 302
+    assert first.get(PAGE).status_code == 200
+
+
+def test_an_sso_user_signs_out_their_other_sessions(organization):
+    set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
+    sam = make_sso_user(organization)
+    first, second = Client(), Client()
+    assert signin_portal(first, organization).status_code == 302
+    assert signin_portal(second, organization).status_code == 302
+    rows = BrowserSession.objects.filter(user=sam)
+    assert [row.method for row in rows] == ["password", "password"]
+    page = first.get(PAGE).content.decode()
+    assert "Signed-in sessions (2)" in page and reverse("mfa:sessions_end_others") in page
     assert first.post(reverse("mfa:sessions_end_others")).status_code == 302
     assert second.get(PAGE).status_code == 302
     assert first.get(PAGE).status_code == 200
