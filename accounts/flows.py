@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from identity import audit, authn_state, passwords, ratelimit, tasks
+from identity import audit, authn_state, browser_sessions, passwords, ratelimit, tasks
 from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
@@ -169,6 +169,7 @@ def complete_signin(
     amr = methods_used(device, recovery, external_mfa, external_amr, passkey=passkey)
     if previous is not None:
         amr = list(dict.fromkeys([*previous["amr"], *amr[1:]]))  # not "pwd" again
+    previous_key = request.session.session_key  # its row, if any, is replaced by this sign-in's
     with transaction.atomic():
         signals.signing_in.send(sender=User, request=request, user=user)
         login(request, user)  # cycles the session key
@@ -181,6 +182,9 @@ def complete_signin(
             else (authn_state.EXTERNAL if external_mfa else None),
             amr=amr,
             previous=previous,
+        )
+        browser_sessions.browser_session_signed_in(
+            request, user=user, replaces=previous_key, recovery=recovery
         )
         user.last_login = timezone.now()
         if not passkey:  # the credential report's "password last used"
@@ -255,6 +259,7 @@ def signout(request) -> None:
             request=request,
             actor=user,
         )
+    browser_sessions.browser_session_signed_out(request)
     logout(request)
 
 
@@ -291,6 +296,13 @@ def password_change(request, *, new_password: str) -> None:
     user.save(update_fields=["password", "password_reset_required", "password_changed"])
     if SESSION_KEY in request.session:  # a console session stays; the API has none
         update_session_auth_hash(request, user)  # this session stays; the others are signed out
+        browser_sessions.browser_sessions_end_others(
+            actor=user, user=user, request=request, reason=browser_sessions.REASON_PASSWORD_CHANGED
+        )
+    else:
+        browser_sessions.browser_sessions_end_all(
+            actor=user, user=user, request=request, reason=browser_sessions.REASON_PASSWORD_CHANGED
+        )
     audit.record(
         Event.CHANGE_PASSWORD,
         request=request,

@@ -78,6 +78,7 @@ urlpatterns = [
     path(USER + "password", users.UserPasswordShown.as_view(), name="user_password_shown"),
     path(USER + "delete", users.UserDelete.as_view(), name="user_delete"),
     path(USER + "console-access", users.UserConsoleAccess.as_view(), name="user_console_access"),
+    path(USER + "sessions/end", users.UserSessionsEnd.as_view(), name="user_sessions_end"),
     path(
         USER + "mfa/<int:device_id>/remove",
         user_mfa.UserMFARemove.as_view(),

@@ -59,6 +59,9 @@ class Event(enum.Enum):
     RECOVERY_CALL_FAILED = ("RecoveryCallFailed", Source.SIGNIN)
     RECOVERY_PHONE_VERIFIED = ("RecoveryPhoneVerified", Source.SIGNIN)
     RECOVERY_COMPLETED = ("RecoveryCompleted", Source.SIGNIN)
+    # Signed-in browser sessions ended by their owner (Security credentials, a password change).
+    END_SESSION = ("EndSession", Source.SIGNIN)
+    END_OTHER_SESSIONS = ("EndOtherSessions", Source.SIGNIN)
 
     # --- IAM users, groups, passwords, MFA devices (iam.tobira) -------------------------
     CREATE_USER = ("CreateUser", Source.IAM)
@@ -67,6 +70,9 @@ class Event(enum.Enum):
     UPDATE_LOGIN_PROFILE = ("UpdateLoginProfile", Source.IAM)
     DELETE_LOGIN_PROFILE = ("DeleteLoginProfile", Source.IAM)
     CHANGE_PASSWORD = ("ChangePassword", Source.IAM)
+    # Every signed-in session of a user ended: by an administrator, or with a password reset
+    # or the user's deletion.
+    END_USER_SESSIONS = ("EndUserSessions", Source.IAM)
     CREATE_GROUP = ("CreateGroup", Source.IAM)
     ADD_USER_TO_GROUP = ("AddUserToGroup", Source.IAM)
     REMOVE_USER_FROM_GROUP = ("RemoveUserFromGroup", Source.IAM)

@@ -10,6 +10,8 @@ module reads or writes them:
   ``aws:MultiFactorAuthAge`` from it;
 - **recovered**: signed in without the MFA device (a recovery code, alternative factors), so the
   pages say what to do next;
+- the **browser session record** of a signed-in session: the public id of its
+  ``BrowserSession`` row (``identity.browser_sessions``), so that the row follows the session;
 - the **stages still pending** after signing in (the root MFA prompt, SSO MFA registration):
   ``accounts.stages`` decides what they mean.
 
@@ -27,6 +29,7 @@ MFA_SESSION_KEY = "tobira_mfa"
 SIGNIN_SESSION_KEY = "tobira_signin"  # when this session signed in, and how (auth_time, amr)
 RECOVERED = "tobira_recovered"
 PENDING_STAGES = "tobira_pending_stages"
+BROWSER_SESSION = "tobira_browser_session"  # the public id of this session's BrowserSession
 
 EXTERNAL = "external"  # the external identity provider said it used MFA (the ID token's amr)
 
@@ -116,6 +119,18 @@ def mfa_age(request) -> int | None:
     if not record:
         return None
     return max(0, int(time.time()) - int(record.get("at", 0)))
+
+
+def mark_browser_session(request, public_id: str) -> None:
+    """The ``BrowserSession`` row that lists this signed-in session (``identity.browser_sessions``)."""
+    request.session[BROWSER_SESSION] = public_id
+
+
+def browser_session(request) -> str | None:
+    """The public id of this session's ``BrowserSession`` row, or None (not signed in, or
+    signed in before sessions were listed)."""
+    session = _session(request)
+    return session.get(BROWSER_SESSION) if session is not None else None
 
 
 def mark_recovered(request, how: str) -> None:

@@ -58,3 +58,8 @@ def new_ssh_public_key_id() -> str:
 
 def new_signing_certificate_id() -> str:
     return "".join(secrets.choice(_BASE32_UPPER) for _ in range(32))
+
+
+def new_browser_session_id() -> str:
+    """The public id of a signed-in browser session (its row), never its session key."""
+    return "bs-" + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(16))

@@ -9,9 +9,12 @@ a cookie that holds one is ignored.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils import translation
+
+from . import browser_sessions
 
 NUL = "\x00"
 _API_PATHS = ("/iam", "/sts")  # and below them; the moto conformance mount too (settings)
@@ -70,3 +73,22 @@ class RejectNulMiddleware:
         # Before the locale middleware: the page speaks the browser's language all the same.
         with translation.override(translation.get_language_from_request(request)):
             return render(request, template, context, status=status)
+
+
+class BrowserSessionMiddleware:
+    """Keeps each signed-in session's ``BrowserSession`` row current after the view: the
+    session key when it changed (``cycle_key``), the expiry when the session was saved, and
+    "last active" at most once a minute (``identity.browser_sessions.browser_session_seen``).
+    Below the authentication middleware, so that its answer runs before the session is saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        browser_sessions.browser_session_seen(
+            request,
+            previous_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME),
+            status_code=response.status_code,
+        )
+        return response

@@ -599,3 +599,66 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"previous password of {self.user_id}"
+
+
+class BrowserSession(models.Model):
+    """A signed-in browser session (a Django session with a user in it), as its owner and the
+    administrators see it: *Signed-in sessions* on Security credentials, *Sessions* on the user.
+
+    Written by ``identity.browser_sessions`` only. The session key itself is never stored in
+    clear: ``key_hash`` (its SHA-256) finds the row from a request, and ``key_encrypted`` (with
+    the field keys) lets *Sign out* delete that very session through the session store (its
+    cache too). Both follow the key when it changes (``cycle_key``). ``public_id`` names the
+    row in URLs and the audit trail.
+    """
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        PASSKEY = "passkey", _("Passkey (no password)")
+        FEDERATION = "federation", _("Single sign-on (identity provider)")
+        RECOVERY_CODE = "recovery_code", _("Password and recovery code")
+        ALTERNATIVE_FACTORS = "alternative_factors", _("Alternative factors (email and phone)")
+
+    class MFAMethod(models.TextChoices):
+        NONE = "", _("None")
+        SECURITY_KEY = "security_key", _("Passkey or security key")
+        CODE = "code", _("Authenticator code")
+        IDENTITY_PROVIDER = "identity_provider", _("At the identity provider")
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.new_browser_session_id)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_encrypted = models.TextField()
+    user_agent = models.CharField(max_length=512, blank=True)
+    browser = models.CharField(max_length=64, blank=True)
+    operating_system = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    method = models.CharField(max_length=24, choices=Method.choices, default=Method.PASSWORD)
+    mfa_method = models.CharField(
+        max_length=24, choices=MFAMethod.choices, default=MFAMethod.NONE, blank=True
+    )
+    # The MFA device's ARN, or "external" (the identity provider's MFA), as the session records it.
+    mfa_device = models.CharField(max_length=2048, blank=True)
+    signed_in_at = models.DateTimeField()
+    last_active = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)  # the Django session's own expiry
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-last_active"], name="browser_session_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} of {self.user_id}"
+
+    @property
+    def mfa_used(self) -> bool:
+        return bool(self.mfa_method)
+
+    @property
+    def browser_label(self) -> str:
+        return self.browser or _("Unknown browser")
+
+    @property
+    def operating_system_label(self) -> str:
+        return self.operating_system or _("an unknown system")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import arns, audit, ids, passwords, tasks
+from . import arns, audit, browser_sessions, ids, passwords, tasks
 from .audit_events import Event
 from .models import (
     MAX_TAGS,
@@ -248,6 +248,9 @@ def iam_user_delete(*, actor: User, user: User, request=None) -> None:
     if user.kind != User.Kind.IAM:
         raise ValidationError(_("Only IAM users can be deleted."), code="not_iam_user")
     account_id, name, unique_id = user.account_id, user.name, user.unique_id
+    browser_sessions.browser_sessions_end_all(
+        actor=actor, user=user, request=request, reason=browser_sessions.REASON_USER_DELETED
+    )
     user.delete()
     audit.record(
         Event.DELETE_USER,
@@ -271,7 +274,8 @@ def iam_user_console_access_set(
     """Give an IAM user a new console password, or take console access away (``password=None``).
 
     Either way the user's existing sessions end: Django ties each session to
-    the password hash, which changes here.
+    the password hash, which changes here, and they are deleted as well (so that they leave
+    the lists of sessions at once).
     """
     if user.kind != User.Kind.IAM:
         raise ValidationError(
@@ -290,6 +294,14 @@ def iam_user_console_access_set(
     user.save(update_fields=["password", "password_reset_required", "password_changed"])
     if user.password_reset_required:
         _allow_own_password_change(actor, user, request)
+    browser_sessions.browser_sessions_end_all(
+        actor=actor,
+        user=user,
+        request=request,
+        reason=browser_sessions.REASON_PASSWORD_RESET
+        if password
+        else browser_sessions.REASON_CONSOLE_ACCESS_REMOVED,
+    )
     audit.record(
         event,
         request=request,

@@ -7,7 +7,7 @@ import smtplib
 
 from celery import shared_task
 
-from . import notifications
+from . import browser_sessions, notifications
 
 MAIL_RETRIES = {
     "autoretry_for": (smtplib.SMTPException, OSError),
@@ -33,3 +33,9 @@ def send_mfa_device_notification(
         changed_at=changed_at,
         language=language,
     )
+
+
+@shared_task(name="identity.purge_browser_sessions")
+def purge_browser_sessions() -> int:
+    """Hourly (``CELERY_BEAT_SCHEDULE``): the rows of expired sessions go."""
+    return browser_sessions.browser_sessions_purge_expired()

@@ -4,7 +4,7 @@ users know (``/security-credentials/...``, the sign-in's ``/mfa``)."""
 from django.urls import path
 
 from .base import views as base
-from .credentials import keys
+from .credentials import keys, sessions
 from .credentials import views as credentials
 from .enforcement import views as enforcement
 from .recovery_codes import views as recovery_codes
@@ -40,6 +40,17 @@ urlpatterns = [
         "security-credentials/recovery-codes",
         recovery_codes.recovery_codes_page,
         name="recovery_codes",
+    ),
+    # Signed-in sessions: sign out one of them, or all the others.
+    path(
+        "security-credentials/sessions/sign-out-others",
+        sessions.sessions_end_others,
+        name="sessions_end_others",
+    ),
+    path(
+        "security-credentials/sessions/<str:session_id>/sign-out",
+        sessions.session_end,
+        name="session_end",
     ),
     # Credentials for programs: access keys, SSH public keys, signing certificates.
     path("security-credentials/access-keys/new", keys.access_key_create, name="access_key_create"),

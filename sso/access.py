@@ -19,6 +19,8 @@ REGISTRATION_STAGE = "sso_mfa_registration"  # signed in; must register a device
 _ALWAYS = {"iam:GetUser", "iam:ChangePassword", "iam:ListMFADevices"}
 _REGISTER = {"iam:EnableMFADevice", "iam:CreateVirtualMFADevice"}
 _MANAGE = _REGISTER | {"iam:DeactivateMFADevice", "iam:ResyncMFADevice", "iam:TagMFADevice"}
+# Signing out one's own other sessions (Security credentials): never the organization's to refuse.
+_OWN_SESSIONS = {"iam:UpdateLoginProfile"}
 
 
 def allowed_device_kinds(user: User) -> frozenset[str] | None:
@@ -30,7 +32,7 @@ def allowed_device_kinds(user: User) -> frozenset[str] | None:
 
 def require_self_service(request, action: str) -> None:
     user = request.user
-    if action in _ALWAYS:
+    if action in _ALWAYS or action in _OWN_SESSIONS:
         return
     settings = services.settings_for(user.account.organization)
     if action in _REGISTER and authn_state.stage_required(request, REGISTRATION_STAGE):

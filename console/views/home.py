@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.debug import sensitive_post_parameters
 
-from identity import arns, ratelimit, selectors, services
+from identity import arns, browser_sessions, ratelimit, selectors, services
 from identity.authorization import Permission
 
 from ..base import ConsolePage
@@ -61,6 +61,7 @@ def signup(request):
             else:
                 root = selectors.account_root_user(organization.management_account)
                 login(request, root, backend="accounts.backends.ConsoleSignInBackend")
+                browser_sessions.browser_session_signed_in(request, user=root)
                 messages.success(
                     request,
                     _(

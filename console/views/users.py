@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import time
 
+from django.contrib import messages
 from django.db.models.functions import Lower
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
-from identity import arns, crypto, passwords, selectors, services
+from identity import arns, browser_sessions, crypto, passwords, selectors, services
 from identity.authorization import AnyOf, Permission
 from identity.credentials import selectors as credential_selectors
 from identity.credentials.models import (
@@ -260,6 +262,7 @@ class UserDetail(UserPage):
             {
                 "delete": ("iam:DeleteUser", arn),
                 "console_access": ("iam:UpdateLoginProfile", arn),
+                "end_sessions": ("iam:UpdateLoginProfile", arn),
                 "permissions": ("iam:ListAttachedUserPolicies", arn),
                 "assign_mfa": ("iam:EnableMFADevice", arn),
                 "remove_mfa": ("iam:DeactivateMFADevice", arn),
@@ -268,6 +271,7 @@ class UserDetail(UserPage):
         )
         return self.render_page(
             groups=selectors.user_groups(user),
+            sessions=browser_sessions.user_browser_sessions_summary(user),
             mfa_devices=mfa_selectors.user_devices(user),
             can=can,
             access_keys=list(credential_selectors.user_access_keys(user))
@@ -301,3 +305,35 @@ class UserDelete(UserPage):
 
     def success_url(self, result):
         return reverse("console:user_list", args=[self.account.id])
+
+
+class UserSessionsEnd(UserPage):
+    """*End all sessions*: every browser signed in as the user is signed out (a confirmation,
+    then a POST). Asks ``iam:UpdateLoginProfile``: a console session is the login profile's, and
+    resetting the password (the same action) ends them too."""
+
+    permission = Permission(
+        "iam:UpdateLoginProfile",
+        user_arn,
+        "`USER`",
+        note="(a console session belongs to the login profile; a password reset ends them too)",
+    )
+    template_name = "console/user_sessions_end.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(sessions=list(browser_sessions.user_browser_sessions(self.user)))
+
+    def post(self, request, *args, **kwargs):
+        ended = browser_sessions.browser_sessions_end_all(
+            actor=request.user, user=self.user, request=request
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d session of %(name)s was ended.",
+                "%(count)d sessions of %(name)s were ended.",
+                ended,
+            )
+            % {"count": ended, "name": self.user.name},
+        )
+        return redirect("console:user_detail", account_id=self.account.id, user_name=self.user.name)

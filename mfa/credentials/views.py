@@ -24,7 +24,7 @@ from mfa.base.views import WEBAUTHN_PENDING_NAME, require_kind
 from mfa.recovery_codes import flows as recovery_codes
 from mfa.totp import services as totp_services
 
-from . import program_access
+from . import program_access, sessions
 
 
 def _credentials_for_programs(request, user) -> dict:
@@ -61,6 +61,7 @@ def security_credentials(request):
         "mfa/security_credentials.html",
         {
             **_credentials_for_programs(request, user),
+            **sessions.section(request),
             "account": user.account,
             "recovered": authn_state.recovered(request),
             "recovery_codes_left": recovery_codes.remaining(user),
