@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.db.models.expressions import BaseExpression
@@ -157,6 +158,13 @@ def _cell(value) -> str:
 YES_NO = {True: _("Yes"), False: _("No")}
 
 
+ROLE_SESSIONS_EXPORT_NOTHING = _(
+    "Long downloads are prepared for IAM users and root users only. Narrow the list (a search "
+    "or filters) to download it at once."
+)
+MAX_EXPORT_ROWS = 100_000  # a list's background export holds at most this many rows
+
+
 class BackgroundExport:
     """A download that may be long (mixed into a ``ConsolePage``): above
     ``INLINE_EXPORT_ROWS`` rows the page offers to prepare it in the background (a Celery task,
@@ -189,19 +197,29 @@ class BackgroundExport:
             listing=None,
             total=total,
             action_url=self.request.get_full_path(),
+            role_session=getattr(self.request.user, "kind", None) == "role",
+            role_session_message=ROLE_SESSIONS_EXPORT_NOTHING,
             back_url=self.export_back_url(),
         )
         return render(self.request, "console/export_offer.html", context)
 
     def start_export(self):
-        job = export_services.export_start(
-            actor=self.request.user,
-            account=self.account,
-            kind=self.export_kind,
-            parameters=self.export_parameters(),
-            filename=self.export_filename(),
-            request=self.request,
-        )
+        if getattr(self.request.user, "kind", None) == "role":
+            # A role session's export would have to be rebuilt as that session later: not yet.
+            messages.error(self.request, ROLE_SESSIONS_EXPORT_NOTHING)
+            return redirect(self.export_back_url())
+        try:
+            job = export_services.export_start(
+                actor=self.request.user,
+                account=self.account,
+                kind=self.export_kind,
+                parameters=self.export_parameters(),
+                filename=self.export_filename(),
+                request=self.request,
+            )
+        except ValidationError as error:
+            messages.error(self.request, error.messages[0])
+            return redirect(self.export_back_url())
         return redirect(
             "console:export_detail", account_id=self.account.id, export_id=job.export_id
         )
@@ -246,8 +264,8 @@ class ListPage(BackgroundExport):
 
     def export_lines(self) -> tuple[int, Iterator[str]]:
         listing = self.listing()
-        rows = listing.queryset.iterator(chunk_size=CSV_CHUNK)
-        return listing.queryset.count(), listing.csv_lines(rows)
+        rows = listing.queryset[:MAX_EXPORT_ROWS]
+        return rows.count(), listing.csv_lines(rows.iterator(chunk_size=CSV_CHUNK))
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":

@@ -133,9 +133,13 @@ def attempt(
 
 
 def exceeded(name: str, *, request, user_key: str | None = None) -> bool:
-    """Whether ``name``'s limits are already used up, without counting an attempt: a caller
-    refuses early, before doing work that an attacker would like to repeat."""
-    return exceeded_reading(name, request=request, user_key=user_key)[0]
+    """Whether ``name``'s limits are already used up (the next ``attempt`` would be refused),
+    without counting one: a caller refuses early, or reads a budget it charges only later."""
+    if not settings.RATELIMIT_ENABLED:
+        return False
+    keys = _keys(name, request, user_key)
+    values = cache.get_many([key for key, _rule in keys])
+    return any((values.get(key) or 0) >= rule.limit for key, rule in keys)
 
 
 def exceeded_reading(

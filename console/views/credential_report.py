@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from identity.authorization import Permission
@@ -40,9 +41,14 @@ class CredentialReportPage(AccountPage):
         report = credential_selectors.credential_report_get(self.account)
         complete = report is not None and report.state == CredentialReport.State.COMPLETE
         expired = complete and credential_selectors.credential_report_expired(report)
+        started = report is not None and not complete
+        # A task that died leaves the report started: the page stops waiting for it, and the
+        # button starts it again (as GenerateCredentialReport does after this long).
+        lost = started and report.requested_at < timezone.now() - report_services.STARTED_TIMEOUT
         return self.render_page(
             report=report,
-            started=report is not None and not complete,
+            started=started and not lost,
+            lost=lost,
             ready=complete and not expired,
             expired=expired,
             expires_at=report.generated_at + CREDENTIAL_REPORT_LIFETIME if complete else None,

@@ -5,25 +5,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from identity import audit
 from identity.audit_events import Event
 from identity.models import Account, User
 from identity.queue import enqueue_on_commit
 
-from .models import EXPORT_LIFETIME, ExportJob
+from .models import EXPORT_LIFETIME, EXPORT_TIMEOUT, ExportJob
 
 # The console's task that runs a job (console/tasks.py); named, as identity must not import it.
 RUN_TASK = "console.run_export"
 PROGRESS_EVERY = 500  # rows between two progress writes
+MAX_PENDING = 3  # exports a person may have queued or running at once, per account
 
 
 def export_start(
     *, actor: User, account: Account, kind: str, parameters: dict, filename: str, request=None
 ) -> ExportJob:
     with transaction.atomic():
+        # One person's row is the lock: two requests at once cannot both slip under the cap.
+        User.objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
+        pending = ExportJob.objects.filter(
+            account=account,
+            requested_by=actor,
+            state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING],
+            created__gte=timezone.now() - EXPORT_TIMEOUT,
+        ).count()
+        if pending >= MAX_PENDING:
+            raise ValidationError(
+                _(
+                    "You already have %(count)d downloads being prepared. Wait until one is "
+                    "ready, then ask again."
+                )
+                % {"count": pending},
+                code="too_many_exports",
+            )
         # Files past their lifetime go when the account asks for a new one.
         ExportJob.objects.filter(
             account=account, created__lt=timezone.now() - EXPORT_LIFETIME

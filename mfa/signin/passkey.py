@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accounts.flows import SignInResult, after_passkey
-from identity import audit, ratelimit
+from identity import audit, passwords, ratelimit
 from identity.audit_events import Event
 from identity.models import User
 from mfa.webauthn import flows as webauthn
@@ -46,13 +46,15 @@ class Door:
 
 def console_accepts(user: User) -> bool:
     """The console's door: an active IAM user with console access, in an account that lets its
-    IAM users sign in with a passkey."""
+    IAM users sign in with a passkey. A password past the policy's HardExpiry shuts this door
+    too: the administrator who must reset it meant the person not to sign in until then."""
     return (
         user.kind == User.Kind.IAM
         and user.is_active
         and user.account is not None
         and user.account.passkey_signin
         and user.has_console_password
+        and not passwords.hard_expired(user)
     )
 
 
@@ -60,18 +62,27 @@ CONSOLE = Door(accepts=console_accepts, params={"loginTo": "iam"})
 
 
 def _failed(request, door: Door, user: User | None, error_code: str) -> None:
-    params = {**door.params, **({"userName": user.name} if user is not None else {})}
+    account_id = door.failure_account(user)
+    # The key's owner is named only in their own account's trail: one relying party serves
+    # every tenant, so a browser may offer another organization's passkey at this door.
+    named = user is not None and user.account_id == account_id
+    params = {**door.params, **({"userName": user.name} if named else {})}
     audit.record(
         door.failure_event,
         request=request,
         actor=None,
-        account_id=door.failure_account(user),
+        account_id=account_id,
         request_parameters=params,
         response_elements={door.failure_event.event_name: "Failure"},
         additional_event_data={"MFAUsed": "Yes", "method": "passkey"},
         error_code=error_code,
         error_message="The passkey sign-in was refused.",
     )
+
+
+# Refusals of an answer the key itself signed (with the owner's user handle): they count
+# against the person's budget. Any other refusal can be made up by whoever knows the key's id.
+SIGNED_BY_THE_KEY = frozenset({"UserNotVerified", "SignCountRegression"})
 
 
 def signin_passkey(request, *, credential_json: str, door: Door = CONSOLE) -> SignInResult:
@@ -81,8 +92,14 @@ def signin_passkey(request, *, credential_json: str, door: Door = CONSOLE) -> Si
     answer = webauthn.read_passkey_answer(credential_json)
     user = answer.device.user if answer.device is not None else None
     user_key = f"user:{user.pk}" if user is not None else None  # the MFA step's key
-    attempt = ratelimit.attempt("mfa_failed", request=request, user_key=user_key)
-    if not attempt.allowed:
+    # A credential id is no secret: the person's own budget (shared with the MFA step) is only
+    # read here, and charged once the answer proved the key's (the user handle and signature
+    # matched); the address's is charged for every attempt.
+    attempt = ratelimit.attempt("mfa_failed", request=request)
+    if not attempt.allowed or (
+        user_key is not None
+        and ratelimit.exceeded("mfa_failed", request=request, user_key=user_key)
+    ):
         if attempt.just_tripped:  # one event when the limit trips, not one per request
             _failed(request, door, user, "Throttled")
         return SignInResult(throttled=True)
@@ -104,7 +121,9 @@ def signin_passkey(request, *, credential_json: str, door: Door = CONSOLE) -> Si
             webauthn.record_possible_clone(request, assertion)
         # The key's own back-off after failures (django-otp's throttling), not the rate limit.
         reason = "KeyThrottled" if assertion.reason == "Throttled" else assertion.reason
+        if assertion.reason in SIGNED_BY_THE_KEY:
+            ratelimit.attempt("mfa_failed", request=request, user_key=user_key)
         _failed(request, door, user, reason)
         return SignInResult(reason="not_verified" if assertion.reason == "UserNotVerified" else "")
-    ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
+    ratelimit.take_back("mfa_failed", request=request)
     return after_passkey(request, user, {**door.params, "userName": user.name}, assertion.device)

@@ -149,39 +149,9 @@ def authenticate(request, *, user: User, credential_json: str) -> Assertion:
         )
         if device is None:
             return Assertion(None, "UnknownCredential")  # another user's key, or a removed one
-        allowed, _details = device.verify_is_allowed()
-        if not allowed:
-            return Assertion(device, "Throttled")
-        if device.possibly_cloned_at is not None:
-            return Assertion(device, "PossiblyCloned")
-        try:
-            verified = verify_authentication_response(
-                credential=credential,
-                expected_challenge=challenge,
-                expected_rp_id=settings.WEBAUTHN_RP_ID,
-                expected_origin=settings.WEBAUTHN_ORIGINS,
-                credential_public_key=bytes(device.public_key),
-                credential_current_sign_count=0,  # the counter is checked below, once signed
-                require_user_verification=False,
-            )
-        except MALFORMED as error:  # InvalidAuthenticationResponse, or what escapes its parsers
-            log_refusal(
-                error,
-                "WebAuthn assertion refused for device %s: %s: %s",
-                device.pk,
-                type(error).__name__,
-                error,
-            )
-            _throttle(device)
-            return Assertion(device, "InvalidAssertion")
-        if (verified.new_sign_count or device.sign_count) and (
-            verified.new_sign_count <= device.sign_count
-        ):
-            device.possibly_cloned_at = timezone.now()
-            device.save(update_fields=["possibly_cloned_at"])
-            return Assertion(device, "SignCountRegression")
-        device.sign_count = verified.new_sign_count
-        device.backup_state = verified.credential_backed_up
+        verified, refused = _signed(device, credential, challenge, "assertion")
+        if refused is not None:
+            return refused
         device.throttle_reset(commit=False)
         device.set_last_used_timestamp(commit=False)
         device.save(
@@ -254,39 +224,13 @@ def authenticate_passkey(request, answer: PasskeyAnswer) -> Assertion:
         # A discoverable credential's answer names its user; it must be the key's owner.
         if not handle or expected is None or bytes(handle) != bytes(expected):
             return Assertion(None, "UserHandleMismatch")
-        allowed, _details = device.verify_is_allowed()
-        if not allowed:
-            return Assertion(device, "Throttled")
-        if device.possibly_cloned_at is not None:
-            return Assertion(device, "PossiblyCloned")
-        try:
-            verified = verify_authentication_response(
-                credential=credential,
-                expected_challenge=challenge,
-                expected_rp_id=settings.WEBAUTHN_RP_ID,
-                expected_origin=settings.WEBAUTHN_ORIGINS,
-                credential_public_key=bytes(device.public_key),
-                credential_current_sign_count=0,  # the counter is checked below, once signed
-                require_user_verification=False,  # checked below, to say so to the person
-            )
-        except MALFORMED as error:
-            log_refusal(
-                error,
-                "WebAuthn passkey sign-in refused for device %s: %s: %s",
-                device.pk,
-                type(error).__name__,
-                error,
-            )
-            _throttle(device)
-            return Assertion(device, "InvalidAssertion")
-        if (verified.new_sign_count or device.sign_count) and (
-            verified.new_sign_count <= device.sign_count
-        ):
-            device.possibly_cloned_at = timezone.now()
-            device.save(update_fields=["possibly_cloned_at"])
-            return Assertion(device, "SignCountRegression")
-        device.sign_count = verified.new_sign_count
-        device.backup_state = verified.credential_backed_up
+        # No password came first: anyone may post an answer naming this key's id, so a bad
+        # signature must not slow the owner's key down (the address's rate limit holds).
+        verified, refused = _signed(
+            device, credential, challenge, "passkey sign-in", throttle=False
+        )
+        if refused is not None:
+            return refused
         fields = ["sign_count", "backup_state"]
         if not verified.user_verified:
             device.save(update_fields=fields)  # the key did sign: its counter moved on
@@ -304,6 +248,51 @@ def authenticate_passkey(request, answer: PasskeyAnswer) -> Assertion:
             ]
         )
     return Assertion(device)
+
+
+def _signed(
+    device: WebAuthnCredential, credential, challenge: bytes, what: str, *, throttle: bool = True
+):
+    """The checks both ceremonies make of a known key's answer, in order: its throttle, its
+    clone flag, the signature (user verification is each caller's), then the counter, which it
+    moves on. ``(verified, None)``, or ``(None, the refusal)``. ``throttle=False``: a signature
+    that does not verify does not slow the key down (whoever knows its id could send one)."""
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        return None, Assertion(device, "Throttled")
+    if device.possibly_cloned_at is not None:
+        return None, Assertion(device, "PossiblyCloned")
+    try:
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=settings.WEBAUTHN_RP_ID,
+            expected_origin=settings.WEBAUTHN_ORIGINS,
+            credential_public_key=bytes(device.public_key),
+            credential_current_sign_count=0,  # the counter is checked below, once signed
+            require_user_verification=False,  # the passkey sign-in checks it, to say so
+        )
+    except MALFORMED as error:  # InvalidAuthenticationResponse, or what escapes its parsers
+        log_refusal(
+            error,
+            "WebAuthn %s refused for device %s: %s: %s",
+            what,
+            device.pk,
+            type(error).__name__,
+            error,
+        )
+        if throttle:
+            _throttle(device)
+        return None, Assertion(device, "InvalidAssertion")
+    if (verified.new_sign_count or device.sign_count) and (
+        verified.new_sign_count <= device.sign_count
+    ):
+        device.possibly_cloned_at = timezone.now()
+        device.save(update_fields=["possibly_cloned_at"])
+        return None, Assertion(device, "SignCountRegression")
+    device.sign_count = verified.new_sign_count
+    device.backup_state = verified.credential_backed_up
+    return verified, None
 
 
 def _throttle(device: WebAuthnCredential) -> None:

@@ -101,6 +101,21 @@ def test_an_expired_report_says_so(at, client, management_root):
     assert "The credential report has expired." in response.content.decode()
 
 
+def test_a_report_whose_task_died_stops_the_page_waiting(
+    at, client, management_root, django_capture_on_commit_callbacks
+):
+    account = management_root.account
+    client.force_login(management_root)
+    at(T0)
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost
+        client.post(page_url(account))
+    assert 'http-equiv="refresh"' in client.get(page_url(account)).content.decode()
+    at(T0 + 11 * 60)
+    page = client.get(page_url(account)).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "was not finished" in page and BUTTON in page
+
+
 def test_the_page_asks_get_and_the_button_asks_generate(client, management_root, make_iam_user):
     account = management_root.account
     complete_report(account)

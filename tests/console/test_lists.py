@@ -499,3 +499,26 @@ def test_every_list_sorts_by_each_column_pages_and_downloads(admin, management_a
         download = admin.get(url, {"format": "csv"})
         header = csv_rows(download)[0]
         assert header == [c.key for c in columns if c.value is not None], url
+
+
+def test_a_person_has_at_most_three_downloads_being_prepared(
+    admin, management_account, three_users, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(lists, "INLINE_EXPORT_ROWS", 1)
+    url = users_url(management_account, format="csv")
+    with django_capture_on_commit_callbacks(execute=False):
+        for _attempt in range(3):
+            assert admin.post(url, {"export": "1"}).status_code == 302
+        refused = admin.post(url, {"export": "1"}, follow=True)
+    assert "You already have 3 downloads being prepared." in refused.content.decode()
+    assert ExportJob.objects.count() == 3
+    assert AuditEvent.objects.filter(event_name="StartExport").count() == 3
+
+
+def test_cells_that_a_spreadsheet_would_run_are_quoted():
+    from identity.csvsafe import csv_cell
+
+    for formula in ("=1+2", "+1", "-1", "@SUM(A1)", "\tx", "  =cmd", "＝1+2", "＠x"):
+        assert csv_cell(formula) == "'" + formula
+    for text in ("alice", "a=b", "", " alice", "2026-11-30"):
+        assert csv_cell(text) == text

@@ -163,6 +163,8 @@ def _signed_in_request(user, *, device_arn=None, amr=("pwd",), agent=CHROME_WIND
         (None, ["pwd"], "", "password", ""),
         ("arn:aws:iam::1:mfa/app", ["pwd", "otp", "mfa"], "", "password", "code"),
         ("arn:aws:iam::1:mfa/key", ["pwd", "hwk", "mfa"], "", "password", "security_key"),
+        ("arn:aws:iam::1:mfa/key", ["swk", "user", "mfa"], "", "passkey", "security_key"),
+        ("arn:aws:iam::1:mfa/key", ["hwk", "user", "mfa"], "", "passkey", "security_key"),
         (authn_state.EXTERNAL, ["fed", "mfa"], "", "federation", "identity_provider"),
         (None, ["fed"], "", "federation", ""),
         (None, ["pwd", "otp"], "RecoveryCode", "recovery_code", ""),

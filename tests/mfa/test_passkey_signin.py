@@ -418,6 +418,36 @@ def test_an_iam_users_passkey_does_not_open_the_portal(client, organization, ali
     assert key_error(response) == NOT_ACCEPTED and "_auth_user_id" not in client.session
 
 
+def test_a_refusal_at_another_organizations_portal_does_not_name_the_keys_owner(
+    client, other_organization, sam_passkey
+):
+    """One relying party serves every tenant: the autofill may offer sam's passkey on another
+    organization's portal. That organization's trail records the refusal, never sam's name."""
+    sam, authenticator = sam_passkey
+    set_sso(other_organization, passkey_signin=True)
+    response = portal_passkey(client, other_organization, authenticator)
+    assert key_error(response) == NOT_ACCEPTED and "_auth_user_id" not in client.session
+    event = AuditEvent.objects.get(event_name="UserAuthentication")
+    assert event.recipient_account_id == other_organization.management_account_id
+    assert event.error_code == "PasskeySignInNotAllowed"
+    assert "userName" not in event.request_parameters
+    assert event.user_name != sam.name
+
+
+def test_a_hard_expired_password_shuts_the_passkey_door_too(client, at, alice, allowed, passkey):
+    from identity import services
+    from tests.conftest import T0
+
+    at(T0)
+    services.password_policy_set(
+        actor=None, account=alice.account, max_password_age=30, hard_expiry=True
+    )
+    at(T0 + 31 * 86400)
+    response = passkey_signin(client, passkey)
+    assert key_error(response) == NOT_ACCEPTED and "_auth_user_id" not in client.session
+    assert refusals("PasskeySignInNotAllowed").count() == 1
+
+
 def test_an_sso_users_passkey_does_not_open_the_console(client, organization, sam_passkey):
     _sam, authenticator = sam_passkey
     set_sso(organization, passkey_signin=True)
@@ -452,17 +482,17 @@ def test_the_password_is_asked_on_the_portal_as_before(client, organization, sam
 # --- Rate limits: the MFA step's, by address and by user ---------------------------------------
 
 
-def test_failures_are_limited_per_user_and_shared_with_the_mfa_step(
-    client, alice, allowed, passkey, ratelimits_on
+def test_failures_of_the_persons_own_key_are_limited_per_user_and_shared_with_the_mfa_step(
+    client, alice, allowed, ratelimits_on
 ):
+    touch_only = enrol(alice, user_verified=False)  # alice's key, but it did not verify her
     for _attempt in range(10):  # RATELIMIT_MFA_FAILED: 10 in 5 minutes per user
-        answer = passkey.get(signin_options(client), origin="https://evil.example")
-        assert post_passkey(client, answer).status_code == 200
+        assert key_error(passkey_signin(client, touch_only)) == NOT_VERIFIED
+    passkey = enrol(alice)
     response = passkey_signin(client, passkey)  # the right answer, too late
     assert response.status_code == 429
     assert key_error(response) == "Too many attempts. Wait a few minutes, then try again."
     assert "_auth_user_id" not in client.session
-    assert refusals("Throttled").count() == 1
     # The MFA step after the password draws on the same budget.
     signin_iam(client, "example-corp", "alice")
     response = client.post(
@@ -470,6 +500,20 @@ def test_failures_are_limited_per_user_and_shared_with_the_mfa_step(
         {"method": "webauthn", "credential": json.dumps(passkey.get(signin_options(client)))},
     )
     assert response.status_code == 429
+
+
+def test_whoever_knows_a_keys_id_cannot_lock_its_owner_out(
+    client_factory, alice, allowed, passkey, ratelimits_on
+):
+    """A credential id is no secret: answers that name it but were not signed by the key (a
+    wrong origin, another key's signature) count against their address only."""
+    attacker = client_factory(REMOTE_ADDR="203.0.113.66")  # another address
+    for _attempt in range(12):
+        answer = passkey.get(signin_options(attacker), origin="https://evil.example")
+        assert post_passkey(attacker, answer).status_code == 200
+    owner = client_factory()
+    assert passkey_signin(owner, passkey).status_code == 302
+    assert "_auth_user_id" in owner.session
 
 
 def test_a_success_gives_its_attempt_back(client, alice, allowed, passkey, ratelimits_on):

@@ -74,3 +74,23 @@ def test_role_sessions_elsewhere_get_404(
     assert account.root_email not in response.content.decode()
     assert not User.objects.filter(name="intruder").exists()
     assert AuditEvent.objects.count() == events_before
+
+
+def test_a_role_session_is_told_a_long_download_is_not_prepared_for_it(
+    client, organization, monkeypatch
+):
+    """A background export is rebuilt later for the person who asked: not yet for a role
+    session, which is told so (not a 500), and nothing is queued."""
+    from console import lists
+    from identity.exports.models import ExportJob
+
+    account = organization.management_account
+    role_client(client, organization, account)
+    monkeypatch.setattr(lists, "INLINE_EXPORT_ROWS", 0)
+    url = reverse("console:event_download_csv", args=[account.id])
+    page = client.get(url).content.decode()
+    assert "IAM users and root users only" in page and "Prepare the file" not in page
+    response = client.post(url, {"export": "1"}, follow=True)
+    assert response.status_code == 200
+    assert "IAM users and root users only" in response.content.decode()
+    assert not ExportJob.objects.exists()
