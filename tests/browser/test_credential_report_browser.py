@@ -33,7 +33,7 @@ def test_generate_and_download_the_credential_report(
     account = management_root.account
     carry_session(page, live_server, user=management_root)
     page.goto(f"/console/accounts/{account.id}/")
-    page.get_by_role("link", name="Credential report").click()
+    page.get_by_role("main").get_by_role("link", name="Credential report").click()
     state = page.get_by_test_id("report-state")
     expect(state).to_contain_text("No report has been generated for this account yet.")
     shoot(page, "credential-report-empty-en")

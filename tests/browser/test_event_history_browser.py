@@ -34,7 +34,7 @@ def test_filter_the_history_and_open_an_event(page, shoot, live_server, manageme
     )
     carry_session(page, live_server, user=management_root)
     page.goto(f"/console/accounts/{account}/")
-    page.get_by_role("link", name="Event history").click()
+    page.get_by_role("main").get_by_role("link", name="Event history").click()
     table = page.get_by_test_id("event-history")
     expect(table.get_by_role("link", name="CreateUser").first).to_be_visible()
 

@@ -14,7 +14,7 @@ def test_set_the_password_policy(page, shoot, live_server, management_root):
     account = management_root.account
     carry_session(page, live_server, user=management_root)
     page.goto(f"/console/accounts/{account.id}/")
-    page.get_by_role("link", name="Password policy").click()
+    page.get_by_role("main").get_by_role("link", name="Password policy").click()
     policy = page.get_by_test_id("password-policy")
     expect(policy).to_contain_text("This account has no password policy")
     page.get_by_label("Minimum password length").fill("14")

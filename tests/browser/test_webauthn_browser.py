@@ -54,7 +54,7 @@ def test_register_then_sign_in_with_password_and_key(page, shoot, alice, kind):
     register_key(page, shoot, f"webauthn-{kind}-en")
     expect(page.locator(".messages")).to_contain_text("was assigned.")
     device = WebAuthnCredential.objects.get(user=alice)
-    expect(page.locator("table")).to_contain_text(device.name)
+    expect(page.get_by_test_id("mfa-devices")).to_contain_text(device.name)
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
     assert len(stored["credentials"]) == 1
     assert stored["credentials"][0]["isResidentCredential"] is (kind == "platform-passkey")
