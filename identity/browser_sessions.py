@@ -42,6 +42,7 @@ REASON_ADMINISTRATOR = "EndedByAdministrator"
 REASON_PASSWORD_RESET = "PasswordResetByAdministrator"
 REASON_CONSOLE_ACCESS_REMOVED = "ConsoleAccessRemoved"
 REASON_USER_DELETED = "UserDeleted"
+REASON_USER_DISABLED = "UserDisabled"
 REASON_PASSWORD_CHANGED = "PasswordChanged"
 REASON_SIGNED_OUT_OTHERS = "SignedOutOtherSessions"
 

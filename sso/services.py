@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import arns, audit
+from identity import arns, audit, browser_sessions
 from identity import services as iam_services
 from identity.audit_events import Event
 from identity.models import (
@@ -239,10 +239,14 @@ def _check_directory_user(user: User) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def sso_user_delete(*, actor, user: User, request=None) -> None:
     _check_directory_user(user)
     organization = user.account.organization
     name, unique_id = user.name, user.unique_id
+    browser_sessions.browser_sessions_end_all(
+        actor=actor, user=user, request=request, reason=browser_sessions.REASON_USER_DELETED
+    )
     user.delete()
     audit.record(
         Event.DIRECTORY_DELETE_USER,
@@ -258,8 +262,11 @@ def sso_user_set_active(*, actor, user: User, active: bool, request=None) -> Non
     _check_directory_user(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
-    if not active:  # a disabled user's open console sessions end now
+    if not active:  # a disabled user's browser sessions and open console sessions end now
         user.role_sessions.filter(ended__isnull=True).update(ended=timezone.now())
+        browser_sessions.browser_sessions_end_all(
+            actor=actor, user=user, request=request, reason=browser_sessions.REASON_USER_DISABLED
+        )
     audit.record(
         Event.DIRECTORY_ENABLE_USER if active else Event.DIRECTORY_DISABLE_USER,
         account_id=user.account.organization.management_account_id,
