@@ -83,11 +83,17 @@ def account_users(*, account: Account, search: str = "") -> QuerySet[User]:
     search = search.strip()
     if search:
         users = users.filter(Q(name__icontains=search) | Q(path__icontains=search))
-    # COUNT(*) without GROUP BY: an index-only scan of the memberships' user index per row.
-    memberships = GroupMembership.objects.filter(user=OuterRef("pk")).values(
-        n=Func(template="COUNT(*)", output_field=IntegerField())
+    memberships = GroupMembership.objects.filter(user=OuterRef("pk"))
+    return users.annotate(group_count=_count_of(memberships)).order_by(Lower("name"), "pk")
+
+
+def _count_of(rows: QuerySet) -> Subquery:
+    """The number of ``rows`` (a queryset filtered on an ``OuterRef``) as a subquery per outer
+    row: ``COUNT(*)`` without ``GROUP BY``, an index-only scan when an index holds the
+    filtered column."""
+    return Subquery(
+        rows.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
     )
-    return users.annotate(group_count=Subquery(memberships)).order_by(Lower("name"), "pk")
 
 
 def account_users_chosen(*, account: Account, unique_ids: list[str]) -> list[User]:
@@ -125,7 +131,7 @@ def account_root_user(account: Account) -> User:
 def account_groups(*, account: Account):
     return (
         Group.objects.filter(account=account)
-        .annotate(member_count=Count("members", distinct=True))
+        .annotate(member_count=_count_of(GroupMembership.objects.filter(group=OuterRef("pk"))))
         .order_by(Lower("name"), "pk")
     )
 

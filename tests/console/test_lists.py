@@ -126,6 +126,22 @@ def test_the_groups_column_counts_each_users_groups(admin, management_account, t
     assert found.paginator.count == 1
 
 
+def test_the_group_list_counts_each_groups_members(admin, management_account, three_users):
+    alice, bob, carol = three_users  # carol is in "g"
+    big = services.group_create(actor=None, account=management_account, name="big", path="/")
+    for user in (alice, bob, carol):
+        services.group_member_set(actor=None, group=big, user=user, member=True)
+    services.group_create(actor=None, account=management_account, name="empty", path="/")
+    url = reverse("console:group_list", args=[management_account.id])
+    page = admin.get(url + "?sort=-members").context["page"]
+    assert [(group.name, group.member_count) for group in page] == [
+        ("big", 3),
+        ("g", 1),
+        ("empty", 0),
+    ]
+    assert page.paginator.count == 3
+
+
 def test_the_sorted_column_is_marked_and_its_link_reverses_it(
     admin, management_account, three_users
 ):
