@@ -59,7 +59,9 @@ def organization_accounts(principal: User) -> QuerySet[Account]:
     return (
         reachable_accounts(principal)
         .select_related("organization")
-        .annotate(user_count=Count("users", filter=Q(users__kind=User.Kind.IAM)))
+        .annotate(
+            user_count=_count_of(User.objects.filter(account=OuterRef("pk"), kind=User.Kind.IAM))
+        )
         .order_by("created", "id")
     )
 
