@@ -29,7 +29,10 @@ requests, then ``--requests`` timed ones or as many as ``--seconds`` allow. Ever
 be a 200 holding the rows it should (the number of rows, the total, the first user of a sorted
 list): an error page makes the run fail, a benchmark of error pages being worthless.
 
-Printed: per URL p50 and p95 in ms, then the slowest p95 last, with the verdict.
+Printed: per URL p50 and p95 in ms, and the CPU time per request of gunicorn's processes and
+of their PostgreSQL backends (from /proc, 10 ms ticks summed over the URL's requests: the
+figures that other load on a shared machine disturbs least), then the slowest p95 last, with
+the verdict.
 """
 
 from __future__ import annotations
@@ -62,7 +65,13 @@ os.environ.setdefault(
     "BENCH_BROKER_URL", os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 )
 
-from bench.api import tobira_server  # noqa: E402
+from bench.api import (  # noqa: E402
+    db_cpu_between,
+    each_cpu,
+    postgres_backends,
+    process_cpu,
+    tobira_server,
+)
 from bench.events import load as load_events  # noqa: E402
 from bench.signin import (  # noqa: E402
     DATABASE_NAME,
@@ -293,6 +302,11 @@ class Case:
     path: str
     checks: list = field(default_factory=list)  # (what, predicate on the body)
     times: list[float] = field(default_factory=list)
+    server_cpu: float = 0.0  # gunicorn's CPU seconds over the timed requests
+    db_cpu: float = 0.0  # its PostgreSQL backends' CPU seconds over the timed requests
+
+    def cpu_ms(self, seconds: float) -> float:
+        return seconds * 1000 / len(self.times)
 
     def check(self, body: str) -> None:
         for what, ok in self.checks:
@@ -492,7 +506,9 @@ def sign_in(base: str):
     return http
 
 
-def measure(http, base: str, case: Case, requests_: int, seconds: float, warmup: int) -> None:
+def measure(
+    http, base: str, case: Case, requests_: int, seconds: float, warmup: int, pids: list[int]
+) -> None:
     def one() -> float:
         started = time.perf_counter()
         response = http.get(base + case.path, allow_redirects=False)
@@ -504,9 +520,13 @@ def measure(http, base: str, case: Case, requests_: int, seconds: float, warmup:
 
     for _ in range(warmup):
         one()
+    backends = postgres_backends("console")
+    server_before, db_before = process_cpu(pids), each_cpu(backends)
     deadline = time.monotonic() + seconds
     while len(case.times) < requests_ and time.monotonic() < deadline:
         case.times.append(one())
+    case.server_cpu = process_cpu(pids) - server_before
+    case.db_cpu = db_cpu_between(db_before, each_cpu(backends))
 
 
 def percentile(times: list[float], p: int) -> float:
@@ -529,17 +549,18 @@ def main() -> None:
     database(args.users, args.events, args.keep)
     load = os.getloadavg()
     try:
-        with tobira_server(None, os.cpu_count() or 1, threads=4, name="console") as (port, _pids):
+        with tobira_server(None, os.cpu_count() or 1, threads=4, name="console") as (port, pids):
             base = f"http://127.0.0.1:{port}"
             http = sign_in(base)
             measured = [
                 c for c in cases(http, base, args.events >= 100_000) if args.only in c.label
             ]
             for case in measured:
-                measure(http, base, case, args.requests, args.seconds, args.warmup)
+                measure(http, base, case, args.requests, args.seconds, args.warmup, pids)
                 print(
                     f"{case.label:<58} {percentile(case.times, 50):7.1f} "
-                    f"{percentile(case.times, 95):7.1f}  (n={len(case.times)})",
+                    f"{percentile(case.times, 95):7.1f}  (n={len(case.times)}, CPU ms/request: "
+                    f"server {case.cpu_ms(case.server_cpu):.0f}, db {case.cpu_ms(case.db_cpu):.0f})",
                     flush=True,
                 )
     finally:
@@ -551,12 +572,13 @@ def main() -> None:
         f"load average before {load[0]:.2f}, after {after[0]:.2f} ({os.cpu_count()} cores)\n"
     )
     width = max(len(c.label) for c in measured)
-    print(f"| {'URL':<{width}} | p50 ms | p95 ms |")
-    print(f"|{'-' * (width + 2)}|-------:|-------:|")
+    print(f"| {'URL':<{width}} | p50 ms | p95 ms | server CPU ms | db CPU ms |")
+    print(f"|{'-' * (width + 2)}|-------:|-------:|--------------:|----------:|")
     for case in measured:
         print(
             f"| {case.label:<{width}} | {percentile(case.times, 50):6.1f} "
-            f"| {percentile(case.times, 95):6.1f} |"
+            f"| {percentile(case.times, 95):6.1f} | {case.cpu_ms(case.server_cpu):13.1f} "
+            f"| {case.cpu_ms(case.db_cpu):9.1f} |"
         )
     slowest = max(measured, key=lambda c: percentile(c.times, 95))
     over = [c for c in measured if percentile(c.times, 95) >= GOAL_MS]
