@@ -82,19 +82,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _bench_url(url: str, default: str) -> str:
-    """``DATABASE_URL``'s database with ``_bench`` appended: dropped and created here."""
-    if not url:
-        return default
-    base, _slash, name = url.rpartition("/")
-    return f"{base}/{name.split('?')[0]}_bench"
-
+from bench._common import bench_database_url  # noqa: E402
 
 # bench.signin reads these when imported: a database of our own, the worktree's Redis.
 os.environ.setdefault(
     "BENCH_DATABASE_URL",
-    _bench_url(
-        os.environ.get("DATABASE_URL", ""), "postgres://postgres@127.0.0.1:5432/tobira_bench_api"
+    bench_database_url(
+        os.environ.get("DATABASE_URL", ""),
+        "_bench",
+        "postgres://postgres@127.0.0.1:5432/tobira_bench_api",
     ),
 )
 os.environ.setdefault("BENCH_CACHE_URL", os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13"))
@@ -494,18 +490,18 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def tobira_server(core: int, workers: int, threads: int = 1, root: Path = ROOT, name: str = "main"):
+def tobira_server(
+    core: int | None, workers: int, threads: int = 1, root: Path = ROOT, name: str = "main"
+):
     """gunicorn from the tree ``root``, ``workers`` workers (sync, or gthread with ``threads``
-    threads each), pinned to ``core``: yields (port, pids: the workers, then the master). Its
-    PostgreSQL connections carry the ``application_name`` ``tobira-bench-<name>``."""
+    threads each), pinned to ``core`` (None: not pinned): yields (port, pids: the workers, then
+    the master). Its PostgreSQL connections carry the ``application_name`` ``tobira-bench-<name>``."""
     port = free_port()
     env = {**server_env(), "RATELIMIT_ENABLED": "1"}
     env["DATABASE_URL"] += f"?application_name=tobira-bench-{name}"
     process = subprocess.Popen(
         [
-            "taskset",
-            "-c",
-            str(core),
+            *(["taskset", "-c", str(core)] if core is not None else []),
             str(ROOT / ".venv/bin/gunicorn"),
             "-c",
             "config/gunicorn.conf.py",

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
@@ -23,6 +23,7 @@ from .models import (
     AuditEvent,
     CustomerPolicy,
     Group,
+    GroupMembership,
     InlinePolicy,
     Organization,
     PolicyAttachment,
@@ -58,7 +59,9 @@ def organization_accounts(principal: User) -> QuerySet[Account]:
     return (
         reachable_accounts(principal)
         .select_related("organization")
-        .annotate(user_count=Count("users", filter=Q(users__kind=User.Kind.IAM)))
+        .annotate(
+            user_count=_count_of(User.objects.filter(account=OuterRef("pk"), kind=User.Kind.IAM))
+        )
         .order_by("created", "id")
     )
 
@@ -70,12 +73,29 @@ def organization_of(principal: User) -> Organization | None:
 
 
 def account_users(*, account: Account, search: str = "") -> QuerySet[User]:
-    """IAM users of one account (already reached through ``account_get``), by name."""
+    """IAM users of one account (already reached through ``account_get``), by name, with their
+    number of groups.
+
+    The number is a subquery per row, not a ``Count`` over a join: PostgreSQL then computes it
+    for the rows of the page only (a page sorted by name walks the name index), and the
+    paginator's count is a plain ``COUNT(*)`` of the users (``count()`` drops an unused
+    subquery, not a ``GROUP BY``). At 10,000 users (bench/console.py) the list's SQL went from
+    about 45 ms to 7 ms by name and 12 ms by another column, 27 ms by groups (every row's count)."""
     users = User.objects.filter(account=account, kind=User.Kind.IAM)
     search = search.strip()
     if search:
         users = users.filter(Q(name__icontains=search) | Q(path__icontains=search))
-    return users.annotate(group_count=Count("iam_groups")).order_by(Lower("name"), "pk")
+    memberships = GroupMembership.objects.filter(user=OuterRef("pk"))
+    return users.annotate(group_count=_count_of(memberships)).order_by(Lower("name"), "pk")
+
+
+def _count_of(rows: QuerySet) -> Subquery:
+    """The number of ``rows`` (a queryset filtered on an ``OuterRef``) as a subquery per outer
+    row: ``COUNT(*)`` without ``GROUP BY``, an index-only scan when an index holds the
+    filtered column."""
+    return Subquery(
+        rows.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    )
 
 
 def account_users_chosen(*, account: Account, unique_ids: list[str]) -> list[User]:
@@ -113,7 +133,7 @@ def account_root_user(account: Account) -> User:
 def account_groups(*, account: Account):
     return (
         Group.objects.filter(account=account)
-        .annotate(member_count=Count("members", distinct=True))
+        .annotate(member_count=_count_of(GroupMembership.objects.filter(group=OuterRef("pk"))))
         .order_by(Lower("name"), "pk")
     )
 

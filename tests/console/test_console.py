@@ -404,3 +404,18 @@ def test_page_titles_are_plain_text(client, management_root, alice):
     ):
         title = re.search(r"<title>(.*?)</title>", client.get(url).content.decode(), re.S).group(1)
         assert "<" not in title and title.strip().endswith("· Tobira"), (url, title)
+
+
+def test_console_home_counts_each_accounts_iam_users(
+    client, management_root, management_account, member_account, make_iam_user
+):
+    """Per account, its IAM users only (not its root user, not another account's users)."""
+    make_iam_user(name="alice")
+    make_iam_user(name="bob")
+    make_iam_user(account=member_account, name="carol")
+    client.force_login(management_root)
+    accounts = client.get(reverse("console:home")).context["accounts_page"]
+    assert {account.id: account.user_count for account in accounts} == {
+        management_account.id: 2,
+        member_account.id: 1,
+    }

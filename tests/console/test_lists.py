@@ -109,6 +109,39 @@ def test_every_column_sorts_both_ways(admin, management_account, three_users):
     assert names_on(admin.get(users_url(management_account, sort="-last_sign_in")))[0] == "bob"
 
 
+def test_the_groups_column_counts_each_users_groups(admin, management_account, three_users):
+    """The count is per user (a subquery per row): two groups are 2, none is 0, and a search
+    or a page size does not change what a row says."""
+    alice, bob, carol = three_users
+    for name in ("h", "i"):
+        group = services.group_create(actor=None, account=management_account, name=name, path="/")
+        services.group_member_set(actor=None, group=group, user=bob, member=True)
+    counts = {
+        user.name: user.group_count
+        for user in admin.get(users_url(management_account, sort="-groups")).context["page"]
+    }
+    assert counts == {"Alice": 0, "bob": 2, "carol": 1}
+    found = admin.get(users_url(management_account, q="bo", per_page=100)).context["page"]
+    assert [(user.name, user.group_count) for user in found] == [("bob", 2)]
+    assert found.paginator.count == 1
+
+
+def test_the_group_list_counts_each_groups_members(admin, management_account, three_users):
+    alice, bob, carol = three_users  # carol is in "g"
+    big = services.group_create(actor=None, account=management_account, name="big", path="/")
+    for user in (alice, bob, carol):
+        services.group_member_set(actor=None, group=big, user=user, member=True)
+    services.group_create(actor=None, account=management_account, name="empty", path="/")
+    url = reverse("console:group_list", args=[management_account.id])
+    page = admin.get(url + "?sort=-members").context["page"]
+    assert [(group.name, group.member_count) for group in page] == [
+        ("big", 3),
+        ("g", 1),
+        ("empty", 0),
+    ]
+    assert page.paginator.count == 3
+
+
 def test_the_sorted_column_is_marked_and_its_link_reverses_it(
     admin, management_account, three_users
 ):
