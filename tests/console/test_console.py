@@ -414,7 +414,7 @@ def test_console_home_counts_each_accounts_iam_users(
     make_iam_user(name="bob")
     make_iam_user(account=member_account, name="carol")
     client.force_login(management_root)
-    accounts = client.get(reverse("console:home")).context["accounts_page"]
+    accounts = client.get(reverse("console:home")).context["page"]
     assert {account.id: account.user_count for account in accounts} == {
         management_account.id: 2,
         member_account.id: 1,
