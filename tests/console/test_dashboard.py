@@ -285,6 +285,9 @@ def test_the_affected_users_pages_list_exactly_the_affected_users(
     assert listed(signed_in, account, "old-access-keys") == ["alice", "carol"]
     page = signed_in.get(affected_url(account, "use-sso")).content.decode()
     assert reverse("console:user_detail", args=[account.id, "alice"]) in page
+    # "What did they do last week?": each user's events of the last 7 days, one click away.
+    events = reverse("console:audit_list", args=[account.id]) + "?user_name=alice&amp;range=7d"
+    assert events in page
     # The counts and the lists are the same condition.
     counts = shown(signed_in, account)
     for key in ("use-sso", "console-without-mfa", "unused-passwords", "unused-access-keys"):
