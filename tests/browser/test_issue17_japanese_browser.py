@@ -3,6 +3,8 @@ IAM dashboard and a recommendation's users, event history and an event, the sign
 on Security credentials and the administrator's *End all sessions*, the sign-in settings, the
 sign-in page offering a passkey, and a credential report being generated."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from identity import services
 from identity.audit_events import Event
 from identity.credentials.models import CredentialReport
 from identity.models import Account, AuditEvent
+from tests.conftest import PASSWORD
 from tests.support.browser import carry_session
 from tests.support.events import write_event
 
@@ -58,9 +61,15 @@ def test_sessions_and_sign_in_settings_in_japanese(
     page, shoot, live_server, management_root, alice
 ):
     account = management_root.account
-    japanese(page, live_server, management_root)
+    # Signed in through the form, so that this browser's session is listed.
+    page.context.add_cookies([{"name": "django_language", "value": "ja", "url": live_server.url}])
+    page.goto("/signin")
+    page.fill("#id_email", account.root_email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile("/console/"))
     page.goto(reverse("mfa:security_credentials"))
-    expect(page.get_by_test_id("browser-sessions")).to_be_visible()
+    expect(page.get_by_test_id("browser-sessions")).to_contain_text("Chrome")
     shoot(page, "browser-sessions-section-ja")
     page.goto(reverse("console:user_sessions_end", args=[account.id, "alice"]))
     expect(page.get_by_role("main").locator("form")).to_be_visible()
