@@ -61,8 +61,23 @@ def register_passkey(page, cdp, authenticator_id):
     register_key(page)
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
     assert stored["credentials"][0]["isResidentCredential"] is True
+    # The page a sign-out lands on is a sign-in page whose autofill would be answered at once:
+    # the key is taken out of reach first, and each test puts it back when it wants an answer.
+    presence(cdp, authenticator_id, False)
     page.click("button:has-text('Sign out')")
     expect(page).to_have_url(SIGNED_OUT)
+
+
+def presence(cdp, authenticator_id, enabled: bool, page=None) -> None:
+    """Whether the virtual authenticator answers by itself (the person touching the key).
+    Turned on from ``page``'s blank page: the sign-in page shown may hold a pending autofill
+    request, which it would answer while the test goes elsewhere."""
+    if enabled and page is not None:
+        page.goto("about:blank")
+    cdp.send(
+        "WebAuthn.setAutomaticPresenceSimulation",
+        {"authenticatorId": authenticator_id, "enabled": enabled},
+    )
 
 
 def test_autofill_and_button_sign_in_with_a_passkey_alone(page, shoot, management_root, alice):
@@ -78,6 +93,7 @@ def test_autofill_and_button_sign_in_with_a_passkey_alone(page, shoot, managemen
     # with the one discoverable credential it holds.
     # The answer may come, and the page go on to the console, before the sign-in page's "load"
     # event: wait only for the sign-in page's response, then for the console.
+    presence(cdp, authenticator_id, True, page)
     page.goto("/signin/example-corp", wait_until="commit")
     expect(page).to_have_url(CONSOLE)
     assert page.evaluate("() => document.cookie").find("sessionid") == -1
@@ -88,12 +104,9 @@ def test_autofill_and_button_sign_in_with_a_passkey_alone(page, shoot, managemen
     # The button: with the autofill request aborted first. The virtual authenticator answers
     # the autofill before anybody could click, so the button is tried on a page whose autofill
     # found nothing to answer with (the authenticator is detached while the page loads).
+    presence(cdp, authenticator_id, False)  # before the sign-out page's own autofill
     page.click("button:has-text('Sign out')")
     expect(page).to_have_url(SIGNED_OUT)
-    cdp.send(
-        "WebAuthn.setAutomaticPresenceSimulation",
-        {"authenticatorId": authenticator_id, "enabled": False},
-    )
     page.goto("/signin/example-corp")
     expect(page.locator("#id_user_name")).to_have_attribute("autocomplete", "username webauthn")
     button = page.locator("button:has-text('Sign in with a passkey')")
@@ -122,6 +135,7 @@ def test_a_key_that_does_not_verify_its_user_is_refused_as_the_only_factor(
     cdp.send(
         "WebAuthn.setUserVerified", {"authenticatorId": authenticator_id, "isUserVerified": False}
     )
+    presence(cdp, authenticator_id, True, page)
 
     # 1. The honest browser: the options require user verification, so Chromium itself gets no
     # answer from this key: the autofill ends without a word (it asked nothing of the person),
@@ -225,10 +239,7 @@ def test_the_access_portal_signs_in_with_a_passkey_from_the_autofill(
     expect(page.locator("[data-testid=passkey-signin]")).to_be_visible()
     expect(page.locator("#id_user_name")).to_have_attribute("autocomplete", "username webauthn")
     shoot(page, "passkey-signin-portal-en")
-    cdp.send(
-        "WebAuthn.setAutomaticPresenceSimulation",
-        {"authenticatorId": authenticator_id, "enabled": True},
-    )
+    presence(cdp, authenticator_id, True, page)
     # The autofill of the next visit answers with sam's passkey.
     page.goto(portal, wait_until="commit")  # the answer may come before "load"
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
