@@ -9,6 +9,7 @@ trail shows one event per user, as the same changes made one at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from identity import selectors, services
 from identity.authorization import AnyOf, Permission
@@ -41,11 +42,36 @@ def _each_user(target) -> str:
     return target.user.arn
 
 
+def _delete(page, user, group) -> None:
+    services.iam_user_delete(actor=page.request.user, user=user, request=page.request)
+
+
+def _add_to_group(page, user, group) -> None:
+    services.group_member_set(
+        actor=page.request.user, group=group, user=user, member=True, request=page.request
+    )
+
+
+def _deactivate_mfa(page, user, group) -> None:
+    for device in mfa_selectors.user_devices(user):
+        mfa_services.mfa_device_delete(actor=page.request.user, device=device, request=page.request)
+
+
+def _deactivate_keys(page, user, group) -> None:
+    for key in credential_selectors.user_access_keys(user):
+        if key.status == Status.ACTIVE:
+            credential_services.access_key_status_set(
+                actor=page.request.user, key=key, status=Status.INACTIVE, request=page.request
+            )
+
+
 @dataclass(frozen=True)
 class BulkAction:
     label: Any
     explanation: Any
     permission: Permission
+    apply: Callable  # (page, user, group): the services for one chosen user
+    done: Any  # the success message (``%(count)d``, ``%(group)s``), by the number of users
     needs_group: bool = False
     typed_word: str = ""  # the word to type to confirm ("" = a checkbox)
 
@@ -59,12 +85,20 @@ BULK = {
             "undone."
         ),
         Permission("iam:DeleteUser", _each_user, "`USER` (each chosen user)"),
+        _delete,
+        ngettext_lazy("%(count)d user was deleted.", "%(count)d users were deleted.", "count"),
         typed_word="delete",
     ),
     "add_to_group": BulkAction(
         _l("Add to group"),
         _l("These users become members of the group and get its permissions."),
         Permission("iam:AddUserToGroup", lambda target: target.group.arn, "`GROUP`"),
+        _add_to_group,
+        ngettext_lazy(
+            "%(count)d user was added to group %(group)s.",
+            "%(count)d users were added to group %(group)s.",
+            "count",
+        ),
         needs_group=True,
     ),
     "deactivate_mfa": BulkAction(
@@ -75,6 +109,12 @@ BULK = {
             "require MFA deny them until then."
         ),
         Permission("iam:DeactivateMFADevice", _each_user, "`USER` (each chosen user)"),
+        _deactivate_mfa,
+        ngettext_lazy(
+            "The MFA devices of %(count)d user were deactivated.",
+            "The MFA devices of %(count)d users were deactivated.",
+            "count",
+        ),
         typed_word="deactivate",
     ),
     "deactivate_keys": BulkAction(
@@ -84,6 +124,12 @@ BULK = {
             "are refused at once. You can activate a key again on the user's page."
         ),
         Permission("iam:UpdateAccessKey", _each_user, "`USER` (each chosen user)"),
+        _deactivate_keys,
+        ngettext_lazy(
+            "The access keys of %(count)d user were deactivated.",
+            "The access keys of %(count)d users were deactivated.",
+            "count",
+        ),
         typed_word="deactivate",
     ),
 }
@@ -188,54 +234,15 @@ class UserBulk(AccountPage):
         try:
             with transaction.atomic():
                 for user in self.users:
-                    self.apply(user, group)
+                    self.action.apply(self, user, group)
         except ValidationError as error:
             apply_service_errors(form, error)
             return self.render_page(form=form)
         messages.success(request, self.done_message(group))
         return self.back()
 
-    def apply(self, user, group) -> None:
-        actor, request = self.request.user, self.request
-        if self.action_key == "delete":
-            services.iam_user_delete(actor=actor, user=user, request=request)
-        elif self.action_key == "add_to_group":
-            services.group_member_set(
-                actor=actor, group=group, user=user, member=True, request=request
-            )
-        elif self.action_key == "deactivate_mfa":
-            for device in mfa_selectors.user_devices(user):
-                mfa_services.mfa_device_delete(actor=actor, device=device, request=request)
-        elif self.action_key == "deactivate_keys":
-            for key in credential_selectors.user_access_keys(user):
-                if key.status == Status.ACTIVE:
-                    credential_services.access_key_status_set(
-                        actor=actor, key=key, status=Status.INACTIVE, request=request
-                    )
-
     def done_message(self, group) -> str:
-        count = len(self.users)
-        if self.action_key == "delete":
-            return ngettext(
-                "%(count)d user was deleted.", "%(count)d users were deleted.", count
-            ) % {"count": count}
-        if self.action_key == "add_to_group":
-            return ngettext(
-                "%(count)d user was added to group %(group)s.",
-                "%(count)d users were added to group %(group)s.",
-                count,
-            ) % {"count": count, "group": group.name}
-        if self.action_key == "deactivate_mfa":
-            return ngettext(
-                "The MFA devices of %(count)d user were deactivated.",
-                "The MFA devices of %(count)d users were deactivated.",
-                count,
-            ) % {"count": count}
-        return ngettext(
-            "The access keys of %(count)d user were deactivated.",
-            "The access keys of %(count)d users were deactivated.",
-            count,
-        ) % {"count": count}
+        return self.action.done % {"count": len(self.users), "group": group.name if group else ""}
 
     def get_context_data(self, **context):
         return super().get_context_data(
