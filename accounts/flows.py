@@ -138,6 +138,14 @@ def after_passkey(request, user: User, params: dict, device) -> SignInResult:
     return SignInResult(user=user, stage=start_stages(request, user, password_used=False))
 
 
+def finish_pending_signin(request, user: User, params: dict, **signin) -> SignInResult:
+    """A stage before the session (the MFA step) passed: sign ``user`` in (``complete_signin``'s
+    keywords: the device, the recovery) and start each stage after the session they need, as
+    ``after_password`` does for a sign-in that needed no stage before it."""
+    complete_signin(request, user, params, **signin)
+    return SignInResult(user=user, stage=start_stages(request, user))
+
+
 def start_stages(request, user: User, *, password_used: bool = True) -> stages.Stage | None:
     """Signed in: start each stage this person needs; the first one is where they go next."""
     first = None
@@ -246,7 +254,9 @@ def pending_signin_user(request) -> User | None:
     if pending is None:
         return None
     return unique_or_none(
-        User.objects.select_related("account").filter(pk=pending["user"], is_active=True)
+        User.objects.select_related("account__password_policy").filter(
+            pk=pending["user"], is_active=True
+        )
     )
 
 

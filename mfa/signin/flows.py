@@ -4,7 +4,9 @@ that the password step left pending (``identity.authn_state``)."""
 
 from __future__ import annotations
 
-from accounts.flows import SignInResult, complete_signin
+from dataclasses import replace
+
+from accounts.flows import SignInResult, finish_pending_signin
 from identity import audit, authn_state, ratelimit
 from identity.audit_events import Event
 from identity.models import User
@@ -41,8 +43,7 @@ def _mfa_succeeded(request, user: User, user_key: str, device: MFADevice) -> Sig
     params = authn_state.pending_signin_params(request)
     ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
     authn_state.end_pending_signin(request)
-    complete_signin(request, user, params, device=device)
-    return SignInResult(user=user)
+    return finish_pending_signin(request, user, params, device=device)
 
 
 def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> SignInResult:
@@ -96,6 +97,6 @@ def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
         return _mfa_failed(request, user, params, "The recovery code was not valid.")
     ratelimit.take_back("mfa_failed", request=request, user_key=user_key)
     authn_state.end_pending_signin(request)
-    complete_signin(request, user, params, recovery="RecoveryCode")
+    result = finish_pending_signin(request, user, params, recovery="RecoveryCode")
     authn_state.mark_recovered(request, "recovery_code")
-    return SignInResult(user=user, recovered=True)
+    return replace(result, recovered=True)

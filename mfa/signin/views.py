@@ -78,8 +78,10 @@ def signin_mfa(request):
                 )
         if result is not None:
             if result.user is not None:
-                if result.user.password_reset_required:
-                    return redirect("accounts:change_password")
+                if result.stage is not None:  # a password change, say: before anything else
+                    return result.stage.redirect(
+                        request, result.user, next_url=safe_next(request, "")
+                    )
                 if result.recovered:
                     return redirect("mfa:security_credentials")
                 return redirect(safe_next(request, reverse("console:home")))
