@@ -303,7 +303,16 @@ AUTH_PASSWORD_VALIDATORS = [
 # global issuer, so Tobira's authorize view adds each organization's own instead (its setting is off).
 SILENCED_SYSTEM_CHECKS: list[str] = ["oauth2_provider.W005"]
 
-SESSION_ENGINE = env("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db")
+# Sessions live in Redis when the cache is Redis: one GET per request and one SET when the session
+# changed, no database write (docs/performance.md). Losing Redis signs people out, nothing more:
+# each signed-in session's row (identity.browser_sessions) is in the database. Without Redis
+# (the embedded default), in the database with the cache in front.
+SESSION_ENGINE = env(
+    "SESSION_ENGINE",
+    "django.contrib.sessions.backends.cache"
+    if CACHES["default"]["BACKEND"] == "identity.cache.SharedClientRedisCache"
+    else "django.contrib.sessions.backends.cached_db",
+)
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
