@@ -49,9 +49,11 @@ def find_account(identifier: str) -> Account | None:
 
 
 def candidates():
-    """Users with their account and what the sign-in stages ask of them (whether they have an MFA
-    device): the password step's one query."""
-    return User.objects.select_related("account").annotate(**stages.candidate_annotations())
+    """Users with their account, its password policy (expiry) and what the sign-in stages ask of
+    them (whether they have an MFA device): the password step's one query."""
+    return User.objects.select_related("account__password_policy").annotate(
+        **stages.candidate_annotations()
+    )
 
 
 def find_root_user(email: str) -> User | None:

@@ -24,7 +24,7 @@ from importlib import import_module
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -112,7 +112,7 @@ def _mfa_method(amr: list[str], mfa: dict | None) -> str:
     return BrowserSession.MFAMethod.CODE
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the sign-in's transaction: all of it, or none
 def browser_session_signed_in(
     request, *, user: User, replaces: str | None = None, recovery: str = ""
 ) -> BrowserSession:
@@ -126,8 +126,10 @@ def browser_session_signed_in(
     key = session.session_key
     now = timezone.now()
     hashes = {key_hash(key)} | ({key_hash(replaces)} if replaces else set())
-    BrowserSession.objects.filter(key_hash__in=hashes).delete()
-    BrowserSession.objects.filter(user=user, expires_at__lte=now).delete()
+    # One statement: the rows this one replaces, and the user's expired ones.
+    BrowserSession.objects.filter(
+        Q(key_hash__in=hashes) | Q(user=user, expires_at__lte=now)
+    ).delete()
     record = authn_state.signin_record(request)
     amr = list(record.get("amr") or [])
     mfa = authn_state.mfa_record(request)
@@ -151,6 +153,7 @@ def browser_session_signed_in(
     )
     authn_state.mark_browser_session(request, row.public_id)
     cache.set(_activity_key(row.public_id), 1, ACTIVITY_INTERVAL)
+    request.browser_session_written = (key, row.expires_at)  # the middleware has nothing to add
     return row
 
 
@@ -181,13 +184,16 @@ def browser_session_seen(request, *, previous_key: str | None, status_code: int)
     public_id = authn_state.browser_session(request)
     if not public_id:
         return
+    written = getattr(request, "browser_session_written", None)  # (key, expiry) at sign-in
     fields = {}
-    if previous_key != key:
+    if previous_key != key and (written is None or written[0] != key):
         fields["key_hash"] = key_hash(key)
         fields["key_encrypted"] = crypto.encrypt(key.encode())
     if session.modified and status_code < 500 and not session.is_empty():
-        fields["expires_at"] = session.get_expiry_date()  # what the session store saves next
-    if cache.add(_activity_key(public_id), 1, ACTIVITY_INTERVAL):
+        expires_at = session.get_expiry_date()  # what the session store saves next
+        if written is None or abs((expires_at - written[1]).total_seconds()) >= 1:
+            fields["expires_at"] = expires_at
+    if written is None and cache.add(_activity_key(public_id), 1, ACTIVITY_INTERVAL):
         fields["last_active"] = timezone.now()
     if fields:
         BrowserSession.objects.filter(public_id=public_id).update(**fields)

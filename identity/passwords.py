@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import AccountPasswordPolicy, PasswordHistory, User
+from .models import Account, AccountPasswordPolicy, PasswordHistory, User
 
 # AWS's set of symbols for RequireSymbols.
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
@@ -58,6 +58,10 @@ def policy_for(user: User) -> AccountPasswordPolicy | None:
     """The password policy that binds ``user``: their account's, for an IAM user; else None."""
     if user.kind != User.Kind.IAM or not user.account_id:
         return None
+    # Loaded with the user (``select_related("account__password_policy")``, as the sign-in's
+    # look-ups do): no query. A missing row is cached as missing.
+    if User.account.is_cached(user) and Account.password_policy.is_cached(user.account):
+        return getattr(user.account, "password_policy", None)
     return AccountPasswordPolicy.objects.filter(account_id=user.account_id).first()
 
 
