@@ -10,7 +10,9 @@ typed into a form, so unknown users are limited exactly like known ones).
 Counters are fixed windows in the cache (Redis in production), so every web
 process sees the same counts. Every attempt is counted before it is judged,
 with Redis's atomic INCR; production refuses to start on a cache without
-atomic increments (``identity.checks``). Keys hold a hash of the value, never the value:
+atomic increments (``identity.checks``). On Redis, all the rules of one limit
+are counted (or given back) by one Lua script: one round trip, not three
+commands per rule (docs/performance.md). Keys hold a hash of the value, never the value:
 an email address typed into the sign-in form does not end up in Redis.
 """
 
@@ -24,7 +26,8 @@ from dataclasses import dataclass
 from functools import cache as memoize
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
 from .requestinfo import client_ip
@@ -95,6 +98,45 @@ def _keys(
     return keys
 
 
+# KEYS: the counters; ARGV: each one's lifetime in seconds. Each counter goes up by one (a new
+# one starts at 1 and gets its lifetime); the counts come back in order.
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[i]) end
+end
+return counts
+"""
+# Each counter that still exists goes down by one, never under zero, keeping its lifetime.
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 and redis.call('DECR', key) < 0 then
+    redis.call('SET', key, 0, 'KEEPTTL')
+  end
+end
+return 0
+"""
+_scripts: dict[tuple[int, str], object] = {}
+
+
+def _script(source: str):
+    """``source`` registered with the Redis client of the default cache, or None when the cache
+    is not Redis (then each rule is counted with the cache's own add and incr)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    client = backend._cache.get_client(write=True)
+    script = _scripts.get((id(client), source))
+    if script is None:
+        script = _scripts[(id(client), source)] = client.register_script(source)
+    return script
+
+
+def _cache_keys(keys: list[tuple[str, Rule]]) -> list[str]:
+    return [caches["default"].make_and_validate_key(key) for key, _rule in keys]
+
+
 @dataclass(frozen=True)
 class Attempt:
     allowed: bool
@@ -119,17 +161,26 @@ def attempt(
     if not settings.RATELIMIT_ENABLED:
         return _ALLOWED
     allowed, just_tripped = True, False
-    for key, rule in _keys(name, request, user_key, device_key):
-        cache.add(key, 0, timeout=rule.period + 1)  # a no-op when the key exists
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=rule.period + 1)
-            count = 1
+    keys = _keys(name, request, user_key, device_key)
+    script = _script(_COUNT) if keys else None
+    if script is not None:
+        counts = script(keys=_cache_keys(keys), args=[rule.period + 1 for _key, rule in keys])
+    else:
+        counts = [_count_one(key, rule) for key, rule in keys]
+    for (_key, rule), count in zip(keys, counts, strict=True):
         if count > rule.limit:
             allowed = False
             just_tripped = just_tripped or count == rule.limit + 1
     return Attempt(allowed=allowed, just_tripped=just_tripped)
+
+
+def _count_one(key: str, rule: Rule) -> int:
+    cache.add(key, 0, timeout=rule.period + 1)  # a no-op when the key exists
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=rule.period + 1)
+        return 1
 
 
 def exceeded(name: str, *, request, user_key: str | None = None) -> bool:
@@ -158,7 +209,12 @@ def take_back(
     """Undo one's own attempt (after a success), never anybody else's."""
     if not settings.RATELIMIT_ENABLED:
         return
-    for key, _rule in _keys(name, request, user_key, device_key):
+    keys = _keys(name, request, user_key, device_key)
+    script = _script(_GIVE_BACK) if keys else None
+    if script is not None:
+        script(keys=_cache_keys(keys))
+        return
+    for key, _rule in keys:
         try:
             if cache.decr(key) < 0:
                 cache.set(key, 0)

@@ -107,3 +107,38 @@ def test_unknown_limit_name_is_a_configuration_error(settings):
     settings.RATELIMIT_ENABLED = True
     with pytest.raises(ImproperlyConfigured):
         ratelimit.attempt("nope", request=RequestFactory().get("/"))
+
+
+def test_on_redis_each_limit_is_one_round_trip_and_every_counter_expires(limits):
+    """All the rules of a limit are counted, and given back, by one script each; a counter never
+    outlives its window, and giving back never takes it under zero."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("the script runs on Redis only (CI's cache)")
+    limits("3/m/ip,2/5m/user")
+    request = RequestFactory().get("/")
+    client = backend._cache.get_client(write=True)
+    sent = []
+    original = type(client).execute_command
+
+    def execute(self, *args, **kwargs):
+        sent.append(args[0])
+        return original(self, *args, **kwargs)
+
+    type(client).execute_command = execute
+    try:
+        assert ratelimit.attempt("t", request=request, user_key="a").allowed
+        assert sent == ["EVALSHA"]
+        sent.clear()
+        ratelimit.take_back("t", request=request, user_key="a")
+        ratelimit.take_back("t", request=request, user_key="a")  # more than was counted
+        assert sent == ["EVALSHA", "EVALSHA"]
+    finally:
+        type(client).execute_command = original
+    keys = [backend.make_and_validate_key(key) for key, _rule in ratelimit._keys("t", request, "a")]
+    assert [int(client.get(key)) for key in keys] == [0, 0]
+    ttls = [client.ttl(key) for key in keys]
+    assert 0 < ttls[0] <= 61 and 60 < ttls[1] <= 301, ttls
