@@ -12,6 +12,7 @@ import re
 from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.hashers import make_password
 
+from identity import rows
 from identity.models import Account, User
 
 from . import stages
@@ -43,9 +44,15 @@ def find_account(identifier: str) -> Account | None:
     identifier = canonical(identifier)
     if not identifier or len(identifier) > 63 or not identifier.isascii():
         return None
-    if re.fullmatch(r"[0-9]{12}", identifier):
-        return unique_or_none(Account.objects.filter(pk=identifier))
-    return unique_or_none(Account.objects.filter(alias=identifier))
+    # Hand-written (identity.rows): asked by every sign-in page and every password step.
+    by_id = re.fullmatch(r"[0-9]{12}", identifier) is not None
+    found = rows.select(
+        Account,
+        '"identity_account"."id" = %s' if by_id else '"identity_account"."alias" = %s',
+        [identifier],
+        limit=1,
+    )
+    return found[0] if found else None
 
 
 def candidates():
@@ -93,6 +100,17 @@ class ConsoleSignInBackend(BaseBackend):
         return None
 
     def get_user(self, user_id):
-        return unique_or_none(
-            User.objects.select_related("account__organization").filter(pk=user_id, is_active=True)
+        """The session's user, with their account and organization, on every signed-in request:
+        one hand-written query (identity.rows)."""
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        found = rows.select_related(
+            User,
+            ("account", "account__organization"),
+            '"identity_user"."id" = %s AND "identity_user"."is_active"',
+            [user_id],
+            limit=1,
         )
+        return found[0] if found else None

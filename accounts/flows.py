@@ -13,13 +13,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from identity import audit, authn_state, browser_sessions, passwords, ratelimit, tasks
+from identity import audit, authn_state, browser_sessions, passwords, ratelimit, rows, tasks
 from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
 
 from . import device_cookies, signals, stages
-from .backends import find_account, find_iam_user, find_root_user, unique_or_none
+from .backends import find_account, find_iam_user, find_root_user
 
 
 @dataclass(frozen=True)
@@ -253,11 +253,14 @@ def pending_signin_user(request) -> User | None:
     pending = authn_state.pending_signin(request)
     if pending is None:
         return None
-    return unique_or_none(
-        User.objects.select_related("account__password_policy").filter(
-            pk=pending["user"], is_active=True
-        )
+    found = rows.select_related(
+        User,
+        ("account", "account__password_policy"),  # the password's expiry: no query either
+        '"identity_user"."id" = %s AND "identity_user"."is_active"',
+        [int(pending["user"])],
+        limit=1,
     )
+    return found[0] if found else None
 
 
 def signout(request) -> None:

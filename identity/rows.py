@@ -87,6 +87,101 @@ def select_with(
     ]
 
 
+def select_related(
+    model: type[Model],
+    related: tuple[str, ...],
+    where: LiteralString,
+    params: Sequence,
+    *,
+    limit: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[Model]:
+    """``select``, with the objects ``related`` names (``"account"``,
+    ``"account__organization"``, ``"account__password_policy"``: foreign keys and one-to-one
+    fields, forwards or backwards) loaded in the same query and cached on the instances, as
+    ``QuerySet.select_related`` does: reading them costs no query, and a missing one (a null
+    key, no row on the other side) is cached as missing. Qualify columns in ``where`` with the
+    model's table name; the joined tables have aliases of their own."""
+    connection = connections[using]
+    select_list, join, nodes = _join_plan(connection, model, related)
+    rows = _fetch(connection, model, select_list, join, where, params, "", limit)
+    found = []
+    for row in rows:
+        instances: list[Model | None] = []
+        for node in nodes:
+            values = _converted(list(row[node.start : node.end]), node.converters, connection)
+            parent = instances[node.parent] if node.parent is not None else None
+            if node.parent is not None and parent is None:
+                instances.append(None)  # under a missing object: nothing to cache on
+                continue
+            instance = (
+                None if values[node.pk] is None else node.model.from_db(using, node.names, values)
+            )
+            instances.append(instance)
+            if node.cache is not None:
+                node.cache.set_cached_value(parent, instance)
+                if instance is not None and node.back is not None:
+                    node.back.set_cached_value(instance, parent)
+        found.append(instances[0])
+    return found
+
+
+class _Node:
+    """One model of a join plan: its columns' place in the row, and how it hangs off its parent."""
+
+    def __init__(self, model, names, converters, start, parent, cache, back):
+        self.model, self.names, self.converters = model, names, converters
+        self.start, self.end, self.parent = start, start + len(names), parent
+        self.pk = names.index(model._meta.pk.attname)
+        self.cache, self.back = cache, back  # what caches it on the parent, and the parent on it
+
+
+def _join_plan(connection, model: type[Model], related: tuple[str, ...]):
+    plans = connection.__dict__.setdefault("_tobira_join_plans", {})
+    plan = plans.get((model, related))
+    if plan is not None:
+        return plan
+    quote = connection.ops.quote_name
+    columns, names, converters = _shape(connection, model)
+    select = [columns]
+    joins = []
+    nodes = [_Node(model, names, converters, 0, None, None, None)]
+    aliases = {"": (0, model, quote(model._meta.db_table))}
+    width = len(names)
+    for path in sorted(related, key=lambda p: p.count("__")):
+        head, _, name = path.rpartition("__")
+        parent_index, parent_model, parent_alias = aliases[head]  # KeyError: name the parent first
+        field = parent_model._meta.get_field(name)
+        target = field.related_model
+        if target._meta.parents:
+            raise ValueError(
+                f"{path}: models with parents (multi-table inheritance) are not joined"
+            )
+        alias = quote(f"T{len(nodes)}")
+        if field.concrete:  # a foreign key or one-to-one field of the parent
+            on = (
+                f"{alias}.{quote(field.target_field.column)} = {parent_alias}.{quote(field.column)}"
+            )
+            cache, back = field, (field.remote_field if field.one_to_one else None)
+        elif field.one_to_one:  # the other side of a one-to-one field
+            remote = field.field
+            on = f"{alias}.{quote(remote.column)} = {parent_alias}.{quote(remote.target_field.column)}"
+            cache, back = field, remote
+        else:
+            raise ValueError(f"{path}: only foreign keys and one-to-one relations are joined")
+        joins.append(f"LEFT OUTER JOIN {quote(target._meta.db_table)} {alias} ON {on}")
+        table = quote(target._meta.db_table)
+        target_columns, target_names, target_converters = _shape(connection, target)
+        select.append(target_columns.replace(f"{table}.", f"{alias}."))
+        nodes.append(
+            _Node(target, target_names, target_converters, width, parent_index, cache, back)
+        )
+        aliases[path] = (len(nodes) - 1, target, alias)
+        width += len(target_names)
+    plan = plans[(model, related)] = (", ".join(select), " ".join(joins), nodes)
+    return plan
+
+
 def values(
     model: type[Model],
     fields: tuple[str, ...],
