@@ -52,13 +52,13 @@ def main() -> None:
 
     profiler = cProfile.Profile()
 
-    def step(name, method, *args):
+    def step(name, method, *request):
         with CaptureQueriesContext(connection) as captured:
             profiling = name == args.cprofile and len(cpu.get(name, ())) >= 10
             if profiling:
                 profiler.enable()
             started = time.process_time()
-            response = method(*args)
+            response = method(*request)
             cpu.setdefault(name, []).append(time.process_time() - started)
             if profiling:
                 profiler.disable()
