@@ -171,6 +171,8 @@ TEMPLATES = [
         },
     },
 ]
+# Plain <input> widgets written in Python, byte for byte as Django's templates (docs/performance.md).
+FORM_RENDERER = "identity.form_renderer.FastInputRenderer"
 
 # --- Database -----------------------------------------------------------------
 # Variables holding URLs with credentials start with an underscore: Django's
