@@ -189,6 +189,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with its health check skipped for a connection that just worked.
     DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Parameters bound by PostgreSQL, and a statement run a second time on a connection prepared
+    # there: parsed and planned once per connection instead of once per run (docs/performance.md).
+    # Behind PgBouncer in transaction mode, DATABASE_PREPARE_THRESHOLD=off (nothing prepared).
+    _prepare = env("DATABASE_PREPARE_THRESHOLD", "2")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=env_bool("DATABASE_SERVER_SIDE_BINDING", True),
+        prepare_threshold=None if _prepare == "off" else int(_prepare),
+    )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
