@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.module_loading import import_string
 
 from identity import rows
 from identity.models import User
-from mfa.models import MFADevice
+from mfa.models import MFADevice, RecoveryCode
 
 
 def user_devices(user: User) -> QuerySet[MFADevice]:
@@ -19,6 +19,21 @@ def user_devices(user: User) -> QuerySet[MFADevice]:
         .select_related("hardwaretotpdevice", "webauthncredential")
         .order_by("enabled_at", "pk")
     )
+
+
+def signin_devices(user: User) -> tuple[list[MFADevice], bool]:
+    """``user_devices``, and whether ``user`` has an unused recovery code, in one query: the MFA
+    step of signing in shows both."""
+    devices = list(
+        user_devices(user).annotate(
+            _unused_codes=Exists(
+                RecoveryCode.objects.filter(user_id=OuterRef("user_id"), used_at__isnull=True)
+            )
+        )
+    )
+    if not devices:  # nothing to annotate: ask on its own
+        return devices, RecoveryCode.objects.filter(user=user, used_at__isnull=True).exists()
+    return devices, devices[0]._unused_codes
 
 
 def user_device_serials(user: User) -> list[tuple[MFADevice, str]]:

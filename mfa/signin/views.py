@@ -38,7 +38,7 @@ def signin_mfa(request):
     if user is None:
         messages.info(request, _("Your sign-in expired. Sign in again."))
         return redirect("accounts:signin")
-    devices = list(mfa_selectors.user_devices(user))
+    devices, has_recovery_codes = mfa_selectors.signin_devices(user)
     kinds = mfa_selectors.allowed_device_kinds(user)  # an SSO organization may allow fewer kinds
     if kinds is not None:
         devices = [d for d in devices if d.kind in kinds]
@@ -118,9 +118,7 @@ def signin_mfa(request):
             "has_keys": has_keys,
             "key_error": key_error,
             # SSO users: only the devices their organization allows, never a recovery code.
-            "recovery_form": recovery_form
-            if not user.is_sso and recovery_codes.has_codes(user)
-            else None,
+            "recovery_form": recovery_form if not user.is_sso and has_recovery_codes else None,
             # Troubleshoot MFA's "Use one of your recovery codes" opens that part of the page
             # (a <details> that is the link's #fragment stays folded in browsers).
             "recovery_open": request.GET.get("use") == "recovery",
