@@ -319,7 +319,7 @@ SILENCED_SYSTEM_CHECKS: list[str] = ["oauth2_provider.W005"]
 # (the embedded default), in the database with the cache in front.
 SESSION_ENGINE = env(
     "SESSION_ENGINE",
-    "django.contrib.sessions.backends.cache"
+    "identity.sessions"  # Django's cache store, whose updates never bring an ended one back
     if CACHES["default"]["BACKEND"] == "identity.cache.SharedClientRedisCache"
     else "django.contrib.sessions.backends.cached_db",
 )
