@@ -27,9 +27,9 @@ from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
+from .cache import SharedClientRedisCache
 from .requestinfo import client_ip
 
 _RULE = re.compile(r"^(\d+)/(\d*)([smhd])/(ip|user)$")
@@ -124,7 +124,7 @@ def _script(source: str):
     """``source`` registered with the Redis client of the default cache, or None when the cache
     is not Redis (then each rule is counted with the cache's own add and incr)."""
     backend = caches["default"]
-    if not isinstance(backend, RedisCache):
+    if not isinstance(backend, SharedClientRedisCache):  # one client per pool: scripts kept once
         return None
     client = backend._cache.get_client(write=True)
     script = _scripts.get((id(client), source))

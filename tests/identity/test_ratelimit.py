@@ -142,3 +142,30 @@ def test_on_redis_each_limit_is_one_round_trip_and_every_counter_expires(limits)
     assert [int(client.get(key)) for key in keys] == [0, 0]
     ttls = [client.ttl(key) for key in keys]
     assert 0 < ttls[0] <= 61 and 60 < ttls[1] <= 301, ttls
+
+
+def test_giving_back_what_was_never_counted_creates_nothing(limits):
+    from django.core.cache import caches
+
+    limits("3/m/ip,2/5m/user")
+    request = RequestFactory().get("/")
+    ratelimit.take_back("t", request=request, user_key="nobody")
+    keys = [key for key, _rule in ratelimit._keys("t", request, "nobody")]
+    assert caches["default"].get_many(keys) == {}
+
+
+def test_deploy_check_warns_unless_redis_never_evicts(monkeypatch):
+    from django.core.cache import caches
+
+    from identity.cache import SharedClientRedisCache
+    from identity.checks import redis_never_evicts
+
+    backend = caches["default"]
+    if not isinstance(backend, SharedClientRedisCache):
+        pytest.skip("Redis only")
+    client = backend._cache.get_client(write=True)
+    monkeypatch.setattr(type(client), "config_get", lambda self, name: {name: "volatile-lru"})
+    (warning,) = redis_never_evicts(None)
+    assert warning.id == "tobira.W001" and "volatile-lru" in warning.msg
+    monkeypatch.setattr(type(client), "config_get", lambda self, name: {name: "noeviction"})
+    assert redis_never_evicts(None) == []
