@@ -143,6 +143,8 @@ def finish_pending_signin(request, user: User, params: dict, **signin) -> SignIn
     keywords: the device, the recovery) and start each stage after the session they need, as
     ``after_password`` does for a sign-in that needed no stage before it."""
     complete_signin(request, user, params, **signin)
+    if params.get("stepUp"):  # a fresh MFA step inside a session: its stages were started once
+        return SignInResult(user=user)
     return SignInResult(user=user, stage=start_stages(request, user))
 
 

@@ -232,3 +232,15 @@ def test_signing_out_returns_each_kind_of_user_to_their_own_sign_in_page(
     assert client.post(reverse("accounts:signout"))["Location"] == reverse("accounts:signin")
     # Without a session there is nobody to go back to: the plain sign-in page.
     assert client.post(reverse("accounts:signout"))["Location"] == reverse("accounts:signin")
+
+
+def test_the_session_user_is_refused_when_deactivated_or_not_an_id(alice):
+    from accounts.backends import ConsoleSignInBackend
+
+    backend = ConsoleSignInBackend()
+    assert backend.get_user(alice.pk) == alice
+    assert backend.get_user(str(alice.pk)).account.organization_id == alice.account.organization_id
+    for bad in ("x", None, "1" * 5000, 2**70):
+        assert backend.get_user(bad) is None
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    assert backend.get_user(alice.pk) is None
