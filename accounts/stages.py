@@ -13,6 +13,7 @@ asked, in order, whether this person needs it:
 from __future__ import annotations
 
 from functools import cache
+from typing import LiteralString
 
 from django.conf import settings
 from django.shortcuts import redirect
@@ -35,8 +36,9 @@ class Stage:
     keeps_next: bool = False  # the stage's page takes ?next= to go on to afterwards
     about_password: bool = False  # not started by a sign-in that used no password (a passkey)
 
-    def candidate_annotations(self) -> dict:
-        """Annotations for the password step's user look-up, so ``needed`` costs no query."""
+    def candidate_columns(self) -> dict[str, LiteralString]:
+        """Columns for the password step's user look-up, so ``needed`` costs no query: attribute
+        name to an SQL expression over the ``identity_user`` table (a literal of the stage's)."""
         return {}
 
     def needed(self, request, user) -> bool:
@@ -103,8 +105,8 @@ def get(key: str) -> Stage:
     return next(stage for stage in all_stages() if stage.key == key)
 
 
-def candidate_annotations() -> dict:
-    annotations: dict = {}
+def candidate_columns() -> dict[str, LiteralString]:
+    columns: dict[str, LiteralString] = {}
     for stage in before_login():
-        annotations.update(stage.candidate_annotations())
-    return annotations
+        columns.update(stage.candidate_columns())
+    return columns

@@ -93,6 +93,7 @@ def select_related(
     where: LiteralString,
     params: Sequence,
     *,
+    annotate: dict[str, LiteralString] | None = None,
     limit: int | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> list[Model]:
@@ -101,10 +102,15 @@ def select_related(
     fields, forwards or backwards) loaded in the same query and cached on the instances, as
     ``QuerySet.select_related`` does: reading them costs no query, and a missing one (a null
     key, no row on the other side) is cached as missing. Qualify columns in ``where`` with the
-    model's table name; the joined tables have aliases of their own."""
+    model's table name; the joined tables have aliases of their own. ``annotate``: attribute name
+    to an SQL expression (over the model's table), set on each instance."""
     connection = connections[using]
     select_list, join, nodes = _join_plan(connection, model, related)
+    names = list(annotate or ())
+    if names:
+        select_list = ", ".join([select_list, *(annotate[name] for name in names)])
     rows = _fetch(connection, model, select_list, join, where, params, "", limit)
+    width = nodes[-1].end
     found = []
     for row in rows:
         instances: list[Model | None] = []
@@ -122,6 +128,8 @@ def select_related(
                 node.cache.set_cached_value(parent, instance)
                 if instance is not None and node.back is not None:
                     node.back.set_cached_value(instance, parent)
+        for name, value in zip(names, row[width:], strict=True):
+            setattr(instances[0], name, value)
         found.append(instances[0])
     return found
 

@@ -3,7 +3,7 @@ the password and before the session (``mfa:signin``)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from typing import LiteralString
 
 from accounts.stages import Stage
 from mfa.models import MFADevice
@@ -15,8 +15,11 @@ class MFA(Stage):
     before_login = True
     keeps_next = True
 
-    def candidate_annotations(self) -> dict:
-        return {"has_mfa": Exists(MFADevice.objects.filter(user=OuterRef("pk"), confirmed=True))}
+    def candidate_columns(self) -> dict[str, LiteralString]:
+        return {
+            "has_mfa": 'EXISTS (SELECT 1 FROM "mfa_mfadevice" WHERE "mfa_mfadevice"."user_id" = '
+            '"identity_user"."id" AND "mfa_mfadevice"."confirmed")'
+        }
 
     def needed(self, request, user) -> bool:
         has_mfa = getattr(user, "has_mfa", None)  # annotated by the look-up: no second query

@@ -40,3 +40,14 @@ def test_nothing_found_and_bad_paths(alice):
     assert rows.select_related(User, RELATED, '"identity_user"."id" = %s', [-1]) == []
     with pytest.raises(ValueError):
         rows.select_related(Account, ("users",), '"identity_account"."id" = %s', ["x"])
+
+
+def test_annotations_are_set_on_the_instances(alice):
+    (found,) = rows.select_related(
+        User,
+        ("account",),
+        '"identity_user"."id" = %s',
+        [alice.pk],
+        annotate={"twice": '"identity_user"."id" * 2'},
+    )
+    assert found.twice == alice.pk * 2 and found.account.pk == alice.account_id
