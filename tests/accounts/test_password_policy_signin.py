@@ -125,31 +125,16 @@ def test_an_expired_password_forces_the_change_after_the_mfa_step_too(
     """The stages after the session (here: the password change) start when the sign-in completes,
     whichever step completes it: the password alone or, for a user with an MFA device, the MFA
     step."""
-    import secrets
-
-    from django.utils import timezone
-
-    from identity import crypto
-    from mfa.models import MFADevice, VirtualMFADevice
-    from tests.support.mfa import authenticator
+    from tests.support.mfa import enabled_app
 
     alice = make_iam_user()
-    key = secrets.token_bytes(20)
-    device = VirtualMFADevice.objects.create(
-        user=alice,
-        account=alice.account,
-        name="alice-app",
-        kind=MFADevice.Kind.VIRTUAL,
-        confirmed=True,
-        enabled_at=timezone.now(),
-        seed_encrypted=crypto.encrypt(key),
-    )
+    device, app = enabled_app(alice)
     set_policy(management_root, max_password_age=90)
     at(T0 + 90 * DAY + 1)
     assert signin_iam(client, "example-corp", "alice")["Location"] == reverse("mfa:signin")
     response = client.post(
         reverse("mfa:signin"),
-        {"device": device.pk, "code": authenticator(key).at(T0 + 90 * DAY + 1)},
+        {"device": device.pk, "code": app.at(T0 + 90 * DAY + 1)},
     )
     assert response["Location"] == reverse("accounts:change_password")
     assert client.get(reverse("console:home"))["Location"] == reverse("accounts:change_password")

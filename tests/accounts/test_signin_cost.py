@@ -7,19 +7,15 @@ a change that adds a query or a round trip to the hot path fails here first.
 
 from __future__ import annotations
 
-import secrets
 import time
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from identity import crypto
-from mfa.models import MFADevice, VirtualMFADevice
 from tests.conftest import PASSWORD
-from tests.support.mfa import authenticator
+from tests.support.mfa import enabled_app
 
 pytestmark = pytest.mark.django_db
 
@@ -66,17 +62,7 @@ class Counter:
 
 @pytest.fixture
 def alice_with_app(alice):
-    key = secrets.token_bytes(20)
-    device = VirtualMFADevice.objects.create(
-        user=alice,
-        account=alice.account,
-        name="alice-app",
-        kind=MFADevice.Kind.VIRTUAL,
-        confirmed=True,
-        enabled_at=timezone.now(),
-        seed_encrypted=crypto.encrypt(key),
-    )
-    return alice, device, authenticator(key)
+    return alice, *enabled_app(alice)
 
 
 def test_one_signin_step_by_step(client, alice_with_app, monkeypatch):
