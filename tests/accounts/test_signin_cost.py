@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 # Queries sent per step (a test wraps each request in a transaction: an atomic block shows as
 # SAVEPOINT and RELEASE, which are not counted here), and cache commands at most.
-QUERIES = {"get_signin": 1, "post_password": 2, "get_mfa": 2, "post_mfa": 9, "console_home": 3}
+QUERIES = {"get_signin": 1, "post_password": 2, "get_mfa": 2, "post_mfa": 9, "console_home": 2}
 CACHE_COMMANDS = {
     "get_signin": 0,
     "post_password": 4,
