@@ -29,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--cprofile", metavar="STEP", help="print cProfile's figures of one step")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order (tottime, ...)")
     args = parser.parse_args()
     os.environ.update({k: v for k, v in signin_env().items() if k.startswith("RATELIMIT")})
     os.environ.pop("SESSION_ENGINE", None)
@@ -78,7 +79,7 @@ def main() -> None:
         assert step("console_home", client.get, "/console/").status_code == 200
 
     if args.cprofile:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(60)
     total = 0.0
     for name in cpu:
         median = statistics.median(cpu[name][10:]) * 1000  # the first ones warm caches up
