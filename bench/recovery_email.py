@@ -115,7 +115,9 @@ def main() -> None:
         import django
 
         django.setup()
-        from django.contrib.sessions.backends.db import SessionStore
+        from importlib import import_module
+
+        from django.conf import settings
 
         from identity import services
         from identity.models import User
@@ -131,7 +133,7 @@ def main() -> None:
 
         class Browser:
             def __init__(self):
-                self.session = SessionStore()
+                self.session = import_module(settings.SESSION_ENGINE).SessionStore()
                 self.session.save()
                 self.META = {"REMOTE_ADDR": "127.0.0.1"}
                 self.user = None

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
-from django.contrib.sessions.backends.cached_db import SessionStore
 
 from identity.models import AuditEvent, User
 from sso import services
@@ -75,7 +74,17 @@ def finish(browser: requests.Session, callback_url: str) -> requests.Response:
 
 def signed_in_user(browser: requests.Session):
     key = browser.cookies.get("sessionid")
-    return SessionStore(session_key=key).get("_auth_user_id") if key else None
+    return session_of(browser).get("_auth_user_id") if key else None
+
+
+def session_of(browser: requests.Session):
+    """The browser's session as the live server keeps it (its own session store)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return store(session_key=browser.cookies.get("sessionid"))
 
 
 def refused(op_response: requests.Response, organization) -> str:
@@ -116,7 +125,7 @@ def test_the_providers_mfa_counts_when_its_amr_says_so(federation, organization)
         browser, op.login(browser, start(base, organization, browser), "mia+mfa@example.test")
     )
     assert "Signed in as mia" in page.text
-    session = SessionStore(session_key=browser.cookies.get("sessionid"))
+    session = session_of(browser)
     assert session["tobira_mfa"]["device"] == "external"
 
 
@@ -164,7 +173,7 @@ def test_an_id_token_with_another_nonce_is_refused(federation, organization):
     callback = op.login(browser, authorize, "dana@example.test")
     # The provider put the nonce we sent in the ID token; make the stored one differ,
     # as if the token had been minted for another sign-in.
-    session = SessionStore(session_key=browser.cookies.get("sessionid"))
+    session = session_of(browser)
     states = session["socialaccount_states"]
     (state_id,) = states
     states[state_id][0]["nonce"] = "another-sign-ins-nonce"
