@@ -76,8 +76,9 @@ from bench.events import load as load_events  # noqa: E402
 from bench.signin import (  # noqa: E402
     DATABASE_NAME,
     PASSWORD,
-    TOKEN,
+    add_app,
     fresh_database,
+    password_step,
     server_env,
 )
 
@@ -173,7 +174,6 @@ def prepare(users: int, events: int) -> None:
     from identity.credentials.models import AccessKey, Status
     from identity.models import Group, GroupMembership, User
     from identity.policies import services as policy_services
-    from mfa.models import MFADevice, VirtualMFADevice
 
     started = time.perf_counter()
     cache.clear()
@@ -238,15 +238,7 @@ def prepare(users: int, events: int) -> None:
         AccessKey.objects.bulk_create(keys, batch_size=5000)
         seed = crypto.encrypt(b"\x00" * 20)
         for user in rng.sample(iam, len(iam) * 3 // 10):  # 30 % with an authenticator app
-            VirtualMFADevice.objects.create(
-                user=user,
-                account=management,
-                name=f"{user.name}-app",
-                kind=MFADevice.Kind.VIRTUAL,
-                confirmed=True,
-                enabled_at=now,
-                seed_encrypted=seed,
-            )
+            add_app(user, management, seed, now)
     for p in range(POLICIES):
         policy_services.customer_policy_create(
             actor=root,
@@ -487,19 +479,7 @@ def sign_in(base: str):
     import requests
 
     http = requests.Session()
-    form = http.get(f"{base}/signin")
-    token = TOKEN.search(form.text).group(1)
-    done = http.post(
-        f"{base}/signin",
-        data={
-            "csrfmiddlewaretoken": token,
-            "mode": "root",
-            "email": ROOT_EMAIL,
-            "password": PASSWORD,
-        },
-        headers={"Referer": f"{base}/signin"},
-        allow_redirects=False,
-    )
+    done = password_step(http, base, "/signin", {"mode": "root", "email": ROOT_EMAIL})
     assert done.status_code == 302, (done.status_code, done.text[:2000])
     home = http.get(f"{base}/console/", allow_redirects=False)
     assert home.status_code == 200, (home.status_code, home.headers.get("Location"))

@@ -41,11 +41,13 @@ from bench.signin import (  # noqa: E402
     DEVICE,
     PASSWORD,
     TOKEN,
+    add_app,
     argon2_verify_cpu_seconds,
     cpu_seconds,
     drive,
     fresh_database,
     gunicorn,
+    password_step,
 )
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
@@ -72,12 +74,10 @@ def prepare(users: int) -> Setup:
 
     from django.contrib.auth.hashers import make_password
     from django.core.cache import cache
-    from django.utils import timezone
 
     from identity import crypto, services
     from identity.models import User
     from identity.policies import services as policy_services
-    from mfa.models import MFADevice, VirtualMFADevice
     from sso import services as sso_services
     from sso.models import PermissionSet, SSOGroup, SSOSettings
 
@@ -137,15 +137,7 @@ def prepare(users: int) -> Setup:
     seeds = []
     for user in directory.exclude(name=NO_DEVICE_USER):
         key = secrets.token_bytes(20)
-        VirtualMFADevice.objects.create(
-            user=user,
-            account=management,
-            name=f"{user.name}-app",
-            kind=MFADevice.Kind.VIRTUAL,
-            confirmed=True,
-            enabled_at=timezone.now(),
-            seed_encrypted=crypto.encrypt(key),
-        )
+        add_app(user, management, crypto.encrypt(key))
         seeds.append((user.name, base64.b32encode(key).decode()))
 
     member_root = User.objects.get(account=member, kind=User.Kind.ROOT)
@@ -244,19 +236,11 @@ def console_click_cost(base: str, setup: Setup, requests_: int, pids: list[int])
     portal_password(role, base, org, NO_DEVICE_USER, f"/start/{org}")  # no device: no MFA step
     open_console(role, base, org, member_id)
     iam = requests.Session()
-    form = iam.get(f"{base}/signin/{MEMBER_ALIAS}?mode=iam")
-    token = TOKEN.search(form.text).group(1)
-    step = iam.post(
-        f"{base}/signin",
-        data={
-            "csrfmiddlewaretoken": token,
-            "mode": "iam",
-            "account": MEMBER_ALIAS,
-            "user_name": IAM_USER,
-            "password": PASSWORD,
-        },
-        headers={"Referer": f"{base}/signin"},
-        allow_redirects=False,
+    step = password_step(
+        iam,
+        base,
+        f"/signin/{MEMBER_ALIAS}?mode=iam",
+        {"mode": "iam", "account": MEMBER_ALIAS, "user_name": IAM_USER},
     )
     _location(step, "/console/")
     url = f"{base}/console/accounts/{member_id}/users/"

@@ -101,11 +101,9 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
 
     from django.contrib.auth.hashers import make_password
     from django.core.cache import cache
-    from django.utils import timezone
 
     from identity import arns, crypto, services
     from identity.models import User
-    from mfa.models import MFADevice, VirtualMFADevice
 
     cache.clear()
     organization = services.organization_create(
@@ -130,17 +128,26 @@ def prepare(users: int) -> tuple[str, list[tuple[str, str]]]:
     seeds = []
     for user in User.objects.filter(account=account, kind="iam").order_by("name"):
         key = secrets.token_bytes(20)
-        VirtualMFADevice.objects.create(
-            user=user,
-            account=account,
-            name=f"{user.name}-app",
-            kind=MFADevice.Kind.VIRTUAL,
-            confirmed=True,
-            enabled_at=timezone.now(),
-            seed_encrypted=crypto.encrypt(key),
-        )
+        add_app(user, account, crypto.encrypt(key))
         seeds.append((user.name, base64.b32encode(key).decode()))
     return account.alias, seeds
+
+
+def add_app(user, account, seed_encrypted: str, enabled_at=None):
+    """An enabled authenticator app of ``user``, made directly (a bench must not take an hour)."""
+    from django.utils import timezone
+
+    from mfa.models import MFADevice, VirtualMFADevice
+
+    return VirtualMFADevice.objects.create(
+        user=user,
+        account=account,
+        name=f"{user.name}-app",
+        kind=MFADevice.Kind.VIRTUAL,
+        confirmed=True,
+        enabled_at=enabled_at or timezone.now(),
+        seed_encrypted=seed_encrypted,
+    )
 
 
 def argon2_verify_cpu_seconds(rounds: int = 20) -> float:
@@ -241,6 +248,19 @@ def drive(items, one, *, concurrency: int, seconds: float, pids: list[int]):
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DEVICE = re.compile(r'name="device" value="(\d+)"')
+
+
+def password_step(http, base: str, page: str, fields: dict):
+    """GET the sign-in ``page`` (a path), then POST its CSRF token, ``fields`` and the bench
+    password to ``/signin`` as the form does; the response, its redirect not followed."""
+    form = http.get(f"{base}{page}")
+    token = TOKEN.search(form.text).group(1)
+    return http.post(
+        f"{base}/signin",
+        data={"csrfmiddlewaretoken": token, **fields, "password": PASSWORD},
+        headers={"Referer": f"{base}/signin"},
+        allow_redirects=False,
+    )
 
 
 def machine_busy_seconds() -> float:
