@@ -579,6 +579,8 @@ def raw_verify_seconds(loadgen, procs: int) -> float:
 def report(rounds: list[Round]) -> None:
     """Each round, then the medians of each side, then the ratios (last line)."""
     for r in rounds:
+        if not r.signins:  # nothing to divide by: say why instead
+            raise SystemExit(f"{r.target}: no sign-in succeeded in the round; errors: {r.errors}")
         verify_ms = r.verify * 1000
         groups = ", ".join(
             f"{name} {r.per_signin(cpu) * 1000:.1f}" for name, cpu in r.groups.items()
