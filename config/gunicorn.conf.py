@@ -23,4 +23,8 @@ threads = int(os.environ.get("TOBIRA_THREADS", "4"))
 keepalive = 5  # seconds: API clients (boto3, the CLI) keep their connections
 timeout = 30
 graceful_timeout = 30
-accesslog = "-"
+# No access log of gunicorn's own: its request line holds the query string, where recovery links,
+# authorization codes and presigned signatures travel. Django's "request_finished" JSON line
+# (identity.logs) is the access log: the query's names only, the status, the time, the principal.
+accesslog = None
+errorlog = "-"

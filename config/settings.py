@@ -16,6 +16,7 @@ See ``docs/configuration.md`` for every variable.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -122,10 +123,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "django_structlog",  # sends the request's log context with each Celery task (identity.logs)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The request's JSON log line and its context (request id, address, principal), API included.
+    "identity.logs.RequestLogMiddleware",
     # Before anything reads an id, a form or a cookie (the session's included).
     "identity.middleware.RejectNulMiddleware",
     # /iam/ and /sts/ answered here: nothing below concerns a signed call (api.middleware).
@@ -493,14 +497,28 @@ if PRODUCTION:
 DEFAULT_EXCEPTION_REPORTER_FILTER = "identity.errors.ExceptionReporterFilter"
 
 # --- Logging ----------------------------------------------------------------------
+# One JSON object per line (identity.logs): the request id, the client address, the principal's
+# ARN and account, carried into the Celery tasks a request queues; never a secret. LOG_FORMAT
+# "console" gives key=value lines for a terminal (the default outside production).
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "console")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or console")
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # the request's context travels in the task's headers
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker's lines are LOGGING's JSON too
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # identity.logs binds Tobira's own client address
+DJANGO_STRUCTLOG_USER_ID_FIELD = None  # identity.logs binds the principal, without loading it
+# An X-Request-ID is taken from upstream only behind a proxy we trust (nginx sets its own).
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = TRUSTED_PROXY_COUNT > 0
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one line per request: when it ends
+DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # a refused guess is not a warning
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {"structured": {"()": "identity.logs.formatter", "renderer": LOG_FORMAT}},
     "filters": {
         "no_403_traceback": {"()": "identity.logfilters.ExpectedForbiddenWithoutTraceback"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -9,8 +9,9 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Directory")
 
     def ready(self):
-        from . import checks, generation  # noqa: F401 - checks registers the system checks
+        from . import checks, generation, logs  # noqa: F401 - checks registers the system checks
 
+        logs.configure()  # structlog's events go through LOGGING (identity.logs.formatter)
         generation.install()  # every write to what the API caches moves the generation
 
         # ``name__lower="bob"`` is ``LOWER(name) = 'bob'``, which the case-insensitive unique

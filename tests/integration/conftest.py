@@ -61,7 +61,13 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, smtp_server):
+def worker_log_format() -> str:
+    """LOG_FORMAT of the worker: a module that reads its JSON lines overrides this."""
+    return "console"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, smtp_server, worker_log_format):
     """A real ``celery worker`` process on the configured broker (Redis in CI).
 
     It talks to the test database and sends mail to ``smtp_server``. Yields
@@ -79,6 +85,7 @@ def celery_worker(transactional_db, smtp_server):
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
+        "LOG_FORMAT": worker_log_format,
     }
     process = subprocess.Popen(
         [
