@@ -13,7 +13,16 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from identity import audit, authn_state, browser_sessions, passwords, ratelimit, rows, tasks
+from identity import (
+    audit,
+    authn_state,
+    browser_sessions,
+    metrics,
+    passwords,
+    ratelimit,
+    rows,
+    tasks,
+)
 from identity.audit_events import Event
 from identity.models import User
 from identity.queue import enqueue_on_commit
@@ -43,6 +52,7 @@ class PasswordCheck:
     just_tripped: bool = False  # this attempt tripped the limit: one event says so
 
 
+@metrics.counts_signin("password")
 def check_password(
     request, *, candidate: User | None, password: str, user_key: str
 ) -> PasswordCheck:

@@ -2,8 +2,13 @@
 
 import os
 
+import prometheus_client
 from celery import Celery
+from celery.signals import task_failure, task_retry, worker_init
+from prometheus_client import multiprocess
 from django_structlog.celery.steps import DjangoStructLogInitStep
+
+from identity import metrics  # counters only (prometheus_client): no model, no settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,3 +27,29 @@ app.autodiscover_tasks(["mfa.credentials", "mfa.recovery_codes"])
 def ping(value: str) -> str:
     """A no-op round trip used by health checks and the broker integration test."""
     return value
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    metrics.TASK_FAILURES.labels(task=getattr(sender, "name", "unknown")).inc()
+
+
+@task_retry.connect
+def _count_retry(sender=None, **kwargs):
+    metrics.TASK_RETRIES.labels(task=getattr(sender, "name", "unknown")).inc()
+
+
+@worker_init.connect
+def _export_metrics(**kwargs):
+    """A worker on a machine of its own serves its counters on WORKER_METRICS_PORT (its pool's
+    processes summed through PROMETHEUS_MULTIPROC_DIR when that is set)."""
+    port = os.environ.get("WORKER_METRICS_PORT")
+    if not port:
+        return
+    registry = prometheus_client.REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = prometheus_client.CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    prometheus_client.start_http_server(
+        int(port), addr=os.environ.get("WORKER_METRICS_ADDRESS", "127.0.0.1"), registry=registry
+    )

@@ -28,3 +28,23 @@ graceful_timeout = 30
 # (identity.logs) is the access log: the query's names only, the status, the time, the principal.
 accesslog = None
 errorlog = "-"
+
+
+# Metrics (config.metrics): with PROMETHEUS_MULTIPROC_DIR set, each worker writes its counters
+# into a file of that directory and a scrape sums them. The directory is emptied when gunicorn
+# starts (counters start at zero, as a single process's would), and a worker that exits is
+# marked dead so that its live gauges stop counting.
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

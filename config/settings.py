@@ -127,6 +127,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request latency by view, responses by status (django-prometheus; GET /metrics, config.metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The request's JSON log line and its context (request id, address, principal), API included.
     "identity.logs.RequestLogMiddleware",
@@ -148,12 +150,16 @@ MIDDLEWARE = [
     "sso.middleware.RoleSessionMiddleware",
     "accounts.middleware.NoStoreForSignedInMiddleware",
     "accounts.device_cookies.DeviceCookieMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 if PRODUCTION:
     # Static files from the web process itself, compressed and cache-busted
     # (collectstatic fills STATIC_ROOT); runserver serves them in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -511,6 +517,14 @@ DJANGO_STRUCTLOG_USER_ID_FIELD = None  # identity.logs binds the principal, with
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = TRUSTED_PROXY_COUNT > 0
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one line per request: when it ends
 DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # a refused guess is not a warning
+# --- Metrics ----------------------------------------------------------------------
+# GET /metrics (config.metrics): with METRICS_TOKEN, for "Authorization: Bearer <token>" only;
+# without it, only straight from the node's loopback address. Under gunicorn, set
+# PROMETHEUS_MULTIPROC_DIR (deploy/) so that every worker's counters are summed.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+PROMETHEUS_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+PROMETHEUS_LATENCY_BUCKETS += (float("inf"),)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
+from config import metrics
 from console.views import home as views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("signup", views.signup, name="signup"),
     path("console/", include("console.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("metrics", metrics.metrics, name="metrics"),  # Prometheus, for the scraper only
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. The static URL is
     # looked up per request: in production it names the hashed file, known after collectstatic.
     path("favicon.ico", require_safe(lambda request: redirect(static("img/favicon.svg")))),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import metrics
 from .audit_events import Event
 from .audit_fields import denormalized
 from .models import AuditEvent, User
@@ -84,6 +85,7 @@ def record(
     """
     if not isinstance(event, Event):
         raise TypeError(f"record() takes an Event member, not {event!r}")
+    metrics.audit_event(event.event_name, error=bool(error_code))
     return _write(
         event.event_name,
         event.source.value,
@@ -105,6 +107,7 @@ def record_refusal(
     the action's own name and service, in the signed-in principal's trail. Not an ``Event``:
     any action can be refused."""
     service, _sep, name = action.partition(":")
+    metrics.audit_event("AccessDenied", error=True)  # one name: the actions are many
     return _write(
         name,
         f"{service}.tobira",

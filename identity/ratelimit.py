@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 
+from . import metrics
 from .cache import SharedClientRedisCache
 from .requestinfo import client_ip
 
@@ -171,6 +172,8 @@ def attempt(
         if count > rule.limit:
             allowed = False
             just_tripped = just_tripped or count == rule.limit + 1
+    if not allowed:
+        metrics.ratelimit(name, tripped=just_tripped)
     return Attempt(allowed=allowed, just_tripped=just_tripped)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from accounts.flows import SignInResult, finish_pending_signin
-from identity import audit, authn_state, ratelimit
+from identity import audit, authn_state, metrics, ratelimit
 from identity.audit_events import Event
 from identity.models import User
 from mfa.models import MFADevice
@@ -46,6 +46,7 @@ def _mfa_succeeded(request, user: User, user_key: str, device: MFADevice) -> Sig
     return finish_pending_signin(request, user, params, device=device)
 
 
+@metrics.counts_signin("mfa", mfa_kind="totp")
 def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> SignInResult:
     """The MFA step with a code: one code from one of the user's devices. Generic failure, throttled."""
     user_key, allowed = _mfa_attempt(request, user)
@@ -65,6 +66,7 @@ def signin_mfa(request, *, user: User, device: MFADevice | None, code: str) -> S
     return _mfa_succeeded(request, user, user_key, device)
 
 
+@metrics.counts_signin("mfa", mfa_kind="webauthn")
 def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResult:
     """The MFA step with a passkey or security key: an assertion from one of the user's keys."""
     user_key, allowed = _mfa_attempt(request, user)
@@ -85,6 +87,7 @@ def signin_webauthn(request, *, user: User, credential_json: str) -> SignInResul
     return _mfa_succeeded(request, user, user_key, assertion.device)
 
 
+@metrics.counts_signin("mfa", mfa_kind="recovery_code")
 def signin_recovery_code(request, *, user: User, code: str) -> SignInResult:
     """The MFA step with a recovery code: signed in without MFA present, told what to do next."""
     user_key, allowed = _mfa_attempt(request, user)

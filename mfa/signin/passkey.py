@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accounts.flows import SignInResult, after_passkey
-from identity import audit, passwords, ratelimit
+from identity import audit, metrics, passwords, ratelimit
 from identity.audit_events import Event
 from identity.models import User
 from mfa.webauthn import flows as webauthn
@@ -85,6 +85,7 @@ def _failed(request, door: Door, user: User | None, error_code: str) -> None:
 SIGNED_BY_THE_KEY = frozenset({"UserNotVerified", "SignCountRegression"})
 
 
+@metrics.counts_signin("passkey")
 def signin_passkey(request, *, credential_json: str, door: Door = CONSOLE) -> SignInResult:
     """A sign-in with a passkey alone through ``door``. ``SignInResult.reason``: "malformed"
     (not an answer a browser gives), "not_verified" (the key did not verify the person),

@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
@@ -58,6 +59,33 @@ def _database_url() -> str:
     port = db.get("PORT") or 5432
     auth = user + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"  # NAME is the test database now
+
+
+def server_env(settings, var_dir) -> dict:
+    """The environment of a web process of ours on the test database and Redis (gunicorn)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/14"),
+        "TOBIRA_VAR_DIR": str(var_dir),
+        # The same keys as this process, which wrote the encrypted seeds.
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def wait_until_serving(base: str, path: str = "/signin") -> None:
+    for _ in range(150):
+        try:
+            requests.get(base + path, timeout=5)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    pytest.fail(f"{base} did not start")
 
 
 @pytest.fixture

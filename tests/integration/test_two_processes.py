@@ -7,7 +7,6 @@ never in one process's memory.
 """
 
 import base64
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import requests
 from mfa.models import VirtualMFADevice
 from mfa.totp import services as totp_services
 from tests.conftest import PASSWORD, make_organization
-from tests.integration.conftest import ROOT, _database_url, free_port
+from tests.integration.conftest import ROOT, free_port, server_env, wait_until_serving
 
 pytestmark = [pytest.mark.integration]
 
@@ -29,18 +28,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @pytest.fixture
 def two_servers(transactional_db, settings, tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/14"),
-        "TOBIRA_VAR_DIR": str(tmp_path / "var"),
-        # The same keys as this process, which wrote the encrypted seeds.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = server_env(settings, tmp_path / "var")
     servers, bases = [], []
     for _ in range(2):
         port = free_port()
@@ -67,14 +55,7 @@ def two_servers(transactional_db, settings, tmp_path):
         bases.append(f"http://127.0.0.1:{port}")
     try:
         for base in bases:
-            for _ in range(100):
-                try:
-                    requests.get(base + "/signin", timeout=5)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.1)
-            else:
-                pytest.fail(f"{base} did not start")
+            wait_until_serving(base)
         yield bases
     finally:
         for server in servers:
