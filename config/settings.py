@@ -481,6 +481,9 @@ if HEALTH_WORKER_HEARTBEAT_MAX_AGE <= HEALTH_WORKER_HEARTBEAT_INTERVAL:
     raise ImproperlyConfigured(
         "HEALTH_WORKER_HEARTBEAT_MAX_AGE must be longer than HEALTH_WORKER_HEARTBEAT_INTERVAL"
     )
+# A load balancer's probe may come in plain HTTP straight to the process: answer it, not a
+# redirect to https (the paths as SecurityMiddleware matches them, without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- Security headers -------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
