@@ -24,8 +24,10 @@ from django.utils.module_loading import import_string
 from identity import authn_state, passwords
 
 # Pages no stage ever closes, so that nobody is locked out: changing the password, signing out,
-# switching the language.
-ALWAYS_OPEN = frozenset({"accounts:change_password", "accounts:signout", "set_language"})
+# switching the language; and the health probes (config.health), which show nothing.
+ALWAYS_OPEN = frozenset(
+    {"accounts:change_password", "accounts:signout", "set_language", "healthz", "readyz"}
+)
 
 
 class Stage:

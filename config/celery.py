@@ -10,6 +10,8 @@ from django_structlog.celery.steps import DjangoStructLogInitStep
 
 from identity import metrics  # counters only (prometheus_client): no model, no settings
 
+from config.heartbeat import WorkerHeartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tobira")
@@ -21,6 +23,8 @@ app.autodiscover_tasks()  # each installed app's tasks.py
 # Tasks of a package inside an app: autodiscovery looks only at the apps' own tasks.py (the system
 # checks' loading of the URLs imported them too, but not under ``celery worker --skip-checks``).
 app.autodiscover_tasks(["mfa.credentials", "mfa.recovery_codes"])
+# Every worker writes a heartbeat into the cache, which /readyz reads (config.health).
+app.steps["worker"].add(WorkerHeartbeat)
 
 
 @app.task(name="tobira.ping")

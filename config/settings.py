@@ -480,6 +480,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# --- Health checks ------------------------------------------------------------------
+# /healthz: the process answers. /readyz: the database, the cache, the broker, and a heartbeat
+# that a Celery worker writes into the cache every HEALTH_WORKER_HEARTBEAT_INTERVAL seconds
+# (config.heartbeat), no older than HEALTH_WORKER_HEARTBEAT_MAX_AGE. With tasks run inline
+# (CELERY_TASK_ALWAYS_EAGER) there is neither broker nor worker to ask. See docs/configuration.md.
+HEALTH_WORKER_HEARTBEAT_INTERVAL = float(env("HEALTH_WORKER_HEARTBEAT_INTERVAL", "10"))
+HEALTH_WORKER_HEARTBEAT_MAX_AGE = float(env("HEALTH_WORKER_HEARTBEAT_MAX_AGE", "60"))
+if HEALTH_WORKER_HEARTBEAT_MAX_AGE <= HEALTH_WORKER_HEARTBEAT_INTERVAL:
+    raise ImproperlyConfigured(
+        "HEALTH_WORKER_HEARTBEAT_MAX_AGE must be longer than HEALTH_WORKER_HEARTBEAT_INTERVAL"
+    )
+# A load balancer's probe may come in plain HTTP straight to the process: answer it, not a
+# redirect to https (the paths as SecurityMiddleware matches them, without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 # --- Security headers -------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

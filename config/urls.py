@@ -4,10 +4,13 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
-from config import metrics
+from config import health, metrics
 from console.views import home as views
 
 urlpatterns = [
+    # Probes for load balancers and orchestrators, outside every sign-in (config.health).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", views.home, name="home"),
     path("signup", views.signup, name="signup"),
     path("console/", include("console.urls")),
