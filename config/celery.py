@@ -5,12 +5,11 @@ import os
 import prometheus_client
 from celery import Celery
 from celery.signals import task_failure, task_retry, worker_init
-from prometheus_client import multiprocess
 from django_structlog.celery.steps import DjangoStructLogInitStep
-
-from identity import metrics  # counters only (prometheus_client): no model, no settings
+from prometheus_client import multiprocess
 
 from config.heartbeat import WorkerHeartbeat
+from identity import metrics  # counters only (prometheus_client): no model, no settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 import celery
+from asgiref.sync import async_to_sync
 from celery.app import app_or_default
 from django.conf import settings
 from django.core.cache import caches
@@ -178,3 +179,21 @@ class ReadinessView(HealthCheckView):
 
 
 readyz = ReadinessView.as_view()
+
+
+class ProbeMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` right after ``SecurityMiddleware``, before anything
+    reads the Host header, the session, a sign-in stage or the URL resolver: a load balancer or
+    kubelet probes a node by its address, which ``ALLOWED_HOSTS`` rightly does not list, and
+    ``CommonMiddleware`` would answer such a request with a 400. The answers depend on no host.
+    Probes are not logged either: one every few seconds per node would drown the access log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.views = {"/healthz": healthz, "/readyz": async_to_sync(readyz)}
+
+    def __call__(self, request):
+        view = self.views.get(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        return view(request)

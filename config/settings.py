@@ -130,6 +130,8 @@ MIDDLEWARE = [
     # Request latency by view, responses by status (django-prometheus; GET /metrics, config.metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz and /readyz answered here, whatever Host a probe sends (config.health).
+    "config.health.ProbeMiddleware",
     # The request's JSON log line and its context (request id, address, principal), API included.
     "identity.logs.RequestLogMiddleware",
     # Before anything reads an id, a form or a cookie (the session's included).

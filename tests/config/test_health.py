@@ -207,6 +207,14 @@ def test_the_probes_answer_plain_http_when_https_is_enforced(client, settings, w
     assert client.get("/healthz/").status_code == 301  # the exemption is for the two paths only
 
 
+def test_a_probe_by_the_nodes_address_is_answered_whatever_the_host(client, worker_alive):
+    """Load balancers and kubelets send the node's address as Host, which ALLOWED_HOSTS does not
+    list: every other page refuses it, the probes answer (config.health.ProbeMiddleware)."""
+    assert client.get(reverse("accounts:signin"), HTTP_HOST="10.0.0.5:8000").status_code == 400
+    assert client.get("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 200
+    assert readyz(client, HTTP_HOST="10.0.0.5:8000") == (200, ALL_OK)
+
+
 # --- The worker's heartbeat -------------------------------------------------------------------
 
 
