@@ -30,6 +30,18 @@ ensure_apt_package() {  # ensure_apt_package <command-or-path> <package>
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
 }
 
+ensure_nginx() {  # Debian's nginx for the deployment tests and the cluster harness, not started
+  if [ -x /usr/sbin/nginx ]; then return 0; fi
+  say "installing nginx from Debian (not started as a service: the tests run their own)"
+  if [ -z "${_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _APT_UPDATED=1; fi
+  # policy-rc.d 101: the package's scripts start no service (it would take port 80).
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+  as_root chmod +x /usr/sbin/policy-rc.d
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
+    || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
+}
+
 ensure_postgresql() {
   if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
