@@ -9,11 +9,13 @@ from django_structlog.celery.steps import DjangoStructLogInitStep
 from prometheus_client import multiprocess
 
 from config.heartbeat import WorkerHeartbeat
+from config.relay import OutboxRelay
 from identity import metrics  # counters only (prometheus_client): no model, no settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("tobira")
+# Every task's base: a task delivered from the outbox runs once (identity.outbox).
+app = Celery("tobira", task_cls="identity.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # A task's log lines carry the context of the request that queued it (its request id, principal
 # and account; identity.logs), taken from the task's headers.
@@ -24,6 +26,8 @@ app.autodiscover_tasks()  # each installed app's tasks.py
 app.autodiscover_tasks(["mfa.credentials", "mfa.recovery_codes"])
 # Every worker writes a heartbeat into the cache, which /readyz reads (config.health).
 app.steps["worker"].add(WorkerHeartbeat)
+# Every worker relays what the outbox holds for the broker (config.relay).
+app.steps["worker"].add(OutboxRelay)
 
 
 @app.task(name="tobira.ping")

@@ -130,12 +130,12 @@ MIDDLEWARE = [
     # Request latency by view, responses by status (django-prometheus; GET /metrics, config.metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # /healthz and /readyz answered here, whatever Host a probe sends (config.health).
-    "config.health.ProbeMiddleware",
     # The request's JSON log line and its context (request id, address, principal), API included.
     "identity.logs.RequestLogMiddleware",
     # Before anything reads an id, a form or a cookie (the session's included).
     "identity.middleware.RejectNulMiddleware",
+    # /healthz and /readyz answered here, whatever Host a probe sends (config.health).
+    "config.health.ProbeMiddleware",
     # /iam/ and /sts/ answered here: nothing below concerns a signed call (api.middleware).
     "api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -481,6 +481,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The outbox (identity.outbox): every worker hands over what the broker missed every
+# OUTBOX_RELAY_INTERVAL seconds, and again what was handed over but not finished after
+# OUTBOX_REDELIVER_AFTER seconds (longer than a task's retries take).
+OUTBOX_RELAY_INTERVAL = float(env("OUTBOX_RELAY_INTERVAL", "5"))
+OUTBOX_REDELIVER_AFTER = int(env("OUTBOX_REDELIVER_AFTER", "1800"))
 
 # --- Health checks ------------------------------------------------------------------
 # /healthz: the process answers. /readyz: the database, the cache, the broker, and a heartbeat

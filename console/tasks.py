@@ -11,7 +11,9 @@ from identity.exports.models import ExportJob
 from . import exports
 
 
-@shared_task(name="console.run_export")
+# Not in one transaction (identity.outbox): its progress must show while it runs; its job row
+# makes a second delivery harmless.
+@shared_task(name="console.run_export", outbox_atomic=False)
 def run_export(job_pk: int) -> bool:
     job = (
         ExportJob.objects.select_related("requested_by__account__organization", "account")

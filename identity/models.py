@@ -662,3 +662,35 @@ class BrowserSession(models.Model):
     @property
     def operating_system_label(self) -> str:
         return self.operating_system or _("an unknown system")
+
+
+class OutboxMessage(models.Model):
+    """A task decided in the same transaction as the change that promised it (``identity.outbox``).
+
+    Written with the change; handed to the broker once the transaction commits, or by the relay
+    when the broker was down; run once however often it is delivered (the task holds this row's
+    lock while it runs and marks it finished in the same transaction).
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created = models.DateTimeField(default=timezone.now)
+    # Handed to the broker (last time); the relay hands over again what was not finished a while
+    # after (a broker that restarted without its queue loses what it held).
+    sent = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # hand-overs tried
+    next_attempt = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)  # ran to its end, or gave up
+    failed = models.BooleanField(default=False)  # gave up after its retries
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt"],
+                condition=models.Q(finished__isnull=True),
+                name="outbox_unfinished",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

@@ -1,55 +1,33 @@
-"""Queueing Celery work after the transaction that asked for it commits."""
+"""Queueing Celery work with the change that asked for it, through the outbox (identity.outbox)."""
 
 from __future__ import annotations
 
-import logging
+from django.utils import timezone
 
-from celery import current_app
-from django.db import transaction
-
-logger = logging.getLogger(__name__)
-
-
-def _task(task):
-    """A task, or its registered name: a module whose tasks call back into it names them, so
-    that it need not import its tasks module (no cycle)."""
-    return current_app.tasks[task] if isinstance(task, str) else task
+from . import outbox
+from .models import OutboxMessage
 
 
 def enqueue_on_commit(task, *args) -> None:
-    """Send ``task`` with ``args`` once the current transaction commits.
+    """Send ``task`` with ``args`` as part of the current transaction.
 
-    The change that asked for the work has already committed by then; when the
-    broker cannot be reached the failure is logged (task name and ids only,
-    never arguments that might be personal data) instead of turning a saved
-    change into an error page.
+    The message is written now, in the caller's transaction, and handed to the broker once that
+    commits; when the broker cannot be reached then, the relay hands it over when it is back
+    (identity.outbox). A name instead of a task object keeps a module that its tasks call back
+    from importing its tasks module (no cycle).
     """
-
-    task = _task(task)
-
-    def send():
-        try:
-            task.apply_async(
-                args=args, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2}
-            )
-        except Exception:  # noqa: BLE001 - kombu raises several unrelated types
-            logger.exception("could not queue task %s", task.name)
-
-    transaction.on_commit(send)
+    outbox.enqueue(task, *args)
 
 
-def enqueue_now(task, *args) -> bool:
-    """Send ``task`` now (call it after the transaction committed); False when the broker is down.
-
-    For work the person is waiting for: the page can then say "try again
-    shortly" instead of promising an email that will never come.
-    """
-    task = _task(task)
-    try:
-        task.apply_async(
-            args=args, retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2}
-        )
-    except Exception:  # noqa: BLE001 - kombu raises several unrelated types
-        logger.exception("could not queue task %s", task.name)
-        return False
-    return True
+def enqueue_now(task, *args, later: bool = True) -> bool:
+    """Record ``task`` and hand it over now: call it after the transaction committed, for work
+    the person waits on. False when the broker is down. Then, with ``later``, the relay sends it
+    when the broker is back (nothing is lost, the page may say it will take a while); without
+    it, the message is dropped, for work that must not happen later unannounced (a phone call
+    the person was told did not start)."""
+    message = OutboxMessage.objects.create(task=outbox.task_name(task), args=list(args))
+    if outbox.publish(message):
+        return True
+    if not later:
+        OutboxMessage.objects.filter(pk=message.pk).update(finished=timezone.now(), failed=True)
+    return False

@@ -96,8 +96,8 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
             expires_at=timezone.now() + ATTEMPT_TTL,
         )
         audit.record(Event.RECOVERY_STARTED, request=request, **_about(attempt))
-    # Sent after the commit, and checked: with the broker down the page says "try again
-    # shortly" and the attempt stays, so *Resend* can queue the email later.
+    # Sent after the commit, and checked: with the broker down the page says so, and the
+    # outbox's relay sends the email once the broker is back (identity.outbox).
     attempt.queued = enqueue_now("recovery.send_recovery_email", str(attempt.pk), 1)
     return attempt
 
@@ -322,7 +322,8 @@ def request_call(request, attempt: RecoveryAttempt) -> str | None:
         "call": sequence,
         "code": crypto.encrypt(code.encode()),
     }
-    if not enqueue_now("recovery.place_recovery_call", str(attempt.pk), sequence):
+    # Not later: a call the person was told did not start must not ring unannounced.
+    if not enqueue_now("recovery.place_recovery_call", str(attempt.pk), sequence, later=False):
         call_failed(str(attempt.pk), "queue")
         return None
     return code

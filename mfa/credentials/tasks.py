@@ -13,6 +13,8 @@ from . import report
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
     max_retries=3,
+    # Not in one transaction (identity.outbox): "N of M users written" must show while it runs.
+    outbox_atomic=False,
 )
 def generate_credential_report(account_id: str) -> bool:
     return report.credential_report_complete(account_id=account_id)

@@ -11,6 +11,7 @@ from identity.models import AuditEvent
 from identity.policies import services as policies
 from mfa.credentials import services as report_services
 from tests.conftest import T0
+from tests.support.outbox import queued
 from tests.support.tenancy import intruder
 
 pytestmark = pytest.mark.django_db
@@ -52,15 +53,16 @@ def test_generate_then_download(
     assert "No report has been generated for this account yet." in page
     assert BUTTON in page
 
-    with django_capture_on_commit_callbacks(execute=False) as queued:  # no worker yet
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # no worker yet
         response = client.post(page_url(account))
     assert response.status_code == 302 and response.url == page_url(account)
-    assert len(queued) == 1
+    assert len(queued("credentials.generate_credential_report")) == 1
     page = client.get(page_url(account)).content.decode()
     assert "Tobira is generating the credential report." in page
     assert "Generating" in page and "This page reloads itself" in page
 
-    queued[0]()  # the worker runs the task (eagerly, in tests)
+    for callback in callbacks:  # the hand-over: the worker runs the task (eagerly, in tests)
+        callback()
     page = client.get(page_url(account)).content.decode()
     assert "Ready" in page and "It can be downloaded until" in page
 

@@ -89,13 +89,13 @@ def wait_until_serving(base: str, path: str = "/signin") -> None:
 
 
 @pytest.fixture
-def worker_log_format() -> str:
-    """LOG_FORMAT of the worker: a module that reads its JSON lines overrides this."""
-    return "console"
+def worker_env() -> dict:
+    """More of the worker's environment: a module that needs other settings overrides this."""
+    return {}
 
 
 @pytest.fixture
-def celery_worker(transactional_db, smtp_server, worker_log_format):
+def celery_worker(transactional_db, smtp_server, worker_env):
     """A real ``celery worker`` process on the configured broker (Redis in CI).
 
     It talks to the test database and sends mail to ``smtp_server``. Yields
@@ -113,7 +113,7 @@ def celery_worker(transactional_db, smtp_server, worker_log_format):
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
-        "LOG_FORMAT": worker_log_format,
+        **worker_env,
     }
     process = subprocess.Popen(
         [

@@ -19,8 +19,8 @@ NEW = "A-fresh-Passphrase-2026"
 
 
 @pytest.fixture
-def worker_log_format() -> str:
-    return "json"
+def worker_env() -> dict:
+    return {"LOG_FORMAT": "json"}
 
 
 @pytest.fixture

@@ -1,0 +1,44 @@
+"""The outbox's relay in every Celery worker (identity.outbox): every ``OUTBOX_RELAY_INTERVAL``
+seconds, on the worker's timer, the messages whose transaction committed while the broker was
+down (or that were handed over and never finished) go to the broker. Workers share the work:
+each takes its rows with ``SKIP LOCKED``. ``manage.py outbox_relay`` does the same by hand."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import bootsteps
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxRelay(bootsteps.StartStopStep):
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.timer_entry = None
+
+    def start(self, worker):
+        self.timer_entry = worker.timer.call_repeatedly(settings.OUTBOX_RELAY_INTERVAL, self.run)
+
+    def stop(self, worker):
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+            self.timer_entry = None
+
+    def run(self):
+        # Imported here, not above: config.celery loads this module before Django's apps are
+        # ready, and the outbox's module defines its model's queries (no cycle is hidden).
+        from identity import outbox
+
+        try:
+            close_old_connections()  # a database that restarted since the last turn
+            handed = outbox.relay()
+        except Exception:  # noqa: BLE001 - a turn that fails must not stop the worker
+            logger.warning("outbox relay: this turn failed", exc_info=True)
+            return
+        if handed:
+            logger.info("outbox relay: %d message(s) handed to the broker", handed)
