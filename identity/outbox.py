@@ -114,6 +114,13 @@ def relay(limit: int = 100) -> int:
     return handed
 
 
+def purge(*, keep_days: int = 7) -> int:
+    """Remove messages finished more than ``keep_days`` ago; the number removed."""
+    cutoff = timezone.now() - datetime.timedelta(days=keep_days)
+    removed, _by_model = OutboxMessage.objects.filter(finished__lt=cutoff).delete()
+    return removed
+
+
 def _outbox_id(request) -> int | None:
     value = getattr(request, HEADER, None)
     if value is None:

@@ -7,7 +7,7 @@ import smtplib
 
 from celery import shared_task
 
-from . import browser_sessions, notifications
+from . import browser_sessions, notifications, outbox
 
 MAIL_RETRIES = {
     "autoretry_for": (smtplib.SMTPException, OSError),
@@ -37,5 +37,7 @@ def send_mfa_device_notification(
 
 @shared_task(name="identity.purge_browser_sessions")
 def purge_browser_sessions() -> int:
-    """Hourly (``CELERY_BEAT_SCHEDULE``): the rows of expired sessions go."""
+    """Hourly (``CELERY_BEAT_SCHEDULE``): the rows of expired sessions go, and the outbox's
+    messages finished a week ago."""
+    outbox.purge(keep_days=7)
     return browser_sessions.browser_sessions_purge_expired()

@@ -2,6 +2,7 @@
 over when the broker is back, and run once however often it is delivered."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -133,3 +134,20 @@ def test_enqueue_now_says_whether_the_broker_took_it(alice, broker_down):
     assert dropped.finished is not None and dropped.failed  # never sent later, unannounced
     broker_down.up()
     assert enqueue_now(TASK, alice.pk, *ARGS) is True
+
+
+def test_the_command_relays_and_removes_old_finished_messages(alice, broker_down):
+    from django.core.management import call_command
+
+    enqueue_now(TASK, alice.pk, *ARGS)  # refused: waiting
+    with transaction.atomic():
+        old = outbox.enqueue("tobira.ping", "x")
+    broker_down.up()
+    OutboxMessage.objects.filter(pk=old.pk).update(
+        finished=timezone.now() - datetime.timedelta(days=8)
+    )
+    OutboxMessage.objects.filter(finished__isnull=True).update(next_attempt=timezone.now())
+    out = io.StringIO()
+    call_command("outbox_relay", stdout=out)
+    assert out.getvalue().strip() == "1 handed to the broker, 0 waiting, 1 old removed."
+    assert len(mail.outbox) == 1
