@@ -126,6 +126,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, the API's and the
+    # refusals below included (see "Security headers").
+    "csp.middleware.CSPMiddleware",
+    "identity.headers.PermissionsPolicyMiddleware",
     # Before anything reads an id, a form or a cookie (the session's included).
     "identity.middleware.RejectNulMiddleware",
     # /iam/ and /sts/ answered here: nothing below concerns a signed call (api.middleware).
@@ -472,6 +476,26 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # --- Security headers -------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# django-csp (csp.middleware.CSPMiddleware): this site's scripts, styles, images and fonts only;
+# no inline script, event handler or style attribute (templates are checked: tests/test_headers.py).
+# QR codes are inline SVG (segno), not data: images. form-action also governs the redirects after
+# a POST: views that may redirect to another site hand over with a page instead
+# (identity.headers.hand_over_cross_origin_redirects), and the SAML response page alone drops it
+# (sso.applications.saml.views._post_page). Permissions-Policy: identity.headers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

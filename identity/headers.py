@@ -1,5 +1,9 @@
-"""What the Content-Security-Policy asks of the views that send people to other sites.
+"""Security headers beside Django's and django-csp's, and what the Content-Security-Policy asks
+of the views that send people to other sites.
 
+- ``PermissionsPolicyMiddleware``: no page of Tobira uses the camera, the microphone, the
+  location, payments or USB, so none may, not even a script that got in. WebAuthn is left to the
+  browser's default (``publickey-credentials-get`` and ``-create`` allowed for this origin).
 - ``hand_over_cross_origin_redirects``: the policy's ``form-action 'self'`` also governs every
   redirect that follows a form's POST (Chromium checks each hop), so a sign-in, an MFA step or a
   consent that ends in a redirect to an application (or to an external identity provider) would
@@ -17,7 +21,21 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import render
 
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        if "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = PERMISSIONS_POLICY
+        return response
 
 
 def _origin(scheme: str, host: str) -> tuple[str, str, int] | None:
