@@ -130,12 +130,17 @@ MIDDLEWARE = [
     # Request latency by view, responses by status (django-prometheus; GET /metrics, config.metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # The request's JSON log line and its context (request id, address, principal), API included.
-    "identity.logs.RequestLogMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, the API's and the
+    # refusals below included (see "Security headers").
+    "csp.middleware.CSPMiddleware",
+    "identity.headers.PermissionsPolicyMiddleware",
     # Before anything reads an id, a form or a cookie (the session's included).
     "identity.middleware.RejectNulMiddleware",
-    # /healthz and /readyz answered here, whatever Host a probe sends (config.health).
+    # /healthz and /readyz answered here, whatever Host a probe sends, and not logged
+    # (config.health).
     "config.health.ProbeMiddleware",
+    # The request's JSON log line and its context (request id, address, principal), API included.
+    "identity.logs.RequestLogMiddleware",
     # /iam/ and /sts/ answered here: nothing below concerns a signed call (api.middleware).
     "api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -504,6 +509,26 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- Security headers -------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# django-csp (csp.middleware.CSPMiddleware): this site's scripts, styles, images and fonts only;
+# no inline script, event handler or style attribute (templates are checked: tests/test_headers.py).
+# QR codes are inline SVG (segno), not data: images. form-action also governs the redirects after
+# a POST: views that may redirect to another site hand over with a page instead
+# (identity.headers.hand_over_cross_origin_redirects), and the SAML response page alone drops it
+# (sso.applications.saml.views._post_page). Permissions-Policy: identity.headers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -28,6 +28,7 @@ CROSS_CUTTING = {
     "test_accessible_forms.py",  # every form of every page
     "test_browser_tests_wait.py",  # a guard over tests/browser/
     "test_hardening.py",  # the first security review: sign-in, console, identity, config
+    "test_headers.py",  # the security headers of every response, the templates' inline code
     "test_i18n.py",  # the catalogs and every template
     "test_layout.py",  # this guard
     "test_oidc_harness.py",  # tests/support/oidc.py, the OpenID Connect stand-in

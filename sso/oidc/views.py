@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from identity import audit, ratelimit
 from identity.audit_events import Event
+from identity.headers import hand_over_cross_origin_redirects
 
 # Asymmetric signatures only: never "none", never an HMAC keyed with the client secret.
 ID_TOKEN_ALGORITHMS = frozenset(
@@ -149,6 +150,7 @@ def _guarded(view_class, request, idp):
 
 
 @require_POST
+@hand_over_cross_origin_redirects  # the portal's form, then the provider's own redirects
 def login(request, provider_id: str):
     """Start signing in at the organization's provider (a POST from the portal's sign-in page)."""
     return _guarded(OAuth2LoginView, request, _idp_or_404(provider_id))

@@ -1,10 +1,8 @@
-// The console's lists: a page-size choice applies as soon as it is chosen (its Show button is
-// for browsers without JavaScript), and a "select all" box ticks every row of a bulk action.
+// The console's lists: the Show button of the page-size choice is hidden (the choice applies as
+// soon as it is made: submit-on-change.js, loaded by every page; the button is for browsers
+// without JavaScript), and a "select all" box ticks every row of a bulk action.
 (function () {
   "use strict";
-  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
   document.querySelectorAll("[data-js-hide]").forEach(function (element) {
     element.style.display = "none";
   });

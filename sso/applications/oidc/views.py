@@ -32,6 +32,7 @@ from oauthlib.openid import Server
 
 from accounts import flows as signin_flows
 from identity import authn_state
+from identity.headers import hand_over_cross_origin_redirects
 from identity.models import Organization
 
 from .. import access
@@ -198,6 +199,7 @@ def _has_consent(request, client: OIDCClient, user, scopes: set[str]) -> bool:
 @csrf_exempt  # relying parties send people here, by GET or by an auto-submitted POST
 @never_cache
 @require_http_methods(["GET", "POST"])
+@hand_over_cross_origin_redirects  # after a sign-in's form, a page goes on to the client
 def authorize(request, organization_id: str):
     organization = _organization(organization_id)
     if request.method == "POST":  # OpenID Connect Core 3.1.2.1: the same request, as a form
@@ -344,6 +346,7 @@ def _acr(request, record) -> str:
 @csrf_protect
 @never_cache
 @require_http_methods(["POST"])
+@hand_over_cross_origin_redirects  # "Deny" goes straight back to the client
 def consent(request, organization_id: str):
     """The person's answer on the consent page: allow (remembered for this session) or deny."""
     organization = _organization(organization_id)
@@ -424,6 +427,7 @@ class Revoke(ServerMixin, RevokeTokenView):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @csrf_protect
+@hand_over_cross_origin_redirects  # after "Sign out", back to the client
 def logout(request, organization_id: str):
     """Sign out of Tobira from an application. Without a valid ``id_token_hint`` naming the
     signed-in person, the person is asked first (a POST); the application's tokens for that

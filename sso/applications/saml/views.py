@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 
+from csp.decorators import csp_replace
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -309,9 +310,8 @@ def _issue(request, provider, user, *, in_response_to, acs, relay_state):
         },
         additional_event_data={"amr": list(record.get("amr", []))},
     )
-    response = render(
+    return _post_page(
         request,
-        "sso/saml/post.html",
         {
             "application": application,
             "acs": acs,
@@ -319,6 +319,18 @@ def _issue(request, provider, user, *, in_response_to, acs, relay_state):
             "relay_state": relay_state,
         },
     )
+
+
+# The one page whose policy has no form-action: its form goes to the service provider's ACS, and
+# form-action also governs every redirect that follows the POST (Chromium checks each hop), so
+# the ACS's own redirect into the application, often to another origin (signin.aws.amazon.com/saml
+# to console.aws.amazon.com), would be blocked and the person left here, signed in at the service
+# provider but not let through. No list of origins can name where a service provider sends people
+# next. Everything on the page is escaped (the relay state that came with the request too), and
+# the rest of the policy stays: no inline script, 'self' only. (tests/browser/test_csp_browser.py)
+@csp_replace({"form-action": None})
+def _post_page(request, context: dict):
+    response = render(request, "sso/saml/post.html", context)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
