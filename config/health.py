@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import datetime
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
@@ -166,16 +167,36 @@ class ReadinessView(HealthCheckView):
         return contextlib.nullcontext(_check_threads())
 
     async def get(self, request, *args, **kwargs):
-        with self.get_executor() as executor:
-            results = await asyncio.gather(
-                *(check.get_result(executor) for check in self.get_checks())
-            )
-        states = {result.check.name: "failing" if result.error else "ok" for result in results}
+        states = _recent_answer()
+        if states is None:
+            with self.get_executor() as executor:
+                results = await asyncio.gather(
+                    *(check.get_result(executor) for check in self.get_checks())
+                )
+            states = {result.check.name: "failing" if result.error else "ok" for result in results}
+            _remember_answer(states)
         ready = all(state == "ok" for state in states.values())
         return JsonResponse(
             {"status": "ok" if ready else "failing", "checks": states},
             status=200 if ready else 503,
         )
+
+
+# The last answer of this process, for HEALTH_READYZ_CACHE_SECONDS: probes in a burst (several
+# load balancers, or someone who can reach the node) cost one round of checks, not one each.
+_last_answer: tuple[float, dict] | None = None
+
+
+def _recent_answer() -> dict | None:
+    last = _last_answer
+    if last is None or time.monotonic() - last[0] >= settings.HEALTH_READYZ_CACHE_SECONDS:
+        return None
+    return last[1]
+
+
+def _remember_answer(states: dict) -> None:
+    global _last_answer
+    _last_answer = (time.monotonic(), states)
 
 
 readyz = ReadinessView.as_view()

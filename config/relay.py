@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import structlog
 from celery import bootsteps
 from django.conf import settings
 from django.db import close_old_connections
@@ -34,6 +35,7 @@ class OutboxRelay(bootsteps.StartStopStep):
         # ready, and the outbox's module defines its model's queries (no cycle is hidden).
         from identity import outbox
 
+        structlog.contextvars.clear_contextvars()  # not the last task's request or tenant
         try:
             close_old_connections()  # a database that restarted since the last turn
             handed = outbox.relay()

@@ -499,6 +499,8 @@ OUTBOX_REDELIVER_AFTER = int(env("OUTBOX_REDELIVER_AFTER", "1800"))
 # (CELERY_TASK_ALWAYS_EAGER) there is neither broker nor worker to ask. See docs/configuration.md.
 HEALTH_WORKER_HEARTBEAT_INTERVAL = float(env("HEALTH_WORKER_HEARTBEAT_INTERVAL", "10"))
 HEALTH_WORKER_HEARTBEAT_MAX_AGE = float(env("HEALTH_WORKER_HEARTBEAT_MAX_AGE", "60"))
+# /readyz answers again from the last round of checks for this long (a burst costs one round).
+HEALTH_READYZ_CACHE_SECONDS = float(env("HEALTH_READYZ_CACHE_SECONDS", "1"))
 if HEALTH_WORKER_HEARTBEAT_MAX_AGE <= HEALTH_WORKER_HEARTBEAT_INTERVAL:
     raise ImproperlyConfigured(
         "HEALTH_WORKER_HEARTBEAT_MAX_AGE must be longer than HEALTH_WORKER_HEARTBEAT_INTERVAL"

@@ -44,6 +44,7 @@ REDACTED = "[redacted]"
 _SECRET_WORDS = (
     "password",
     "passwd",
+    "pwd",
     "secret",
     "token",
     "authorization",
@@ -61,8 +62,9 @@ _SECRET_WORDS = (
 # Keys that are secrets only as a whole word, and only when they hold text: "code" is an MFA or
 # authorization code as a string, but django-structlog's HTTP status as a number.
 _SECRET_KEYS = frozenset({"code", "key", "pin", "seed", "t", "state", "nonce"})
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:@/\s]*):[^@/\s]+@")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The password runs to the last "@" before the host's "/": a password may hold an "@" itself.
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:@/\s]*):[^/\s]*@")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _MAX_DEPTH = 4
 
 
@@ -71,7 +73,7 @@ def is_secret(name: Any, value: Any) -> bool:
     if not isinstance(name, str):
         return False
     folded = name.lower().replace("-", "").replace("_", "")
-    if folded in _SECRET_KEYS:
+    if folded in _SECRET_KEYS or folded.endswith("code"):  # "mfa_code", "totp_code"...
         return not isinstance(value, (int, float, bool)) and value is not None
     return any(word in folded for word in _SECRET_WORDS)
 
@@ -127,20 +129,30 @@ SHARED_PROCESSORS = [
 ]
 
 
+def _one_line(logger, method_name: str, event_dict: dict) -> dict:
+    """key=value lines: control characters escaped, so that no value (a path someone chose)
+    starts a line of its own. JSON escapes them itself."""
+    for key, value in event_dict.items():
+        if key == "exception":  # a traceback keeps its lines on a terminal
+            continue
+        if isinstance(value, str) and any(ch < " " or ch == "\x7f" for ch in value):
+            event_dict[key] = value.encode("unicode_escape").decode("ascii")
+    return event_dict
+
+
 def formatter(renderer: str = "json") -> structlog.stdlib.ProcessorFormatter:
     """The logging formatter (LOGGING's ``"()"``): JSON lines, or key=value for a terminal."""
-    final = (
-        structlog.processors.JSONRenderer(sort_keys=False)
-        if renderer == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    if renderer == "json":
+        final = [structlog.processors.JSONRenderer(sort_keys=False)]
+    else:
+        final = [_one_line, structlog.dev.ConsoleRenderer(colors=False)]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*SHARED_PROCESSORS, _stdlib_record_name],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             redact,
-            final,
+            *final,
         ],
     )
 
@@ -175,7 +187,7 @@ class RequestLogMiddleware(RequestMiddleware):
 
     def __call__(self, request):
         upstream = request.META.get("HTTP_X_REQUEST_ID")
-        if upstream is not None and not _REQUEST_ID.match(upstream):
+        if upstream is not None and not _REQUEST_ID.fullmatch(upstream):
             del request.META["HTTP_X_REQUEST_ID"]
         return super().__call__(request)
 

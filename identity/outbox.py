@@ -35,6 +35,7 @@ import datetime
 import logging
 
 import celery
+import kombu.exceptions
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
@@ -46,6 +47,8 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 HEADER = "tobira_outbox_id"
+# What a broker that is down (or cannot be reached) raises: the relay tries again later.
+BROKER_DOWN = (kombu.exceptions.OperationalError, ConnectionError, TimeoutError, OSError)
 # Tries of the broker when handing over: a short pause, then the relay's turn.
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2}
 
@@ -64,27 +67,41 @@ def enqueue(task, *args) -> OutboxMessage:
 def publish(message: OutboxMessage) -> bool:
     """Hand ``message`` to the broker now; False (and the relay's turn later) when it is down.
 
-    The arguments are never logged: they may name a person."""
+    A message the broker can never take (its task is gone after a release, its arguments do
+    not serialize) is finished as failed, so that it does not hold the relay up. The arguments
+    are never logged: they may name a person."""
     try:
-        current_app.tasks[message.task].apply_async(  # eager too, where tasks run inline
+        task = current_app.tasks[message.task]
+        task.apply_async(  # eager too, where tasks run inline
             args=message.args,
             headers={HEADER: message.pk},
             retry=True,
             retry_policy=RETRY_POLICY,
         )
-    except Exception as error:  # noqa: BLE001 - kombu raises several unrelated types
+    except BROKER_DOWN as error:
         logger.warning(
             "outbox: %s #%s not handed over (%s); the relay will",
             message.task,
             message.pk,
             type(error).__name__,
         )
-        backoff = min(300, 2 ** min(message.attempts, 8))
+        backoff = min(300, 2 ** min(message.attempts + 1, 8))
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=F("attempts") + 1,
             next_attempt=timezone.now() + datetime.timedelta(seconds=backoff),
         )
         return False
+    except Exception as error:  # noqa: BLE001 - anything else will not get better by waiting
+        logger.error(
+            "outbox: %s #%s can never be handed over (%s); finished as failed",
+            message.task,
+            message.pk,
+            type(error).__name__,
+        )
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=F("attempts") + 1, finished=timezone.now(), failed=True
+        )
+        return True
     OutboxMessage.objects.filter(pk=message.pk).update(
         sent=timezone.now(),
         attempts=F("attempts") + 1,

@@ -44,6 +44,7 @@ def clear_cache() -> None:
 def _test_defaults(settings):
     """Rate limits off (tests that need them switch them on); tasks run inline."""
     settings.RATELIMIT_ENABLED = False
+    settings.HEALTH_READYZ_CACHE_SECONDS = 0  # each test's /readyz asks again (one test asks not)
     # A request in Japanese leaves Japanese active in the thread (LocaleMiddleware activates,
     # nothing deactivates); the next test in the worker must start in the default language.
     translation.deactivate()

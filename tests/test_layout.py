@@ -35,7 +35,8 @@ CROSS_CUTTING = {
     "test_rp_harness.py",  # tests/support/rp.py, the relying-party stand-in
 }
 # Directories that are a kind of test rather than a package's tests.
-KINDS = {"browser", "conformance", "integration", "deploy"}  # deploy: the files in deploy/
+# deploy: the files in deploy/; cluster: several nodes behind nginx (tests/support/cluster.py).
+KINDS = {"browser", "conformance", "integration", "deploy", "cluster"}
 
 DOTTED_TEST_MODULE = re.compile(r"tests(\.\w+)*\.test_\w+(\.\w+)*")
 

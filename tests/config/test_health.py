@@ -215,6 +215,19 @@ def test_a_probe_by_the_nodes_address_is_answered_whatever_the_host(client, work
     assert readyz(client, HTTP_HOST="10.0.0.5:8000") == (200, ALL_OK)
 
 
+def test_a_burst_of_probes_costs_one_round_of_checks(client, settings, worker_alive, monkeypatch):
+    settings.HEALTH_READYZ_CACHE_SECONDS = 60
+    rounds = []
+    original = health.ReadinessView.get_checks
+    monkeypatch.setattr(
+        health.ReadinessView, "get_checks", lambda self: rounds.append(1) or original(self)
+    )
+    monkeypatch.setattr(health, "_last_answer", None)
+    for _ in range(5):
+        assert readyz(client) == (200, ALL_OK)
+    assert len(rounds) == 1
+
+
 # --- The worker's heartbeat -------------------------------------------------------------------
 
 

@@ -144,8 +144,9 @@ def test_static_files_come_from_disk_cached_for_a_year(nginx):
     assert response.getheader("X-Content-Type-Options") == "nosniff"
 
 
-def test_metrics_are_not_served_through_the_proxy(nginx):
-    assert https_request(nginx, "GET", "/metrics").status == 404
+def test_metrics_and_probes_are_not_served_through_the_proxy(nginx):
+    for path in ("/metrics", "/readyz", "/healthz"):
+        assert https_request(nginx, "GET", path).status == 404, path
 
 
 def test_the_pages_keep_their_security_headers_through_the_proxy(nginx):

@@ -84,6 +84,24 @@ def test_secret_named_keys_are_redacted_at_any_depth():
     assert out["event"] == "something"
 
 
+def test_a_password_holding_an_at_sign_is_masked_whole_and_code_keys_are_secret():
+    out = logs.redact(
+        None,
+        "info",
+        {"dsn": "postgres://tobira:p@ss:w@rd@db.internal:5432/tobira", "mfa_code": "123456"},
+    )
+    assert out["dsn"] == "postgres://tobira:[redacted]@db.internal:5432/tobira"
+    assert out["mfa_code"] == "[redacted]"
+
+
+def test_a_value_cannot_start_a_line_of_its_own_in_the_console_format():
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/x\nforged=1",), None
+    )
+    text = logs.formatter("console").format(record)
+    assert "\n" not in text and "/x\\nforged=1" in text
+
+
 def test_an_http_status_named_code_stays():
     assert logs.redact(None, "info", {"code": 403})["code"] == 403
 

@@ -151,3 +151,29 @@ def test_the_command_relays_and_removes_old_finished_messages(alice, broker_down
     call_command("outbox_relay", stdout=out)
     assert out.getvalue().strip() == "1 handed to the broker, 0 waiting, 1 old removed."
     assert len(mail.outbox) == 1
+
+
+def test_a_message_whose_task_is_gone_does_not_hold_the_relay_up(alice, broker_down):
+    enqueue_now(TASK, alice.pk, *ARGS)  # the broker is down: it waits
+    broker_down.up()
+    gone = OutboxMessage.objects.create(task="tasks.removed_in_a_release", args=[])
+    OutboxMessage.objects.update(next_attempt=timezone.now() - datetime.timedelta(seconds=5))
+    OutboxMessage.objects.filter(pk=gone.pk).update(
+        next_attempt=timezone.now() - datetime.timedelta(seconds=10)  # first in line
+    )
+    assert outbox.relay() == 2
+    gone.refresh_from_db()
+    assert gone.finished is not None and gone.failed
+    assert len(mail.outbox) == 1  # the one behind it went out
+
+
+def test_while_enqueue_now_hands_a_message_over_the_relay_leaves_it_alone(alice, monkeypatch):
+    seen = []
+
+    def apply_async(*args, **kwargs):
+        seen.append(outbox.due().count())  # what a relay would take at this moment
+        raise OperationalError("refused")
+
+    monkeypatch.setattr(REAL, "apply_async", apply_async)
+    assert enqueue_now(TASK, alice.pk, *ARGS, later=False) is False
+    assert seen == [0]

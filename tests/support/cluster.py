@@ -1,0 +1,178 @@
+"""Several Tobira nodes on this machine, as deploy/ runs them on several: Debian's nginx with
+deploy/nginx/tobira.conf balancing round robin over gunicorn nodes (config/gunicorn.conf.py),
+and Celery workers, all on the test database and Redis."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from tests.support.nginx import Nginx, start_nginx
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@dataclass
+class Node:
+    process: subprocess.Popen
+    address: str  # 127.0.0.1:<port>
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.address}"
+
+    def kill(self) -> None:
+        """SIGKILL the whole node, master and workers: a machine that is gone."""
+        pids = [self.process.pid] + _children(self.process.pid)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):  # gone already
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(10)
+
+
+@dataclass
+class Cluster:
+    nodes: list[Node]
+    nginx: Nginx
+    workers: list[subprocess.Popen] = field(default_factory=list)
+    worker_lines: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.nginx.stop()
+        for process in [node.process for node in self.nodes] + self.workers:
+            if process.poll() is None:
+                process.terminate()
+        for process in [node.process for node in self.nodes] + self.workers:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in out.stdout.split()]
+
+
+def _wait_serving(base: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(base + "/healthz", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise AssertionError(f"{base} did not start")
+
+
+def start_cluster(
+    directory: Path,
+    env: dict,
+    *,
+    free_port,
+    nodes: int = 2,
+    workers: int = 0,
+    threads: int = 4,
+) -> Cluster:
+    """``nodes`` gunicorn nodes (one worker each, ``threads`` threads) behind nginx, and
+    ``workers`` Celery workers, with ``env`` (the test database's, Redis's, the keys)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    started: list[Node] = []
+    for index in range(nodes):
+        port = free_port()
+        log = directory / f"node{index + 1}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+            cwd=ROOT,
+            env={
+                **env,
+                "TOBIRA_BIND": f"127.0.0.1:{port}",
+                "WEB_CONCURRENCY": "1",
+                "TOBIRA_THREADS": str(threads),
+                "TRUSTED_PROXY_COUNT": "1",
+                "LOG_FORMAT": "json",
+            },
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        started.append(Node(process, f"127.0.0.1:{port}", log))
+    for node in started:
+        _wait_serving(node.base)
+    proxy = start_nginx(
+        directory / "nginx",
+        upstreams=[node.address for node in started],
+        http_port=free_port(),
+        https_port=free_port(),
+        fail_timeout="2s",
+    )
+    cluster = Cluster(started, proxy)
+    for index in range(workers):
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker",
+                "--pool=solo", "--without-gossip", "--without-mingle", "--loglevel=INFO",
+                "--hostname", f"cluster{index + 1}-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env={**env, "CELERY_TASK_ALWAYS_EAGER": "0", "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        threading.Thread(
+            target=lambda p=process: cluster.worker_lines.extend(
+                line.rstrip() for line in p.stdout
+            ),
+            daemon=True,
+        ).start()
+        cluster.workers.append(process)
+    return cluster
+
+
+class Browser:
+    """A person's browser against one base URL or another (the same cookies): the sign-in's
+    steps may go to different nodes, as a load balancer would send them."""
+
+    def __init__(self):
+        self.http = requests.Session()
+        self.http.verify = False  # the test's own certificate, behind nginx
+
+    def password(self, base: str, account: str, name: str, password: str) -> requests.Response:
+        form = self.http.get(f"{base}/signin/{account}?mode=iam", timeout=10)
+        return self.http.post(
+            f"{base}/signin",
+            data={
+                "csrfmiddlewaretoken": TOKEN.search(form.text).group(1),
+                "mode": "iam",
+                "account": account,
+                "user_name": name,
+                "password": password,
+            },
+            headers={"Referer": f"{base}/signin"},
+            timeout=10,
+        )
+
+    def mfa(self, base: str, device_id: int, code: str) -> requests.Response:
+        page = self.http.get(f"{base}/mfa", timeout=10)
+        return self.http.post(
+            f"{base}/mfa",
+            data={
+                "csrfmiddlewaretoken": TOKEN.search(page.text).group(1),
+                "device": device_id,
+                "code": code,
+            },
+            headers={"Referer": f"{base}/mfa"},
+            timeout=10,
+        )
