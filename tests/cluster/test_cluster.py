@@ -9,6 +9,7 @@ import requests
 import urllib3
 
 from identity import services
+from identity.policies import services as policy_services
 from tests.conftest import PASSWORD, make_organization
 from tests.support.cluster import Browser
 from tests.support.mfa import enabled_app
@@ -23,7 +24,14 @@ def account(transactional_db):
 
 
 def user_with_app(account, name):
+    """An IAM user with an authenticator app who may read the account's IAM pages."""
     user = services.iam_user_create(actor=None, account=account, name=name, password=PASSWORD)
+    policy_services.policy_attach(
+        actor=None,
+        account=account,
+        policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess",
+        user=user,
+    )
     return enabled_app(user)  # (device, app)
 
 
@@ -34,7 +42,7 @@ def test_the_password_on_one_node_and_the_code_on_the_other(cluster, account):
     assert browser.password(one.base, "example-corp", "alice", PASSWORD).url.endswith("/mfa")
     assert browser.mfa(two.base, device.pk, app.now()).url.endswith("/console/")
     for node in (one, two):
-        page = browser.http.get(node.base + "/console/", timeout=10)
+        page = browser.get(node.base + "/console/")
         assert page.status_code == 200 and "alice" in page.text
 
 
@@ -91,7 +99,7 @@ def test_a_node_lost_under_load_loses_only_what_was_in_flight(cluster, account):
         while time.monotonic() - started < duration:
             n += 1
             try:
-                response = browser.http.get(base + paths[n % 2], timeout=15, allow_redirects=False)
+                response = browser.get(base + paths[n % 2], timeout=15, allow_redirects=False)
                 result = "ok" if response.status_code == 200 else f"HTTP {response.status_code}"
             except requests.RequestException as error:
                 result = type(error).__name__
