@@ -20,7 +20,7 @@ from tests.conftest import PASSWORD, signin_iam
 from tests.support.applications import App, id_claims
 from tests.support.softauthn import unb64url
 from tests.support.sso import make_sso_user, set_sso
-from tests.support.webauthn import key, key_error, register, registration_options
+from tests.support.webauthn import enrol, key, key_error, register, registration_options
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relying_party")]
 
@@ -32,31 +32,6 @@ NOT_VERIFIED = (
     "This security key did not verify you (PIN or biometrics). Sign in with your password, "
     "then use the key."
 )
-
-
-def enrol(user, **kwargs):
-    """A passkey registered to ``user`` (rows as the registration writes them)."""
-    authenticator = key(**kwargs)
-    handle, _created = WebAuthnUserHandle.objects.get_or_create(
-        user=user, defaults={"handle": b"h" * 16 + str(user.pk).encode().rjust(16, b"0")}
-    )
-    authenticator.user_handle = bytes(handle.handle)
-    from mfa.webauthn.auth import sha256
-
-    WebAuthnCredential.objects.create(
-        user=user,
-        account_id=user.account_id,
-        name=f"{user.name}-passkey-{WebAuthnCredential.objects.count()}",
-        kind="webauthn",
-        confirmed=True,
-        credential_id=authenticator.credential_id,
-        credential_id_hash=sha256(authenticator.credential_id),
-        public_key=authenticator._cose_public_key(),
-        sign_count=authenticator.sign_count,
-        backup_eligible=authenticator.synced,
-        discoverable=True,
-    )
-    return authenticator
 
 
 def signin_options(client) -> dict:

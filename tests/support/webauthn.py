@@ -6,6 +6,8 @@ import json
 
 from django.urls import reverse
 
+from mfa.models import WebAuthnCredential, WebAuthnUserHandle
+from mfa.webauthn.auth import sha256
 from tests.support.softauthn import SoftAuthenticator
 
 ORIGIN = "https://console.tobira.test"
@@ -49,3 +51,26 @@ def key_error(response) -> str:
 
     match = re.search(r"data-webauthn-error\s*>(.*?)</div>", response.content.decode(), re.S)
     return match.group(1).strip() if match else ""
+
+
+def enrol(user, **kwargs):
+    """A passkey registered to ``user`` (rows as the registration writes them)."""
+    authenticator = key(**kwargs)
+    handle, _created = WebAuthnUserHandle.objects.get_or_create(
+        user=user, defaults={"handle": b"h" * 16 + str(user.pk).encode().rjust(16, b"0")}
+    )
+    authenticator.user_handle = bytes(handle.handle)
+    WebAuthnCredential.objects.create(
+        user=user,
+        account_id=user.account_id,
+        name=f"{user.name}-passkey-{WebAuthnCredential.objects.count()}",
+        kind="webauthn",
+        confirmed=True,
+        credential_id=authenticator.credential_id,
+        credential_id_hash=sha256(authenticator.credential_id),
+        public_key=authenticator._cose_public_key(),
+        sign_count=authenticator.sign_count,
+        backup_eligible=authenticator.synced,
+        discoverable=True,
+    )
+    return authenticator
