@@ -225,6 +225,12 @@ if _cache_url and _cache_url.startswith(("redis://", "rediss://")):
             "BACKEND": "identity.cache.SharedClientRedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tobira"),
+            # A Redis that hangs (paused, failing over) makes a request fail in seconds with a
+            # 503 "try again shortly" (console.views.errors), not hold a thread for minutes.
+            "OPTIONS": {
+                "socket_timeout": float(env("CACHE_SOCKET_TIMEOUT", "2")),
+                "socket_connect_timeout": float(env("CACHE_CONNECT_TIMEOUT", "1")),
+            },
         }
     }
 elif _cache_url in (None, "db"):

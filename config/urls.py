@@ -30,3 +30,4 @@ urlpatterns = [
 
 handler403 = "console.views.errors.permission_denied"
 handler404 = "console.views.errors.not_found"
+handler500 = "console.views.errors.server_error"

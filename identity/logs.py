@@ -35,6 +35,7 @@ from django_structlog import signals as django_structlog_signals
 from django_structlog.celery import signals as celery_signals
 from django_structlog.middlewares import RequestMiddleware
 
+from identity.errors import SERVICE_DOWN
 from identity.requestinfo import client_ip
 
 REDACTED = "[redacted]"
@@ -252,6 +253,13 @@ def principal_context(request) -> dict:
         "principal_arn": getattr(wrapped, "arn", None) or None,
         "account_id": getattr(wrapped, "account_id", None),
     }
+
+
+@receiver(django_structlog_signals.bind_extra_request_failed_metadata)
+def _failed(sender, request, logger, exception, log_kwargs, **kwargs) -> None:
+    """The status the person got: a service that did not answer is a 503, not a 500."""
+    if isinstance(exception, SERVICE_DOWN):
+        log_kwargs["code"] = 503
 
 
 def bind_principal(request) -> None:

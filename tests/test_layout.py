@@ -35,8 +35,9 @@ CROSS_CUTTING = {
     "test_rp_harness.py",  # tests/support/rp.py, the relying-party stand-in
 }
 # Directories that are a kind of test rather than a package's tests.
-# deploy: the files in deploy/; cluster: several nodes behind nginx (tests/support/cluster.py).
-KINDS = {"browser", "conformance", "integration", "deploy", "cluster"}
+# deploy: the files in deploy/; cluster: several nodes behind nginx (tests/support/cluster.py);
+# faults: services failing under a running node.
+KINDS = {"browser", "conformance", "integration", "deploy", "cluster", "faults"}
 
 DOTTED_TEST_MODULE = re.compile(r"tests(\.\w+)*\.test_\w+(\.\w+)*")
 

@@ -1,6 +1,15 @@
-"""The 403 and 404 pages (``handler403``, ``handler404`` of ``config.urls``)."""
+"""The error pages (``handler403``, ``handler404``, ``handler500`` of ``config.urls``)."""
 
+import sys
+
+import structlog
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
+
+from identity.errors import SERVICE_DOWN
+
+RETRY_AFTER = "5"
 
 MFA_KEYS = frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"})
 
@@ -40,3 +49,17 @@ def _mfa_advice(request, decision) -> str | None:
 
 def not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    """500, or 503 with Retry-After when a service did not answer. Rendered without the
+    request's context (the session and the user may be what failed); the request id lets the
+    person quote this failure to whoever reads the logs."""
+    error = sys.exc_info()[1]
+    down = isinstance(error, SERVICE_DOWN)
+    context = {"request_id": structlog.contextvars.get_contextvars().get("request_id", "")}
+    page = loader.render_to_string("errors/503.html" if down else "errors/500.html", context)
+    response = HttpResponse(page, status=503 if down else 500)
+    if down:
+        response["Retry-After"] = RETRY_AFTER
+    return response
