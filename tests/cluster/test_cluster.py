@@ -6,7 +6,6 @@ import time
 
 import pytest
 import requests
-import urllib3
 
 from identity import services
 from identity.policies import services as policy_services
@@ -14,8 +13,11 @@ from tests.conftest import PASSWORD, make_organization
 from tests.support.cluster import Browser
 from tests.support.mfa import enabled_app
 
-pytestmark = [pytest.mark.integration]
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the test's certificate
+pytestmark = [
+    pytest.mark.integration,
+    # nginx's certificate is the test's own, self-signed.
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+]
 
 
 @pytest.fixture

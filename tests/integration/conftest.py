@@ -94,13 +94,15 @@ def worker_env() -> dict:
     return {}
 
 
-@pytest.fixture
-def celery_worker(transactional_db, smtp_server, worker_env):
-    """A real ``celery worker`` process on the configured broker (Redis in CI).
+class WorkerLines(list):
+    """A worker's output lines, as they come; ``.process`` is the worker."""
 
-    It talks to the test database and sends mail to ``smtp_server``. Yields
-    the worker's output lines so a test can show them when it fails.
-    """
+    process: subprocess.Popen
+
+
+def start_worker(env_extra: dict, name: str = "test") -> WorkerLines:
+    """A real ``celery worker`` process on the configured broker (Redis in CI), on the test
+    database, started and ready: its output lines (``.process``, the process)."""
     broker = settings.CELERY_BROKER_URL
     if not broker.startswith("redis"):
         pytest.fail(
@@ -110,10 +112,9 @@ def celery_worker(transactional_db, smtp_server, worker_env):
         **os.environ,
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": broker,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
-        **worker_env,
+        **env_extra,
     }
     process = subprocess.Popen(
         [
@@ -130,7 +131,7 @@ def celery_worker(transactional_db, smtp_server, worker_env):
             "--without-heartbeat",
             "--loglevel=INFO",
             "--hostname",
-            f"test-{os.getpid()}@%h",
+            f"{name}-{os.getpid()}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -138,7 +139,8 @@ def celery_worker(transactional_db, smtp_server, worker_env):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: list[str] = []
+    lines = WorkerLines()
+    lines.process = process
     ready = threading.Event()
 
     def read():
@@ -151,14 +153,26 @@ def celery_worker(transactional_db, smtp_server, worker_env):
     if not ready.wait(60):
         process.kill()
         pytest.fail("celery worker did not start:\n" + "\n".join(lines[-40:]))
+    return lines
+
+
+def stop_worker(lines: WorkerLines) -> None:
+    lines.process.terminate()
+    try:
+        lines.process.wait(20)
+    except subprocess.TimeoutExpired:
+        lines.process.kill()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, smtp_server, worker_env):
+    """A real worker that sends mail to ``smtp_server`` (``worker_env`` may say otherwise).
+    Yields its output lines so a test can show them when it fails."""
+    lines = start_worker({"EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}", **worker_env})
     try:
         yield lines
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_worker(lines)
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
