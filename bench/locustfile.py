@@ -18,7 +18,7 @@ from locust import HttpUser, between, events, task
 
 USERS = json.loads(open(os.environ["LOAD_USERS_FILE"]).read())  # noqa: SIM115
 ACCOUNT = os.environ.get("LOAD_ACCOUNT_ALIAS", "bench")
-RESULTS = {"signins": 0, "server_errors": 0, "by_status": {}}
+RESULTS = {"signins": 0, "server_errors": 0, "by_status": {}, "times": {}}
 TOKEN_FIELD = 'name="csrfmiddlewaretoken" value="'
 
 
@@ -31,6 +31,7 @@ def _token(html: str) -> str:
 def _count(request_type, name, response_time, response_length, response=None, exception=None, **kw):
     status = getattr(response, "status_code", 0) or 0
     RESULTS["by_status"][str(status)] = RESULTS["by_status"].get(str(status), 0) + 1
+    RESULTS["times"].setdefault(name, []).append(response_time)
     if status >= 500:
         RESULTS["server_errors"] += 1
 
