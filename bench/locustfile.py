@@ -22,8 +22,12 @@ RESULTS = {"signins": 0, "server_errors": 0, "by_status": {}, "times": {}}
 TOKEN_FIELD = 'name="csrfmiddlewaretoken" value="'
 
 
-def _token(html: str) -> str:
-    start = html.index(TOKEN_FIELD) + len(TOKEN_FIELD)
+def _token(html: str) -> str | None:
+    """The page's CSRF token; None for a page without a form (an error page)."""
+    start = html.find(TOKEN_FIELD)
+    if start < 0:
+        return None
+    start += len(TOKEN_FIELD)
     return html[start : html.index('"', start)]
 
 
@@ -67,6 +71,8 @@ class Person(HttpUser):
             time.sleep((window + 1) * 30 - time.time() + 0.1)
         form = self.client.get(f"/signin/{ACCOUNT}?mode=iam", name="GET sign-in form")
         self.csrf = _token(form.text)
+        if self.csrf is None:  # counted already, by its status: try again at the next turn
+            return
         password = {
             "mode": "iam",
             "account": ACCOUNT,
@@ -78,6 +84,8 @@ class Person(HttpUser):
             return
         page = self.client.get("/mfa", name="GET MFA page")
         self.csrf = _token(page.text)
+        if self.csrf is None:
+            return
         self.last_window = int(time.time() // 30)
         done = self._post(
             "/mfa", {"device": self.me["device"], "code": self.totp.now()}, "POST TOTP code", "/mfa"
@@ -112,7 +120,7 @@ class Person(HttpUser):
     @task(1)
     def sign_out_and_in(self):
         page = self.client.get("/console/", name="GET console home")
-        if TOKEN_FIELD in page.text:
-            self.csrf = _token(page.text)
+        self.csrf = _token(page.text)
+        if self.csrf is not None:
             self._post("/signout", {}, "POST sign out", "/console/")
         self.sign_in()

@@ -40,8 +40,9 @@ def age(*, now: float | None = None) -> float | None:
     return (time.time() if now is None else now) - float(beat)
 
 
-class WorkerHeartbeat(bootsteps.StartStopStep):
-    """Beats once when the worker starts, then on the worker's timer until it stops."""
+class RepeatingStep(bootsteps.StartStopStep):
+    """A worker bootstep that calls ``run`` every ``interval()`` seconds on the worker's timer,
+    from the time the worker starts until it stops."""
 
     requires = ("celery.worker.components:Timer",)
 
@@ -49,20 +50,34 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         super().__init__(worker, **kwargs)
         self.timer_entry = None
 
+    def interval(self) -> float:
+        raise NotImplementedError
+
+    def run(self) -> None:
+        raise NotImplementedError
+
     def start(self, worker):
-        self.beat()
-        self.timer_entry = worker.timer.call_repeatedly(
-            settings.HEALTH_WORKER_HEARTBEAT_INTERVAL, self.beat
-        )
+        self.timer_entry = worker.timer.call_repeatedly(self.interval(), self.run)
 
     def stop(self, worker):
-        # The last beat stays: with several workers the others still write theirs, and a
-        # worker that is gone for good shows as an old beat after the max age.
         if self.timer_entry is not None:
             self.timer_entry.cancel()
             self.timer_entry = None
 
-    def beat(self):
+
+class WorkerHeartbeat(RepeatingStep):
+    """Beats once when the worker starts, then on the worker's timer until it stops. The last
+    beat stays when it stops: with several workers the others still write theirs, and a worker
+    that is gone for good shows as an old beat after the max age."""
+
+    def interval(self) -> float:
+        return settings.HEALTH_WORKER_HEARTBEAT_INTERVAL
+
+    def start(self, worker):
+        self.run()
+        super().start(worker)
+
+    def run(self):
         try:
             record()
         except Exception:  # noqa: BLE001 - a cache that is down must not stop the worker

@@ -8,27 +8,17 @@ from __future__ import annotations
 import logging
 
 import structlog
-from celery import bootsteps
 from django.conf import settings
 from django.db import close_old_connections
+
+from config.heartbeat import RepeatingStep
 
 logger = logging.getLogger(__name__)
 
 
-class OutboxRelay(bootsteps.StartStopStep):
-    requires = ("celery.worker.components:Timer",)
-
-    def __init__(self, worker, **kwargs):
-        super().__init__(worker, **kwargs)
-        self.timer_entry = None
-
-    def start(self, worker):
-        self.timer_entry = worker.timer.call_repeatedly(settings.OUTBOX_RELAY_INTERVAL, self.run)
-
-    def stop(self, worker):
-        if self.timer_entry is not None:
-            self.timer_entry.cancel()
-            self.timer_entry = None
+class OutboxRelay(RepeatingStep):
+    def interval(self) -> float:
+        return settings.OUTBOX_RELAY_INTERVAL
 
     def run(self):
         # Imported here, not above: config.celery loads this module before Django's apps are

@@ -242,7 +242,7 @@ def test_the_heartbeat_step_beats_at_start_and_then_on_the_workers_timer(setting
     assert heartbeat.age() is None
     step.start(worker)
     assert 0 <= heartbeat.age() < 5
-    worker.timer.call_repeatedly.assert_called_once_with(10, step.beat)
+    worker.timer.call_repeatedly.assert_called_once_with(10, step.run)
     step.stop(worker)
     worker.timer.call_repeatedly.return_value.cancel.assert_called_once_with()
 
@@ -256,7 +256,7 @@ def test_a_heartbeat_the_cache_refuses_is_logged_and_the_worker_goes_on(caplog):
         }
     }
     with override_settings(CACHES=unreachable), caplog.at_level(logging.WARNING):
-        step.beat()
+        step.run()
     assert "could not record the worker heartbeat" in caplog.text
 
 

@@ -6,15 +6,14 @@ import http.client
 import json
 import re
 import ssl
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from identity.models import AuditEvent
 from tests.conftest import make_organization
-from tests.integration.conftest import ROOT, free_port, server_env, wait_for, wait_until_serving
+from tests.integration.conftest import free_port, server_env, wait_for
+from tests.support.cluster import start_node
 from tests.support.nginx import start_nginx
 
 pytestmark = [pytest.mark.integration]
@@ -24,31 +23,18 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @pytest.fixture
 def node(transactional_db, settings, tmp_path):
-    port = free_port()
-    log = open(tmp_path / "node.log", "w")  # noqa: SIM115 - closed below
-    env = {
-        **server_env(settings, tmp_path / "var"),
-        "TOBIRA_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "TOBIRA_THREADS": "2",
-        "TRUSTED_PROXY_COUNT": "1",
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "INFO",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    log = tmp_path / "node.log"
+    running = start_node(
+        server_env(settings, tmp_path / "var"),
+        port=free_port(),
+        log=log,
+        TOBIRA_THREADS="2",
+        TRUSTED_PROXY_COUNT="1",
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
     )
-    try:
-        wait_until_serving(f"http://127.0.0.1:{port}")
-        yield f"127.0.0.1:{port}", tmp_path / "node.log"
-    finally:
-        process.terminate()
-        process.wait(20)
-        log.close()
+    yield running.address, log
+    running.stop()
 
 
 @pytest.fixture

@@ -1,3 +1,8 @@
 """The integration tests' services, for the fault tests: a real Celery worker and SMTP server."""
 
-from tests.integration.conftest import celery_worker, smtp_server, worker_env  # noqa: F401
+from tests.integration.conftest import (  # noqa: F401
+    celery_worker,
+    real_queue,
+    smtp_server,
+    worker_env,
+)

@@ -6,7 +6,6 @@ recovers without a restart."""
 import contextlib
 import re
 import subprocess
-import sys
 import time
 
 import pytest
@@ -15,7 +14,8 @@ import requests
 
 from identity import services
 from tests.conftest import PASSWORD, make_organization
-from tests.integration.conftest import ROOT, free_port, server_env, wait_until_serving
+from tests.integration.conftest import free_port, server_env
+from tests.support.cluster import start_node
 
 pytestmark = [pytest.mark.integration]
 
@@ -67,31 +67,17 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def node(transactional_db, settings, tmp_path, own_redis):
-    port = free_port()
-    env = {
-        **server_env(settings, tmp_path / "var"),
-        "CACHE_URL": f"redis://127.0.0.1:{own_redis.port}/0",
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{own_redis.port}/1",
-        "TOBIRA_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "TOBIRA_THREADS": "4",
-        "RATELIMIT_ENABLED": "1",
-        "RATELIMIT_SIGNIN_FAILED": "1000/m/ip,3/5m/user",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    running = start_node(
+        server_env(settings, tmp_path / "var"),
+        port=free_port(),
+        CACHE_URL=f"redis://127.0.0.1:{own_redis.port}/0",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:{own_redis.port}/1",
+        TOBIRA_THREADS="4",
+        RATELIMIT_ENABLED="1",
+        RATELIMIT_SIGNIN_FAILED="1000/m/ip,3/5m/user",
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(20)
+    yield running.base
+    running.stop()
 
 
 def signin(base: str, password: str) -> tuple[int, float, str]:

@@ -10,7 +10,6 @@ from aiosmtpd.controller import Controller
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from identity import tasks
 from identity.queue import enqueue_on_commit
 from tests.integration.conftest import free_port
@@ -61,13 +60,6 @@ def faulty_smtp():
 def worker_env(faulty_smtp) -> dict:
     # A 2-second timeout: a stalled server is given up on and tried again.
     return {"EMAIL_URL": f"smtp://127.0.0.1:{FAULTY_PORT}?timeout=2"}
-
-
-@pytest.fixture
-def real_queue():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 @pytest.mark.parametrize("fault", ["421", "451", "stall"])

@@ -12,7 +12,6 @@ from aiosmtpd.controller import Controller
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from identity import tasks
 from identity.models import OutboxMessage
 from identity.queue import enqueue_on_commit
@@ -53,9 +52,8 @@ def slow_smtp():
 
 
 def test_a_worker_killed_mid_task_the_email_still_goes_once(
-    transactional_db, slow_smtp, make_iam_user, settings
+    transactional_db, slow_smtp, make_iam_user, settings, real_queue
 ):
-    celery_app.conf.task_always_eager = False
     # Handed over and not finished after 3 s: the relay hands it over again. (A broker that
     # lost its worker gives the task back only after its visibility timeout, an hour.)
     settings.OUTBOX_REDELIVER_AFTER = 3
@@ -89,7 +87,6 @@ def test_a_worker_killed_mid_task_the_email_still_goes_once(
         with pytest.raises(queue.Empty):
             slow_smtp.messages.get(timeout=5)  # once
     finally:
-        celery_app.conf.task_always_eager = True
         for worker in (first, second):
             if worker is not None and worker.process.poll() is None:
                 stop_worker(worker)

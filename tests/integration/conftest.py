@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
+from config.celery import app as celery_app
 from tests.support.twilio import twilio_standin  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +87,14 @@ def wait_until_serving(base: str, path: str = "/signin") -> None:
         except requests.RequestException:
             time.sleep(0.1)
     pytest.fail(f"{base} did not start")
+
+
+@pytest.fixture
+def real_queue():
+    """Tasks go through the broker to a worker, not inline (the tests' default)."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ TOTP and with a passkey (the encrypted seeds and the public keys came through)."
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 import requests
@@ -13,7 +12,8 @@ from django.urls import reverse
 
 from identity.models import Account
 from tests.conftest import PASSWORD, make_organization
-from tests.integration.conftest import ROOT, free_port, server_env, wait_until_serving
+from tests.integration.conftest import free_port, server_env
+from tests.support.cluster import start_node
 from tests.support.mfa import enabled_app
 from tests.support.webauthn import ORIGIN, RP_ID, enrol
 
@@ -46,35 +46,22 @@ def restored(transactional_db, tmp_path):
 
 @pytest.fixture
 def node_on(settings, tmp_path):
-    processes = []
+    nodes = []
 
     def start(database: str) -> str:
-        port = free_port()
-        env = {
-            **server_env(settings, tmp_path / "var"),
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-            "TOBIRA_BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": "1",
-            "WEBAUTHN_RP_ID": RP_ID,
-            "WEBAUTHN_ORIGINS": ORIGIN,
-        }
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        node = start_node(
+            server_env(settings, tmp_path / "var"),
+            port=free_port(),
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
+            WEBAUTHN_RP_ID=RP_ID,
+            WEBAUTHN_ORIGINS=ORIGIN,
         )
-        base = f"http://127.0.0.1:{port}"
-        wait_until_serving(base)
-        return base
+        nodes.append(node)
+        return node.base
 
     yield start
-    for process in processes:
-        process.terminate()
-        process.wait(20)
+    for node in nodes:
+        node.stop()
 
 
 def form_post(http, base, path, data, form_path=None):

@@ -7,20 +7,12 @@ import redis
 from django.conf import settings
 from django.urls import reverse
 
-from config.celery import app as celery_app
 from tests.conftest import PASSWORD, make_organization, signin_root
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration]
 
 NEW_PASSWORD = "Integration-Passphrase-77"
-
-
-@pytest.fixture
-def real_queue():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_password_change_mail_goes_through_redis_and_a_worker(

@@ -2,7 +2,6 @@
 
 import pytest
 
-from config.celery import app as celery_app
 from identity.credentials.models import CredentialReport
 from identity.credentials.selectors import credential_report_content
 from mfa.credentials.services import credential_report_generate
@@ -10,13 +9,6 @@ from tests.conftest import make_organization
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def real_queue():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_a_worker_builds_the_report_it_was_asked_for(celery_worker, real_queue):

@@ -8,7 +8,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from config.celery import app as celery_app
 from tests.conftest import PASSWORD, make_organization, root_of, signin_iam, signin_root
 from tests.integration.conftest import wait_for
 from tests.support.mfa import enabled_app
@@ -21,13 +20,6 @@ NEW = "A-fresh-Passphrase-2026"
 @pytest.fixture
 def worker_env() -> dict:
     return {"LOG_FORMAT": "json"}
-
-
-@pytest.fixture
-def real_queue():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def json_lines(lines: list[str]) -> list[dict]:

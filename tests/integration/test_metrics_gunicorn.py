@@ -6,14 +6,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import make_organization
-from tests.integration.conftest import ROOT, free_port, server_env, wait_for, wait_until_serving
+from tests.integration.conftest import free_port, server_env, wait_for, wait_until_serving
+from tests.support.cluster import start_node
 
 pytestmark = [pytest.mark.integration]
 
@@ -22,31 +22,17 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @pytest.fixture
 def server(transactional_db, settings, tmp_path):
-    port = free_port()
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     (metrics_dir / "counter_99999.db").write_bytes(b"left by a previous run")
-    env = {
-        **server_env(settings, tmp_path / "var"),
-        "TOBIRA_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "TOBIRA_THREADS": "2",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    node = start_node(
+        server_env(settings, tmp_path / "var"),
+        port=free_port(),
+        TOBIRA_THREADS="2",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base)
-        yield process, base, metrics_dir
-    finally:
-        process.terminate()
-        process.wait(20)
+    yield node.process, node.base, metrics_dir
+    node.stop()
 
 
 def failed_signin(base: str) -> None:

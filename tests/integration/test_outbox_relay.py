@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from config.celery import app as celery_app
 from identity import tasks
 from identity.models import OutboxMessage
 from identity.queue import enqueue_on_commit
@@ -20,13 +19,6 @@ pytestmark = [pytest.mark.integration]
 @pytest.fixture
 def worker_env() -> dict:
     return {"OUTBOX_RELAY_INTERVAL": "1"}
-
-
-@pytest.fixture
-def real_queue():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_what_the_broker_refused_at_commit_the_workers_relay_delivers(

@@ -5,19 +5,11 @@ import re
 
 import pytest
 
-from config.celery import app as celery_app
 from recovery import flow
 from tests.conftest import make_organization, root_of
 from tests.support.recovery import Browser
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def real_queue():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_the_link_arrives_by_smtp_and_verifies(client, celery_worker, smtp_server, real_queue):

@@ -27,11 +27,18 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 class Node:
     process: subprocess.Popen
     address: str  # 127.0.0.1:<port>
-    log: Path
+    log: Path | None
 
     @property
     def base(self) -> str:
         return f"http://{self.address}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
     def kill(self) -> None:
         """SIGKILL the whole node, master and workers: a machine that is gone."""
@@ -77,6 +84,26 @@ def _wait_serving(base: str, seconds: float = 30) -> None:
     raise AssertionError(f"{base} did not start")
 
 
+def start_node(env: dict, *, port: int, log: Path | None = None, **extra: str) -> Node:
+    """One node as deployed: gunicorn with config/gunicorn.conf.py (one worker) on
+    127.0.0.1:``port``, with ``env`` and ``extra``, serving once its /healthz answers."""
+    output = log.open("w") if log is not None else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env={**env, "TOBIRA_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", **extra},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    node = Node(process, f"127.0.0.1:{port}", log)
+    try:
+        _wait_serving(node.base)
+    except AssertionError:
+        node.stop()
+        raise
+    return node
+
+
 def start_cluster(
     directory: Path,
     env: dict,
@@ -89,27 +116,17 @@ def start_cluster(
     """``nodes`` gunicorn nodes (one worker each, ``threads`` threads) behind nginx, and
     ``workers`` Celery workers, with ``env`` (the test database's, Redis's, the keys)."""
     directory.mkdir(parents=True, exist_ok=True)
-    started: list[Node] = []
-    for index in range(nodes):
-        port = free_port()
-        log = directory / f"node{index + 1}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-            cwd=ROOT,
-            env={
-                **env,
-                "TOBIRA_BIND": f"127.0.0.1:{port}",
-                "WEB_CONCURRENCY": "1",
-                "TOBIRA_THREADS": str(threads),
-                "TRUSTED_PROXY_COUNT": "1",
-                "LOG_FORMAT": "json",
-            },
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
+    started = [
+        start_node(
+            env,
+            port=free_port(),
+            log=directory / f"node{index + 1}.log",
+            TOBIRA_THREADS=str(threads),
+            TRUSTED_PROXY_COUNT="1",
+            LOG_FORMAT="json",
         )
-        started.append(Node(process, f"127.0.0.1:{port}", log))
-    for node in started:
-        _wait_serving(node.base)
+        for index in range(nodes)
+    ]
     proxy = start_nginx(
         directory / "nginx",
         upstreams=[node.address for node in started],

@@ -107,7 +107,7 @@ user {getpass.getuser()};
 worker_processes 1;
 pid {directory}/nginx.pid;
 error_log {directory}/log/error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections 4096; }}
 http {{
     include /etc/nginx/mime.types;
     access_log off;
