@@ -2,23 +2,19 @@
 the middle of them: the node recovers by itself (CONN_HEALTH_CHECKS), a request cut short is a
 503 "try again shortly" and never a 500, and nothing is left half-written."""
 
-import re
 import threading
 import time
 
 import pytest
-import requests
 from django.db import connection
 
 from identity import services
 from identity.models import AuditEvent, BrowserSession
 from tests.conftest import PASSWORD, make_organization
 from tests.integration.conftest import free_port, server_env
-from tests.support.cluster import start_node
+from tests.support.cluster import Browser, start_node
 
 pytestmark = [pytest.mark.integration]
-
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -49,24 +45,7 @@ def terminate_the_nodes_connections(spare: int) -> int:
 
 
 def signin(base: str) -> int:
-    http = requests.Session()
-    form = http.get(f"{base}/signin/example-corp?mode=iam", timeout=20)
-    match = TOKEN.search(form.text)
-    if match is None:
-        return form.status_code
-    response = http.post(
-        f"{base}/signin",
-        data={
-            "csrfmiddlewaretoken": match.group(1),
-            "mode": "iam",
-            "account": "example-corp",
-            "user_name": "bob",
-            "password": PASSWORD,
-        },
-        headers={"Referer": f"{base}/signin"},
-        allow_redirects=False,
-        timeout=20,
-    )
+    response = Browser().password(base, "example-corp", "bob", PASSWORD, allow_redirects=False)
     return response.status_code
 
 

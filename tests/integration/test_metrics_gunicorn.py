@@ -13,11 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import make_organization
 from tests.integration.conftest import free_port, server_env, wait_for, wait_until_serving
-from tests.support.cluster import start_node
+from tests.support.cluster import Browser, start_node
 
 pytestmark = [pytest.mark.integration]
-
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -36,20 +34,7 @@ def server(transactional_db, settings, tmp_path):
 
 
 def failed_signin(base: str) -> None:
-    http = requests.Session()
-    form = http.get(f"{base}/signin/example-corp?mode=iam", timeout=10)
-    response = http.post(
-        f"{base}/signin",
-        data={
-            "csrfmiddlewaretoken": TOKEN.search(form.text).group(1),
-            "mode": "iam",
-            "account": "example-corp",
-            "user_name": "alice",
-            "password": "Not-the-password-1",
-        },
-        headers={"Referer": f"{base}/signin"},
-        timeout=10,
-    )
+    response = Browser().password(base, "example-corp", "alice", "Not-the-password-1")
     assert response.status_code == 200, response.status_code  # the form again, with the error
 
 

@@ -177,18 +177,26 @@ class Browser:
         # to REQUESTS_CA_BUNDLE from the environment (requests' merge order).
         return {"timeout": 10, "verify": False, **kwargs}
 
-    def password(self, base: str, account: str, name: str, password: str) -> requests.Response:
+    def password(
+        self, base: str, account: str, name: str, password: str, **kwargs
+    ) -> requests.Response:
+        """The password step on ``base`` (``kwargs`` for the POST: ``allow_redirects``...).
+        When the form does not come (an error page), that page is the answer."""
         form = self.get(f"{base}/signin/{account}?mode=iam")
+        token = TOKEN.search(form.text)
+        if token is None:
+            return form
         return self.post(
             f"{base}/signin",
             data={
-                "csrfmiddlewaretoken": TOKEN.search(form.text).group(1),
+                "csrfmiddlewaretoken": token.group(1),
                 "mode": "iam",
                 "account": account,
                 "user_name": name,
                 "password": password,
             },
             headers={"Referer": f"{base}/signin"},
+            **kwargs,
         )
 
     def mfa(self, base: str, device_id: int, code: str) -> requests.Response:
