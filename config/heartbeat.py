@@ -41,23 +41,19 @@ def age(*, now: float | None = None) -> float | None:
 
 
 class RepeatingStep(bootsteps.StartStopStep):
-    """A worker bootstep that calls ``run`` every ``interval()`` seconds on the worker's timer,
-    from the time the worker starts until it stops."""
+    """A worker bootstep that calls its ``run`` method every ``settings.<interval_setting>``
+    seconds on the worker's timer, from the time the worker starts until it stops."""
 
     requires = ("celery.worker.components:Timer",)
+    interval_setting: str  # the name of the setting that holds the seconds
 
     def __init__(self, worker, **kwargs):
         super().__init__(worker, **kwargs)
         self.timer_entry = None
 
-    def interval(self) -> float:
-        raise NotImplementedError
-
-    def run(self) -> None:
-        raise NotImplementedError
-
     def start(self, worker):
-        self.timer_entry = worker.timer.call_repeatedly(self.interval(), self.run)
+        interval = getattr(settings, self.interval_setting)
+        self.timer_entry = worker.timer.call_repeatedly(interval, self.run)
 
     def stop(self, worker):
         if self.timer_entry is not None:
@@ -70,8 +66,7 @@ class WorkerHeartbeat(RepeatingStep):
     beat stays when it stops: with several workers the others still write theirs, and a worker
     that is gone for good shows as an old beat after the max age."""
 
-    def interval(self) -> float:
-        return settings.HEALTH_WORKER_HEARTBEAT_INTERVAL
+    interval_setting = "HEALTH_WORKER_HEARTBEAT_INTERVAL"
 
     def start(self, worker):
         self.run()

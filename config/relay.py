@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 import structlog
-from django.conf import settings
 from django.db import close_old_connections
 
 from config.heartbeat import RepeatingStep
@@ -17,8 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 class OutboxRelay(RepeatingStep):
-    def interval(self) -> float:
-        return settings.OUTBOX_RELAY_INTERVAL
+    interval_setting = "OUTBOX_RELAY_INTERVAL"
 
     def run(self):
         # Imported here, not above: config.celery loads this module before Django's apps are
