@@ -23,14 +23,23 @@ def failing_console(monkeypatch):
     return Failure
 
 
-@pytest.mark.parametrize("language", ["en", "ja"])
-def test_a_service_down_says_try_again_shortly(page, alice, failing_console, shoot, language):
-    if language == "ja":  # chosen on the sign-in page, as a person would
-        page.goto("/signin/example-corp")
+def in_language(page, language: str) -> None:
+    """The sign-in page in ``language``, chosen there as a person would."""
+    page.goto("/signin/example-corp")
+    if language == "ja":
         page.select_option("#lang-select", "ja")
         expect(page.locator("html")).to_have_attribute("lang", "ja")
+
+
+def open_console(page, language: str) -> None:
+    in_language(page, language)
     sign_in_password(page)
     page.goto("/console/")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_service_down_says_try_again_shortly(page, alice, failing_console, shoot, language):
+    open_console(page, language)
     panel = page.get_by_test_id("service-unavailable")
     expect(panel).to_be_visible()
     heading = "しばらくしてからもう一度お試しください" if language == "ja" else "Try again shortly"
@@ -55,11 +64,15 @@ def test_a_bug_says_what_to_do_and_what_to_quote(page, alice, failing_console, s
     shoot(page, f"error-500-{language}")
 
 
-def test_a_form_sent_without_its_cookie_says_what_to_do(page, shoot):
-    page.goto("/signin/example-corp")
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_form_sent_without_its_cookie_says_what_to_do(page, shoot, language):
+    in_language(page, language)
+    cookies = page.context.cookies()
     page.context.clear_cookies()  # as after a long wait, or a browser that dropped them
+    page.context.add_cookies([c for c in cookies if c["name"] == "django_language"])
     page.fill("#id_user_name", "alice")
     page.fill("#id_password", "whatever-it-is-1")
     page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("The form could not be sent")
-    shoot(page, "error-403-csrf-en")
+    heading = "フォームを送信できませんでした" if language == "ja" else "The form could not be sent"
+    expect(page.locator("h1")).to_have_text(heading)
+    shoot(page, f"error-403-csrf-{language}")
