@@ -96,8 +96,8 @@ def start(request, *, user: User) -> RecoveryAttempt | None:
             expires_at=timezone.now() + ATTEMPT_TTL,
         )
         audit.record(Event.RECOVERY_STARTED, request=request, **_about(attempt))
-    # Sent after the commit, and checked: with the broker down the page says so, and the
-    # outbox's relay sends the email once the broker is back (identity.outbox).
+    # Sent after the commit, and checked: with the broker down the outbox's relay sends the
+    # email once the broker is back (identity.outbox), and the page says it may take a while.
     attempt.queued = enqueue_now("recovery.send_recovery_email", str(attempt.pk), 1)
     return attempt
 
@@ -115,7 +115,8 @@ def current(request, attempt_id) -> RecoveryAttempt | None:
 
 
 def resend(request, attempt: RecoveryAttempt) -> str:
-    """Queue another email: "ok", "cooldown" or "limit"."""
+    """Queue another email: "ok"; "later" with the broker down (the outbox's relay sends it when
+    the broker is back); "cooldown" or "limit" when refused."""
     with transaction.atomic():
         attempt = RecoveryAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.email_sends_requested >= MAX_EMAILS:
@@ -126,7 +127,7 @@ def resend(request, attempt: RecoveryAttempt) -> str:
         attempt.save(update_fields=["email_sends_requested"])
         sequence = attempt.email_sends_requested
     if not enqueue_now("recovery.send_recovery_email", str(attempt.pk), sequence):
-        return "queue"
+        return "later"
     return "ok"
 
 

@@ -20,6 +20,10 @@ from .models import RecoveryAttempt
 
 TOKEN_KEY = "tobira_recovery_token"
 SHORTLY = gettext_lazy("We could not start that just now. Try again shortly: nothing is lost.")
+DELAYED = gettext_lazy(
+    "Sending is slower than usual just now: the email is on its way and may take a few "
+    "minutes. You do not need to ask again."
+)
 
 
 @never_cache
@@ -172,7 +176,7 @@ def start(request):
         if attempt is not None:
             request.session[flow.SESSION_KEY] = str(attempt.pk)
             if not attempt.queued:
-                messages.error(request, SHORTLY)
+                messages.warning(request, DELAYED)
             return redirect("recovery:email_sent")
         messages.error(request, _("Too many attempts. Wait a while, then try again."))
         status = 429
@@ -206,8 +210,8 @@ def email_sent(request):
         outcome = flow.resend(request, attempt)
         if outcome == "ok":
             messages.success(request, _("Another email is on its way."))
-        elif outcome == "queue":
-            messages.error(request, SHORTLY)
+        elif outcome == "later":
+            messages.warning(request, DELAYED)
         elif outcome == "cooldown":
             messages.error(request, _("Wait a minute before you ask for another email."))
         else:

@@ -82,3 +82,41 @@ def test_lost_device_to_console_through_email_and_phone(
     )
     shoot(page, "recovery-done-en")
     assert mailoutbox[-1].subject == "The root user signed in with alternative factors"
+
+
+def test_with_the_broker_down_the_email_is_promised_not_asked_for_again(
+    page, shoot, live_server, member_root, member_account, mailoutbox, monkeypatch
+):
+    """The outbox sends the email when the broker is back: the page says so, in both languages,
+    and does not send the person to start again."""
+    from recovery import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.send_recovery_email, "apply_async", broker_down)
+    member_account.contact_phone = "+81312345678"
+    member_account.save(update_fields=["contact_phone"])
+    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
+    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
+
+    page.goto("/signin")
+    page.fill("#id_email", "member-root@example.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mfa")
+    page.goto("/recovery/start")
+    page.click("button:has-text('Send verification email')")
+    page.wait_for_url("**/recovery/email-sent")
+    expect(page.locator(".message-warning")).to_contain_text("may take a few minutes")
+    shoot(page, "recovery-email-delayed-en")
+
+    page.goto("/recovery/start")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    expect(page.locator("h1")).to_have_text("別の要素を使用してサインイン")
+    page.click("form:not(.lang-form) button[type=submit]")
+    page.wait_for_url("**/recovery/email-sent")
+    expect(page.locator(".message-warning")).to_contain_text("数分かかることがあります")
+    shoot(page, "recovery-email-delayed-ja")
+    assert not mailoutbox
