@@ -223,8 +223,12 @@ def test_the_console_and_self_service_pages_break_no_rule(page, watch, managemen
     watch.assert_clean(page, "page size")
 
 
+def no_content(route) -> None:
+    route.fulfill(status=204)
+
+
 def test_the_portal_and_the_ways_to_applications_break_no_rule(
-    page, watch, settings, live_server, organization, elsewhere
+    page, watch, shoot, settings, live_server, organization, elsewhere
 ):
     settings.TOBIRA_BASE_URL = live_server.url  # the SAML IdP's URLs
     set_sso(organization, mfa_no_device=SSOSettings.NoDevice.ALLOW)
@@ -274,7 +278,27 @@ def test_the_portal_and_the_ways_to_applications_break_no_rule(
         "&code_challenge_method=S256"
     )
     visit(page, watch, f"/o/{organization.pk}/authorize?{query}", "[data-testid=consent-deny]")
-    page.get_by_test_id("consent-deny").click()
+
+    # The hand-over page is seen for an instant. The application answers its refresh with 204
+    # No Content first, so the page stays to be looked at; then its link goes on.
+    def to_the_callback(url: str) -> bool:
+        return url.startswith(elsewhere["callback"] + "?")
+
+    page.route(to_the_callback, no_content)
+    for language, heading in (
+        ("ja", "127.0.0.1 に移動しています"),
+        ("en", "Continuing to 127.0.0.1"),
+    ):
+        with page.expect_navigation():
+            page.select_option("#lang-select", language)
+        with page.expect_request(lambda request: to_the_callback(request.url)):
+            page.get_by_test_id("consent-deny").click()
+        expect(page.get_by_test_id("handover")).to_contain_text(heading)
+        shoot(page, f"handover-{language}")
+        if language == "ja":
+            page.goto(f"/o/{organization.pk}/authorize?{query}")
+    page.unroute(to_the_callback, no_content)
+    page.get_by_test_id("handover-link").click()
     expect(page.get_by_test_id("landed")).to_have_text("/callback")
     expect(page).to_have_url(re.compile(r"/callback\?error=access_denied&state=s1"))
     assert watch.console == []
