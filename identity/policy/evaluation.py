@@ -1,14 +1,19 @@
 """Evaluation, as AWS does it for a principal in one account.
 
-1. An explicit Deny in any policy that applies (SCPs or identity policies) wins.
+1. An explicit Deny in any policy that applies (SCPs, the permissions
+   boundary or identity policies) wins.
 2. Service control policies: unless the account is the organization's
-   management account, every level of the chain (the organization, then the
-   account) must have an Allow for the request; otherwise it is denied.
-3. The root user needs nothing more. Anyone else needs an Allow from an
-   identity-based policy (their own inline and attached policies, and their
-   groups'); otherwise it is implicitly denied.
+   management account, every level of the chain (the organization root, each
+   organizational unit down to the account, then the account) must have an
+   Allow for the request; otherwise it is denied.
+3. The root user needs nothing more.
+4. A principal with a permissions boundary needs an Allow from it: the
+   boundary caps what the identity policies can grant.
+5. Then an Allow from an identity-based policy (their own inline and attached
+   policies, and their groups'); otherwise it is implicitly denied.
 
-Every decision says why.
+Every decision says why, and names the stage that decided (``Decision.stage``:
+``scp``, ``boundary`` or ``identity``) and, for an SCP, the level.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "Allow", "ExplicitDeny", "ImplicitDeny"
 class NamedPolicy:
     name: str  # shown in explanations: "forced-mfa-self-manage", "FullAWSAccess"
     policy: Policy
-    kind: str = "identity"  # "identity" or "scp"
+    kind: str = "identity"  # "identity", "scp" or "boundary"
+    level: str = ""  # an SCP's level, as explanations name it: "OU Engineering (ou-…)"
 
 
 class Decision:
@@ -39,11 +45,23 @@ class Decision:
     reading the sentence.
     """
 
-    __slots__ = ("decision", "policy", "statement", "_why", "_keys")
+    __slots__ = ("decision", "policy", "statement", "stage", "level", "_why", "_keys")
 
-    def __init__(self, decision: str, why, policy: str = "", statement: str = "", keys=()):
+    def __init__(
+        self,
+        decision: str,
+        why,
+        policy: str = "",
+        statement: str = "",
+        keys=(),
+        *,
+        stage: str = "identity",
+        level: str = "",
+    ):
         self.decision, self._why, self.policy, self.statement = decision, why, policy, statement
         self._keys = keys  # a Statement, a callable giving the keys, or a tuple of keys
+        self.stage = stage  # what decided: "scp", "boundary" or "identity" (the root: "scp")
+        self.level = level  # for an SCP: the level whose policies decided
 
     @property
     def condition_keys(self) -> tuple[str, ...]:
@@ -140,9 +158,9 @@ def _first(candidates: Sequence[Match], resource: str, context) -> Match | None:
 class _Plan:
     """For one action and one set of policies: the statements that can apply, in order."""
 
-    __slots__ = ("denies", "scp_allows", "allows")
+    __slots__ = ("denies", "scp_allows", "boundary_allows", "boundary_name", "allows")
 
-    def __init__(self, action: str, identity, scp_levels, is_root: bool):
+    def __init__(self, action: str, identity, scp_levels, boundary, is_root: bool):
         def matching(policies, effect):
             return tuple(
                 (named, statement)
@@ -152,18 +170,24 @@ class _Plan:
             )
 
         scps = [p for _level, policies in scp_levels for p in policies]
-        self.denies = matching(scps if is_root else [*scps, *identity], "Deny")
+        bounded = not is_root and boundary is not None
+        boundary = boundary if bounded else ()
+        self.denies = matching(scps if is_root else [*scps, *boundary, *identity], "Deny")
         self.scp_allows = tuple(
             (level, matching(policies, "Allow")) for level, policies in scp_levels
         )
+        # None: no boundary (nothing to pass); a tuple: the boundary's Allows, maybe none.
+        self.boundary_allows = matching(boundary, "Allow") if bounded else None
+        self.boundary_name = ", ".join(n.name for n in boundary) or "(unreadable)"
         self.allows = () if is_root else matching(identity, "Allow")
 
 
 class _PolicySet:
-    __slots__ = ("identity", "scp_levels", "is_root", "plans")
+    __slots__ = ("identity", "scp_levels", "boundary", "is_root", "plans")
 
-    def __init__(self, identity, scp_levels, is_root):
+    def __init__(self, identity, scp_levels, boundary, is_root):
         self.identity, self.scp_levels, self.is_root = identity, scp_levels, is_root
+        self.boundary = boundary
         self.plans: dict[str, _Plan] = {}
 
     def plan(self, action: str) -> _Plan:
@@ -171,7 +195,9 @@ class _PolicySet:
         if plan is None:
             if len(self.plans) > 1024:
                 self.plans.clear()
-            plan = self.plans[action] = _Plan(action, self.identity, self.scp_levels, self.is_root)
+            plan = self.plans[action] = _Plan(
+                action, self.identity, self.scp_levels, self.boundary, self.is_root
+            )
         return plan
 
 
@@ -182,32 +208,43 @@ _MAX_SETS = 4096
 _RECENT: dict[tuple, tuple] = {}
 
 
-def _policy_set(identity, scp_levels, is_root: bool) -> _PolicySet:
+def _policy_set(identity, scp_levels, boundary, is_root: bool) -> _PolicySet:
     # The same sequences passed again (a request asking several questions): found by identity;
     # the entry holds them, so their identities cannot be reused meanwhile.
-    recent = _RECENT.get((id(identity), id(scp_levels), is_root))
-    if recent is not None and recent[0] is identity and recent[1] is scp_levels:
-        return recent[2]
-    found = _policy_set_by_content(identity, scp_levels, is_root)
+    recent_key = (id(identity), id(scp_levels), id(boundary), is_root)
+    recent = _RECENT.get(recent_key)
+    if (
+        recent is not None
+        and recent[0] is identity
+        and recent[1] is scp_levels
+        and recent[2] is boundary
+    ):
+        return recent[3]
+    found = _policy_set_by_content(identity, scp_levels, boundary, is_root)
     if len(_RECENT) >= _MAX_SETS:
         _RECENT.clear()
-    _RECENT[(id(identity), id(scp_levels), is_root)] = (identity, scp_levels, found)
+    _RECENT[recent_key] = (identity, scp_levels, boundary, found)
     return found
 
 
-def _policy_set_by_content(identity, scp_levels, is_root: bool) -> _PolicySet:
+def _named(policies) -> tuple:
+    return tuple((n.name, n.kind, n.level, id(n.policy)) for n in policies)
+
+
+def _policy_set_by_content(identity, scp_levels, boundary, is_root: bool) -> _PolicySet:
     # Parsed policies are shared (``parse`` caches by content), so their identities name a
     # set; the entry keeps them alive, so an identity cannot be reused while it is cached.
     key = (
         is_root,
-        tuple((n.name, n.kind, id(n.policy)) for n in identity),
-        tuple((level, tuple((n.name, id(n.policy)) for n in ps)) for level, ps in scp_levels),
+        _named(identity),
+        tuple((level, _named(ps)) for level, ps in scp_levels),
+        None if boundary is None else _named(boundary),
     )
     found = _SETS.get(key)
     if found is None:
         if len(_SETS) >= _MAX_SETS:
             _SETS.clear()
-        found = _SETS[key] = _PolicySet(tuple(identity), tuple(scp_levels), is_root)
+        found = _SETS[key] = _PolicySet(tuple(identity), tuple(scp_levels), boundary, is_root)
     return found
 
 
@@ -218,12 +255,16 @@ def evaluate(
     context: Context,
     identity_policies: Sequence[NamedPolicy] = (),
     scp_levels: Sequence[tuple[str, Sequence[NamedPolicy]]] = (),
+    boundary: Sequence[NamedPolicy] | None = None,
     is_root: bool = False,
 ) -> Decision:
     """The decision for ``action`` on ``resource``.
 
     ``context`` comes from ``context_of``. ``scp_levels`` is the chain of
-    (level name, SCPs attached there), empty for the management account.
+    (level name, SCPs attached there), from the organization root down to the
+    account, empty for the management account. ``boundary`` is the principal's
+    permissions boundary (its one managed policy), None when it has none: an
+    empty sequence is a boundary that allows nothing (an unreadable document).
 
     The statements that can apply to an action are gathered once per set of
     policies (``parse`` caches documents by content, so a set is recognised
@@ -233,7 +274,9 @@ def evaluate(
         identity_policies = tuple(identity_policies)
     if type(scp_levels) is not tuple or any(type(ps) is not tuple for _l, ps in scp_levels):
         scp_levels = tuple((level, tuple(ps)) for level, ps in scp_levels)
-    plan = _policy_set(identity_policies, scp_levels, is_root).plan(action.lower())
+    if boundary is not None and type(boundary) is not tuple:
+        boundary = tuple(boundary)
+    plan = _policy_set(identity_policies, scp_levels, boundary, is_root).plan(action.lower())
     return _decide(plan, action, resource, context, is_root)
 
 
@@ -250,6 +293,8 @@ def _decide(plan: _Plan, action: str, resource: str, context, is_root: bool) -> 
             named.name,
             statement.label,
             statement,
+            stage=_STAGES[named.kind],
+            level=named.level,
         )
     for level, allows in plan.scp_allows:
         if _first(allows, resource, context) is None:
@@ -259,9 +304,27 @@ def _decide(plan: _Plan, action: str, resource: str, context, is_root: bool) -> 
                     f"{action} on {resource} is denied: no service control "
                     f"policy attached to the {level} allows it."
                 ),
+                stage="scp",
+                level=level,
             )
     if is_root:
-        return Decision(ALLOW, "The root user may do everything that no SCP denies.")
+        return Decision(ALLOW, "The root user may do everything that no SCP denies.", stage="scp")
+    if plan.boundary_allows is not None:
+        bounded = _first(plan.boundary_allows, resource, context)
+        if bounded is None:
+            return Decision(
+                IMPLICIT_DENY,
+                lambda: (
+                    f"{action} on {resource} is denied: the permissions boundary "
+                    f"{plan.boundary_name} does not allow it."
+                ),
+                keys=lambda: _keys_of(
+                    statement
+                    for _named, statement in plan.boundary_allows
+                    if statement.matches_resource(resource, context)
+                ),
+                stage="boundary",
+            )
     allowed = _first(plan.allows, resource, context)
     if allowed is None:
         return Decision(
@@ -290,5 +353,13 @@ def _keys_of(statements) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.key for s in statements for c in s.conditions))
 
 
+_STAGES = {"scp": "scp", "boundary": "boundary", "identity": "identity"}
+
+
 def _what(named: NamedPolicy) -> str:
-    return f"service control policy {named.name}" if named.kind == "scp" else f"policy {named.name}"
+    if named.kind == "scp":
+        where = f" attached to the {named.level}" if named.level else ""
+        return f"service control policy {named.name}{where}"
+    if named.kind == "boundary":
+        return f"permissions boundary {named.name}"
+    return f"policy {named.name}"
