@@ -30,16 +30,21 @@ ensure_apt_package() {  # ensure_apt_package <command-or-path> <package>
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
 }
 
+apt_install_not_started() {  # apt_install_not_started <package>: installed, its service not started
+  if [ -z "${_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _APT_UPDATED=1; fi
+  # policy-rc.d 101: the package's scripts start no service (nginx would take port 80).
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+  as_root chmod +x /usr/sbin/policy-rc.d
+  local status=0
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null || status=$?
+  as_root rm -f /usr/sbin/policy-rc.d
+  return "$status"
+}
+
 ensure_nginx() {  # Debian's nginx for the deployment tests and the cluster harness, not started
   if [ -x /usr/sbin/nginx ]; then return 0; fi
   say "installing nginx from Debian (not started as a service: the tests run their own)"
-  if [ -z "${_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _APT_UPDATED=1; fi
-  # policy-rc.d 101: the package's scripts start no service (it would take port 80).
-  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
-  as_root chmod +x /usr/sbin/policy-rc.d
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
-    || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
-  as_root rm -f /usr/sbin/policy-rc.d
+  apt_install_not_started nginx-light || apt_install_not_started nginx
 }
 
 ensure_postgresql() {
@@ -51,6 +56,12 @@ ensure_postgresql() {
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return 0; sleep 1; done
   echo "PostgreSQL is not reachable on 127.0.0.1:5432 (set DATABASE_URL to one that is)." >&2
   return 1
+}
+
+ensure_postgresql_server() {  # initdb and pg_ctl: tests/faults/test_postgresql_restart.py restarts a cluster of its own
+  if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then return 0; fi
+  say "installing PostgreSQL's server from Debian (not started as a service: the test runs its own cluster)"
+  apt_install_not_started postgresql
 }
 
 ensure_redis() {

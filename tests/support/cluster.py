@@ -40,6 +40,10 @@ class Node:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def worker_pids(self) -> list[int]:
+        """gunicorn's workers under the node's master: a new pid is a worker started again."""
+        return _children(self.process.pid)
+
     def kill(self) -> None:
         """SIGKILL the whole node, master and workers: a machine that is gone."""
         pids = [self.process.pid] + _children(self.process.pid)
