@@ -173,13 +173,28 @@ class _Plan:
         bounded = not is_root and boundary is not None
         boundary = boundary if bounded else ()
         self.denies = matching(scps if is_root else [*scps, *boundary, *identity], "Deny")
+        # A level (or the boundary) with an Allow that holds for every resource and context
+        # (FullAWSAccess) always passes for this action: it is left out of the plan.
         self.scp_allows = tuple(
-            (level, matching(policies, "Allow")) for level, policies in scp_levels
+            (level, allows)
+            for level, allows in (
+                (level, matching(policies, "Allow")) for level, policies in scp_levels
+            )
+            if not _always(allows)
         )
-        # None: no boundary (nothing to pass); a tuple: the boundary's Allows, maybe none.
-        self.boundary_allows = matching(boundary, "Allow") if bounded else None
+        # None: nothing to pass (no boundary, or it always allows this action); a tuple: the
+        # boundary's Allows for it, maybe none.
+        boundary_allows = matching(boundary, "Allow") if bounded else None
+        self.boundary_allows = (
+            None if boundary_allows is None or _always(boundary_allows) else boundary_allows
+        )
         self.boundary_name = ", ".join(n.name for n in boundary) or "(unreadable)"
         self.allows = () if is_root else matching(identity, "Allow")
+
+
+def _always(allows) -> bool:
+    """Whether one of ``allows`` applies to every request for its action."""
+    return any(statement.any_resource and not statement.conditions for _named, statement in allows)
 
 
 class _PolicySet:
@@ -208,11 +223,11 @@ _MAX_SETS = 4096
 _RECENT: dict[tuple, tuple] = {}
 
 
-def _policy_set(identity, scp_levels, boundary, is_root: bool) -> _PolicySet:
-    # The same sequences passed again (a request asking several questions): found by identity;
-    # the entry holds them, so their identities cannot be reused meanwhile.
-    recent_key = (id(identity), id(scp_levels), id(boundary), is_root)
-    recent = _RECENT.get(recent_key)
+def _recent(identity, scp_levels, boundary, is_root: bool) -> _PolicySet | None:
+    """The set for the same sequences passed again (a request asking several questions):
+    found by identity. Only tuples are remembered, so a hit is a sequence that cannot have
+    changed; the entry holds them, so their identities cannot be reused meanwhile."""
+    recent = _RECENT.get((id(identity), id(scp_levels), id(boundary), is_root))
     if (
         recent is not None
         and recent[0] is identity
@@ -220,6 +235,11 @@ def _policy_set(identity, scp_levels, boundary, is_root: bool) -> _PolicySet:
         and recent[2] is boundary
     ):
         return recent[3]
+    return None
+
+
+def _policy_set(identity, scp_levels, boundary, is_root: bool) -> _PolicySet:
+    recent_key = (id(identity), id(scp_levels), id(boundary), is_root)
     found = _policy_set_by_content(identity, scp_levels, boundary, is_root)
     if len(_RECENT) >= _MAX_SETS:
         _RECENT.clear()
@@ -270,13 +290,17 @@ def evaluate(
     policies (``parse`` caches documents by content, so a set is recognised
     across requests); a decision then reads only those statements.
     """
-    if type(identity_policies) is not tuple:  # a list could change after the plan is made
-        identity_policies = tuple(identity_policies)
-    if type(scp_levels) is not tuple or any(type(ps) is not tuple for _l, ps in scp_levels):
-        scp_levels = tuple((level, tuple(ps)) for level, ps in scp_levels)
-    if boundary is not None and type(boundary) is not tuple:
-        boundary = tuple(boundary)
-    plan = _policy_set(identity_policies, scp_levels, boundary, is_root).plan(action.lower())
+    policy_set = _recent(identity_policies, scp_levels, boundary, is_root)
+    if policy_set is None:
+        # Tuples all the way down: a list could change after the plan is made.
+        if type(identity_policies) is not tuple:
+            identity_policies = tuple(identity_policies)
+        if type(scp_levels) is not tuple or any(type(ps) is not tuple for _l, ps in scp_levels):
+            scp_levels = tuple((level, tuple(ps)) for level, ps in scp_levels)
+        if boundary is not None and type(boundary) is not tuple:
+            boundary = tuple(boundary)
+        policy_set = _policy_set(identity_policies, scp_levels, boundary, is_root)
+    plan = policy_set.plan(action.lower())
     return _decide(plan, action, resource, context, is_root)
 
 
