@@ -461,6 +461,11 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")  # also checks X-Twilio-Signature on webhooks
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "")
 TWILIO_API_URL = env("TWILIO_API_URL", None)  # a stand-in for api.twilio.com (tests)
+# Seconds the Twilio client waits to connect, and then for each part of the answer. A call whose
+# answer does not come in time may still ring: it is not tried again (docs/architecture.md).
+TWILIO_TIMEOUT_SECONDS = float(env("TWILIO_TIMEOUT_SECONDS", "10"))
+if not TWILIO_TIMEOUT_SECONDS > 0:
+    raise ImproperlyConfigured("TWILIO_TIMEOUT_SECONDS must be more than 0")
 
 # --- Celery ---------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport. It needs no server and no extra

@@ -29,6 +29,7 @@ from identity.models import User
 from identity.queue import enqueue_now, enqueue_on_commit
 
 from .models import RecoveryAttempt
+from .voice import CallUnconfirmed
 
 State = RecoveryAttempt.State
 ATTEMPT_TTL = timedelta(minutes=30)
@@ -335,12 +336,20 @@ def webhook_url(name: str, attempt: RecoveryAttempt) -> str:
 
 
 def place_call(attempt_id: str, sequence: int, backend) -> bool:
-    """Place call number ``sequence`` of an attempt, once: a retried task places no second call."""
+    """Place call number ``sequence`` of an attempt, once: a retried task places no second call,
+    and a late task of an earlier call places none at all.
+
+    The backend raises ``CallNotPlaced`` (nothing changes here: the task may try again) or
+    ``CallUnconfirmed``: the call may ring, and no answer gave its id. Then the call's number is
+    spent, so nothing places it again, and the call ends ("unconfirmed"): its code is void, the
+    page tells the person, who may ask for another call (docs/architecture.md).
+    """
     with transaction.atomic():
         attempt = _locked(pk=attempt_id)
         if (
             attempt is None
             or attempt.calls_placed >= sequence
+            or attempt.calls_requested != sequence
             or attempt.state != State.CALL_REQUESTED
             or attempt.expires_at <= timezone.now()
         ):
@@ -348,11 +357,17 @@ def place_call(attempt_id: str, sequence: int, backend) -> bool:
         if _timed_out(attempt):  # the page stopped waiting for this call: ring nobody
             _end_call(attempt, "timeout")
             return False
-        attempt.call_sid = backend.place_call(
-            to=attempt.user.account.contact_phone,
-            url=webhook_url("recovery:twilio_voice", attempt),
-            status_callback=webhook_url("recovery:twilio_status", attempt),
-        )
+        try:
+            attempt.call_sid = backend.place_call(
+                to=attempt.user.account.contact_phone,
+                url=webhook_url("recovery:twilio_voice", attempt),
+                status_callback=webhook_url("recovery:twilio_status", attempt),
+            )
+        except CallUnconfirmed:
+            attempt.calls_placed = sequence
+            attempt.save(update_fields=["calls_placed"])
+            _end_call(attempt, "unconfirmed")
+            return False
         attempt.calls_placed = sequence
         attempt.state = State.CALL_IN_PROGRESS
         attempt.call_placed_at = timezone.now()
@@ -361,11 +376,13 @@ def place_call(attempt_id: str, sequence: int, backend) -> bool:
     return True
 
 
-def call_failed(attempt_id: str, reason: str, *, call_sid: str | None = None) -> None:
+def call_failed(
+    attempt_id: str, reason: str, *, call_sid: str | None = None, sequence: int | None = None
+) -> None:
     """The call did not happen or ended without the code: back to *Call me again*.
 
-    From Twilio's status webhook ``call_sid`` names the call: a late callback of an
-    earlier call must not end the current one.
+    From Twilio's status webhook ``call_sid`` names the call, from the task ``sequence`` (the
+    call's number): a late callback or task of an earlier call must not end the current one.
     """
     with transaction.atomic():
         attempts = RecoveryAttempt.objects.select_for_update(of=("self",)).filter(
@@ -373,10 +390,26 @@ def call_failed(attempt_id: str, reason: str, *, call_sid: str | None = None) ->
         )
         if call_sid is not None:
             attempts = attempts.filter(call_sid=call_sid)
+        if sequence is not None:
+            attempts = attempts.filter(calls_requested=sequence)
         attempt = attempts.select_related("user__account").first()
         if attempt is None:
             return
         _end_call(attempt, reason)
+
+
+def call_is_live(attempt_id, call_sid: str) -> bool:
+    """Whether ``call_sid`` is the attempt's current call, placed and waiting for the code.
+
+    Not a call Twilio placed although its request went unanswered (its id was never known), nor
+    one that has ended: answered, such a call must not ask for a code that cannot work on it.
+    The row lock waits for a task still recording the call it has just placed.
+    """
+    if not call_sid:
+        return False
+    with transaction.atomic():
+        attempt = _locked(pk=attempt_id, call_sid=call_sid, state=State.CALL_IN_PROGRESS)
+        return attempt is not None and not _timed_out(attempt)
 
 
 def digits_entered(attempt_id, digits: str, *, call_sid: str | None = None) -> str:

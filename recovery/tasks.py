@@ -17,15 +17,15 @@ def send_recovery_email(attempt_id: str, sequence: int) -> bool:
 
 @shared_task(bind=True, name="recovery.place_recovery_call", max_retries=3)
 def place_recovery_call(self, attempt_id: str, sequence: int) -> bool:
-    """Place the call; Twilio API errors are retried with back-off, then the person is told."""
-    from twilio.base.exceptions import TwilioException
-
+    """Place the call. Retried with back-off only when no call was placed and asking again may
+    help (5xx, 429, no connection), then the person is told. A call that may have rung is
+    never placed again (``flow.place_call``)."""
     try:
         return flow.place_call(attempt_id, sequence, voice.backend())
-    except (TwilioException, OSError) as error:
-        if self.request.retries < self.max_retries:
+    except voice.CallNotPlaced as error:
+        if error.retry and self.request.retries < self.max_retries:
             raise self.retry(exc=error, countdown=2**self.request.retries) from error
-        flow.call_failed(attempt_id, "api")
+        flow.call_failed(attempt_id, "api", sequence=sequence)
         return False
 
 

@@ -94,14 +94,30 @@ def _gather(attempt, prompt: str):
     return _twiml(response)
 
 
+def _ended(attempt):
+    """Hang up on a call that is over, or never was the current one: the code is not the question."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    response.say(
+        _("This call has ended. Ask for a new call in your browser. Goodbye."),
+        language=_say_language(attempt),
+    )
+    response.hangup()
+    return _twiml(response)
+
+
 @csrf_exempt
 @require_POST
 def twilio_voice(request, attempt_id):
-    """The call is answered: ask for the six digits the browser shows."""
+    """The call is answered: ask for the six digits the browser shows, if it is the live call
+    (Twilio may place a call whose request went unanswered: it was never the live call)."""
     attempt = _attempt_for_call(attempt_id)
     if not _signed(request) or attempt is None:
         return HttpResponseForbidden()
     with translation.override(attempt.language):
+        if not flow.call_is_live(attempt.pk, request.POST.get("CallSid", "")):
+            return _ended(attempt)
         return _gather(
             attempt,
             _(
@@ -126,14 +142,11 @@ def twilio_gather(request, attempt_id):
     with translation.override(attempt.language):
         if outcome == "again":
             return _gather(attempt, _("That code is not right. Enter the code again."))
+        if outcome == "ended":  # timed out, or an earlier call
+            return _ended(attempt)
         response = VoiceResponse()
         if outcome == "verified":
             response.say(_("Thank you. Continue in your browser."), language=_say_language(attempt))
-        elif outcome == "ended":  # timed out, or an earlier call: the code is not the question
-            response.say(
-                _("This call has ended. Ask for a new call in your browser. Goodbye."),
-                language=_say_language(attempt),
-            )
         else:
             response.say(_("That code is not right. Goodbye."), language=_say_language(attempt))
         response.hangup()

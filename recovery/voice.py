@@ -3,6 +3,11 @@
 ``TwilioVoice`` uses the real ``twilio`` client; ``TWILIO_API_URL`` sends its
 requests to a stand-in (tests serve Twilio's own OpenAPI spec with Prism).
 ``ConsoleVoice`` is the embedded default: it logs the call and places none.
+
+A backend that fails says whether the call may exist, because a retry must never ring the
+phone a second time: ``CallNotPlaced`` when it certainly does not (Twilio refused it, or no
+connection was made; ``retry`` says whether asking again may help), ``CallUnconfirmed`` when
+the request may have reached Twilio and no answer says what became of it (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -22,6 +27,20 @@ def masked(number: str) -> str:
     if len(number) < 6:
         return "•" * len(number)
     return number[:3] + "•" * (len(number) - 7) + number[-4:]
+
+
+class CallNotPlaced(Exception):
+    """No call was placed: Twilio answered that it placed none, or was never reached."""
+
+    def __init__(self, reason: str, *, retry: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry  # whether asking again may help (5xx, 429, no connection)
+
+
+class CallUnconfirmed(Exception):
+    """The request may have reached Twilio, and no answer came (a read timeout, a dropped
+    connection, a gateway's 504): the call may ring, so it must not be placed again."""
 
 
 class ConsoleVoice:
@@ -53,18 +72,47 @@ class TwilioVoice:
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
-            http_client=StandInClient(timeout=10),
+            # Each of connecting and every wait for the answer (requests' timeout).
+            http_client=StandInClient(timeout=settings.TWILIO_TIMEOUT_SECONDS),
         )
 
     def place_call(self, *, to: str, url: str, status_callback: str) -> str:
-        call = self.client.calls.create(
-            to=to,
-            from_=settings.TWILIO_FROM_NUMBER,
-            url=url,
-            status_callback=status_callback,  # Twilio's default event: completed
-            timeout=30,
-        )
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=settings.TWILIO_FROM_NUMBER,
+                url=url,
+                status_callback=status_callback,  # Twilio's default event: completed
+                timeout=30,  # seconds of ringing
+            )
+        except TwilioRestException as error:
+            reason = f"http-{error.status}"
+            if error.status == 504:  # a gateway gave up waiting: Twilio may be placing it
+                raise CallUnconfirmed(reason) from error
+            # An answer that refuses: nothing was created. Overloaded or failing may pass.
+            raise CallNotPlaced(reason, retry=error.status == 429 or error.status >= 500) from error
+        except Exception as error:
+            if _never_sent(error):
+                raise CallNotPlaced(type(error).__name__, retry=True) from error
+            # A read timeout, a dropped connection, an answer that cannot be read: the request
+            # went out and nothing says whether Twilio placed the call.
+            logger.warning("voice call to %s not confirmed: %r", masked(to), error)
+            raise CallUnconfirmed(type(error).__name__) from error
         return call.sid
+
+
+def _never_sent(error: Exception) -> bool:
+    """Whether no connection was ever made (refused, no such host, connecting timed out): then
+    Twilio never saw the request. requests wraps urllib3's reason in a ``MaxRetryError``."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError  # NewConnectionError is one too
+
+    if not isinstance(error, requests.ConnectionError):
+        return False
+    cause = error.args[0] if error.args else None
+    return isinstance(getattr(cause, "reason", None), ConnectTimeoutError)
 
 
 def backend():

@@ -1,11 +1,11 @@
 """The real ``twilio`` client against a stand-in serving Twilio's own OpenAPI spec (Prism).
 
 Prism checks each request against the spec: a call without ``To`` or with a
-malformed account SID is refused (422), a valid ``calls.create`` answers 201.
+malformed account SID is refused (422), a valid ``calls.create`` answers 201. A refused call is
+``CallNotPlaced``, not worth trying again (tests/faults/test_twilio_faults.py has the rest).
 """
 
 import pytest
-from twilio.base.exceptions import TwilioRestException
 
 from recovery import voice
 
@@ -31,9 +31,9 @@ def test_a_call_the_spec_accepts(twilio):
 
 
 def test_requests_the_spec_refuses_fail_loudly(twilio):
-    with pytest.raises(TwilioRestException) as error:
+    with pytest.raises(voice.CallNotPlaced) as error:
         twilio.place_call(to="", url="not a url", status_callback="also not")
-    assert error.value.status == 422
+    assert error.value.reason == "http-422" and not error.value.retry
 
 
 def test_a_malformed_account_is_refused(settings, twilio_standin):
@@ -41,9 +41,10 @@ def test_a_malformed_account_is_refused(settings, twilio_standin):
     settings.TWILIO_ACCOUNT_SID = "not-an-account"
     settings.TWILIO_AUTH_TOKEN = "standin-token"
     settings.TWILIO_FROM_NUMBER = "+15005550006"
-    with pytest.raises(TwilioRestException):
+    with pytest.raises(voice.CallNotPlaced) as error:
         voice.TwilioVoice().place_call(
             to="+81312345678",
             url="https://console.tobira.test/recovery/twilio/voice/1",
             status_callback="https://console.tobira.test/recovery/twilio/status/1",
         )
+    assert not error.value.retry

@@ -7,12 +7,13 @@
 import pytest
 
 from recovery import flow
-from tests.support.recovery import CALLS, TOKEN, Browser, link_of
+from tests.support.recovery import CALLS, TOKEN, TRIES, Browser, link_of
 
 
 @pytest.fixture
 def voice(settings):
     CALLS.clear()
+    TRIES.clear()
     settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.RecordingVoice"
     settings.TWILIO_AUTH_TOKEN = TOKEN
     settings.TOBIRA_BASE_URL = "https://console.tobira.test"

@@ -229,6 +229,40 @@ def test_a_worker_later_than_the_timeout_rings_nobody(phone_page, call_timeout, 
     assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "timeout"
 
 
+def test_an_earlier_calls_task_rings_nobody_and_ends_nothing(phone_page, call_timeout, queued, at):
+    """Call 1's task, late (a retry, a redelivery), after call 2 was asked for: call 2 is
+    placed once, by its own task."""
+    client, attempt = phone_page
+    client.post(PHONE)
+    at(T0 + 121)
+    client.post(PHONE)  # call 1 timed out before its task ran: call 2
+    assert [args[1] for args in queued] == [1, 2]
+    tasks.place_recovery_call.apply(args=queued[0])
+    flow.call_failed(str(attempt.pk), "api", sequence=1)  # call 1's last retry gives up
+    attempt.refresh_from_db()
+    assert CALLS == [] and attempt.state == State.CALL_REQUESTED and attempt.call_error == ""
+    tasks.place_recovery_call.apply(args=queued[1])
+    attempt.refresh_from_db()
+    assert len(CALLS) == 1 and attempt.state == State.CALL_IN_PROGRESS
+
+
+def test_a_call_that_may_have_rung_says_so(phone_page, settings):
+    client, _attempt = phone_page
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.UnconfirmedVoice"
+    client.post(PHONE)
+    assert client.get(STATUS).json() == {
+        "state": State.EMAIL_VERIFIED,
+        "error": "unconfirmed",
+        "calls_left": 2,
+    }
+    page = client.get(PHONE)
+    assert shown_code(page) is None and call_button(page) == "Call me again"
+    assert (
+        "We could not confirm the call, so its code no longer works. If your phone rings "
+        "anyway, ignore that call and choose Call me again." in text(page)
+    )
+
+
 def test_digits_typed_into_an_ended_call_hear_that_it_ended(phone_page, call_timeout, at):
     client, attempt = phone_page
     client.post(PHONE)

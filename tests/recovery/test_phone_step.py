@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from identity.models import AuditEvent
 from recovery import flow
 from recovery.models import RecoveryAttempt
-from tests.support.recovery import CALLS, TOKEN, RecordingVoice, signed_post
+from tests.support.recovery import CALLS, TOKEN, TRIES, RecordingVoice, signed_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("voice")]
 
@@ -49,7 +50,7 @@ def test_webhooks_need_twilios_signature(client, verified, django_capture_on_com
         "https://console.tobira.test" + url, {"Digits": "123456"}
     )
     assert client.post(url, {"Digits": "123456"}, HTTP_X_TWILIO_SIGNATURE=forged).status_code == 403
-    response = signed_post(client, "recovery:twilio_voice", attempt, {"CallSid": "CA1"})
+    response = signed_post(client, "recovery:twilio_voice", attempt, {})
     body = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"] == "text/xml"
     assert '<Gather action="https://console.tobira.test/recovery/twilio/gather/' in body
@@ -115,12 +116,60 @@ def test_twilio_errors_are_retried_then_the_person_may_call_again(
     settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.FailingVoice"
     browser, attempt = verified
     assert flow.request_call(browser, attempt) is not None
+    assert len(TRIES) == 4  # the first try and three retries
     attempt.refresh_from_db()
     assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "api"
     settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.RecordingVoice"
     assert flow.request_call(browser, attempt) is not None
     attempt.refresh_from_db()
     assert attempt.state == State.CALL_IN_PROGRESS
+
+
+def test_a_call_twilio_refuses_is_not_tried_again(settings, verified):
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.RefusingVoice"
+    browser, attempt = verified
+    assert flow.request_call(browser, attempt) is not None
+    assert len(TRIES) == 1
+    attempt.refresh_from_db()
+    assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "api"
+
+
+def test_a_call_that_may_have_rung_is_never_placed_again(settings, verified):
+    """The request reached Twilio and no answer came: a retry could ring the phone a second
+    time. The call's number is spent and its code void; the person may ask for another."""
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.UnconfirmedVoice"
+    browser, attempt = verified
+    assert flow.request_call(browser, attempt) is not None
+    assert len(TRIES) == 1  # not retried
+    attempt.refresh_from_db()
+    assert attempt.state == State.EMAIL_VERIFIED and attempt.call_error == "unconfirmed"
+    assert attempt.calls_placed == 1 and attempt.phone_code_hash == ""
+    assert flow.place_call(str(attempt.pk), 1, RecordingVoice()) is False  # a redelivered task
+    assert CALLS == []
+    failed = AuditEvent.objects.filter(event_name="RecoveryCallFailed")
+    assert list(failed.values_list("error_code", flat=True)) == ["unconfirmed"]
+    assert not AuditEvent.objects.filter(event_name="RecoveryCallPlaced").exists()
+
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.RecordingVoice"
+    assert flow.request_call(browser, attempt) is not None  # *Call me again*
+    attempt.refresh_from_db()
+    assert attempt.state == State.CALL_IN_PROGRESS and len(CALLS) == 1
+
+
+def test_a_call_that_is_not_the_current_one_does_not_ask_for_the_code(
+    client, verified, django_capture_on_commit_callbacks
+):
+    """A call Twilio placed although its request went unanswered, or a call that has ended:
+    answered, it says it has ended instead of asking for a code that cannot work on it."""
+    _browser, attempt = verified
+    call(verified, django_capture_on_commit_callbacks)
+    unknown = {"CallSid": "CA" + "f" * 32}
+    body = signed_post(client, "recovery:twilio_voice", attempt, unknown).content.decode()
+    assert "This call has ended" in body and "<Gather" not in body and "<Hangup" in body
+    assert "<Gather" in signed_post(client, "recovery:twilio_voice", attempt, {}).content.decode()
+    signed_post(client, "recovery:twilio_status", attempt, {"CallStatus": "no-answer"})
+    body = signed_post(client, "recovery:twilio_voice", attempt, {}).content.decode()
+    assert "This call has ended" in body and "<Gather" not in body
 
 
 def test_the_development_keypad_is_debug_only(client, settings, verified):

@@ -7,7 +7,8 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 TOKEN = "twilio-test-auth-token"
-CALLS = []
+CALLS = []  # the calls placed
+TRIES = []  # the calls a failing backend was asked for
 
 
 class Browser:
@@ -32,10 +33,31 @@ class RecordingVoice:
 
 
 class FailingVoice:
-    def place_call(self, **kwargs):
-        from twilio.base.exceptions import TwilioRestException
+    """Twilio's API answers 503: no call, and asking again may help."""
 
-        raise TwilioRestException(503, "https://api.twilio.test", "Service unavailable")
+    retry = True
+
+    def place_call(self, **kwargs):
+        from recovery.voice import CallNotPlaced
+
+        TRIES.append(kwargs)
+        raise CallNotPlaced("http-503", retry=self.retry)
+
+
+class RefusingVoice(FailingVoice):
+    """Twilio's API answers 400 (a number it cannot call): asking again will not help."""
+
+    retry = False
+
+
+class UnconfirmedVoice:
+    """The request reached Twilio and its answer never came: the call may ring."""
+
+    def place_call(self, **kwargs):
+        from recovery.voice import CallUnconfirmed
+
+        TRIES.append(kwargs)
+        raise CallUnconfirmed("ReadTimeout")
 
 
 def signed_post(client, name, attempt, params):
