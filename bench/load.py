@@ -1,23 +1,40 @@
-"""Load on a small cluster (issue 19): people signing in with TOTP, clicking about the console and
-calling the IAM API, through nginx over two gunicorn nodes and two Celery workers, for minutes.
+"""Load on a small cluster (issue 19): people signing in with TOTP to the console and to the
+access portal, clicking about the console, opening accounts from the portal, calling the IAM API
+and starting a recovery, through nginx over two gunicorn nodes and two Celery workers, for minutes.
 
     .venv/bin/python bench/load.py [--users 200] [--seconds 300] [--spawn-rate 20]
 
 - **The cluster** is tests/support/cluster.py's, as tests/cluster runs it:
   - deploy/nginx/tobira.conf with TLS in front of two nodes (gunicorn with
     config/gunicorn.conf.py, one worker of 4 threads each);
-  - two Celery workers;
-  - PostgreSQL (its own database, ``<DATABASE_URL's name>_bench_load``) and Redis;
+  - two Celery workers, sending email to an SMTP server (aiosmtpd) on 127.0.0.1 in this process;
+  - PostgreSQL (its own database, ``<DATABASE_URL's name>_bench_load``) and Redis (``CACHE_URL``
+    and ``CELERY_BROKER_URL``'s databases);
   - the rate limits of a deployment, with the per-address ones lifted (every person here comes
     from 127.0.0.1).
 - **The people** are locust users (bench/locustfile.py), headless, loopback only and bounded by
-  ``--seconds``. Each is an IAM user with IAMReadOnlyAccess, an authenticator app and an access
-  key.
+  ``--seconds``:
+  - most are IAM users of the ``bench`` account with IAMReadOnlyAccess, an authenticator app
+    and an access key: they sign in, click the console, call the IAM API, sign out and in;
+  - one in ``PORTAL_SHARE`` is a person of the ``portal`` organization's directory (the bench
+    of bench/portal.py): they sign in to the access portal with an authenticator app, open an
+    account as the ReadOnly permission set (*Management console*), click its user list, sign
+    out and in;
+  - one in ``RECOVERY_SHARE`` (at least one) has lost the MFA device of root users: every
+    ``RECOVERY_WAIT`` seconds they sign in as one of them with the password and start *Sign in
+    using alternative factors* (the email is sent by a worker). Each has
+    ``roots_per_person(seconds)`` root users of member accounts of their own, in turn, so no
+    account comes near ``recovery_start``'s per-account limit: a refusal (429) is counted
+    apart, as the limit's answer, not an error.
 - **Printed:**
   - locust's count, p50 and p95 per request type;
-  - the 5xx count;
-  - the **lost audit events**: every sign-in the people saw succeed must be a ``ConsoleLogin``
-    success in the trail. The difference is printed; 0 is the goal.
+  - the status codes, the 5xx count and the recovery starts refused (429);
+  - the **lost audit events**: each thing the people saw happen must be its event in the trail
+    (sign-ins: ``ConsoleLogin`` successes, console and portal apart; sign-outs:
+    ``ConsoleSignOut``; accounts opened from the portal: ``Federate``; role sessions ended by a
+    sign-out: ``Logout``; recovery starts: ``RecoveryStarted``), and each email at the SMTP
+    server its ``RecoveryEmailSent``. Seen less recorded, per kind, summed; 0 is the goal;
+  - the recovery emails the SMTP server got, against the starts.
 
 The last line: ``requests N; 5xx N; lost audit events N; p95 N ms``.
 """
@@ -26,18 +43,43 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tobira_bench_load")
 
-from bench.signin import PASSWORD, prepare, server_env  # noqa: E402
+from bench._common import bench_database_url  # noqa: E402
+
+# bench.signin reads these when imported: a database of our own, the worktree's Redis.
+os.environ.setdefault(
+    "BENCH_DATABASE_URL",
+    bench_database_url(
+        os.environ.get("DATABASE_URL", ""),
+        "_bench_load",
+        "postgres://postgres@127.0.0.1:5432/tobira_bench_load",
+    ),
+)
+os.environ.setdefault("BENCH_CACHE_URL", os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13"))
+os.environ.setdefault(
+    "BENCH_BROKER_URL", os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
+)
+
+from bench import portal  # noqa: E402
+from bench.signin import PASSWORD, add_app, prepare, server_env  # noqa: E402
+
+PORTAL_SHARE = 4  # one person in 4 signs in to the access portal
+RECOVERY_SHARE = 20  # one in 20 starts recoveries (at least one)
+RECOVERY_WAIT = (6.0, 12.0)  # seconds between one person's recovery starts (locust's wait_time)
+RECOVERY_STARTS_PER_ACCOUNT = 5  # at most, in one run: half of recovery_start's 10/h per account
+RECOVERY_DOMAIN = "recovery.test"  # the root users' addresses: the emails counted
+EMAIL_WAIT = 60  # seconds the emails of the last recovery starts may take after the run
 
 
 def free_port() -> int:
@@ -55,7 +97,7 @@ def people(alias: str, seeds: list[tuple[str, str]]) -> list[dict]:
     from mfa.models import VirtualMFADevice
 
     account = Account.objects.get(alias=alias)
-    devices = dict(VirtualMFADevice.objects.values_list("user__name", "pk"))
+    devices = dict(VirtualMFADevice.objects.filter(account=account).values_list("user__name", "pk"))
     out = []
     for name, seed in seeds:
         user = User.objects.get(account=account, name=name)
@@ -80,9 +122,121 @@ def people(alias: str, seeds: list[tuple[str, str]]) -> list[dict]:
     return out
 
 
+def portal_people(count: int) -> tuple[portal.Setup, list[dict]]:
+    """The ``portal`` organization (bench/portal.py's) with ``count`` directory people, each with
+    an authenticator app; both its accounts are assigned to them as ReadOnly."""
+    from mfa.models import VirtualMFADevice
+
+    setup = portal.add_organization(count, name="portal")
+    devices = dict(
+        VirtualMFADevice.objects.filter(account_id=setup.management_id).values_list(
+            "user__name", "pk"
+        )
+    )
+    return setup, [
+        {
+            "name": name,
+            "password": PASSWORD,
+            "seed": seed,
+            "device": devices[name],
+            "organization_id": setup.organization_id,
+        }
+        for name, seed in setup.seeds
+    ]
+
+
+def roots_per_person(seconds: int) -> int:
+    """Root users each recovery person takes in turn: enough that none is started more than
+    ``RECOVERY_STARTS_PER_ACCOUNT`` times in ``seconds`` (and at least two, so that a start
+    never cancels the attempt before it, whose email may not have gone yet)."""
+    starts = seconds / RECOVERY_WAIT[0] + 1
+    return max(2, math.ceil(starts / RECOVERY_STARTS_PER_ACCOUNT))
+
+
+def recovery_roots(alias: str, persons: int, each: int) -> list[dict]:
+    """``persons`` sets of ``each`` root users' addresses: member accounts of the bench's
+    organization with a contact phone (the recovery's second step), each root with the bench
+    password and an authenticator app, the device they lost."""
+    import secrets
+
+    from django.contrib.auth.hashers import make_password
+
+    from identity import crypto, services
+    from identity.models import Account, User
+
+    organization = Account.objects.get(alias=alias).organization
+    management_root = User.objects.get(account=organization.management_account, kind=User.Kind.ROOT)
+    password_hash = make_password(PASSWORD)
+    out = []
+    for person in range(persons):
+        emails = []
+        for turn in range(each):
+            email = f"root-{person:03d}-{turn:02d}@{RECOVERY_DOMAIN}"
+            account = services.account_create(
+                actor=management_root,
+                organization=organization,
+                name=f"Recovery {person:03d}-{turn:02d}",
+                root_email=email,
+                contact_phone="+81312345678",
+            )
+            root = User.objects.get(account=account, kind=User.Kind.ROOT)
+            User.objects.filter(pk=root.pk).update(password=password_hash)  # one hash, shared
+            add_app(root, account, crypto.encrypt(secrets.token_bytes(20)))
+            emails.append(email)
+        out.append({"emails": emails, "password": PASSWORD})
+    return out
+
+
+class Inbox:
+    """The SMTP server's handler: counts the messages to the recovery roots."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.recovery = 0
+        self.other = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.lock:
+            if all(rcpt.endswith("@" + RECOVERY_DOMAIN) for rcpt in envelope.rcpt_tos):
+                self.recovery += 1
+            else:
+                self.other += 1
+        return "250 Message accepted for delivery"
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
+
+
+def trail(portal_setup: portal.Setup, bench_account_id: str) -> dict:
+    """What each kind of thing the people see (bench/locustfile.py's names) leaves in the trail:
+    a count of successful events (the database is fresh: only the people write these)."""
+    from identity.models import AuditEvent
+
+    events = AuditEvent.objects.filter(error_code="")
+    return {
+        "signin": events.filter(event_name="ConsoleLogin", recipient_account_id=bench_account_id),
+        "portal_signin": events.filter(
+            event_name="ConsoleLogin", recipient_account_id=portal_setup.management_id
+        ),
+        "signout": events.filter(event_name="ConsoleSignOut"),
+        "role_open": events.filter(event_name="Federate"),
+        "role_end": events.filter(event_name="Logout"),
+        "recovery_start": events.filter(event_name="RecoveryStarted"),
+        "recovery_email": events.filter(event_name="RecoveryEmailSent"),
+    }
+
+
+TRAIL_LABELS = {
+    "signin": "ConsoleLogin (console sign-ins)",
+    "portal_signin": "ConsoleLogin (portal sign-ins)",
+    "signout": "ConsoleSignOut (sign-outs)",
+    "role_open": "Federate (accounts opened)",
+    "role_end": "Logout (role sessions ended)",
+    "recovery_start": "RecoveryStarted (starts)",
+    "recovery_email": "RecoveryEmailSent (emails at SMTP)",
+}
 
 
 def main() -> None:
@@ -92,36 +246,55 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=20)
     args = parser.parse_args()
 
+    portal_count = args.users // PORTAL_SHARE
+    recovery_count = max(1, args.users // RECOVERY_SHARE)
+    iam_count = args.users - portal_count - recovery_count
+    if iam_count < 1 or portal_count < 1:
+        parser.error(f"--users: at least {PORTAL_SHARE} (console, portal and recovery people)")
     work = ROOT / "var" / "bench" / "load"
     work.mkdir(parents=True, exist_ok=True)
-    print(f"preparing {args.users} people ...", flush=True)
-    alias, seeds = prepare(args.users)
+    each = roots_per_person(args.seconds)
+    print(
+        f"preparing {iam_count} console people, {portal_count} portal people and "
+        f"{recovery_count} starting recoveries ({each} root users each) ...",
+        flush=True,
+    )
+    alias, seeds = prepare(iam_count)
+    portal_setup, portal_users = portal_people(portal_count)
+    pools = {
+        "users": people(alias, seeds),
+        "portal": portal_users,
+        "recovery": recovery_roots(alias, recovery_count, each),
+    }
     users_file = work / "users.json"
-    users = people(alias, seeds)
-    users_file.write_text(json.dumps(users))  # secrets: removed at the end
+    users_file.write_text(json.dumps(pools))  # secrets: removed at the end
     users_file.chmod(0o600)
+    bench_account_id = pools["users"][0]["account_id"]
 
+    from aiosmtpd.controller import Controller
     from django.conf import settings
 
-    from identity.models import AuditEvent
     from tests.support.cluster import start_cluster
 
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
     env = {
         **server_env(),
         "SECRET_KEY": settings.SECRET_KEY,
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
         "RATELIMIT_ENABLED": "1",
         "RATELIMIT_SIGNIN_FAILED": "100000/m/ip,5/5m/user",
         "RATELIMIT_MFA_FAILED": "100000/m/ip,10/5m/user",
         "RATELIMIT_PASSKEY_OPTIONS": "100000/m/ip",
+        "RATELIMIT_RECOVERY_START": "100000/h/ip,10/h/user",
         "LOG_LEVEL": "WARNING",
     }
     env.pop("SESSION_ENGINE", None)  # Redis sessions, as deployed
     cluster = start_cluster(work / "cluster", env, free_port=free_port, nodes=2, workers=2)
-    successes = AuditEvent.objects.filter(
-        event_name="ConsoleLogin", error_code="", recipient_account_id=users[0]["account_id"]
-    )
-    trail_before = successes.count()
+    events = trail(portal_setup, bench_account_id)
+    before = {kind: query.count() for kind, query in events.items()}
     results_file = work / "results.json"
     try:
         print(
@@ -142,28 +315,48 @@ def main() -> None:
                 "LOAD_USERS_FILE": str(users_file),
                 "LOAD_RESULTS_FILE": str(results_file),
                 "LOAD_ACCOUNT_ALIAS": alias,
+                "LOAD_RECOVERY_WAIT": ",".join(str(s) for s in RECOVERY_WAIT),
             },
             check=False,
             timeout=args.seconds + 120,
         )  # fmt: skip
         time.sleep(2)  # the last requests' audit events are committed with their requests
+        results = json.loads(results_file.read_text())
+        # The emails of the last starts: a worker sends each after its start's response.
+        deadline = time.monotonic() + EMAIL_WAIT
+        starts = results["seen"].get("recovery_start", 0)
+        while time.monotonic() < deadline and (
+            inbox.recovery < starts or events["recovery_email"].count() < inbox.recovery
+        ):
+            time.sleep(0.2)
     finally:
         cluster.stop()
+        smtp.stop()
         users_file.unlink(missing_ok=True)
 
-    results = json.loads(results_file.read_text())
-    trail = successes.count() - trail_before
+    seen = {**results["seen"], "recovery_email": inbox.recovery}
+    recorded = {kind: query.count() - before[kind] for kind, query in events.items()}
     times = results["times"]
     everything = [t for name in times for t in times[name]]
-    print(f"{'request':22} {'count':>7} {'p50 ms':>7} {'p95 ms':>7}")
+    width = max(len(name) for name in times)
+    print(f"{'request':{width}} {'count':>7} {'p50 ms':>7} {'p95 ms':>7}")
     for name in sorted(times):
         print(
-            f"{name:22} {len(times[name]):>7} {percentile(times[name], 50):>7.0f} "
+            f"{name:{width}} {len(times[name]):>7} {percentile(times[name], 50):>7.0f} "
             f"{percentile(times[name], 95):>7.0f}"
         )
-    print(f"status codes: {results['by_status']}")
-    print(f"sign-ins the people saw succeed: {results['signins']}; ConsoleLogin successes: {trail}")
-    lost = max(0, results["signins"] - trail)
+    print(f"status codes: {dict(sorted(results['by_status'].items()))}")
+    print(
+        f"recovery starts the people saw: {starts}; refused by the per-account limit (429): "
+        f"{results['recovery_throttled']}; their emails at the SMTP server: {inbox.recovery} of "
+        f"{starts} (other emails: {inbox.other})"
+    )
+    print(f"{'audit events':36} {'seen':>7} {'recorded':>9} {'lost':>5}")
+    lost = 0
+    for kind, label in TRAIL_LABELS.items():
+        missing = max(0, seen.get(kind, 0) - recorded[kind])
+        lost += missing
+        print(f"{label:36} {seen.get(kind, 0):>7} {recorded[kind]:>9} {missing:>5}")
     print(
         f"requests {len(everything)}; 5xx {results['server_errors']}; "
         f"lost audit events {lost}; p95 {percentile(everything, 95):.0f} ms"

@@ -64,6 +64,7 @@ PERMISSION_SET = re.compile(r'name="permission_set" value="(\d+)"')
 
 class Setup:
     organization_id: str
+    management_id: str
     member_id: str
     seeds: list[tuple[str, str]]  # (SSO user name, TOTP seed)
 
@@ -71,12 +72,21 @@ class Setup:
 def prepare(users: int) -> Setup:
     """A fresh database: the organization, its directory and ``users`` SSO users with an app each."""
     fresh_database()
+    from django.core.cache import cache
+
+    cache.clear()
+    return add_organization(users)
+
+
+def add_organization(users: int, *, name: str = "bench") -> Setup:
+    """The bench's organization on the database Django is set up on: ``name`` is its alias and
+    the domain of its root users' addresses (``bench/load.py`` adds one named ``portal`` next
+    to its own)."""
     import base64
     import secrets
     import uuid
 
     from django.contrib.auth.hashers import make_password
-    from django.core.cache import cache
 
     from identity import arns, crypto, services
     from identity.models import User
@@ -84,13 +94,12 @@ def prepare(users: int) -> Setup:
     from sso import services as sso_services
     from sso.models import PermissionSet, SSOGroup, SSOSettings
 
-    cache.clear()
     organization = services.organization_create(
-        name="Bench",
-        account_name="Bench",
-        root_email="root@bench.test",
+        name=name.capitalize(),
+        account_name=name.capitalize(),
+        root_email=f"root@{name}.test",
         root_password=PASSWORD,
-        alias="bench",
+        alias=name,
     )
     management = organization.management_account
     root = User.objects.get(account=management, kind=User.Kind.ROOT)
@@ -98,8 +107,8 @@ def prepare(users: int) -> Setup:
         actor=root,
         organization=organization,
         name="Member",
-        root_email="member@bench.test",
-        alias=MEMBER_ALIAS,
+        root_email=f"member@{name}.test",
+        alias=f"{name}-member",  # MEMBER_ALIAS for the bench's own
     )
     # Users with a device go through MFA whatever this says; the one without may sign in.
     SSOSettings(organization=organization, mfa_no_device="allow").save()
@@ -117,13 +126,13 @@ def prepare(users: int) -> Setup:
 
     password_hash = make_password(PASSWORD)  # one hash, shared: preparing must not take an hour
 
-    def sso_user(name: str) -> User:
+    def sso_user(user_name: str) -> User:
         unique_id = uuid.uuid4().hex
         return User(
             kind=User.Kind.SSO,
             account=management,
-            name=name,
-            contact_email=f"{name}@bench.test",
+            name=user_name,
+            contact_email=f"{user_name}@{name}.test",
             unique_id=unique_id,
             arn=sso_services.sso_user_arn(organization, unique_id),
             password=password_hash,
@@ -155,15 +164,16 @@ def prepare(users: int) -> Setup:
         User(
             kind=User.Kind.IAM,
             account=member,
-            name=name,
-            arn=arns.user(member.pk, "/", name),
+            name=user_name,
+            arn=arns.user(member.pk, "/", user_name),
             password="!",  # unusable
         )
-        for name in (f"list-user-{i:02d}" for i in range(LIST_ROWS + 5))
+        for user_name in (f"list-user-{i:02d}" for i in range(LIST_ROWS + 5))
     )
 
     setup = Setup()
     setup.organization_id = organization.pk
+    setup.management_id = management.pk
     setup.member_id = member.pk
     setup.seeds = seeds
     return setup
