@@ -20,7 +20,7 @@ worker_class = "gthread"
 # service models' (botocore), shared until written after the fork only with ``preload_app``.
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 threads = int(os.environ.get("TOBIRA_THREADS", "4"))
-keepalive = 5  # seconds: API clients (boto3, the CLI) keep their connections
+keepalive = 5  # seconds: API clients (boto3, the CLI) keep their connections; nginx drops its idle ones at 4 s
 timeout = 30
 graceful_timeout = 30
 # No access log of gunicorn's own: its request line holds the query string, where recovery links,

@@ -129,3 +129,24 @@ def test_the_development_keypad_opens_once_the_call_is_placed(
     keypad.click("button:has-text('Send the digits')")
     expect(keypad.locator("h1")).to_have_text("Your phone number is verified")
     expect(page.locator("h1")).to_have_text("Your phone number is verified")
+
+
+def test_a_call_twilio_never_confirmed_voids_its_code_and_says_what_to_do(
+    page, shoot, live_server, console_voice, lost_device, mailoutbox, settings
+):
+    """Twilio took the request and its answer never came (issue 19, Twilio faults): the call may
+    ring, so its code stops working, the page says to ignore a ring, and offers another call."""
+    to_the_phone_step(page, mailoutbox)
+    settings.RECOVERY_VOICE_BACKEND = "tests.support.recovery.UnconfirmedVoice"
+    page.click("button:has-text('Call me now')")
+    expect(page.locator("[data-testid=call-error]")).to_contain_text(
+        "We could not confirm the call, so its code no longer works."
+    )
+    expect(page.locator("[data-testid=phone-code]")).to_have_count(0)
+    expect(page.locator("form[data-call] button")).to_have_text("Call me again")
+    shoot(page, "recovery-phone-unconfirmed-en")
+    switch_language(page, "ja", "電話番号の確認")
+    expect(page.locator("[data-testid=call-error]")).to_contain_text(
+        "そのコードは使用できなくなりました"
+    )
+    shoot(page, "recovery-phone-unconfirmed-ja")
