@@ -175,21 +175,27 @@ def _is_boolean(text: str) -> bool | None:
     return True if text.lower() in ("true", "false") else None
 
 
-# For the operators that read their values as something other than text: which policy values
-# and which request values they can read (a reader answers None for a value it cannot read). A value they cannot read matches nothing, and a negated
-# operator cannot tell that a request value differs from it.
-USABLE: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {}
-for _name in OPERATORS:
-    if _name.startswith("Numeric"):
-        USABLE[_name] = (_number, _number)
-    elif _name.startswith("Date"):
-        USABLE[_name] = (_date, _date)
-    elif _name in ("IpAddress", "NotIpAddress"):
-        USABLE[_name] = (_network, _address)
-    elif _name.startswith("Arn"):
-        USABLE[_name] = (_arn_parts, _arn_parts)
-    elif _name == "Bool":
-        USABLE[_name] = (_is_boolean, _is_boolean)
+def _readers(name: str):
+    """(policy value reader, request value reader) of an operator that reads its values as
+    something other than text; a reader answers None for a value it cannot read."""
+    if name.startswith("Numeric"):
+        return _number, _number
+    if name.startswith("Date"):
+        return _date, _date
+    if name in ("IpAddress", "NotIpAddress"):
+        return _network, _address
+    if name.startswith("Arn"):
+        return _arn_parts, _arn_parts
+    if name == "Bool":
+        return _is_boolean, _is_boolean
+    return None
+
+
+# A value an operator cannot read matches nothing, and a negated operator cannot tell that a
+# request value differs from it. String and Binary operators read any text.
+USABLE: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
+    name: readers for name in OPERATORS if (readers := _readers(name)) is not None
+}
 
 
 def usable_policy_value(operator: str, value: str) -> bool:

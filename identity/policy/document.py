@@ -138,10 +138,13 @@ class PolicyWarning:
     negated: bool = False  # ... and whether that operator is a negated one
 
     @property
-    def message(self) -> str:
+    def sentence(self) -> str:
         texts = _NEGATED_TEXTS if self.negated and self.code in _NEGATED_TEXTS else _WARNING_TEXTS
-        sentence = texts[self.code].format(value=self.value, operator=self.operator)
-        return f"{self.path}: {sentence}" if self.path else sentence
+        return texts[self.code].format(value=self.value, operator=self.operator)
+
+    @property
+    def message(self) -> str:
+        return f"{self.path}: {self.sentence}" if self.path else self.sentence
 
 
 @dataclass(frozen=True, slots=True)
