@@ -77,7 +77,10 @@ _WARNING_TEXTS = {
         '"{value}" can match no action, so NotAction excludes nothing with it: the statement '
         "applies to every action the element does not otherwise name."
     ),
-    "no-statements": "This SCP has no statements: it allows nothing.",
+    "no-statements": (
+        "This SCP has no statements: it allows nothing. Where it is the only SCP attached, "
+        "every request is denied."
+    ),
     "variable-not-replaced": (
         "Policy variables are replaced only in String, ARN and Bool conditions: in {operator}, "
         '"{value}" is read as written, so it never matches.'
