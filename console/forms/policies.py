@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from identity.policies import services as policy_services
 
 _EXAMPLE_POLICY = """{
   "Version": "2012-10-17",
@@ -33,7 +36,57 @@ def _document_field(**kwargs):
     )
 
 
-class PolicyCreateForm(forms.Form):
+class DocumentForm(forms.Form):
+    """A form with the JSON policy editor (``console/_policy_editor.html``).
+
+    What the engine refuses is an error on the document, from the service. A valid document
+    may have parts that match nothing, or not as they seem (``identity.policy.warnings``): AWS
+    stores such documents and its console shows Access Analyzer's findings beside the editor
+    before one saves. Here the first submission of such a document comes back with its warnings
+    and a box to tick; ticked, the same text is saved with them. The box carries a digest of the
+    text it was shown for, so a document changed since needs a new look.
+    """
+
+    scp = False  # SCPs: the SCP editor's warnings
+    save_with_warnings = forms.CharField(required=False, widget=forms.HiddenInput)
+    document_warnings: tuple[tuple[str, str], ...] = ()
+    warnings_seen = ""  # the digest of the text whose warnings are shown
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("document")
+        if field is not None and not self.is_bound:  # a stored document opened: its warnings
+            self._find_warnings(self.get_initial_for_field(field, "document"))
+
+    def _find_warnings(self, document) -> None:
+        if document:
+            self.document_warnings = tuple(
+                policy_services.document_warnings(document, scp=self.scp)
+            )
+            if self.document_warnings:
+                self.warnings_seen = hashlib.sha256(document.encode()).hexdigest()
+
+    def clean(self):
+        cleaned = super().clean()
+        self._find_warnings(cleaned.get("document"))
+        if self.document_warnings and cleaned.get("save_with_warnings") != self.warnings_seen:
+            self.add_error(
+                "save_with_warnings",
+                _(
+                    "Change these parts, or tick “Save with these warnings” to save the "
+                    "policy as it is."
+                ),
+            )
+        return cleaned
+
+    @property
+    def warnings_acknowledged(self) -> bool:
+        return (
+            bool(self.warnings_seen) and self.data.get("save_with_warnings") == self.warnings_seen
+        )
+
+
+class PolicyCreateForm(DocumentForm):
     name = forms.CharField(
         label=_("Policy name"),
         max_length=128,
@@ -45,14 +98,14 @@ class PolicyCreateForm(forms.Form):
     document = _document_field(initial=_EXAMPLE_POLICY)
 
 
-class PolicyVersionForm(forms.Form):
+class PolicyVersionForm(DocumentForm):
     document = _document_field()
     set_default = forms.BooleanField(
         label=_("Set as the default version"), required=False, initial=True
     )
 
 
-class InlinePolicyForm(forms.Form):
+class InlinePolicyForm(DocumentForm):
     name = forms.CharField(label=_("Policy name"), max_length=128)
     document = _document_field(initial=_EXAMPLE_POLICY)
 
@@ -154,7 +207,8 @@ class SimulatorForm(forms.Form):
         return values
 
 
-class SCPCreateForm(forms.Form):
+class SCPCreateForm(DocumentForm):
+    scp = True
     name = forms.CharField(label=_("Policy name"), max_length=128)
     description = forms.CharField(label=_("Description (optional)"), max_length=512, required=False)
     document = _document_field(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import arns, audit
 from ..audit_events import Event
@@ -24,7 +25,7 @@ from ..models import (
     ServiceControlPolicy,
     User,
 )
-from ..policy import PolicyError, parse, size_without_whitespace
+from ..policy import PolicyError, PolicyWarning, size_without_whitespace, warnings
 from .catalog import FULL_AWS_ACCESS, aws_managed
 
 MAX_VERSIONS = 5
@@ -38,20 +39,16 @@ MAX_ATTACHED = 10  # managed policies per user or group (AWS's default quota)
 # --- Validation ------------------------------------------------------------------------
 
 
-def validate_document(text: str, *, limit: int, scp: bool = False) -> None:
+def validate_document(text: str, *, limit: int, scp: bool = False) -> list[tuple[str, str]]:
     """A ``ValidationError`` on the ``document`` field: the size first, then the element at fault.
 
-    Validation does not keep what it parsed: only stored documents are cached.
+    A valid document gives its warnings, ``(path, message)`` pairs: the parts that match
+    nothing, or not as they seem (``document_warnings``). They refuse nothing: AWS stores such
+    documents, and the API and SCPs bring them. Validation does not keep what it parsed: only
+    stored documents are cached.
     """
     size = size_without_whitespace(text)
-    if size <= limit:
-        try:
-            parse(text, scp=scp, remember=False)
-        except PolicyError as error:
-            raise ValidationError(
-                {"document": ValidationError(str(error), code="invalid")}
-            ) from None
-    else:
+    if size > limit:
         raise ValidationError(
             {
                 "document": ValidationError(
@@ -63,6 +60,98 @@ def validate_document(text: str, *, limit: int, scp: bool = False) -> None:
                 )
             }
         )
+    try:
+        found = warnings(text, scp=scp)
+    except PolicyError as error:
+        raise ValidationError({"document": ValidationError(str(error), code="invalid")}) from None
+    return [(warning.path, warning_message(warning)) for warning in found]
+
+
+def document_warnings(text: str, *, scp: bool = False) -> list[tuple[str, str]]:
+    """``(path, message)`` for each part of ``text`` that matches nothing, or not as it seems, in
+    the reader's language, as IAM Access Analyzer reports its findings; none when ``text`` is no
+    valid document (``validate_document`` says what is wrong)."""
+    try:
+        found = warnings(text, scp=scp)
+    except PolicyError:
+        return []
+    return [(warning.path, warning_message(warning)) for warning in found]
+
+
+# The engine's warnings (identity.policy.PolicyWarning.code), in the reader's language. A negated
+# operator's value that matches nothing makes its whole condition fail: its own sentence.
+_WARNINGS = {
+    "action-matches-nothing": gettext_lazy(
+        "“%(value)s” can match no action: the name after the colon is empty or holds a space, "
+        "a comma or a character outside printable ASCII."
+    ),
+    "not-action-excludes-nothing": gettext_lazy(
+        "“%(value)s” can match no action, so NotAction excludes nothing with it: the statement "
+        "applies to every action the element does not otherwise name."
+    ),
+    "no-statements": gettext_lazy(
+        "This SCP has no statements: it allows nothing. Where it is the only SCP attached, "
+        "every request is denied."
+    ),
+    "variable-not-replaced": gettext_lazy(
+        "Policy variables are replaced only in String, ARN and Bool conditions: in "
+        "%(operator)s, “%(value)s” is read as written, so it never matches."
+    ),
+    "variable-compared-as-text": gettext_lazy(
+        "Policy variables are replaced only in String, ARN and Bool conditions: in "
+        "%(operator)s, “%(value)s” is compared as written."
+    ),
+    "variable-needs-2012": gettext_lazy(
+        "Policy variables need “Version”: “2012-10-17”: here “%(value)s” is literal text."
+    ),
+    "no-values": gettext_lazy(
+        "This condition key has no values: in an Allow the statement never applies, in a Deny "
+        "the key is no condition."
+    ),
+    "not-a-number": gettext_lazy("“%(value)s” is not a number, so %(operator)s never matches it."),
+    "not-a-date": gettext_lazy(
+        "“%(value)s” is not a date or epoch seconds, so %(operator)s never matches it."
+    ),
+    "not-an-ip": gettext_lazy(
+        "“%(value)s” is not an IP address or CIDR range, so %(operator)s never matches it."
+    ),
+    "not-a-boolean": gettext_lazy(
+        "“%(value)s” is neither true nor false, so %(operator)s never matches it."
+    ),
+    "not-an-arn": gettext_lazy(
+        "“%(value)s” is not an ARN of six parts, so %(operator)s never matches it."
+    ),
+}
+_NEGATED_WARNINGS = {
+    "variable-not-replaced": gettext_lazy(
+        "Policy variables are replaced only in String, ARN and Bool conditions: in "
+        "%(operator)s, “%(value)s” is read as written, so this condition never holds."
+    ),
+    "not-a-number": gettext_lazy(
+        "“%(value)s” is not a number, so this %(operator)s condition never holds."
+    ),
+    "not-a-date": gettext_lazy(
+        "“%(value)s” is not a date or epoch seconds, so this %(operator)s condition never holds."
+    ),
+    "not-an-ip": gettext_lazy(
+        "“%(value)s” is not an IP address or CIDR range, so this %(operator)s condition never "
+        "holds."
+    ),
+    "not-an-arn": gettext_lazy(
+        "“%(value)s” is not an ARN of six parts, so this %(operator)s condition never holds."
+    ),
+}
+
+
+def warning_message(warning: PolicyWarning) -> str:
+    """The sentence for one of the engine's warnings, without its path."""
+    texts = (
+        _NEGATED_WARNINGS if warning.negated and warning.code in _NEGATED_WARNINGS else _WARNINGS
+    )
+    text = texts.get(warning.code)
+    if text is None:  # a warning this layer does not word yet: the engine's own sentence
+        return warning.sentence
+    return str(text) % {"value": warning.value, "operator": warning.operator}
 
 
 # --- Services ---------------------------------------------------------------------------

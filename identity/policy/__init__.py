@@ -4,9 +4,18 @@ from identity.policy import parse, evaluate, NamedPolicy, context_of
 decision = evaluate(action="iam:CreateUser", resource=arn, context=context_of({...}),
                     identity_policies=[NamedPolicy("AdministratorAccess", parse(text))])
 decision.allowed, decision.explanation
+warnings(text)  # the parts of a valid document that match nothing, for an editor to show
 """
 
-from .document import Policy, PolicyError, Statement, parse, size_without_whitespace
+from .document import (
+    Policy,
+    PolicyError,
+    PolicyWarning,
+    Statement,
+    parse,
+    size_without_whitespace,
+    warnings,
+)
 from .evaluation import (
     ALLOW,
     EXPLICIT_DENY,
@@ -25,9 +34,11 @@ __all__ = [
     "NamedPolicy",
     "Policy",
     "PolicyError",
+    "PolicyWarning",
     "Statement",
     "context_of",
     "evaluate",
     "parse",
     "size_without_whitespace",
+    "warnings",
 ]

@@ -7,6 +7,15 @@ false, except that negated operators (``StringNotEquals``, ``NotIpAddress``,
 absent; ``Null`` tests presence. ``ForAnyValue:`` is true when some value of
 the request matches (false when there is none); ``ForAllValues:`` when every
 value matches (true when there is none).
+
+A value that cannot be used fails every comparison it takes part in, whether
+the operator is negated or not: a policy variable that cannot be resolved (its
+key absent from the request, or multi-valued), and a policy or request value
+that is no number, date, address or ARN for the operator at hand. A negated
+operator holds when the request value differs from every policy value (AWS:
+"work like a logical AND"), so one unusable policy value makes it fail; a
+positive operator ORs its values, so the others still count. docs/policies.md
+gives AWS's sentences and the reasons.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_EPOCH = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -46,8 +56,9 @@ def _date(text: str) -> float | None:
     if text is None:
         return None
     text = str(text).strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return float(text)
+    if _EPOCH.fullmatch(text):  # epoch seconds, as AWS documents for aws:EpochTime
+        value = float(text)
+        return value if math.isfinite(value) else None
     if not _ISO.match(text):
         return None
     try:
@@ -148,12 +159,49 @@ OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "ArnNotLike": (_arn_like, True),
     "Null": (None, False),
 }
-# Operators whose values may hold policy variables.
-VARIABLE_OPERATORS = frozenset(name for name in OPERATORS if name.startswith(("String", "Arn")))
+# Operators whose values may hold policy variables: String and ARN (all of AWS's pages), and
+# Bool (its operator reference: "You can use a policy variable with the Boolean condition
+# operator"; docs/policies.md notes the page that says otherwise).
+VARIABLE_OPERATORS = frozenset(
+    name for name in OPERATORS if name.startswith(("String", "Arn")) or name == "Bool"
+)
 # Operators that compare with wildcards: there ${*} and ${?} stay literal characters.
 WILDCARD_OPERATORS = frozenset(
     {"StringLike", "StringNotLike"} | {name for name in OPERATORS if name.startswith("Arn")}
 )
+
+
+def _is_boolean(text: str) -> bool | None:
+    return True if text.lower() in ("true", "false") else None
+
+
+def _readers(name: str):
+    """(policy value reader, request value reader) of an operator that reads its values as
+    something other than text; a reader answers None for a value it cannot read."""
+    if name.startswith("Numeric"):
+        return _number, _number
+    if name.startswith("Date"):
+        return _date, _date
+    if name in ("IpAddress", "NotIpAddress"):
+        return _network, _address
+    if name.startswith("Arn"):
+        return _arn_parts, _arn_parts
+    if name == "Bool":
+        return _is_boolean, _is_boolean
+    return None
+
+
+# A value an operator cannot read matches nothing, and a negated operator cannot tell that a
+# request value differs from it. String and Binary operators read any text.
+USABLE: dict[str, tuple[Callable[[str], object], Callable[[str], object]]] = {
+    name: readers for name in OPERATORS if (readers := _readers(name)) is not None
+}
+
+
+def usable_policy_value(operator: str, value: str) -> bool:
+    """Whether ``operator`` can read ``value`` from a policy (any text for String operators)."""
+    readers = USABLE.get(operator)
+    return readers is None or readers[0](value) is not None
 
 
 def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
@@ -170,8 +218,17 @@ def parse_operator(text: str) -> tuple[str, str | None, bool] | None:
     return base, set_operator, if_exists
 
 
+def _never(_value: str) -> bool:
+    return False
+
+
 def _static_matcher(operator: str, values: tuple[str, ...]) -> Callable[[str], bool]:
-    """``value -> bool``: does a request value match one of the policy's values (compiled once)."""
+    """``value -> bool``: does a request value match one of the policy's values (compiled once).
+
+    ``values`` are those the operator can read; a request value it cannot read matches none.
+    """
+    if not values:
+        return _never
     if operator == "StringEquals" or operator == "StringNotEquals" or operator == "BinaryEquals":
         exact = frozenset(values)
         return exact.__contains__
@@ -198,10 +255,64 @@ def _static_matcher(operator: str, values: tuple[str, ...]) -> Callable[[str], b
     return lambda value: any(match(p, value) for p in values)
 
 
+def _checker(
+    hit: Callable[[str], bool],
+    negated: bool,
+    set_operator: str | None,
+    usable: Callable[[str], object] | None,
+) -> Callable[[tuple[str, ...]], bool]:
+    """``present -> bool`` for a key the request has: the operator over its values.
+
+    A negated operator holds for a request value that it can read and that matches none of
+    the policy's values: "differs" needs both sides readable.
+    """
+    if not negated:
+        if set_operator is None:
+            return lambda present: hit(present[0]) if len(present) == 1 else any(map(hit, present))
+        if set_operator == "ForAllValues":
+            return lambda present: all(map(hit, present))
+        return lambda present: any(map(hit, present))
+    if usable is None:
+        if set_operator is None:
+            return lambda present: (
+                not hit(present[0]) if len(present) == 1 else not any(map(hit, present))
+            )
+
+        def differs(value: str) -> bool:
+            return not hit(value)
+    else:
+
+        def differs(value: str) -> bool:
+            return usable(value) is not None and not hit(value)
+
+    if set_operator == "ForAnyValue":
+        return lambda present: any(map(differs, present))
+    return lambda present: all(map(differs, present))  # one value or ForAllValues
+
+
+def _fails(present: tuple[str, ...]) -> bool:
+    """A negated operator with a policy value it cannot use: no comparison can succeed."""
+    return False
+
+
+def _fails_unless_empty(present: tuple[str, ...]) -> bool:
+    """The same under ForAllValues: an empty set makes no comparison and holds."""
+    return not present
+
+
 class Condition:
     """One operator on one key with its values; values without variables are compiled once."""
 
-    __slots__ = ("operator", "set_operator", "if_exists", "key", "values", "negated", "_static")
+    __slots__ = (
+        "operator",
+        "set_operator",
+        "if_exists",
+        "key",
+        "values",
+        "negated",
+        "_check",
+        "_usable",
+    )
 
     def __init__(self, operator, set_operator, if_exists, key, values):
         self.operator = operator
@@ -209,11 +320,21 @@ class Condition:
         self.if_exists = if_exists
         self.key = key  # lower-cased: condition keys are case-insensitive
         self.values = values  # strings, or Templates when the values hold variables
-        self.negated = OPERATORS[operator][1]
+        self.negated = negated = OPERATORS[operator][1]
+        readers = USABLE.get(operator)
+        # Only a negated operator has to ask whether a request value is readable: a positive
+        # one's comparison already fails on a value it cannot read.
+        self._usable = readers[1] if readers is not None and negated else None
         templated = any(isinstance(v, Template) for v in values)
-        self._static = (
-            None if operator == "Null" or templated else _static_matcher(operator, values)
-        )
+        if operator == "Null" or templated:
+            self._check = None  # Null, or values resolved per request
+            return
+        usable_values = tuple(v for v in values if usable_policy_value(operator, v))
+        if negated and len(usable_values) != len(values):
+            self._check = _fails_unless_empty if set_operator == "ForAllValues" else _fails
+        else:
+            hit = _static_matcher(operator, usable_values)
+            self._check = _checker(hit, negated, set_operator, self._usable)
 
     def __repr__(self) -> str:
         return f"Condition({self.set_operator or ''}{self.operator}{'IfExists' if self.if_exists else ''} {self.key})"
@@ -223,40 +344,60 @@ class Condition:
         if self.operator == "Null":
             is_null = present is None or len(present) == 0
             return any((str(v).lower() == "true") == is_null for v in self.values)
-        negated = self.negated
         if present is None or (self.set_operator is None and len(present) == 0):
+            # No comparison is made: the key decides, whatever the values hold.
             if self.if_exists:
                 return True
             if self.set_operator == "ForAllValues":
                 return True
             if self.set_operator == "ForAnyValue":
                 return False
-            return negated
-        hit = self._static
-        if hit is None:
-            match = OPERATORS[self.operator][0]
-            policy_values = self._policy_values(context)
+            return self.negated
+        check = self._check
+        if check is not None:
+            return check(present)
+        return self._test_resolved(present, context)
+
+    def _test_resolved(self, present: tuple[str, ...], context) -> bool:
+        """The values hold policy variables: resolve them for this request, then compare."""
+        values, complete = self._policy_values(context)
+        if self.negated and not complete:
+            return self.set_operator == "ForAllValues" and not present
+        match = OPERATORS[self.operator][0]
+        if not values:
+            hit = _never
+        elif len(values) == 1:
+            only = values[0]
 
             def hit(value: str) -> bool:
-                return any(match(p, value) for p in policy_values)
+                return match(only, value)
+        else:
 
-        if self.set_operator is None:
-            matched = hit(present[0]) if len(present) == 1 else any(hit(v) for v in present)
-            return not matched if negated else matched
-        if self.set_operator == "ForAllValues":
-            return all((not hit(v)) if negated else hit(v) for v in present)
-        return any((not hit(v)) if negated else hit(v) for v in present)
+            def hit(value: str) -> bool:
+                return any(match(p, value) for p in values)
 
-    def _policy_values(self, context) -> list[str]:
+        return _checker(hit, self.negated, self.set_operator, self._usable)(present)
+
+    def _policy_values(self, context) -> tuple[list[str], bool]:
+        """The values the operator can use in this request, and whether that is all of them.
+
+        A variable the request cannot resolve (absent, or multi-valued, with no default) makes
+        its value unusable, as does a resolved value the operator cannot read.
+        """
         values = []
+        complete = True
         for value in self.values:
             if isinstance(value, Template):
                 try:
-                    values.append(
-                        value.render(context, for_wildcards=self.operator in WILDCARD_OPERATORS)
-                    )
+                    value = value.render(context, for_wildcards=self.operator in WILDCARD_OPERATORS)
                 except Missing:
-                    continue  # a variable the request lacks matches nothing
-            else:
-                values.append(value)
-        return values
+                    complete = False
+                    continue
+                if not usable_policy_value(self.operator, value):
+                    complete = False
+                    continue
+            elif not usable_policy_value(self.operator, value):
+                complete = False
+                continue
+            values.append(value)
+        return values, complete

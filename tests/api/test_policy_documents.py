@@ -148,3 +148,17 @@ def test_tobira_s_parser_still_has_the_last_word(admin):
     with pytest.raises(iam.exceptions.MalformedPolicyDocumentException) as refused:
         iam.create_policy(PolicyName="p", PolicyDocument=_doc({**ALLOW, "Sid": "not-alnum"}))
     assert "Sid" in refused.value.response["Error"]["Message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_documents_aws_stores_with_parts_that_match_nothing_are_accepted(admin):
+    """AWS checks an action's service prefix and its one colon, not the name: "iam:" and a name
+    with a space are stored, and match nothing (docs/policies.md). The API stores them too."""
+    iam, _ = admin
+    text = _doc({**ALLOW, "Action": ["s3:ListBucket", "iam:", "iam:Get User"]})
+    arn = iam.create_policy(PolicyName="p", PolicyDocument=text)["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=text, SetAsDefault=True)
+    iam.create_user(UserName="u")
+    iam.put_user_policy(UserName="u", PolicyName="i", PolicyDocument=text)
+    stored = iam.get_user_policy(UserName="u", PolicyName="i")["PolicyDocument"]
+    assert stored["Statement"][0]["Action"] == ["s3:ListBucket", "iam:", "iam:Get User"]

@@ -58,3 +58,53 @@ def test_write_a_policy_attach_it_and_simulate(page, shoot, management_root, ali
     page.click("button:has-text('Add to group')")
     expect(page.locator(".messages")).to_contain_text("The group's members were updated.")
     shoot(page, "group-detail-en")
+
+
+WITH_WARNINGS = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "ReadUsers",
+      "Effect": "Allow",
+      "Action": ["iam:GetUser", "iam:"],
+      "Resource": "*",
+      "Condition": {"NotIpAddress": {"aws:SourceIp": "office"}}
+    }
+  ]
+}"""
+
+
+def test_the_editor_shows_warnings_and_saves_once_they_are_seen(page, shoot, management_root):
+    """A valid document with parts that match nothing: warnings, not errors; saved when ticked."""
+    account = management_root.account
+    page.goto("/signin")
+    page.fill("#id_email", "root@example.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    page.goto(f"/console/accounts/{account.id}/policies/")
+    page.click("text=Create policy")
+    page.fill("#id_name", "office-readers")
+    page.fill("#id_document", WITH_WARNINGS)
+    page.click("button:has-text('Create policy')")
+    warnings = page.locator("[data-testid=policy-warnings]")
+    expect(warnings).to_contain_text("Statement[0].Action[1]")
+    expect(warnings).to_contain_text("“iam:” can match no action")
+    expect(warnings).to_contain_text(
+        "“office” is not an IP address or CIDR range, so this NotIpAddress condition never holds."
+    )
+    expect(page.locator("[data-testid=policy-warnings-error]")).to_contain_text(
+        "tick “Save with these warnings”"
+    )
+    expect(page.locator("[data-testid=policy-error]")).to_have_count(0)
+    expect(page.locator("#id_document")).to_have_value(re.compile('"iam:"'))  # the text stays
+    shoot(page, "policy-create-warnings-en")
+    page.check("#id_save_with_warnings")
+    page.click("button:has-text('Create policy')")
+    page.wait_for_url("**/policies/office-readers/")
+    expect(page.locator(".messages")).to_contain_text("Policy office-readers was created.")
+    # Opened again, the stored document shows its warnings beside the editor.
+    expect(page.locator("[data-testid=policy-warnings]")).to_contain_text(
+        "“iam:” can match no action"
+    )
+    shoot(page, "policy-detail-warnings-en")

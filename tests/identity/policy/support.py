@@ -61,3 +61,34 @@ def condition_holds(condition: dict, context: dict, *, version: str | None = V20
         identity_policies=[named],
     )
     return decision.allowed
+
+
+def both_ways(
+    statement: dict,
+    context: dict,
+    *,
+    action: str = ACTION,
+    resource: str = RESOURCE,
+    version: str | None = V2012,
+) -> tuple[str, str]:
+    """``statement`` (no Effect) evaluated as an Allow and as a Deny: the two decisions.
+
+    As an Allow it is the only policy in play; as a Deny it sits beside an Allow of
+    everything, so the Deny decides: ``ExplicitDeny`` when it applies, ``Allow`` otherwise.
+    """
+    as_allow = NamedPolicy("under-test", policy({**statement, "Effect": "Allow"}, version=version))
+    as_deny = NamedPolicy("under-test", policy({**statement, "Effect": "Deny"}, version=version))
+    everything = NamedPolicy("allow-all", policy(allow("*", "*")))
+    request = {"action": action, "resource": resource, "context": context_of(context)}
+    return (
+        evaluate(**request, identity_policies=[as_allow]).decision,
+        evaluate(**request, identity_policies=[everything, as_deny]).decision,
+    )
+
+
+def assert_applies(statement: dict, context: dict, applies: bool, **request) -> None:
+    """The statement applies (or not) alike as an Allow and as a Deny."""
+    as_allow, as_deny = both_ways(statement, context, **request)
+    assert (as_allow, as_deny) == (
+        ("Allow", "ExplicitDeny") if applies else ("ImplicitDeny", "Allow")
+    )
