@@ -267,8 +267,11 @@ def main() -> None:
         "recovery": recovery_roots(alias, recovery_count, each),
     }
     users_file = work / "users.json"
-    users_file.write_text(json.dumps(pools))  # secrets: removed at the end
-    users_file.chmod(0o600)
+    # Secrets (passwords, TOTP seeds, access keys): readable by this user only from the first
+    # byte, removed at the end.
+    users_file.unlink(missing_ok=True)
+    with os.fdopen(os.open(users_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(json.dumps(pools))
     bench_account_id = pools["users"][0]["account_id"]
 
     from aiosmtpd.controller import Controller

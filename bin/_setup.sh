@@ -32,13 +32,32 @@ ensure_apt_package() {  # ensure_apt_package <command-or-path> <package>
 
 apt_install_not_started() {  # apt_install_not_started <package>: installed, its service not started
   if [ -z "${_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _APT_UPDATED=1; fi
-  # policy-rc.d 101: the package's scripts start no service (nginx would take port 80).
+  # policy-rc.d 101: the package's scripts start no service (nginx would take port 80). One the
+  # machine already has is kept aside and put back, also when the install is interrupted.
+  local saved=""
+  if [ -e /usr/sbin/policy-rc.d ]; then
+    saved=$(mktemp)
+    as_root cp -p /usr/sbin/policy-rc.d "$saved"
+  fi
+  local before; before=$(trap -p EXIT INT TERM)  # the caller's traps, put back below
+  # shellcheck disable=SC2064  # expanded now: the trap restores this very file
+  trap "restore_policy_rc_d '$saved'" EXIT INT TERM
   printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
   as_root chmod +x /usr/sbin/policy-rc.d
   local status=0
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null || status=$?
-  as_root rm -f /usr/sbin/policy-rc.d
+  restore_policy_rc_d "$saved"
+  trap - EXIT INT TERM
+  eval "$before"
   return "$status"
+}
+
+restore_policy_rc_d() {  # restore_policy_rc_d <saved copy or "">
+  if [ -n "$1" ]; then
+    as_root cp -p "$1" /usr/sbin/policy-rc.d && rm -f "$1"
+  else
+    as_root rm -f /usr/sbin/policy-rc.d
+  fi
 }
 
 ensure_nginx() {  # Debian's nginx for the deployment tests and the cluster harness, not started
