@@ -187,7 +187,9 @@ class Permission:
 
     ``resource`` and ``context`` take the *target*: whatever the caller resolved before asking
     (a console page with its objects as attributes, an API operation's parsed request).
-    ``resource_doc`` and ``note`` only describe the question in docs/permissions.md.
+    ``context`` gives the action's own condition keys (``iam:PolicyARN``,
+    ``iam:PermissionsBoundary``); ``context_doc`` names them for docs/api.md. ``resource_doc``
+    and ``note`` only describe the question in docs/permissions.md.
     """
 
     action: str
@@ -195,6 +197,7 @@ class Permission:
     resource_doc: str = ""
     note: str = ""
     context: Callable[[Any], dict] | None = None
+    context_doc: str = ""
 
     def question(self, target) -> tuple:
         """``(action, resource_arn[, context])``, as ``permitted`` takes it."""

@@ -217,13 +217,27 @@ def _principal_values(user: User, *, mfa: bool) -> dict[str, object]:
     }
 
 
-def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) -> list[tuple]:
-    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
-    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``."""
-    loaded = principal_policies(user)
+def _simulation_values(user: User, *, mfa: bool, context: dict) -> dict[str, object]:
     values = {**_principal_values(user, mfa=mfa), **context}
     if mfa:
         values.setdefault("aws:MultiFactorAuthAge", "60")
+    return values
+
+
+def simulate(
+    user: User,
+    *,
+    actions,
+    resource: str,
+    mfa: bool,
+    context: dict,
+    loaded: PrincipalPolicies | None = None,
+) -> list[tuple]:
+    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
+    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``.
+    ``loaded``: the user's policies, when the caller loaded them already."""
+    loaded = loaded or principal_policies(user)
+    values = _simulation_values(user, mfa=mfa, context=context)
     return [
         (
             action,
@@ -238,6 +252,38 @@ def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) ->
         )
         for action in actions
     ]
+
+
+_ANYTHING = (
+    NamedPolicy(
+        "(anything)",
+        parse(
+            '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", '
+            '"Resource": "*"}}'
+        ),
+    ),
+)
+
+
+def boundary_allows(
+    user: User, loaded: PrincipalPolicies, *, actions, resource: str, mfa: bool, context: dict
+) -> dict[str, bool] | None:
+    """Whether ``user``'s permissions boundary alone lets each action through (an Allow that
+    matches and no Deny), whatever the other policies say: AWS's
+    ``PermissionsBoundaryDecisionDetail``. None when the user has no boundary."""
+    if loaded.boundary is None:
+        return None
+    values = _simulation_values(user, mfa=mfa, context=context)
+    return {
+        action: evaluate(
+            action=action,
+            resource=resource,
+            context=context_of(values),
+            identity_policies=_ANYTHING,
+            boundary=loaded.boundary,
+        ).allowed
+        for action in actions
+    }
 
 
 def effective_permissions(user: User, actions) -> list[dict]:
