@@ -79,3 +79,10 @@ def test_set_a_boundary_see_the_simulator_name_it_and_remove_it(
         "No permissions boundary"
     )
     assert User.objects.get(pk=alice.pk).permissions_boundary == ""
+
+    # A new user may get one too: the last choice of the form, none by default.
+    page.goto(f"/console/accounts/{account.id}/users/new")
+    expect(page.locator("#id_permissions_boundary")).to_have_value("")
+    page.fill("#id_name", "nikhil")
+    page.select_option("#id_permissions_boundary", label="IAMReadOnlyAccess")
+    in_both_languages(page, shoot, "user-create-boundary")
