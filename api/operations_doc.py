@@ -56,7 +56,13 @@ def table() -> str:
         if permission is None:
             rows.append(f"| {service.upper()} | `{name}` | none (as at AWS) | |")
             continue
-        context = " with `iam:PolicyARN`" if permission.context is not None else ""
+        context = (
+            f" with {permission.context_doc}"
+            if permission.context_doc
+            else " with `iam:PolicyARN`"
+            if permission.context is not None
+            else ""
+        )
         rows.append(
             f"| {service.upper()} | `{name}` | `{permission.action}`{context} | {_resource(permission)} |"
         )

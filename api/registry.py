@@ -63,19 +63,24 @@ class Call:
         return self.caller.account
 
 
+# The kind of policy that decided, as AWS's sentence names it: (with an explicit deny in ...,
+# because no ... allows), by the engine's stage.
+_KINDS = {
+    "scp": ("a service control policy", "service control policy"),
+    "boundary": ("a permissions boundary", "permissions boundary"),
+    "identity": ("an identity-based policy", "identity-based policy"),
+}
+
+
 def access_denied_message(user, action: str, resource: str, decision) -> str:
     """AWS's sentence: who, what, on which resource, and which kind of policy decided."""
     engine = decision.engine
-    by_scp = engine is not None and "service control polic" in engine.explanation
-    explicit = engine is not None and engine.decision == "ExplicitDeny"
-    kind = "a service control policy" if by_scp else "an identity-based policy"
-    if explicit:
-        reason = f"with an explicit deny in {kind}"
+    stage = getattr(engine, "stage", "identity") if engine is not None else "identity"
+    with_deny, no_allow = _KINDS.get(stage, _KINDS["identity"])
+    if engine is not None and engine.decision == "ExplicitDeny":
+        reason = f"with an explicit deny in {with_deny}"
     else:
-        reason = (
-            f"because no {'service control policy' if by_scp else 'identity-based policy'} "
-            f"allows the {action} action"
-        )
+        reason = f"because no {no_allow} allows the {action} action"
     return (
         f"User: {user.arn} is not authorized to perform: {action} on resource: {resource} {reason}"
     )

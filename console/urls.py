@@ -78,6 +78,16 @@ urlpatterns = [
     path(USER + "password", users.UserPasswordShown.as_view(), name="user_password_shown"),
     path(USER + "delete", users.UserDelete.as_view(), name="user_delete"),
     path(USER + "console-access", users.UserConsoleAccess.as_view(), name="user_console_access"),
+    path(
+        USER + "permissions-boundary",
+        users.UserPermissionsBoundary.as_view(),
+        name="user_permissions_boundary",
+    ),
+    path(
+        USER + "permissions-boundary/delete",
+        users.UserPermissionsBoundaryDelete.as_view(),
+        name="user_permissions_boundary_delete",
+    ),
     path(USER + "sessions/end", users.UserSessionsEnd.as_view(), name="user_sessions_end"),
     path(
         USER + "mfa/<int:device_id>/remove",
@@ -144,6 +154,7 @@ urlpatterns = [
     ),
     path(POLICY, policies.PolicyDetail.as_view(), name="policy_detail"),
     path(POLICY + "attach", policies.PolicyAttach.as_view(), name="policy_attach"),
+    path(POLICY + "delete", policies.PolicyDelete.as_view(), name="policy_delete"),
     path(
         POLICY + "versions/<str:version_id>",
         policies.PolicyVersionAction.as_view(),

@@ -126,6 +126,8 @@ class Event(enum.Enum):
     PUT_GROUP_POLICY = ("PutGroupPolicy", Source.IAM)
     DELETE_USER_POLICY = ("DeleteUserPolicy", Source.IAM)
     DELETE_GROUP_POLICY = ("DeleteGroupPolicy", Source.IAM)
+    PUT_USER_PERMISSIONS_BOUNDARY = ("PutUserPermissionsBoundary", Source.IAM)
+    DELETE_USER_PERMISSIONS_BOUNDARY = ("DeleteUserPermissionsBoundary", Source.IAM)
     ATTACH_POLICY = ("AttachPolicy", Source.IAM)  # a service control policy to a target
     DETACH_POLICY = ("DetachPolicy", Source.IAM)
 

@@ -3,7 +3,7 @@
 Views reach objects through ``identity.selectors`` first (other tenants are
 404 before this is asked); this decides what a principal may do with what it
 can see, with the policy engine (``identity.policy``): the principal's
-identity policies and its account's SCP chain, in the request's context
+identity policies, its account's SCP chain and its permissions boundary, in the request's context
 (``aws:MultiFactorAuthPresent`` and the other global keys).
 
 Across accounts only the organization's management-account root user acts
@@ -104,6 +104,7 @@ def _evaluate(principal, action, resource_arn, values, context=None) -> Decision
         context=context_of(values),
         identity_policies=loaded.identity,
         scp_levels=loaded.scp_levels,
+        boundary=loaded.boundary,
         is_root=principal.is_root,
     )
     if result.allowed:
@@ -186,7 +187,9 @@ class Permission:
 
     ``resource`` and ``context`` take the *target*: whatever the caller resolved before asking
     (a console page with its objects as attributes, an API operation's parsed request).
-    ``resource_doc`` and ``note`` only describe the question in docs/permissions.md.
+    ``context`` gives the action's own condition keys (``iam:PolicyARN``,
+    ``iam:PermissionsBoundary``); ``context_doc`` names them for docs/api.md. ``resource_doc``
+    and ``note`` only describe the question in docs/permissions.md.
     """
 
     action: str
@@ -194,6 +197,7 @@ class Permission:
     resource_doc: str = ""
     note: str = ""
     context: Callable[[Any], dict] | None = None
+    context_doc: str = ""
 
     def question(self, target) -> tuple:
         """``(action, resource_arn[, context])``, as ``permitted`` takes it."""

@@ -154,6 +154,9 @@ class User(AbstractBaseUser):
     )
     # When the current password was set (the password policy's expiry); None: before this was kept.
     password_changed = models.DateTimeField(_("password last changed"), null=True, blank=True)
+    # The managed policy (an AWS managed one, or a customer managed one of the same account) that
+    # caps what the identity policies grant: its ARN, blank for none (an IAM user's only).
+    permissions_boundary = models.CharField(_("permissions boundary"), max_length=1100, blank=True)
     is_active = models.BooleanField(default=True)
     created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
@@ -188,7 +191,13 @@ class User(AbstractBaseUser):
             ),
         ]
         indexes = [
-            models.Index("account", "kind", Lower("name"), name="user_account_kind_name_idx")
+            models.Index("account", "kind", Lower("name"), name="user_account_kind_name_idx"),
+            # Who uses a policy as their boundary: a policy's page and its deletion ask.
+            models.Index(
+                fields=["account", "permissions_boundary"],
+                condition=~models.Q(permissions_boundary=""),
+                name="user_boundary_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -288,10 +288,11 @@ def policy_attachments(policy: CustomerPolicy) -> QuerySet[PolicyAttachment]:
 
 
 def attach_targets(account: Account, limit: int) -> tuple[list[User], list[Group]]:
-    """The users and groups a policy may be attached to from its page, by name."""
+    """The users and groups a policy may be attached to from its page, by name (a user with
+    its permissions boundary: attaching asks about it)."""
     users = list(
         User.objects.filter(account=account, kind=User.Kind.IAM)
-        .only("name", "arn", "account_id")
+        .only("name", "arn", "account_id", "permissions_boundary")
         .order_by("name")[:limit]
     )
     groups = list(
@@ -300,6 +301,28 @@ def attach_targets(account: Account, limit: int) -> tuple[list[User], list[Group
         .order_by("name")[:limit]
     )
     return users, groups
+
+
+def boundary_users(account: Account, policy_arn: str, limit: int) -> list[User]:
+    """The first ``limit`` IAM users of ``account`` whose permissions boundary is ``policy_arn``,
+    by name."""
+    return list(
+        User.objects.filter(account=account, kind=User.Kind.IAM, permissions_boundary=policy_arn)
+        .only("name", "arn", "account_id", "permissions_boundary")
+        .order_by("name")[:limit]
+    )
+
+
+def boundary_use_counts(account: Account) -> dict[str, int]:
+    """Policy ARN to the number of ``account``'s users whose permissions boundary it is."""
+    return dict(
+        User.objects.filter(account=account, kind=User.Kind.IAM)
+        .exclude(permissions_boundary="")
+        .order_by()
+        .values_list("permissions_boundary")
+        .annotate(n=Count("pk"))
+        .values_list("permissions_boundary", "n")
+    )
 
 
 def attachments_of(*, user: User | None = None, group: Group | None = None) -> list:

@@ -17,6 +17,7 @@ from .models import (
     MAX_TAGS,
     Account,
     AccountPasswordPolicy,
+    CustomerPolicy,
     Group,
     Organization,
     PolicyTag,
@@ -24,6 +25,7 @@ from .models import (
     UserTag,
 )
 from .passwords import validate_password
+from .policies import catalog
 from .queue import enqueue_on_commit
 
 
@@ -172,6 +174,7 @@ def set_initial_password(user: User, password: str | None) -> None:
         user.set_unusable_password()
 
 
+@transaction.atomic
 def iam_user_create(
     *,
     actor: User | None,
@@ -181,9 +184,13 @@ def iam_user_create(
     password: str | None = None,
     password_reset_required: bool = False,
     contact_email: str = "",
+    permissions_boundary: str = "",
     request=None,
 ) -> User:
-    """An IAM user, with a console password when one is given."""
+    """An IAM user, with a console password when one is given, and a permissions boundary (a
+    managed policy's ARN) when one is given."""
+    if permissions_boundary:
+        _check_boundary(account, permissions_boundary)
     user = User(
         kind=User.Kind.IAM,
         account=account,
@@ -192,6 +199,7 @@ def iam_user_create(
         arn=arns.user(account.id, path or "/", name),
         contact_email=contact_email,
         password_reset_required=bool(password) and password_reset_required,
+        permissions_boundary=permissions_boundary,
     )
     user.full_clean(exclude=["password", "account", "arn"])
     if User.objects.filter(account=account, kind=User.Kind.IAM, name__iexact=name).exists():
@@ -207,9 +215,12 @@ def iam_user_create(
             {"name": _("A user with this name already exists in this account.")}, code="duplicate"
         ) from None
     common = {"request": request, "actor": actor, "account_id": account.id}
+    parameters = {"userName": name, "path": user.path}
+    if permissions_boundary:
+        parameters["permissionsBoundary"] = permissions_boundary
     audit.record(
         Event.CREATE_USER,
-        request_parameters={"userName": name, "path": user.path},
+        request_parameters=parameters,
         response_elements={"userId": user.unique_id, "arn": user.arn},
         **common,
     )
@@ -241,6 +252,67 @@ def _allow_own_password_change(actor, user: User, request) -> None:
         user=user,
         request=request,
     )
+
+
+def _check_boundary(account: Account, policy_arn: str) -> None:
+    """A boundary is a managed policy: AWS's, or a customer managed one of ``account`` (its row
+    locked, so that it cannot be deleted before the boundary that names it is stored)."""
+    if catalog.aws_managed(policy_arn) is not None:
+        return
+    if CustomerPolicy.objects.select_for_update().filter(account=account, arn=policy_arn).exists():
+        return
+    raise ValidationError(
+        {
+            "permissions_boundary": ValidationError(
+                _("Policy %(arn)s does not exist or is not attachable.")
+                % {"arn": policy_arn[:1100]},
+                code="NoSuchEntity",
+            )
+        }
+    )
+
+
+def _bounded_user(user: User) -> User:
+    """``user``'s row, locked; only IAM users have a permissions boundary."""
+    if user.kind != User.Kind.IAM:
+        raise ValidationError(_("Only IAM users have a permissions boundary."), code="InvalidInput")
+    return User.objects.select_for_update().only("pk", "permissions_boundary").get(pk=user.pk)
+
+
+@transaction.atomic
+def user_permissions_boundary_put(
+    *, actor: User | None, user: User, policy_arn: str, request=None
+) -> None:
+    """Set (or replace) ``user``'s permissions boundary: the managed policy ``policy_arn``."""
+    _bounded_user(user)
+    _check_boundary(user.account, policy_arn)
+    User.objects.filter(pk=user.pk).update(permissions_boundary=policy_arn)
+    user.permissions_boundary = policy_arn
+    audit.record(
+        Event.PUT_USER_PERMISSIONS_BOUNDARY,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={"userName": user.name, "permissionsBoundary": policy_arn},
+    )
+
+
+@transaction.atomic
+def user_permissions_boundary_delete(*, actor: User | None, user: User, request=None) -> bool:
+    """Remove ``user``'s permissions boundary; False (nothing recorded) when there was none."""
+    if not _bounded_user(user).permissions_boundary:
+        user.permissions_boundary = ""
+        return False
+    User.objects.filter(pk=user.pk).update(permissions_boundary="")
+    user.permissions_boundary = ""
+    audit.record(
+        Event.DELETE_USER_PERMISSIONS_BOUNDARY,
+        request=request,
+        actor=actor,
+        account_id=user.account_id,
+        request_parameters={"userName": user.name},
+    )
+    return True
 
 
 @transaction.atomic

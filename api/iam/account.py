@@ -1,5 +1,5 @@
 """The account: aliases, GetAccountSummary, passwords (ChangePassword and login profiles), and
-the policy simulator (SimulatePrincipalPolicy)."""
+the policy simulator (SimulatePrincipalPolicy, with the principal's stored permissions boundary)."""
 
 from __future__ import annotations
 
@@ -233,10 +233,11 @@ def simulate_principal_policy(call: Call) -> dict:
             f"({pairs} asked).",
         )
     results = []
+    loaded = loading.principal_policies(user)
     for resource in resources:
-        for action, decision in loading.simulate(
-            user, actions=call.input["ActionNames"], resource=resource, mfa=mfa, context=context
-        ):
+        asked = {"actions": call.input["ActionNames"], "resource": resource, "mfa": mfa}
+        by_boundary = loading.boundary_allows(user, loaded, context=context, **asked)
+        for action, decision in loading.simulate(user, context=context, loaded=loaded, **asked):
             matched = []
             if decision.policy:
                 matched.append(
@@ -247,16 +248,19 @@ def simulate_principal_policy(call: Call) -> dict:
                         else "none",
                     }
                 )
-            results.append(
-                {
-                    "EvalActionName": action,
-                    "EvalResourceName": resource,
-                    "EvalDecision": _DECISIONS.get(decision.decision, "implicitDeny"),
-                    "MatchedStatements": matched,
-                    "MissingContextValues": [],
-                    "EvalDecisionDetails": {},
+            result = {
+                "EvalActionName": action,
+                "EvalResourceName": resource,
+                "EvalDecision": _DECISIONS.get(decision.decision, "implicitDeny"),
+                "MatchedStatements": matched,
+                "MissingContextValues": [],
+                "EvalDecisionDetails": {},
+            }
+            if by_boundary is not None:  # as AWS: only for a principal with a boundary
+                result["PermissionsBoundaryDecisionDetail"] = {
+                    "AllowedByPermissionsBoundary": by_boundary[action]
                 }
-            )
+            results.append(result)
     return {"EvaluationResults": results, "IsTruncated": False}
 
 

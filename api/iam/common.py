@@ -37,6 +37,14 @@ def target_user_arn(call: Call) -> str:
     return arns.user(call.account.id, "/", call.input["UserName"])
 
 
+def target_boundary(call: Call) -> dict:
+    """``iam:PermissionsBoundary``: the boundary the target user has, when it has one (AWS sets
+    it for the actions that change a user's permissions: attach, detach, put and delete)."""
+    user = target_user(call)
+    boundary = getattr(user, "permissions_boundary", "") if user is not None else ""
+    return {"iam:PermissionsBoundary": boundary} if boundary else {}
+
+
 def require_user(call: Call) -> User:
     user = target_user(call)
     if user is None:
@@ -99,6 +107,12 @@ def user_shape(user: User, tags: list | None = None) -> dict:
     }
     if user.password_last_used:
         shape["PasswordLastUsed"] = user.password_last_used
+    boundary = getattr(user, "permissions_boundary", "")  # a listing has none: ListUsers omits it
+    if boundary:
+        shape["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+            "PermissionsBoundaryArn": boundary,
+        }
     if tags:
         shape["Tags"] = tags
     return shape

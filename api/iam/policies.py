@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Count
 
-from identity import arns, services
+from identity import arns, selectors, services
 from identity.authorization import Permission
 from identity.models import CustomerPolicy, Group, InlinePolicy, PolicyAttachment, PolicyTag, User
 from identity.policies import catalog
@@ -19,6 +19,7 @@ from .common import (
     require_group,
     require_user,
     tags_from_input,
+    target_boundary,
     target_user_arn,
 )
 
@@ -39,6 +40,11 @@ def _with_policy_arn(call: Call) -> dict:
     return {"iam:PolicyARN": call.input["PolicyArn"]}
 
 
+def _with_policy_arn_and_boundary(call: Call) -> dict:
+    """A user's: the policy, and the user's permissions boundary when it has one."""
+    return {**_with_policy_arn(call), **target_boundary(call)}
+
+
 def _customer_policy(call: Call) -> CustomerPolicy:
     policy = CustomerPolicy.objects.filter(
         account=call.account, arn=call.input["PolicyArn"]
@@ -53,7 +59,11 @@ def _customer_policy(call: Call) -> CustomerPolicy:
 
 
 def _policy_shape(
-    policy: CustomerPolicy, attachments: int | None = None, *, details: bool = False
+    policy: CustomerPolicy,
+    attachments: int | None = None,
+    *,
+    boundary_uses: int = 0,
+    details: bool = False,
 ) -> dict:
     """A policy as CreatePolicy and ListPolicies show it; ``details`` adds what only GetPolicy
     shows: the description (when there is one) and the tags (always, even none)."""
@@ -66,7 +76,7 @@ def _policy_shape(
         "AttachmentCount": attachments
         if attachments is not None
         else getattr(policy, "attachment_count", 0),
-        "PermissionsBoundaryUsageCount": 0,
+        "PermissionsBoundaryUsageCount": boundary_uses,
         "IsAttachable": True,
         "CreateDate": policy.created,
         "UpdateDate": policy.updated,
@@ -78,7 +88,9 @@ def _policy_shape(
     return shape
 
 
-def _aws_policy_shape(managed, attachments: int = 0, *, details: bool = False) -> dict:
+def _aws_policy_shape(
+    managed, attachments: int = 0, *, boundary_uses: int = 0, details: bool = False
+) -> dict:
     shape = {
         "PolicyName": managed.name,
         "PolicyId": "ANPA" + managed.name.upper()[:17].ljust(17, "A"),
@@ -86,7 +98,7 @@ def _aws_policy_shape(managed, attachments: int = 0, *, details: bool = False) -
         "Path": "/",
         "DefaultVersionId": "v1",
         "AttachmentCount": attachments,
-        "PermissionsBoundaryUsageCount": 0,
+        "PermissionsBoundaryUsageCount": boundary_uses,
         "IsAttachable": True,
     }
     if details:
@@ -102,6 +114,11 @@ def _attachment_counts(call: Call) -> dict[str, int]:
         .annotate(n=Count("pk"))
         .values_list("policy_arn", "n")
     )
+
+
+def _boundary_counts(call: Call) -> dict[str, int]:
+    """Policy ARN to the number of the account's users it is the permissions boundary of."""
+    return selectors.boundary_use_counts(call.account)
 
 
 @operation("iam", "CreatePolicy", Permission("iam:CreatePolicy", _new_policy_arn))
@@ -163,12 +180,23 @@ def list_policy_tags(call: Call) -> dict:
 
 @operation("iam", "GetPolicy", Permission("iam:GetPolicy", _policy_arn))
 def get_policy(call: Call) -> dict:
-    counts = _attachment_counts(call)
+    counts, uses = _attachment_counts(call), _boundary_counts(call)
     managed = catalog.aws_managed(call.input["PolicyArn"])
     if managed is not None:
-        return {"Policy": _aws_policy_shape(managed, counts.get(managed.arn, 0), details=True)}
+        return {
+            "Policy": _aws_policy_shape(
+                managed,
+                counts.get(managed.arn, 0),
+                boundary_uses=uses.get(managed.arn, 0),
+                details=True,
+            )
+        }
     policy = _customer_policy(call)
-    return {"Policy": _policy_shape(policy, counts.get(policy.arn, 0), details=True)}
+    return {
+        "Policy": _policy_shape(
+            policy, counts.get(policy.arn, 0), boundary_uses=uses.get(policy.arn, 0), details=True
+        )
+    }
 
 
 @operation("iam", "ListPolicies", Permission("iam:ListPolicies", _any_policy))
@@ -176,10 +204,16 @@ def list_policies(call: Call) -> dict:
     scope = call.input.get("Scope", "All")
     prefix = call.input.get("PathPrefix") or "/"
     only_attached = call.input.get("OnlyAttached", False)
-    counts = _attachment_counts(call)
+    counts, uses = _attachment_counts(call), _boundary_counts(call)
+
+    def aws_shape(managed):
+        return _aws_policy_shape(
+            managed, counts.get(managed.arn, 0), boundary_uses=uses.get(managed.arn, 0)
+        )
+
     if scope == "AWS":
         policies = [
-            _aws_policy_shape(m, counts.get(m.arn, 0))
+            aws_shape(m)
             for m in catalog.aws_managed_policies()
             if prefix == "/" and (not only_attached or counts.get(m.arn))
         ]
@@ -188,11 +222,15 @@ def list_policies(call: Call) -> dict:
     if only_attached:
         queryset = queryset.filter(arn__in=[arn for arn, n in counts.items() if n])
     result = page(
-        call, queryset, "name", "Policies", lambda p: _policy_shape(p, counts.get(p.arn, 0))
+        call,
+        queryset,
+        "name",
+        "Policies",
+        lambda p: _policy_shape(p, counts.get(p.arn, 0), boundary_uses=uses.get(p.arn, 0)),
     )
     if scope == "All" and not result["IsTruncated"] and prefix == "/":
         result["Policies"] += [
-            _aws_policy_shape(m, counts.get(m.arn, 0))
+            aws_shape(m)
             for m in catalog.aws_managed_policies()
             if not only_attached or counts.get(m.arn)
         ]
@@ -321,18 +359,29 @@ def _attach(
     )
 
 
+USER_CONTEXT_DOC = "`iam:PolicyARN`, and the user's `iam:PermissionsBoundary` (when it has one)"
+
+
 def _attach_operations(kind: str, resource, owner_of) -> None:
     """Attach and Detach ``kind`` (``User`` or ``Group``) policies, each asking its own action
-    about the owner's ARN with the policy's ARN as ``iam:PolicyARN``."""
+    about the owner's ARN with the policy's ARN as ``iam:PolicyARN`` (and a user's permissions
+    boundary as ``iam:PermissionsBoundary``)."""
     for verb, attach in (("Attach", True), ("Detach", False)):
         name = f"{verb}{kind}Policy"
 
         def handler(call: Call, attach: bool = attach) -> None:
             _attach(call, **{kind.lower(): owner_of(call)}, attach=attach)
 
-        operation("iam", name, Permission(f"iam:{name}", resource, context=_with_policy_arn))(
-            handler
-        )
+        if kind == "User":
+            permission = Permission(
+                f"iam:{name}",
+                resource,
+                context=_with_policy_arn_and_boundary,
+                context_doc=USER_CONTEXT_DOC,
+            )
+        else:
+            permission = Permission(f"iam:{name}", resource, context=_with_policy_arn)
+        operation("iam", name, permission)(handler)
 
 
 _attach_operations("User", target_user_arn, require_user)  # AttachUserPolicy, DetachUserPolicy
@@ -443,7 +492,16 @@ def _inline_operations(kind: str, resource, owner_of) -> None:
 
     for verb, handler in (("Put", put), ("Get", get), ("List", list_names), ("Delete", delete)):
         name = f"List{kind}Policies" if verb == "List" else f"{verb}{kind}Policy"
-        operation("iam", name, Permission(f"iam:{name}", resource))(handler)
+        if kind == "User" and verb in ("Put", "Delete"):  # they change the user's permissions
+            permission = Permission(
+                f"iam:{name}",
+                resource,
+                context=target_boundary,
+                context_doc="the user's `iam:PermissionsBoundary` (when it has one)",
+            )
+        else:
+            permission = Permission(f"iam:{name}", resource)
+        operation("iam", name, permission)(handler)
 
 
 _inline_operations("User", target_user_arn, require_user)  # PutUserPolicy, GetUserPolicy, ...

@@ -25,10 +25,23 @@ def _new_user_arn(call: Call) -> str:
     return arns.user(call.account.id, call.input.get("Path") or "/", call.input["UserName"])
 
 
-@operation("iam", "CreateUser", Permission("iam:CreateUser", _new_user_arn))
+def _requested_boundary(call: Call) -> dict:
+    """``iam:PermissionsBoundary``: the boundary the call sets, when it sets one."""
+    boundary = call.input.get("PermissionsBoundary")
+    return {"iam:PermissionsBoundary": boundary} if boundary else {}
+
+
+@operation(
+    "iam",
+    "CreateUser",
+    Permission(
+        "iam:CreateUser",
+        _new_user_arn,
+        context=_requested_boundary,
+        context_doc="`iam:PermissionsBoundary` (when one is given)",
+    ),
+)
 def create_user(call: Call) -> dict:
-    if call.input.get("PermissionsBoundary"):
-        raise ApiError("InvalidInput", "Permissions boundaries are not supported by Tobira yet.")
     tags = tags_from_input(call)
     if named_user(call, call.input["UserName"]) is not None:
         raise ApiError(
@@ -40,6 +53,7 @@ def create_user(call: Call) -> dict:
             account=call.account,
             name=call.input["UserName"],
             path=call.input.get("Path") or "/",
+            permissions_boundary=call.input.get("PermissionsBoundary") or "",
             request=call.request,
         )
         if tags:
@@ -159,3 +173,38 @@ def list_user_tags(call: Call) -> dict:
     user = require_user(call)
     tags = UserTag.objects.filter(user=user)
     return page(call, tags, "id", "Tags", lambda t: {"Key": t.key, "Value": t.value})
+
+
+@operation(
+    "iam",
+    "PutUserPermissionsBoundary",
+    Permission(
+        "iam:PutUserPermissionsBoundary",
+        target_user_arn,
+        resource_doc="the user named by `UserName`",
+        context=_requested_boundary,
+        context_doc="`iam:PermissionsBoundary` (the one given)",
+    ),
+)
+def put_user_permissions_boundary(call: Call) -> None:
+    services.user_permissions_boundary_put(
+        actor=call.user,
+        user=require_user(call),
+        policy_arn=call.input["PermissionsBoundary"],
+        request=call.request,
+    )
+
+
+@operation(
+    "iam",
+    "DeleteUserPermissionsBoundary",
+    Permission(
+        "iam:DeleteUserPermissionsBoundary",
+        target_user_arn,
+        resource_doc="the user named by `UserName`",
+    ),
+)
+def delete_user_permissions_boundary(call: Call) -> None:
+    services.user_permissions_boundary_delete(
+        actor=call.user, user=require_user(call), request=call.request
+    )

@@ -1,4 +1,5 @@
-"""Forms of the IAM user pages: a new user, console access, a hardware MFA token."""
+"""Forms of the IAM user pages: a new user, console access, the permissions boundary, a hardware
+MFA token."""
 
 from __future__ import annotations
 
@@ -64,7 +65,50 @@ class ConsolePasswordForm(forms.Form):
         return None
 
 
-class IAMUserCreateForm(ConsolePasswordForm):
+class BoundaryChoiceMixin:
+    """A form with a ``permissions_boundary`` select of managed policies: ``choices`` are
+    ``(group label, [(arn, name), ...])`` pairs (customer managed first), after the empty choice
+    (none, or "choose one"). Every choice is valid; ``offer_only`` then shows only those the
+    principal may pick, as the attach pickers do (the POST asks the engine again)."""
+
+    def set_boundary_choices(self, choices, empty_label) -> None:
+        self.fields["permissions_boundary"].choices = [("", empty_label), *choices]
+
+    def offer_only(self, allowed) -> None:
+        """Show only the ARNs in ``allowed`` ("" standing for no boundary, when a boundary is
+        optional; a required field keeps its "choose one"): display only."""
+        field = self.fields["permissions_boundary"]
+        keep_empty = field.required or "" in allowed
+        shown = []
+        for value, label in field.choices:
+            if isinstance(label, (list, tuple)):  # a group: (group label, [(arn, name), ...])
+                shown.append((value, [(arn, name) for arn, name in label if arn in allowed]))
+            elif value != "" or keep_empty:
+                shown.append((value, label))
+        field.choices = shown
+
+
+BOUNDARY_HELP = _(
+    "A managed policy that sets the most the user's policies can allow. It grants nothing by "
+    "itself: the user can do only what both it and their policies allow."
+)
+
+
+class PermissionsBoundaryForm(BoundaryChoiceMixin, forms.Form):
+    """Set (or change) a user's permissions boundary."""
+
+    permissions_boundary = forms.ChoiceField(
+        label=_("Permissions boundary"),
+        error_messages={"required": _("Choose a policy to use as the permissions boundary.")},
+        widget=forms.Select(attrs={"data-filter": _("Filter policies by name")}),
+    )  # the page says what a boundary is, above the form
+
+    def __init__(self, choices, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_boundary_choices(choices, _("Choose a policy"))
+
+
+class IAMUserCreateForm(BoundaryChoiceMixin, ConsolePasswordForm):
     field_order = ["name", "path", "contact_email"]
 
     name = forms.CharField(
@@ -89,6 +133,14 @@ class IAMUserCreateForm(ConsolePasswordForm):
         required=False,
         help_text=_("Where notices about this user's credentials are sent."),
     )
+
+    permissions_boundary = forms.ChoiceField(
+        label=_("Permissions boundary (optional)"), required=False, help_text=BOUNDARY_HELP
+    )
+
+    def __init__(self, boundary_choices=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_boundary_choices(boundary_choices, _("No permissions boundary"))
 
     def clean_path(self):
         return self.cleaned_data.get("path") or "/"

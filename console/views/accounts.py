@@ -17,6 +17,7 @@ from sso import selectors as sso_selectors
 
 from ..base import AccountPage, account_root_arn
 from ..forms.organization import RootMFAResetForm
+from .users import may_create_users
 
 
 class AccountDetail(AccountPage):
@@ -54,6 +55,8 @@ class AccountDetail(AccountPage):
                 ),
             }
         )
+        if not can["create_user"]:  # perhaps with a permissions boundary (the delegation case)
+            can["create_user"] = may_create_users(self)
         return self.render_page(
             root=root,
             user_count=people["iam_users"],

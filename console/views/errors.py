@@ -18,7 +18,8 @@ def permission_denied(request, exception=None):
     """403 page that shows why: the decision's explanation, never another tenant's data.
 
     When the statement that decided has a condition on MFA, the page first says what to do:
-    assign an MFA device (none yet), or sign out and sign in again with it.
+    assign an MFA device (none yet), or sign out and sign in again with it; when it has one on
+    ``iam:PermissionsBoundary``, that the choice of boundary is what was refused.
     """
     decision = getattr(exception, "decision", None)
     return render(
@@ -29,6 +30,7 @@ def permission_denied(request, exception=None):
             "action": getattr(exception, "action", ""),
             "resource": getattr(exception, "resource_arn", ""),
             "mfa": _mfa_advice(request, decision),
+            "needs_boundary": _needs_boundary(decision),
         },
         status=403,
     )
@@ -45,6 +47,13 @@ def _mfa_advice(request, decision) -> str | None:
     from mfa.base.selectors import user_devices
 
     return "sign_in_again" if user_devices(user).exists() else "assign"
+
+
+def _needs_boundary(decision) -> bool:
+    """Whether the policies would allow it with another ``iam:PermissionsBoundary``: an
+    administrator delegated user creation must give new users a given boundary."""
+    engine = getattr(decision, "engine", None)
+    return engine is not None and "iam:permissionsboundary" in engine.condition_keys
 
 
 def not_found(request, exception=None):

@@ -20,11 +20,34 @@ from ..forms.policies import AttachPolicyForm, InlinePolicyForm
 
 
 def attach_choices(account):
-    """The account's own policies first, then AWS's job-function ones, as AWS lists them."""
+    """The account's own policies first, then AWS's job-function ones, as AWS lists them (the
+    policies a user's permissions boundary may be, too)."""
     customer = selectors.customer_policy_choices(account)
     managed = [(p.arn, p.name) for p in catalog.aws_managed_policies()]
     groups = [(_("Customer managed"), customer)] if customer else []
     return [*groups, (_("AWS managed"), managed)]
+
+
+def with_boundary(policy_arn: str) -> dict:
+    """``iam:PermissionsBoundary`` in a question's context: the boundary a user has (attaching,
+    detaching, putting or deleting their policies) or is given (CreateUser,
+    PutUserPermissionsBoundary); nothing when there is none, as AWS leaves the key out."""
+    return {"iam:PermissionsBoundary": policy_arn} if policy_arn else {}
+
+
+def decided_by(decision, boundary_arn: str = "") -> str:
+    """What decided, for the simulator's and the effective permissions' *Decided by*: the SCP
+    level, the permissions boundary (by name) or the identity-based policies."""
+    if decision.stage == "scp":
+        if decision.level:
+            return _("Service control policy (%(level)s)") % {"level": decision.level}
+        return _("Service control policies")
+    if decision.stage == "boundary":
+        name = decision.policy or boundary_arn.rsplit("/", 1)[-1] or _("(unreadable)")
+        return _("Permissions boundary %(name)s") % {"name": name}
+    if decision.policy:
+        return _("Identity-based policy %(name)s") % {"name": decision.policy}
+    return _("Identity-based policies")
 
 
 def attached_policies(account, **owner) -> list:
@@ -37,26 +60,34 @@ def attached_policies(account, **owner) -> list:
     return attached
 
 
-def attach_questions(page, form, attached, kind: str, owner_arn: str, *, extra: dict) -> dict:
+def attach_questions(
+    page, form, attached, kind: str, owner_arn: str, *, extra: dict, owner_context=None
+) -> dict:
     """The page's questions: which policies the principal may attach (the picker offers only
     those) and detach, and the ``extra`` actions the page offers.
 
-    One question per policy, with iam:PolicyARN in the context as the POST asks it; all in
-    one ``permitted`` call, so the page's queries do not grow with the policies.
+    One question per policy, with iam:PolicyARN in the context as the POST asks it (and the
+    owner's ``owner_context``: a user's permissions boundary); all in one ``permitted`` call, so
+    the page's queries do not grow with the policies.
     """
     field = form.fields["policy_arn"]
     arns = [arn for _label, group in field.choices if isinstance(group, list) for arn, _n in group]
+    owner_context = owner_context or {}
     answers = page.permitted(
         {
             **{
-                ("attach", arn): (f"iam:Attach{kind}Policy", owner_arn, {"iam:PolicyARN": arn})
+                ("attach", arn): (
+                    f"iam:Attach{kind}Policy",
+                    owner_arn,
+                    {"iam:PolicyARN": arn, **owner_context},
+                )
                 for arn in arns
             },
             **{
                 ("detach", a.policy_arn): (
                     f"iam:Detach{kind}Policy",
                     owner_arn,
-                    {"iam:PolicyARN": a.policy_arn},
+                    {"iam:PolicyARN": a.policy_arn, **owner_context},
                 )
                 for a in attached
             },
@@ -91,13 +122,16 @@ class UserPermissions(UserPage):
 
     permission = Permission("iam:ListAttachedUserPolicies", user_arn, "`USER`")
     # Asked once, with the policy in the context, as the group page and the simulator ask: a
-    # condition on iam:PolicyARN is false without it.
+    # condition on iam:PolicyARN is false without it. The user's boundary too, as AWS sets it.
     form_permission = Permission(
         "iam:AttachUserPolicy",
         user_arn,
         "`USER`",
-        note="with `iam:PolicyARN` in the context",
-        context=lambda page: {"iam:PolicyARN": page.form.cleaned_data["policy_arn"]},
+        note="with `iam:PolicyARN` (and the user's `iam:PermissionsBoundary`) in the context",
+        context=lambda page: {
+            "iam:PolicyARN": page.form.cleaned_data["policy_arn"],
+            **with_boundary(page.user.permissions_boundary),
+        },
     )
     template_name = "console/user_permissions.html"
     form_class = AttachPolicyForm
@@ -123,22 +157,39 @@ class UserPermissions(UserPage):
     def get_context_data(self, form, **context):
         user = self.user
         attached = attached_policies(self.account, user=user)
+        boundary = with_boundary(user.permissions_boundary)
         can = attach_questions(
             self,
             form,
             attached,
             "User",
             user.arn,
-            extra={"put_inline": ("iam:PutUserPolicy", user.arn)},
+            extra={"put_inline": ("iam:PutUserPolicy", user.arn, boundary)},
+            owner_context=boundary,
         )
+        effective = loading.effective_permissions(user, EFFECTIVE_ACTIONS)
+        for row in effective:
+            row["decided_by"] = _effective_decided_by(row, user.permissions_boundary)
         return super().get_context_data(
             form=form,
             attached=attached,
             inline=list(selectors.inline_policies_of(user=user)),
-            effective=loading.effective_permissions(user, EFFECTIVE_ACTIONS),
+            effective=effective,
+            boundary_name=user.permissions_boundary.rsplit("/", 1)[-1],
             can=can,
             **context,
         )
+
+
+def _effective_decided_by(row: dict, boundary_arn: str) -> str:
+    """What decided a row of the effective permissions: once when both cases agree."""
+    without, with_mfa = (decided_by(row[key], boundary_arn) for key in ("no_mfa", "mfa"))
+    if without == with_mfa:
+        return without
+    return _("Without MFA: %(without)s; with MFA: %(with_mfa)s") % {
+        "without": without,
+        "with_mfa": with_mfa,
+    }
 
 
 class UserPolicyDetach(UserPage):
@@ -147,8 +198,11 @@ class UserPolicyDetach(UserPage):
         "iam:DetachUserPolicy",
         user_arn,
         "`USER`",
-        note="with `iam:PolicyARN` in the context",
-        context=lambda page: {"iam:PolicyARN": page.policy_arn},
+        note="with `iam:PolicyARN` (and the user's `iam:PermissionsBoundary`) in the context",
+        context=lambda page: {
+            "iam:PolicyARN": page.policy_arn,
+            **with_boundary(page.user.permissions_boundary),
+        },
     )
 
     @property
@@ -173,15 +227,23 @@ def _owner_arn(page) -> str:
     return page.owner.arn
 
 
+def _owner_boundary(page) -> dict:
+    return with_boundary(getattr(page.owner, "permissions_boundary", ""))  # a group has none
+
+
 def _inline_permissions(kind: str, resource_doc: str) -> tuple[Permission, AnyOf]:
+    context = _owner_boundary if kind == "User" else None
+    doc = f"`iam:Put{kind}Policy` (save) or `iam:Delete{kind}Policy` (delete)"
+    if kind == "User":
+        doc += ", with the user's `iam:PermissionsBoundary` in the context"
     return (
         Permission(f"iam:Get{kind}Policy", _owner_arn, resource_doc),
         AnyOf(
             {
-                "put": Permission(f"iam:Put{kind}Policy", _owner_arn),
-                "delete": Permission(f"iam:Delete{kind}Policy", _owner_arn),
+                "put": Permission(f"iam:Put{kind}Policy", _owner_arn, context=context),
+                "delete": Permission(f"iam:Delete{kind}Policy", _owner_arn, context=context),
             },
-            doc=f"`iam:Put{kind}Policy` (save) or `iam:Delete{kind}Policy` (delete)",
+            doc=doc,
             resource_doc=resource_doc,
         ),
     )

@@ -19,8 +19,10 @@ from identity.policies import catalog
 from identity.policies import services as policy_services
 
 from ..base import AccountPage, any_user_arn
+from ..forms.common import DeleteConfirmForm
 from ..forms.policies import PolicyAttachTargetForm, PolicyCreateForm, PolicyVersionForm
 from ..lists import Column, ListPage
+from .permissions import with_boundary
 
 ANY_POLICY = "`arn:aws:iam::ACCOUNT:policy/*`"
 THE_POLICY = "the policy's ARN"
@@ -107,6 +109,7 @@ class PolicyCreate(AccountPage):
 
 
 ATTACH_TARGETS_SHOWN = 1000
+BOUNDARY_USERS_SHOWN = 1000  # the users a policy is the permissions boundary of, on its page
 
 
 class PolicyDetail(PolicyPage):
@@ -151,7 +154,15 @@ class PolicyDetail(PolicyPage):
                 "create_version": ("iam:CreatePolicyVersion", policy.arn),
                 "set_default": ("iam:SetDefaultPolicyVersion", policy.arn),
                 "delete_version": ("iam:DeletePolicyVersion", policy.arn),
-                **{f"user:{u.name}": ("iam:AttachUserPolicy", u.arn, with_policy) for u in users},
+                "delete": ("iam:DeletePolicy", policy.arn),
+                **{
+                    f"user:{u.name}": (
+                        "iam:AttachUserPolicy",
+                        u.arn,
+                        {**with_policy, **with_boundary(u.permissions_boundary)},
+                    )
+                    for u in users
+                },
                 **{
                     f"group:{g.name}": ("iam:AttachGroupPolicy", g.arn, with_policy) for g in groups
                 },
@@ -165,6 +176,7 @@ class PolicyDetail(PolicyPage):
             pretty_document=_pretty(default.document) if default else "",
             form=form,
             attachments=selectors.policy_attachments(policy),
+            boundary_users=selectors.boundary_users(self.account, policy.arn, BOUNDARY_USERS_SHOWN),
             attach_form=PolicyAttachTargetForm(users, groups) if users or groups else None,
             can=can,
             **context,
@@ -183,6 +195,10 @@ def _with_policy_arn(page) -> dict:
     return {"iam:PolicyARN": page.policy.arn}
 
 
+def _with_policy_arn_and_boundary(page) -> dict:
+    return {**_with_policy_arn(page), **with_boundary(page.target.permissions_boundary)}
+
+
 class PolicyAttach(PolicyPage):
     """Attach a customer policy from its own page, to one user or group (audited as there)."""
 
@@ -190,14 +206,17 @@ class PolicyAttach(PolicyPage):
     permission = AnyOf(
         {
             "user": Permission(
-                "iam:AttachUserPolicy", lambda p: p.target.arn, context=_with_policy_arn
+                "iam:AttachUserPolicy",
+                lambda p: p.target.arn,
+                context=_with_policy_arn_and_boundary,
             ),
             "group": Permission(
                 "iam:AttachGroupPolicy", lambda p: p.target.arn, context=_with_policy_arn
             ),
         },
         doc="`iam:AttachUserPolicy` on the chosen user or `iam:AttachGroupPolicy` on the chosen "
-        "group, with `iam:PolicyARN` (the policy's ARN) in the context",
+        "group, with `iam:PolicyARN` (the policy's ARN) and a user's `iam:PermissionsBoundary` "
+        "in the context",
         resource_doc="`USER` or the group's ARN",
     )
 
@@ -231,6 +250,40 @@ class PolicyAttach(PolicyPage):
                 % {"policy": policy.name, "target": self.target.name},
             )
         return self.back()
+
+
+class PolicyDelete(PolicyPage):
+    """Delete a customer managed policy, after typing its name: refused (AWS's DeleteConflict,
+    said on the form) while it is attached or is a user's permissions boundary."""
+
+    permission = Permission("iam:DeletePolicy", policy_arn, THE_POLICY)
+    template_name = "console/policy_delete.html"
+    form_class = DeleteConfirmForm
+
+    def form_args(self):
+        return (self.policy.name,)
+
+    def form_kwargs(self):
+        return {"label": _("To confirm deletion, enter the policy name")}
+
+    def perform(self, data):
+        policy_services.customer_policy_delete(
+            actor=self.request.user, policy=self.policy, request=self.request
+        )
+
+    def success_message(self, result):
+        return _("Policy %(name)s was deleted.") % {"name": self.policy.name}
+
+    def success_url(self, result):
+        return reverse("console:policy_list", args=[self.account.id])
+
+    def get_context_data(self, **context):
+        policy = self.policy
+        return super().get_context_data(
+            attachment_count=selectors.policy_attachments(policy).count(),
+            boundary_users=selectors.boundary_users(self.account, policy.arn, BOUNDARY_USERS_SHOWN),
+            **context,
+        )
 
 
 class PolicyVersionAction(PolicyPage):
@@ -281,4 +334,10 @@ class AWSPolicyDetail(AccountPage):
             raise Http404
 
     def get_context_data(self, **context):
-        return super().get_context_data(policy=self.policy, **context)
+        return super().get_context_data(
+            policy=self.policy,
+            boundary_users=selectors.boundary_users(
+                self.account, self.policy.arn, BOUNDARY_USERS_SHOWN
+            ),
+            **context,
+        )

@@ -1,4 +1,5 @@
-"""The policy simulator: a user, actions, a resource and context values; decisions and why."""
+"""The policy simulator: a user, actions, a resource and context values; decisions, what decided
+(an SCP level, the permissions boundary, the identity-based policies) and why."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from identity.policies import loading
 
 from ..base import AccountPage, any_user_arn
 from ..forms.policies import SimulatorForm
+from .permissions import decided_by
 
 
 class Simulator(AccountPage):
@@ -28,11 +30,15 @@ class Simulator(AccountPage):
             data = form.cleaned_data
             self.simulated = next(u for u in users if u.name == data["user"])
             self.require(self.user_permission)
-            results = loading.simulate(
-                self.simulated,
-                actions=data["actions"],
-                resource=data["resource"].strip() or "*",
-                mfa=data["mfa"],
-                context=data["context"],
-            )
+            boundary = self.simulated.permissions_boundary
+            results = [
+                (action, decision, decided_by(decision, boundary))
+                for action, decision in loading.simulate(
+                    self.simulated,
+                    actions=data["actions"],
+                    resource=data["resource"].strip() or "*",
+                    mfa=data["mfa"],
+                    context=data["context"],
+                )
+            ]
         return self.render_page(form=form, results=results)

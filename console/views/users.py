@@ -8,6 +8,7 @@ and renders.
 from __future__ import annotations
 
 import time
+from functools import cached_property
 
 from django.contrib import messages
 from django.db.models.functions import Lower
@@ -31,8 +32,9 @@ from sso import selectors as sso_selectors
 
 from ..base import AccountPage, UserPage, any_user_arn, user_arn
 from ..forms.common import DeleteConfirmForm
-from ..forms.users import ConsolePasswordForm, IAMUserCreateForm
+from ..forms.users import ConsolePasswordForm, IAMUserCreateForm, PermissionsBoundaryForm
 from ..lists import Column, ListPage
+from .permissions import attach_choices, with_boundary
 from .user_bulk import BULK
 
 ANY_USER = "`arn:aws:iam::ACCOUNT:user/*`"
@@ -67,8 +69,87 @@ class UserList(ListPage, AccountPage):
         return selectors.account_users(account=self.account, search=self.search)
 
     def list_context(self, page) -> dict:
-        can = self.permitted({"create_user": ("iam:CreateUser", any_user_arn(self))})
+        can = {"create_user": may_create_users(self)}
         return {"search": self.search, "can": can, "bulk_form": "bulk", "bulk_actions": BULK}
+
+
+# --- Permissions boundaries in the questions ------------------------------------------------
+
+
+def boundary_choices(account) -> list:
+    """The policies a permissions boundary may be: the account's own, then AWS's."""
+    return attach_choices(account)
+
+
+def _choice_arns(choices) -> list[str]:
+    return [arn for _label, group in choices for arn, _name in group]
+
+
+def allowed_with_some_boundary(page, action: str, resource: str) -> bool:
+    """Whether ``action`` on ``resource`` is allowed with no ``iam:PermissionsBoundary`` or,
+    failing that, with one of the account's managed policies as it: to show a button that leads
+    to a form offering those (the form's POST asks again). The account's policies are read only
+    when the first answer is no, so an administrator's pages cost no query more."""
+    if page.permitted({"none": (action, resource)})["none"]:
+        return True
+    questions = {
+        arn: (action, resource, with_boundary(arn))
+        for arn in _choice_arns(boundary_choices(page.account))
+    }
+    return any(page.permitted(questions).values())
+
+
+def may_create_users(page) -> bool:
+    return allowed_with_some_boundary(page, "iam:CreateUser", any_user_arn(page))
+
+
+class BoundaryChoicePage:
+    """A page whose action carries the permissions boundary its form chooses as
+    ``iam:PermissionsBoundary`` (CreateUser, PutUserPermissionsBoundary), as AWS's delegation
+    example needs: an administrator may be allowed to create users only with a given boundary.
+
+    The page opens when ``permission`` is allowed with one of the choices at least (or with
+    none, when a boundary is optional); the form offers only those; its POST asks
+    ``form_permission`` with the one chosen. Refused with every choice, the page's 403 explains
+    the question without a boundary.
+    """
+
+    boundary_optional = False  # whether "no boundary" is one of the choices
+
+    @cached_property
+    def boundary_choices(self) -> list:
+        return boundary_choices(self.account)
+
+    @cached_property
+    def allowed_boundaries(self) -> set[str]:
+        """The choices the principal may make ("" for none): one in-memory question each."""
+        action, resource = self.permission.question(self)[:2]
+        candidates = [""] if self.boundary_optional else []
+        candidates += _choice_arns(self.boundary_choices)
+        answers = self.permitted(
+            {arn: (action, resource, with_boundary(arn)) for arn in candidates}
+        )
+        return {arn for arn, allowed in answers.items() if allowed}
+
+    def authorize(self) -> None:
+        if not self.allowed_boundaries:
+            self.require(self.permission)
+        self.load_within()
+
+    def form_args(self):
+        return (self.boundary_choices,)
+
+    def chosen_boundary(self) -> dict:
+        return with_boundary(self.form.cleaned_data["permissions_boundary"])
+
+    def get_context_data(self, **context):
+        form = context.get("form")
+        if form is not None:
+            form.offer_only(self.allowed_boundaries)
+        return super().get_context_data(
+            boundary_required=self.boundary_optional and "" not in self.allowed_boundaries,
+            **context,
+        )
 
 
 def _new_user_arn(page) -> str:
@@ -77,11 +158,22 @@ def _new_user_arn(page) -> str:
     return arns.user(page.account.id, data["path"] or "/", data["name"])
 
 
-class UserCreate(AccountPage):
-    permission = Permission("iam:CreateUser", any_user_arn, ANY_USER)
-    form_permission = Permission(
-        "iam:CreateUser", _new_user_arn, "the new user's ARN (path and name as typed)"
+class UserCreate(BoundaryChoicePage, AccountPage):
+    permission = Permission(
+        "iam:CreateUser",
+        any_user_arn,
+        ANY_USER,
+        note="(without a permissions boundary, or with one of the managed policies as "
+        "`iam:PermissionsBoundary`: the form offers those allowed)",
     )
+    form_permission = Permission(
+        "iam:CreateUser",
+        _new_user_arn,
+        "the new user's ARN (path and name as typed)",
+        note="with the chosen `iam:PermissionsBoundary`, if any",
+        context=lambda page: page.chosen_boundary(),
+    )
+    boundary_optional = True
     template_name = "console/user_create.html"
     form_class = IAMUserCreateForm
     bare_errors_to = "password"
@@ -96,6 +188,7 @@ class UserCreate(AccountPage):
             password=data["password"],
             password_reset_required=data["password_reset_required"],
             contact_email=data["contact_email"],
+            permissions_boundary=data["permissions_boundary"],
             request=self.request,
         )
 
@@ -159,7 +252,12 @@ class UserPasswordShown(UserPage):
 
     permission = AnyOf(
         {
-            "iam:CreateUser": Permission("iam:CreateUser", user_arn),
+            # As the user was created: with its permissions boundary, if it has one.
+            "iam:CreateUser": Permission(
+                "iam:CreateUser",
+                user_arn,
+                context=lambda page: with_boundary(page.user.permissions_boundary),
+            ),
             "iam:UpdateLoginProfile": Permission("iam:UpdateLoginProfile", user_arn),
             "iam:GetUser": Permission("iam:GetUser", user_arn),
         },
@@ -266,10 +364,15 @@ class UserDetail(UserPage):
                 "permissions": ("iam:ListAttachedUserPolicies", arn),
                 "assign_mfa": ("iam:EnableMFADevice", arn),
                 "remove_mfa": ("iam:DeactivateMFADevice", arn),
+                "remove_boundary": ("iam:DeleteUserPermissionsBoundary", arn),
                 **program_access.questions(arn),
             }
         )
+        can["set_boundary"] = allowed_with_some_boundary(
+            self, "iam:PutUserPermissionsBoundary", arn
+        )
         return self.render_page(
+            boundary=boundary_of(self.account, user),
             groups=selectors.user_groups(user),
             sessions=browser_sessions.user_browser_sessions_summary(user),
             mfa_devices=mfa_selectors.user_devices(user),
@@ -287,6 +390,86 @@ class UserDetail(UserPage):
             max_ssh_keys=MAX_SSH_PUBLIC_KEYS_PER_USER,
             max_certificates=MAX_SIGNING_CERTIFICATES_PER_USER,
         )
+
+
+def boundary_of(account, user) -> dict | None:
+    """The user's permissions boundary as its page shows it: the policy's name (the last part of
+    its ARN) and where its page is; None without one."""
+    arn = user.permissions_boundary
+    if not arn:
+        return None
+    name = arn.rsplit("/", 1)[-1]
+    if arn.startswith("arn:aws:iam::aws:policy/"):
+        url = reverse("console:aws_policy_detail", args=[account.id, name])
+    else:
+        url = reverse("console:policy_detail", args=[account.id, name])
+    return {"arn": arn, "name": name, "url": url}
+
+
+class UserPermissionsBoundary(BoundaryChoicePage, UserPage):
+    """Set or change the user's permissions boundary: one of the managed policies, those the
+    principal may set offered."""
+
+    permission = Permission(
+        "iam:PutUserPermissionsBoundary",
+        user_arn,
+        "`USER`",
+        note="(with one of the managed policies as `iam:PermissionsBoundary`: the form offers "
+        "those allowed)",
+    )
+    form_permission = Permission(
+        "iam:PutUserPermissionsBoundary",
+        user_arn,
+        "`USER`",
+        note="with the chosen `iam:PermissionsBoundary`",
+        context=lambda page: page.chosen_boundary(),
+    )
+    template_name = "console/user_permissions_boundary.html"
+    form_class = PermissionsBoundaryForm
+
+    def get_initial(self):
+        return {"permissions_boundary": self.user.permissions_boundary}
+
+    def perform(self, data):
+        services.user_permissions_boundary_put(
+            actor=self.request.user,
+            user=self.user,
+            policy_arn=data["permissions_boundary"],
+            request=self.request,
+        )
+
+    def success_message(self, result):
+        return _("The permissions boundary of %(name)s is now %(policy)s.") % {
+            "name": self.user.name,
+            "policy": self.user.permissions_boundary.rsplit("/", 1)[-1],
+        }
+
+    def success_url(self, result):
+        return reverse("console:user_detail", args=[self.account.id, self.user.name])
+
+    def get_context_data(self, **context):
+        return super().get_context_data(boundary=boundary_of(self.account, self.user), **context)
+
+
+class UserPermissionsBoundaryDelete(UserPage):
+    """Remove the user's permissions boundary, after a confirmation: it may widen what the user
+    can do to all that their policies allow."""
+
+    permission = Permission("iam:DeleteUserPermissionsBoundary", user_arn, "`USER`")
+    template_name = "console/user_permissions_boundary_delete.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(boundary=boundary_of(self.account, self.user))
+
+    def post(self, request, *args, **kwargs):
+        if services.user_permissions_boundary_delete(
+            actor=request.user, user=self.user, request=request
+        ):
+            messages.success(
+                request,
+                _("The permissions boundary of %(name)s was removed.") % {"name": self.user.name},
+            )
+        return redirect("console:user_detail", account_id=self.account.id, user_name=self.user.name)
 
 
 class UserDelete(UserPage):

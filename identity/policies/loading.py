@@ -31,6 +31,9 @@ from . import catalog
 class PrincipalPolicies:
     identity: tuple[NamedPolicy, ...]
     scp_levels: tuple[tuple[str, tuple[NamedPolicy, ...]], ...]
+    # The permissions boundary: None when there is none, an empty tuple when the one named
+    # cannot be read (it then allows nothing: fail closed).
+    boundary: tuple[NamedPolicy, ...] | None = None
 
 
 # What every IAM user may do on themselves, whatever is attached: read their own user and list
@@ -68,22 +71,41 @@ def named_policy(name: str, text: str, kind: str = "identity") -> NamedPolicy | 
 
 
 def principal_policies(user: User) -> PrincipalPolicies:
-    """Everything that applies to ``user``: identity policies and the SCP chain (5 queries).
+    """Everything that applies to ``user``: identity policies, the SCP chain and the
+    permissions boundary (5 queries).
 
-    A role session from the access portal (``sso.sessions.AssumedRole``) brings its own:
-    the permission set's policies, in the account the session is in.
+    The boundary's ARN comes with the user's row; an AWS managed boundary is in the catalog,
+    a customer managed one's document comes in the query that reads the user's policies. Only
+    IAM users have one: a root user, an SSO user and a role session from the access portal
+    (``sso.sessions.AssumedRole``, which brings its own policies: the permission set's, in the
+    account the session is in) have none.
     """
     if getattr(user, "kind", None) == "role":
         return PrincipalPolicies(user.identity_policies(), scp_levels(user.account))
     identity: list[NamedPolicy] = []
     if user.kind == User.Kind.SSO:  # outside a role session an SSO user holds no permissions
         return PrincipalPolicies((), scp_levels(user.account))
+    boundary = None
     if not user.is_root:
         identity.append(named_policy(SELF_SERVICE_BASELINE_NAME, SELF_SERVICE_BASELINE))
         attached = set()
-        for kind, name, document, group_name, arn in _user_and_group_policies(user.pk):
+        boundary_arn = user.permissions_boundary
+        boundary_managed = catalog.aws_managed(boundary_arn) if boundary_arn else None
+        if boundary_managed is not None:
+            named = named_policy(boundary_managed.name, boundary_managed.document, "boundary")
+            boundary = (named,) if named else ()
+        elif boundary_arn:
+            boundary = ()  # unless its document is found and read below
+        customer_boundary = boundary_arn if boundary == () else None
+        for kind, name, document, group_name, arn in _user_and_group_policies(
+            user.pk, customer_boundary, user.account_id
+        ):
             if kind == "attached":
                 attached.add(arn)
+                continue
+            if kind == "boundary":
+                named = named_policy(name, document, "boundary")
+                boundary = (named,) if named else ()
                 continue
             owner = f"group {group_name}" if group_name is not None else f"user {user.name}"
             named = named_policy(f"{name} (inline, {owner})", document)
@@ -105,13 +127,13 @@ def principal_policies(user: User) -> PrincipalPolicies:
                 named = named_policy(version.policy.name, version.document)
                 if named:
                     identity.append(named)
-    return PrincipalPolicies(tuple(identity), scp_levels(user.account))
+    return PrincipalPolicies(tuple(identity), scp_levels(user.account), boundary)
 
 
 # The user's inline policies and attached policy ARNs, their own and their groups', in one
 # round trip: asked on every console page (docs/performance.md). Hand-written, as identity.rows
-# is: the ORM's two OR-over-join queries cost more to build than to run. The user id is the only
-# value, a parameter.
+# is: the ORM's two OR-over-join queries cost more to build than to run. The values (the user
+# id; the boundary's ARN and the account) are parameters.
 _USER_AND_GROUP_POLICIES = """
 SELECT 'inline', p."name", p."document", g."name", NULL
   FROM "identity_inlinepolicy" p LEFT OUTER JOIN "identity_group" g ON g."id" = p."group_id"
@@ -123,11 +145,28 @@ SELECT 'attached', NULL, NULL, NULL, a."policy_arn"
  WHERE a."user_id" = %s OR a."group_id" IN (
        SELECT m."group_id" FROM "identity_groupmembership" m WHERE m."user_id" = %s)
 """
+# A customer managed permissions boundary: its default version, in the same round trip (the
+# account's own policies only: a row naming another account's policy finds nothing).
+_AND_CUSTOMER_BOUNDARY = """
+UNION ALL
+SELECT 'boundary', c."name", v."document", NULL, c."arn"
+  FROM "identity_customerpolicy" c JOIN "identity_policyversion" v
+       ON v."policy_id" = c."id" AND v."version_id" = c."default_version"
+ WHERE c."arn" = %s AND c."account_id" = %s
+"""
 
 
-def _user_and_group_policies(user_id: int) -> list[tuple]:
+def _user_and_group_policies(
+    user_id: int, customer_boundary: str | None = None, account_id: str | None = None
+) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(_USER_AND_GROUP_POLICIES, [user_id] * 4)
+        if customer_boundary:
+            cursor.execute(
+                _USER_AND_GROUP_POLICIES + _AND_CUSTOMER_BOUNDARY,
+                [user_id] * 4 + [customer_boundary, account_id],
+            )
+        else:
+            cursor.execute(_USER_AND_GROUP_POLICIES, [user_id] * 4)
         return cursor.fetchall()
 
 
@@ -178,13 +217,27 @@ def _principal_values(user: User, *, mfa: bool) -> dict[str, object]:
     }
 
 
-def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) -> list[tuple]:
-    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
-    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``."""
-    loaded = principal_policies(user)
+def _simulation_values(user: User, *, mfa: bool, context: dict) -> dict[str, object]:
     values = {**_principal_values(user, mfa=mfa), **context}
     if mfa:
         values.setdefault("aws:MultiFactorAuthAge", "60")
+    return values
+
+
+def simulate(
+    user: User,
+    *,
+    actions,
+    resource: str,
+    mfa: bool,
+    context: dict,
+    loaded: PrincipalPolicies | None = None,
+) -> list[tuple]:
+    """The policy simulator: each action's decision for ``user`` on ``resource``, signed in
+    with MFA or not, with the other ``context`` keys: ``[(action, decision), ...]``.
+    ``loaded``: the user's policies, when the caller loaded them already."""
+    loaded = loaded or principal_policies(user)
+    values = _simulation_values(user, mfa=mfa, context=context)
     return [
         (
             action,
@@ -194,10 +247,43 @@ def simulate(user: User, *, actions, resource: str, mfa: bool, context: dict) ->
                 context=context_of(values),
                 identity_policies=loaded.identity,
                 scp_levels=loaded.scp_levels,
+                boundary=loaded.boundary,
             ),
         )
         for action in actions
     ]
+
+
+_ANYTHING = (
+    NamedPolicy(
+        "(anything)",
+        parse(
+            '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", '
+            '"Resource": "*"}}'
+        ),
+    ),
+)
+
+
+def boundary_allows(
+    user: User, loaded: PrincipalPolicies, *, actions, resource: str, mfa: bool, context: dict
+) -> dict[str, bool] | None:
+    """Whether ``user``'s permissions boundary alone lets each action through (an Allow that
+    matches and no Deny), whatever the other policies say: AWS's
+    ``PermissionsBoundaryDecisionDetail``. None when the user has no boundary."""
+    if loaded.boundary is None:
+        return None
+    values = _simulation_values(user, mfa=mfa, context=context)
+    return {
+        action: evaluate(
+            action=action,
+            resource=resource,
+            context=context_of(values),
+            identity_policies=_ANYTHING,
+            boundary=loaded.boundary,
+        ).allowed
+        for action in actions
+    }
 
 
 def effective_permissions(user: User, actions) -> list[dict]:
@@ -221,6 +307,7 @@ def effective_permissions(user: User, actions) -> list[dict]:
                 context=context_of(_principal_values(user, mfa=mfa)),
                 identity_policies=loaded.identity,
                 scp_levels=loaded.scp_levels,
+                boundary=loaded.boundary,
             )
         rows.append(row)
     return rows

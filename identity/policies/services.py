@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import arns, audit
 from ..audit_events import Event
@@ -506,12 +506,30 @@ def scp_detach(
 
 @transaction.atomic
 def customer_policy_delete(*, actor: User, policy: CustomerPolicy, request=None) -> None:
-    """Delete a customer managed policy that nothing holds any more (AWS's ``DeleteConflict``)."""
+    """Delete a customer managed policy that nothing holds any more (AWS's ``DeleteConflict``):
+    attached to no user or group, and the permissions boundary of no user. The policy's row is
+    locked first, as setting a boundary locks it: neither can slip past the other."""
+    CustomerPolicy.objects.select_for_update().filter(pk=policy.pk).exists()
     if PolicyAttachment.objects.filter(
         account_id=policy.account_id, policy_arn=policy.arn
     ).exists():
         raise ValidationError(
             _("Detach the policy from every user and group before you delete it."),
+            code="DeleteConflict",
+        )
+    bounded = User.objects.filter(
+        account_id=policy.account_id, permissions_boundary=policy.arn
+    ).count()
+    if bounded:
+        raise ValidationError(
+            ngettext(
+                "The policy is the permissions boundary of %(count)d user: remove it from that "
+                "user before you delete the policy.",
+                "The policy is the permissions boundary of %(count)d users: remove it from "
+                "them before you delete the policy.",
+                bounded,
+            )
+            % {"count": bounded},
             code="DeleteConflict",
         )
     account_id, name, arn = policy.account_id, policy.name, policy.arn

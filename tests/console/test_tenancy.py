@@ -86,6 +86,7 @@ def test_other_tenants_get_404(
     body = response.content.decode()
     assert account.root_email not in body and user.arn not in body
     assert User.objects.filter(pk=user.pk).exists()
+    assert User.objects.get(pk=user.pk).permissions_boundary == user.permissions_boundary
     assert not User.objects.filter(name="intruder").exists()
     assert not MFADevice.objects.filter(name__startswith="intruder").exists()
     assert not CustomerPolicy.objects.filter(name="intruder-policy").exists()
@@ -94,6 +95,7 @@ def test_other_tenants_get_404(
     assert not Group.objects.filter(name="intruders").exists()
     assert not GroupMembership.objects.exists()
     assert PolicyVersion.objects.filter(policy__account=account).count() == 1
+    assert CustomerPolicy.objects.filter(account=account, name=user.policy_name).exists()
     assert_credentials_untouched(user)
     assert not CredentialReport.objects.exists()
     assert AuditEvent.objects.count() == events_before

@@ -367,6 +367,14 @@ def _builders():
         "AssignmentForm": [((_things(*names), _things(*names)), {})],
         "GroupMemberForm": [((_things(*names),), {})],
         "AttachPolicyForm": [(([("arn:aws:iam::aws:policy/X", "X <y>")],), {})],
+        "PermissionsBoundaryForm": [
+            (([("Customer <managed>", [("arn:aws:iam::1:policy/X", "X <y>")])],), {}),
+            (([],), {}),
+        ],
+        "IAMUserCreateForm": [
+            ((), {}),
+            (([("AWS <managed>", [("arn:aws:iam::aws:policy/X", "X <y>")])],), {}),
+        ],
         "PolicyAttachTargetForm": [((_things(*names), _things(*names)), {}), (([], []), {})],
         "SimulatorForm": [((_things(*names),), {})],
         "RootMFAWaveForm": "organization",

@@ -1,0 +1,88 @@
+"""A permissions boundary in real Chromium: set on the user page, named by the simulator when it is
+what refuses, and removed after a confirmation; each page in English and in Japanese."""
+
+import pytest
+from playwright.sync_api import expect
+
+from identity import arns
+from identity.models import User
+from identity.policies import services as policies
+from tests.support.browser import carry_session
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def in_both_languages(page, shoot, name: str) -> None:
+    shoot(page, f"{name}-en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    shoot(page, f"{name}-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_set_a_boundary_see_the_simulator_name_it_and_remove_it(
+    page, shoot, live_server, management_root, alice
+):
+    account = management_root.account
+    policies.policy_attach(
+        actor=None,
+        account=account,
+        policy_arn=arns.aws_managed_policy("AdministratorAccess"),
+        user=alice,
+    )
+    carry_session(page, live_server, user=management_root)
+
+    page.goto(f"/console/accounts/{account.id}/users/alice/")
+    boundary = page.locator("[data-testid=permissions-boundary]")
+    expect(boundary).to_contain_text("No permissions boundary")
+    boundary.get_by_role("link", name="Set boundary").click()
+    page.wait_for_url("**/users/alice/permissions-boundary")
+    page.select_option("#id_permissions_boundary", label="IAMReadOnlyAccess")
+    in_both_languages(page, shoot, "user-boundary-set")
+    page.select_option("#id_permissions_boundary", label="IAMReadOnlyAccess")
+    page.click("button:has-text('Set boundary')")
+    page.wait_for_url("**/users/alice/")
+    expect(page.locator(".messages")).to_contain_text(
+        "The permissions boundary of alice is now IAMReadOnlyAccess."
+    )
+    expect(page.locator("[data-testid=boundary-policy]")).to_have_text("IAMReadOnlyAccess")
+    in_both_languages(page, shoot, "user-boundary-detail")
+
+    page.goto(f"/console/accounts/{account.id}/simulator")
+    page.select_option("#id_user", "alice")
+    page.fill("#id_actions", "iam:CreateUser\niam:ListUsers")
+    page.click("button:has-text('Run simulation')")
+    decided = page.locator("[data-testid=decided-by]")
+    expect(decided.nth(0)).to_have_text("Permissions boundary IAMReadOnlyAccess")
+    expect(decided.nth(1)).to_have_text("Identity-based policy AdministratorAccess")
+    expect(page.locator("[data-testid=results]")).to_contain_text(
+        "the permissions boundary IAMReadOnlyAccess does not allow it"
+    )
+    in_both_languages(page, shoot, "simulator-boundary")
+
+    page.goto(f"/console/accounts/{account.id}/users/alice/")
+    page.locator("[data-testid=permissions-boundary]").get_by_role(
+        "link", name="Remove boundary"
+    ).click()
+    page.wait_for_url("**/permissions-boundary/delete")
+    in_both_languages(page, shoot, "user-boundary-remove")
+    assert User.objects.get(pk=alice.pk).permissions_boundary  # the page only asked
+    page.click("button:has-text('Remove boundary')")
+    page.wait_for_url("**/users/alice/")
+    expect(page.locator(".messages")).to_contain_text(
+        "The permissions boundary of alice was removed."
+    )
+    expect(page.locator("[data-testid=permissions-boundary]")).to_contain_text(
+        "No permissions boundary"
+    )
+    assert User.objects.get(pk=alice.pk).permissions_boundary == ""
+
+    # A new user may get one too: the last choice of the form, none by default.
+    page.goto(f"/console/accounts/{account.id}/users/new")
+    expect(page.locator("#id_permissions_boundary")).to_have_value("")
+    page.fill("#id_name", "nikhil")
+    page.select_option("#id_permissions_boundary", label="IAMReadOnlyAccess")
+    in_both_languages(page, shoot, "user-create-boundary")
