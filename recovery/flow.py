@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,7 +31,9 @@ from identity.models import User
 from identity.queue import enqueue_now, enqueue_on_commit
 
 from .models import RecoveryAttempt
-from .voice import CallUnconfirmed
+from .voice import CallNotPlaced, CallUnconfirmed
+
+logger = logging.getLogger(__name__)
 
 State = RecoveryAttempt.State
 ATTEMPT_TTL = timedelta(minutes=30)
@@ -336,44 +340,123 @@ def webhook_url(name: str, attempt: RecoveryAttempt) -> str:
 
 
 def place_call(attempt_id: str, sequence: int, backend) -> bool:
-    """Place call number ``sequence`` of an attempt, once: a retried task places no second call,
-    and a late task of an earlier call places none at all.
+    """Place call number ``sequence`` of an attempt, at most once: a retried or redelivered task
+    places no second call, and a late task of an earlier call places none at all.
 
-    The backend raises ``CallNotPlaced`` (nothing changes here: the task may try again) or
-    ``CallUnconfirmed``: the call may ring, and no answer gave its id. Then the call's number is
-    spent, so nothing places it again, and the call ends ("unconfirmed"): its code is void, the
-    page tells the person, who may ask for another call (docs/architecture.md).
+    In three steps, so that no row lock or transaction is held while Twilio is asked, and a
+    worker that dies meanwhile cannot make a redelivery ring the phone again:
+
+    1. ``_mark_placing``, committed: the call is still wanted, and ``calls_placed = sequence``
+       marks it as *being placed*. A task that finds that mark already set for its call (an
+       earlier delivery got that far, then died or lost the database) does not know whether
+       Twilio placed it: it ends the call as "unconfirmed" and places nothing.
+    2. The backend is asked, outside any transaction.
+    3. ``_record_placed``: the call's id and ``CALL_IN_PROGRESS``. On ``CallNotPlaced``
+       (certainly no call) the mark is taken back, so that the task may try again; on
+       ``CallUnconfirmed`` (the call may ring, its id unknown) the call ends ("unconfirmed"):
+       its code is void, the page tells the person, who may ask for another call
+       (docs/architecture.md).
+
+    A database error in step 1 places nothing, and the task tries again; in step 3 it leaves
+    the mark, and the task's next try ends the call as "unconfirmed" (``tasks``).
     """
+    attempt = _mark_placing(attempt_id, sequence)
+    if attempt is None:
+        return False
+    try:
+        call_sid = backend.place_call(
+            to=attempt.user.account.contact_phone,
+            url=webhook_url("recovery:twilio_voice", attempt),
+            status_callback=webhook_url("recovery:twilio_status", attempt),
+        )
+    except CallNotPlaced:
+        _unmark_placing(attempt_id, sequence)
+        raise
+    except CallUnconfirmed:
+        call_failed(attempt_id, "unconfirmed", sequence=sequence)
+        return False
+    return _record_placed(attempt_id, sequence, call_sid)
+
+
+def _being_placed(attempt: RecoveryAttempt) -> bool:
+    """Whether the current call's request may be out to Twilio, its answer not recorded."""
+    return attempt.state == State.CALL_REQUESTED and attempt.calls_placed >= attempt.calls_requested
+
+
+def _mark_placing(attempt_id: str, sequence: int) -> RecoveryAttempt | None:
+    """Step 1 of ``place_call``: the attempt, its call marked, if the backend is to be asked."""
     with transaction.atomic():
         attempt = _locked(pk=attempt_id)
         if (
             attempt is None
-            or attempt.calls_placed >= sequence
             or attempt.calls_requested != sequence
             or attempt.state != State.CALL_REQUESTED
             or attempt.expires_at <= timezone.now()
         ):
-            return False
+            return None
+        if _being_placed(attempt):
+            # An earlier delivery asked Twilio and never recorded the answer: the call may
+            # ring, and its id is unknown. Asking again could ring the phone twice.
+            logger.warning(
+                "recovery call %s of %s may have been placed: ended", sequence, attempt.pk
+            )
+            _end_call(attempt, "unconfirmed")
+            return None
         if _timed_out(attempt):  # the page stopped waiting for this call: ring nobody
             _end_call(attempt, "timeout")
-            return False
-        try:
-            attempt.call_sid = backend.place_call(
-                to=attempt.user.account.contact_phone,
-                url=webhook_url("recovery:twilio_voice", attempt),
-                status_callback=webhook_url("recovery:twilio_status", attempt),
-            )
-        except CallUnconfirmed:
-            attempt.calls_placed = sequence
-            attempt.save(update_fields=["calls_placed"])
-            _end_call(attempt, "unconfirmed")
-            return False
+            return None
         attempt.calls_placed = sequence
+        attempt.save(update_fields=["calls_placed"])
+    return attempt
+
+
+def _unmark_placing(attempt_id: str, sequence: int) -> None:
+    """Twilio certainly placed no call: a retry of the task may place it."""
+    RecoveryAttempt.objects.filter(
+        pk=attempt_id,
+        calls_requested=sequence,
+        calls_placed=sequence,
+        state=State.CALL_REQUESTED,
+        call_sid="",
+    ).update(calls_placed=sequence - 1)
+
+
+def _record_placed(attempt_id: str, sequence: int, call_sid: str) -> bool:
+    """Step 3 of ``place_call``: the call rings, and the webhooks now know it by its id.
+
+    Not if the call ended meanwhile (the page gave up waiting): that call hangs up when
+    answered, as any call that is not the live one does."""
+    with transaction.atomic():
+        attempt = _locked(
+            pk=attempt_id,
+            calls_requested=sequence,
+            calls_placed=sequence,
+            state=State.CALL_REQUESTED,
+            call_sid="",
+        )
+        if attempt is None:
+            return False
+        attempt.call_sid = call_sid
         attempt.state = State.CALL_IN_PROGRESS
         attempt.call_placed_at = timezone.now()
-        attempt.save(update_fields=["call_sid", "calls_placed", "state", "call_placed_at"])
+        attempt.save(update_fields=["call_sid", "state", "call_placed_at"])
         audit.record(Event.RECOVERY_CALL_PLACED, **_about(attempt))
     return True
+
+
+# How long a webhook waits for ``place_call`` to record the call it has just placed: Twilio
+# may call back (a quick "failed", an answer) before the worker has written the call's id.
+PLACING_WAIT = 5.0
+
+
+def _wait_until_placed(attempt_id) -> None:
+    """Until the current call is no longer being placed, for ``PLACING_WAIT`` seconds at most."""
+    deadline = time.monotonic() + PLACING_WAIT
+    while time.monotonic() < deadline:
+        attempt = RecoveryAttempt.objects.filter(pk=attempt_id).first()
+        if attempt is None or not _being_placed(attempt):
+            return
+        time.sleep(0.1)
 
 
 def call_failed(
@@ -382,8 +465,13 @@ def call_failed(
     """The call did not happen or ended without the code: back to *Call me again*.
 
     From Twilio's status webhook ``call_sid`` names the call, from the task ``sequence`` (the
-    call's number): a late callback or task of an earlier call must not end the current one.
+    call's number): a late callback or task of an earlier call must not end the current one,
+    and a callback without an id ends none (a call not placed yet has none either).
     """
+    if call_sid is not None:
+        if not call_sid:
+            return
+        _wait_until_placed(attempt_id)
     with transaction.atomic():
         attempts = RecoveryAttempt.objects.select_for_update(of=("self",)).filter(
             pk=attempt_id, state__in=CALL_STATES
@@ -403,10 +491,12 @@ def call_is_live(attempt_id, call_sid: str) -> bool:
 
     Not a call Twilio placed although its request went unanswered (its id was never known), nor
     one that has ended: answered, such a call must not ask for a code that cannot work on it.
-    The row lock waits for a task still recording the call it has just placed.
+    A call still being placed is waited for (``_wait_until_placed``): Twilio may call back before
+    the task has recorded the call's id.
     """
     if not call_sid:
         return False
+    _wait_until_placed(attempt_id)
     with transaction.atomic():
         attempt = _locked(pk=attempt_id, call_sid=call_sid, state=State.CALL_IN_PROGRESS)
         return attempt is not None and not _timed_out(attempt)

@@ -159,8 +159,10 @@ def twilio_status(request, attempt_id):
     """The call's end: no answer, busy or failed lets the person ask for another call."""
     if not _signed(request):
         return HttpResponseForbidden()
-    status = request.POST.get("CallStatus", "")
     call_sid = request.POST.get("CallSid", "")  # a late callback of an earlier call changes nothing
+    if not call_sid:  # Twilio always names the call; a call not placed yet has no id to match
+        return HttpResponse(status=400)
+    status = request.POST.get("CallStatus", "")
     if status in ("no-answer", "busy", "failed", "canceled"):
         flow.call_failed(attempt_id, status, call_sid=call_sid)
     elif status == "completed":

@@ -89,6 +89,14 @@ class TwilioVoice:
             )
         except TwilioRestException as error:
             reason = f"http-{error.status}"
+            # Twilio's error code says why (20003 credentials, 21211 invalid number); its
+            # message may repeat the full number, and the request's URL names the account.
+            logger.warning(
+                "voice call to %s refused: HTTP %s, Twilio error %s",
+                masked(to),
+                error.status,
+                error.code,
+            )
             if error.status == 504:  # a gateway gave up waiting: Twilio may be placing it
                 raise CallUnconfirmed(reason) from error
             # An answer that refuses: nothing was created. Overloaded or failing may pass.
@@ -98,7 +106,7 @@ class TwilioVoice:
                 raise CallNotPlaced(type(error).__name__, retry=True) from error
             # A read timeout, a dropped connection, an answer that cannot be read: the request
             # went out and nothing says whether Twilio placed the call.
-            logger.warning("voice call to %s not confirmed: %r", masked(to), error)
+            logger.warning("voice call to %s not confirmed: %s", masked(to), type(error).__name__)
             raise CallUnconfirmed(type(error).__name__) from error
         return call.sid
 

@@ -5,6 +5,7 @@ The real ``twilio`` client, in a real Celery worker on Redis, talks to the stand
 serving Twilio's spec) through ``FaultyTwilio``, which spoils the ``calls.create`` requests.
 """
 
+import logging
 import re
 import time
 
@@ -63,11 +64,18 @@ def test_an_answer_that_refuses_the_call_may_be_tried_again(twilio, status):
 
 
 @pytest.mark.parametrize("status", [400, 401, 404])
-def test_a_request_twilio_refuses_is_not_tried_again(twilio, status):
+def test_a_request_twilio_refuses_is_not_tried_again(twilio, status, caplog):
     twilio.faults = [status]
-    with pytest.raises(voice.CallNotPlaced) as refused:
+    with (
+        caplog.at_level(logging.WARNING, logger="recovery.voice"),
+        pytest.raises(voice.CallNotPlaced) as refused,
+    ):
         place()
     assert not refused.value.retry and twilio.placed == 0
+    # Why, for whoever runs the service: the status and Twilio's error code; not Twilio's
+    # message (it may repeat the number) nor the URL (it names the account).
+    assert f"voice call to +81•••••5678 refused: HTTP {status}, Twilio error" in caplog.text
+    assert "+81312345678" not in caplog.text and TWILIO["TWILIO_ACCOUNT_SID"] not in caplog.text
 
 
 def test_no_connection_no_call(settings, twilio):

@@ -60,6 +60,47 @@ class UnconfirmedVoice:
         raise CallUnconfirmed("ReadTimeout")
 
 
+class WorkerKilled(Exception):
+    """What a worker's death looks like from the task: Twilio got the request, nothing after."""
+
+
+class KilledVoice:
+    """Twilio places the call; the worker dies before its answer is recorded."""
+
+    def place_call(self, **kwargs):
+        CALLS.append(kwargs)
+        raise WorkerKilled
+
+
+class OnceBusyVoice(RecordingVoice):
+    """Twilio answers 503 once (no call), then places the call."""
+
+    def place_call(self, **kwargs):
+        from recovery.voice import CallNotPlaced
+
+        if not TRIES:
+            TRIES.append(kwargs)
+            raise CallNotPlaced("http-503", retry=True)
+        return super().place_call(**kwargs)
+
+
+class ObservedVoice(RecordingVoice):
+    """Runs ``observe(attempt_id)`` in another thread (its own database connection) while
+    Twilio is being asked, and checks that this thread holds no transaction then."""
+
+    observe = None
+
+    def place_call(self, *, to, url, status_callback):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from django.db import connection
+
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(self.observe, url.rsplit("/", 1)[1]).result(timeout=30)
+        assert not connection.in_atomic_block  # no transaction is held while Twilio is asked
+        return super().place_call(to=to, url=url, status_callback=status_callback)
+
+
 def signed_post(client, name, attempt, params):
     """A webhook as Twilio sends it for the attempt's current call, signed."""
     attempt.refresh_from_db()
