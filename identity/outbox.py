@@ -22,7 +22,9 @@ or neither is. Then:
 accepted a message cannot take it back. If a worker dies after the server accepted and before
 the commit (a few milliseconds), the message goes out twice. Every other failure sends it once:
 a refused or stalled server, a worker killed before the server accepted, a delivery repeated by
-the relay or the broker.
+the relay or the broker. A recovery phone call is stricter, since a second ring could carry a
+second code: the task marks the call as being placed and commits before it asks Twilio, so a
+delivery repeated after a dead worker finds the mark and places nothing (recovery.flow.place_call).
 
 **Long tasks** (exports, credential reports) set ``outbox_atomic = False``. They are not run
 inside one transaction, so that their progress shows while they run. Their own job rows make
