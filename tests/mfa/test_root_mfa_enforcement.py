@@ -516,3 +516,16 @@ def test_status_page_queries_do_not_grow_with_ous(
     with django_assert_max_num_queries(10):
         page = client.get(PAGE).content.decode()
     assert page.count("status-not_prompted") == 22 + 1
+
+
+def test_a_deleted_ou_leaves_its_waves(client, management_root, organization, clock):
+    empty = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Empty"
+    )
+    client.force_login(management_root)
+    schedule(client)
+    schedule(client, scope="ous", organizational_units=[empty.pk], start="2026-12-20")
+    organization_units.organizational_unit_delete(actor=management_root, unit=empty)
+    wave = RootMFAWave.objects.get(scope="ous")
+    assert not wave.organizational_units.exists()
+    assert "none left (their OUs were deleted)" in client.get(PAGE).content.decode()
