@@ -12,8 +12,8 @@ AWS's rules, as AWS Organizations has them:
   (``OrganizationalUnitNotEmptyException``); the SCPs attached to it go with it;
 - an OU cannot move; an account moves between the root and any OU (``MoveAccount``).
 
-Rows are locked in one order (the account, then the OU) so that a deletion and a creation or
-a move under the same OU cannot both pass their checks.
+Rows are locked in one order (the organization, the account, then the OU) so that a deletion
+and a creation or a move under the same OU cannot both pass their checks.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ def organizational_unit_create(
 ) -> OrganizationalUnit:
     """A new OU under ``parent`` (None: the root)."""
     name = _checked_name(name)
+    # The organization first (its OU count is then exact), then the parent (a deletion of it
+    # waits, or makes this one fail cleanly).
+    Organization.objects.select_for_update().filter(pk=organization.pk).get()
     if parent is not None:
         parent = _locked(organization, parent.pk)
         if organizational_unit_depth(parent) >= OrganizationalUnit.MAX_DEPTH:
@@ -101,8 +104,6 @@ def organizational_unit_create(
                 % {"max": OrganizationalUnit.MAX_DEPTH, "name": parent.name},
                 code="OU_DEPTH_LIMIT_EXCEEDED",
             )
-    else:
-        Organization.objects.select_for_update().filter(pk=organization.pk).get()
     if OrganizationalUnit.objects.filter(organization=organization).count() >= MAX_UNITS:
         raise ValidationError(
             _("An organization has at most %(max)d OUs.") % {"max": MAX_UNITS},

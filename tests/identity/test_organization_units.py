@@ -461,3 +461,63 @@ def test_a_new_account_starts_under_the_root(organization, management_root, make
         root_password=PASSWORD,
     )
     assert account.organizational_unit is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deletion_racing_a_move_and_a_creation_leaves_nothing_in_a_deleted_ou(
+    organization, member_account
+):
+    """All three start when the OU is empty; whichever comes later sees what came first: the
+    deletion is refused, or the move and the creation find the OU gone (never a half state, nor
+    a database error at commit). Five rounds."""
+    import threading
+
+    from django.db import connections
+
+    def race(target):
+        barrier = threading.Barrier(3)
+        outcomes = {}
+
+        def run(name, action):
+            barrier.wait()
+            try:
+                action()
+                outcomes[name] = "done"
+            except ValidationError as error:
+                outcomes[name] = error.messages[0]
+            finally:
+                connections.close_all()
+
+        actions = {
+            "delete": lambda: structure.organizational_unit_delete(actor=None, unit=target),
+            "move": lambda: structure.account_move(
+                actor=None, account=member_account, destination=target
+            ),
+            "create": lambda: structure.organizational_unit_create(
+                actor=None, organization=organization, parent=target, name="Inside"
+            ),
+        }
+        threads = [threading.Thread(target=run, args=item) for item in actions.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads)
+        return outcomes
+
+    for round_ in range(5):
+        target = structure.organizational_unit_create(
+            actor=None, organization=organization, parent=None, name=f"Target {round_}"
+        )
+        outcomes = race(target)
+        assert set(outcomes) == {"delete", "move", "create"}
+        member_account.refresh_from_db()
+        if outcomes["delete"] == "done":
+            assert not OrganizationalUnit.objects.filter(pk=target.pk).exists()
+            assert member_account.organizational_unit_id is None
+            assert outcomes["move"] == outcomes["create"] == "That OU no longer exists."
+        else:
+            assert "Only an empty OU can be deleted" in outcomes["delete"]
+            assert "done" in (outcomes["move"], outcomes["create"])
+            OrganizationalUnit.objects.filter(parent=target).delete()
+            Account.objects.filter(pk=member_account.pk).update(organizational_unit=None)
