@@ -148,7 +148,10 @@ class OrganizationalUnitNameForm(forms.Form):
     name = forms.CharField(
         label=_("OU name"),
         max_length=128,
-        help_text=_("1 to 128 characters; no two OUs side by side share a name."),
+        help_text=_(
+            "1 to 128 characters. Two OUs in the same place cannot share a name, whatever "
+            "the capitals."
+        ),
     )
 
 

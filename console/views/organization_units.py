@@ -164,7 +164,12 @@ class OrganizationParent(_ParentPage):
         names = scp_names(organization)
         for account in page.object_list:
             account.scp_names = named(attached.get(account.pk, []), names)
+        # What applies from above: the root's SCPs and each OU's down to this parent's.
+        above = [(_("Root"), root_id)] + [(unit.name, unit.pk) for unit in chain[:-1]]
+        if parent is None:
+            above = []
         return super().get_context_data(
+            inherited=[(label, named(attached.get(target, []), names)) for label, target in above],
             crumbs=crumbs(root_id, chain),
             arn=parent_arn(self),
             children=[unit for unit in units if unit.parent_id == parent_id],

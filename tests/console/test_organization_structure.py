@@ -111,6 +111,15 @@ def test_the_tree_nests_ous_and_accounts_with_their_scps(
     sales = OrganizationalUnit.objects.get(name="Sales")
     assert reverse("console:organizational_unit_delete", args=[sales.pk]) in page
     assert reverse("console:account_move", args=[member_account.pk]) in page
+    # A parent's page shows what applies from above it too.
+    inherited = re.search(
+        r'data-testid="inherited">(.*?)</dd>',
+        admin.get(reverse("console:organization_parent", args=[platform.pk])).content.decode(),
+        re.S,
+    )[1]
+    inherited = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inherited))
+    assert "Root: FullAWSAccess" in inherited
+    assert "Engineering: FullAWSAccess no-new-users" in inherited
 
 
 def test_a_parent_at_the_deepest_level_offers_no_new_ou(admin, organization, make_unit):
