@@ -25,5 +25,34 @@ class IAMNameConverter:
         return value
 
 
+class _Text:
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class OrganizationalUnitIdConverter(_Text):
+    """AWS's OU ids: ``ou-`` + 4 to 32 + ``-`` + 8 to 32 lowercase letters or digits."""
+
+    regex = "ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"
+
+
+class ParentIdConverter(_Text):
+    """A parent in the organization's structure: the root (``r-…``) or an OU."""
+
+    regex = "r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}"
+
+
+class SCPIdConverter(_Text):
+    """A service control policy's id: ``p-`` and 8 to 128 letters, digits or ``_``, as AWS's."""
+
+    regex = "p-[0-9A-Za-z_]{8,128}"
+
+
 register_converter(AccountIdConverter, "account_id")
+register_converter(OrganizationalUnitIdConverter, "ou_id")
+register_converter(ParentIdConverter, "parent_id")
+register_converter(SCPIdConverter, "scp_id")
 register_converter(IAMNameConverter, "iam_name")

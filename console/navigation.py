@@ -35,7 +35,18 @@ IAM = (
 )
 ORGANIZATION = (
     (_("AWS accounts"), "home", ("account_create",)),
-    (_("Service control policies"), "scp_list", ()),
+    (
+        _("Organizational structure"),
+        "organization_structure",
+        (
+            "organization_parent",
+            "organizational_unit_create",
+            "organizational_unit_rename",
+            "organizational_unit_delete",
+            "account_move",
+        ),
+    ),
+    (_("Service control policies"), "scp_list", ("scp_detail",)),
     (_("Root user MFA"), "root_mfa", ("root_mfa_wave_cancel",)),
     (_("Root access keys"), "root_access_keys", ()),
 )

@@ -15,6 +15,7 @@ from .views import (
     groups,
     home,
     organization,
+    organization_units,
     password_policy,
     permission_sets,
     permissions,
@@ -44,6 +45,39 @@ urlpatterns = [
     path("organization/accounts/new", organization.AccountCreate.as_view(), name="account_create"),
     path("organization/root-mfa", organization.RootMFA.as_view(), name="root_mfa"),
     path("organization/scps", scps.SCPList.as_view(), name="scp_list"),
+    path("organization/scps/<scp_id:policy_id>", scps.SCPDetail.as_view(), name="scp_detail"),
+    path(
+        "organization/structure",
+        organization_units.OrganizationStructure.as_view(),
+        name="organization_structure",
+    ),
+    path(
+        "organization/structure/<parent_id:parent_id>",
+        organization_units.OrganizationParent.as_view(),
+        name="organization_parent",
+    ),
+    path(
+        "organization/structure/<parent_id:parent_id>/new-ou",
+        organization_units.OrganizationalUnitCreate.as_view(),
+        name="organizational_unit_create",
+    ),
+    path(
+        "organization/ous/<ou_id:ou_id>/rename",
+        organization_units.OrganizationalUnitRename.as_view(),
+        name="organizational_unit_rename",
+    ),
+    path(
+        "organization/ous/<ou_id:ou_id>/delete",
+        organization_units.OrganizationalUnitDelete.as_view(),
+        name="organizational_unit_delete",
+    ),
+    # The account is the organization's member here, not the account the page acts in: its id
+    # is "member_id", so the navigation's IAM links stay on the principal's own account.
+    path(
+        "organization/accounts/<account_id:member_id>/move",
+        organization_units.AccountMove.as_view(),
+        name="account_move",
+    ),
     path(
         "organization/root-access-keys",
         organization.RootAccessKeys.as_view(),

@@ -93,6 +93,11 @@ def organization_root(management_account_id: str, organization_id: str) -> str:
     )
 
 
+def organizational_unit(management_account_id: str, organization_id: str, ou_id: str) -> str:
+    """An organizational unit: ``arn:aws:organizations::MGMT:ou/o-.../ou-...``."""
+    return f"arn:aws:organizations::{management_account_id}:ou/{organization_id}/{ou_id}"
+
+
 def organization_account(management_account_id: str, organization_id: str, account_id: str) -> str:
     """An account as a member of its organization:
     ``arn:aws:organizations::MGMT:account/o-.../ACCOUNT``."""

@@ -137,6 +137,10 @@ class Event(enum.Enum):
     ENABLE_ROOT_MFA_ENFORCEMENT = ("EnableRootMFAEnforcement", Source.ORGANIZATIONS)
     CANCEL_ROOT_MFA_ENFORCEMENT = ("CancelRootMFAEnforcement", Source.ORGANIZATIONS)
     RESET_ROOT_USER_MFA = ("ResetRootUserMFA", Source.ORGANIZATIONS)
+    CREATE_ORGANIZATIONAL_UNIT = ("CreateOrganizationalUnit", Source.ORGANIZATIONS)
+    UPDATE_ORGANIZATIONAL_UNIT = ("UpdateOrganizationalUnit", Source.ORGANIZATIONS)
+    DELETE_ORGANIZATIONAL_UNIT = ("DeleteOrganizationalUnit", Source.ORGANIZATIONS)
+    MOVE_ACCOUNT = ("MoveAccount", Source.ORGANIZATIONS)
 
     # --- IAM Identity Center (sso.tobira) ------------------------------------------------
     UPDATE_SSO_CONFIGURATION = ("UpdateSSOConfiguration", Source.SSO)

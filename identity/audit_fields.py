@@ -33,6 +33,7 @@ _RESOURCE_KEYS: tuple[tuple[str, str], ...] = (
     ("accessKeyId", "AWS::IAM::AccessKey"),
     ("permissionSetArn", "AWS::SSO::PermissionSet"),
     ("clientId", "AWS::SSO::Application"),
+    ("organizationalUnitId", "AWS::Organizations::OrganizationalUnit"),
     ("accountId", "AWS::Organizations::Account"),
     ("accountName", "AWS::Organizations::Account"),
     ("accountAlias", "AWS::IAM::AccountAlias"),

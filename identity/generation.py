@@ -66,6 +66,7 @@ WATCHED: dict[str, frozenset[str]] = {
     "identity_policyversion": frozenset(),
     "identity_servicecontrolpolicy": frozenset(),
     "identity_scpattachment": frozenset(),
+    "identity_organizationalunit": frozenset(),  # the SCP chain's OUs (and their names)
     "credentials_accesskey": frozenset({"last_used_at", "last_used_service", "last_used_region"}),
     "credentials_sessioncredential": frozenset(),
 }

@@ -29,6 +29,18 @@ def new_policy_id() -> str:
     return "ANPA" + "".join(secrets.choice(_BASE32_UPPER) for _ in range(17))
 
 
+def organization_root_id(organization_id: str) -> str:
+    """The organization root's id: ``r-`` and four characters of the organization's id, as
+    AWS's ``r-ab12`` (one root per organization: it is derived, not stored)."""
+    return f"r-{organization_id[2:6]}"
+
+
+def new_organizational_unit_id(organization_id: str) -> str:
+    """``ou-`` + the root id's four characters + ``-`` + eight, as AWS's ``ou-ab12-cd34ef56``."""
+    suffix = "".join(secrets.choice(_LOWER_ALNUM) for _ in range(8))
+    return f"ou-{organization_id[2:6]}-{suffix}"
+
+
 def new_scp_id() -> str:
     return "p-" + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(8))
 

@@ -101,6 +101,16 @@ class Account(models.Model):
     created = models.DateTimeField(default=timezone.now, editable=False)
     # Its IAM users may sign in with a passkey alone (user verification required): off by default.
     passkey_signin = models.BooleanField(_("IAM users may sign in with a passkey"), default=False)
+    # Where it sits in the organization: an OU, or directly under the root (None). Moved only by
+    # ``identity.organization_units.account_move``; an OU with accounts cannot be deleted.
+    organizational_unit = models.ForeignKey(
+        "OrganizationalUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("organizational unit"),
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -118,6 +128,72 @@ class Account(models.Model):
     @property
     def signin_identifier(self) -> str:
         return self.alias or self.id
+
+
+# AWS's OU names: 1 to 128 characters, any but control characters (a NUL cannot be stored, and a
+# line break would break the one-line places a name is shown in).
+OU_NAME_VALIDATOR = RegexValidator(
+    r"^[^\x00-\x1f\x7f]{1,128}$",
+    _("An OU name has 1 to 128 characters, without control characters."),
+)
+
+
+class OrganizationalUnit(models.Model):
+    """An organizational unit (OU): a container of accounts and of other OUs, under the
+    organization root or under another OU, at most ``MAX_DEPTH`` OUs deep (AWS's quota).
+
+    SCPs attached to an OU apply to every account below it. Names are unique among the OU's
+    siblings, ignoring case. Written only by ``identity.organization_units``; an OU cannot move
+    (nor can it in AWS), and only an empty one can be deleted.
+    """
+
+    MAX_DEPTH = 5
+
+    # ou-<the root id's four characters>-<eight>, as AWS's ou-ab12-cd34ef56: made by the service
+    # (``ids.new_organizational_unit_id``), which knows the organization.
+    id = models.CharField(primary_key=True, max_length=72, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="organizational_units",
+        verbose_name=_("organization"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent OU"),
+    )
+    name = models.CharField(_("OU name"), max_length=128, validators=[OU_NAME_VALIDATOR])
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organizational unit")
+        constraints = [
+            models.UniqueConstraint(
+                "parent",
+                Lower("name"),
+                condition=models.Q(parent__isnull=False),
+                name="ou_name_ci_unique_per_parent",
+            ),
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                condition=models.Q(parent__isnull=True),
+                name="ou_name_ci_unique_under_root",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    @property
+    def arn(self) -> str:
+        return arns.organizational_unit(
+            self.organization.management_account_id, self.organization_id, self.id
+        )
 
 
 class UserManager(BaseUserManager):
@@ -522,7 +598,8 @@ class ServiceControlPolicy(models.Model):
 
 
 class SCPAttachment(models.Model):
-    """An SCP attached to the organization (``account`` empty) or to one account.
+    """An SCP attached to one target: the organization root (``account`` and
+    ``organizational_unit`` both empty), one OU, or one account.
 
     A target without any attachment has AWS's FullAWSAccess, as a new one does.
     """
@@ -532,6 +609,13 @@ class SCPAttachment(models.Model):
     )
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="scp_attachments"
+    )
+    organizational_unit = models.ForeignKey(
+        OrganizationalUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scp_attachments",
     )
     policy_arn = models.CharField(max_length=1100)
 
@@ -543,13 +627,26 @@ class SCPAttachment(models.Model):
             models.UniqueConstraint(
                 "organization",
                 "policy_arn",
-                condition=models.Q(account__isnull=True),
+                condition=models.Q(account__isnull=True, organizational_unit__isnull=True),
                 name="scp_attachment_root_unique",
+            ),
+            models.UniqueConstraint(
+                "organizational_unit",
+                "policy_arn",
+                condition=models.Q(organizational_unit__isnull=False),
+                name="scp_attachment_ou_unique",
+            ),
+            # One target: the root (neither), an OU or an account, never both.
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=True)
+                | models.Q(organizational_unit__isnull=True),
+                name="scp_attachment_one_target",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.policy_arn} -> {self.account_id or self.organization_id}"
+        target = self.account_id or self.organizational_unit_id or self.organization_id
+        return f"{self.policy_arn} -> {target}"
 
 
 class AccountPasswordPolicy(models.Model):

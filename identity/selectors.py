@@ -8,15 +8,17 @@ the principal's reach is indistinguishable from one that does not exist
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Lower
+from django.db import connection
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.http import Http404
 
-from . import rows
+from . import ids, rows
 from .event_history import EventFilters
 from .models import (
     Account,
@@ -26,11 +28,13 @@ from .models import (
     GroupMembership,
     InlinePolicy,
     Organization,
+    OrganizationalUnit,
     PolicyAttachment,
     PolicyVersion,
     User,
     UserTag,
 )
+from .policies import catalog
 
 
 def reachable_accounts(principal: User) -> QuerySet[Account]:
@@ -363,12 +367,256 @@ def organization_scps(organization: Organization) -> dict:
     }
 
 
-def organization_scp_targets(organization: Organization) -> dict[str | None, list[str]]:
-    """The SCP ARNs attached to each account id (None: the organization root)."""
-    attached: dict[str | None, list[str]] = {}
-    for attachment in organization.scp_attachments.all():
-        attached.setdefault(attachment.account_id, []).append(attachment.policy_arn)
+def organization_scp_targets(
+    organization: Organization, *, account_ids=None
+) -> dict[str, list[str]]:
+    """The SCP ARNs attached to each target, by the target's id: the root's (``r-…``), an OU's
+    or an account's; ``account_ids`` limits the accounts read (the root and every OU are read
+    whatever it says). One query."""
+    attachments = organization.scp_attachments.all()
+    if account_ids is not None:
+        attachments = attachments.filter(Q(account__isnull=True) | Q(account_id__in=account_ids))
+    root_id = ids.organization_root_id(organization.pk)
+    attached: dict[str, list[str]] = {}
+    for attachment in attachments.order_by("pk"):
+        target = attachment.account_id or attachment.organizational_unit_id or root_id
+        attached.setdefault(target, []).append(attachment.policy_arn)
     return attached
+
+
+# --- Organizational units --------------------------------------------------------------------
+# Only the management account's principals reach an organization's structure (the policy
+# engine then decides what each may do): for anyone else every OU, and every account as an
+# organization's member, is a 404, as one of another organization is.
+
+
+def _managed_organization(principal: User) -> Organization:
+    organization = organization_of(principal)
+    if (
+        organization is None
+        or getattr(principal, "is_sso", False)
+        or principal.account_id != organization.management_account_id
+    ):
+        raise Http404
+    return organization
+
+
+def organizational_unit_get(principal: User, ou_id: str) -> OrganizationalUnit:
+    """An OU of the organization the principal manages; 404 otherwise."""
+    organization = _managed_organization(principal)
+    try:
+        return OrganizationalUnit.objects.select_related("organization").get(
+            organization=organization, pk=ou_id
+        )
+    except OrganizationalUnit.DoesNotExist:
+        raise Http404 from None
+
+
+def organization_parent_get(principal: User, parent_id: str) -> OrganizationalUnit | None:
+    """A parent of the organization's structure by its id: None for the root (``r-…``), else
+    the OU (``ou-…``); 404 for anything else."""
+    organization = _managed_organization(principal)
+    if parent_id == ids.organization_root_id(organization.pk):
+        return None
+    return organizational_unit_get(principal, parent_id)
+
+
+def organization_member_get(principal: User, account_id: str) -> Account:
+    """An account of the organization the principal manages (the management account too), as
+    the organization's structure sees it; 404 otherwise."""
+    organization = _managed_organization(principal)
+    try:
+        return Account.objects.select_related("organization").get(
+            organization=organization, pk=account_id
+        )
+    except (Account.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def organizational_units(organization: Organization) -> list[OrganizationalUnit]:
+    """Every OU of the organization, by name (one query: AWS's quota is 1,000 OUs)."""
+    return list(
+        OrganizationalUnit.objects.filter(organization=organization)
+        .select_related("organization")
+        .order_by(Lower("name"), "id")
+    )
+
+
+# The OU and every OU above it, nearest first. The walk is bounded (an OU cannot move, so the
+# structure has no loop; the bound makes sure a loop written by hand would end it).
+_OU_CHAIN = """
+WITH RECURSIVE chain(id, parent_id, depth) AS (
+    SELECT ou."id", ou."parent_id", 1 FROM "identity_organizationalunit" ou WHERE ou."id" = %s
+    UNION ALL
+    SELECT ou."id", ou."parent_id", chain.depth + 1
+      FROM "identity_organizationalunit" ou JOIN chain ON ou."id" = chain.parent_id
+     WHERE chain.depth < 16
+)
+SELECT id FROM chain ORDER BY depth
+"""
+
+
+def _ou_chain_ids(ou_id: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(_OU_CHAIN, [ou_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def organizational_unit_chain(ou: OrganizationalUnit) -> list[OrganizationalUnit]:
+    """The OUs from the top (under the root) down to ``ou``, ``ou`` last: two queries."""
+    chain = _ou_chain_ids(ou.pk)
+    found = {
+        unit.pk: unit
+        for unit in OrganizationalUnit.objects.filter(pk__in=chain).select_related("organization")
+    }
+    return [found[pk] for pk in reversed(chain) if pk in found]
+
+
+def organizational_unit_depth(ou: OrganizationalUnit) -> int:
+    """How many OUs deep ``ou`` is: 1 directly under the root (one query)."""
+    return len(_ou_chain_ids(ou.pk))
+
+
+def organizational_unit_ancestor_ids(account: Account) -> set[str]:
+    """The ids of ``account``'s OU and of every OU above it (no query for an account directly
+    under the root)."""
+    if account.organizational_unit_id is None:
+        return set()
+    return set(_ou_chain_ids(account.organizational_unit_id))
+
+
+def organizational_unit_paths(units: list[OrganizationalUnit]) -> dict[str, str]:
+    """Each OU's path from the root, ``Engineering / Platform``, from the organization's OUs."""
+    by_id = {unit.pk: unit for unit in units}
+    paths: dict[str, str] = {}
+
+    def path(unit: OrganizationalUnit) -> str:
+        if unit.pk not in paths:
+            parent = by_id.get(unit.parent_id)
+            paths[unit.pk] = f"{path(parent)} / {unit.name}" if parent else unit.name
+        return paths[unit.pk]
+
+    for unit in units:
+        path(unit)
+    return paths
+
+
+def organizational_units_in_tree_order(units: list[OrganizationalUnit]) -> list[tuple]:
+    """``(unit, depth)`` for every OU, each under its parent (siblings by name), depth 1 under
+    the root."""
+    children: dict[str | None, list[OrganizationalUnit]] = {}
+    for unit in units:  # already by name
+        children.setdefault(unit.parent_id, []).append(unit)
+    ordered: list[tuple] = []
+
+    def walk(parent_id, depth):
+        for unit in children.get(parent_id, ()):
+            ordered.append((unit, depth))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 1)
+    return ordered
+
+
+@dataclass
+class StructureNode:
+    """The root or an OU in the organization's tree, with what is directly under it."""
+
+    id: str  # r-… or ou-…
+    name: str
+    unit: OrganizationalUnit | None  # None: the root
+    depth: int  # 0: the root
+    children: list[StructureNode] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)  # the first ones, by name
+    account_count: int = 0  # every account directly under it
+    scps: list[str] = field(default_factory=list)  # the ARNs attached (none: FullAWSAccess)
+
+    @property
+    def more_accounts(self) -> int:
+        return self.account_count - len(self.accounts)
+
+
+def organization_structure(
+    organization: Organization, *, accounts_per_parent: int
+) -> tuple[StructureNode, list[StructureNode]]:
+    """The organization's tree: the root node, and every node in tree order (the root first).
+
+    Each parent lists at most ``accounts_per_parent`` accounts (by name) and how many it has;
+    every target shown has its SCPs. Three queries whatever the size: the OUs, the accounts
+    (numbered per parent by a window, so only those shown come back), their SCPs.
+    """
+    units = organizational_units(organization)
+    root = StructureNode(ids.organization_root_id(organization.pk), "Root", None, 0)
+    nodes = {None: root}
+    ordered = [root]
+    for unit, depth in organizational_units_in_tree_order(units):
+        node = StructureNode(unit.pk, unit.name, unit, depth)
+        nodes[unit.pk] = node
+        nodes[unit.parent_id].children.append(node)
+        ordered.append(node)
+    accounts = list(
+        Account.objects.filter(organization=organization)
+        .select_related("organization")
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("organizational_unit_id")],
+                order_by=[Lower("name"), "id"],
+            ),
+            siblings=Window(Count("id"), partition_by=[F("organizational_unit_id")]),
+        )
+        .filter(position__lte=accounts_per_parent)
+        .order_by(Lower("name"), "id")
+    )
+    for account in accounts:
+        node = nodes.get(account.organizational_unit_id, root)
+        node.accounts.append(account)
+        node.account_count = account.siblings
+    attached = organization_scp_targets(organization, account_ids=[a.pk for a in accounts])
+    for node in ordered:
+        node.scps = attached.get(node.id, [])
+    for account in accounts:
+        account.scps = attached.get(account.pk, [])
+    return root, ordered
+
+
+def organization_accounts_listed(organization: Organization) -> QuerySet[Account]:
+    """Every account of the organization, by name (a list's rows)."""
+    return (
+        Account.objects.filter(organization=organization)
+        .select_related("organization")
+        .order_by(Lower("name"), "id")
+    )
+
+
+def organization_scp_get(principal: User, policy_id: str):
+    """An SCP the organization can attach, by its id: AWS's (``catalog.ManagedPolicy``) or
+    the organization's own (``ServiceControlPolicy``); 404 for any other, and for anyone
+    outside the management account."""
+    organization = _managed_organization(principal)
+    for policy in catalog.aws_scps():
+        if policy.arn.rsplit("/", 1)[-1] == policy_id:
+            return policy
+    scp = organization.scps.filter(policy_id=policy_id).select_related("organization").first()
+    if scp is None:
+        raise Http404
+    return scp
+
+
+def organization_scp_accounts(organization: Organization, *, policy_arn: str) -> QuerySet[Account]:
+    """The accounts ``policy_arn`` is attached to (directly), by name."""
+    return organization_accounts_listed(organization).filter(scp_attachments__policy_arn=policy_arn)
+
+
+def organization_parent_accounts(
+    organization: Organization, parent: OrganizationalUnit | None
+) -> QuerySet[Account]:
+    """The accounts directly under ``parent`` (None: the root), by name."""
+    return (
+        Account.objects.filter(organization=organization, organizational_unit=parent)
+        .select_related("organization")
+        .order_by(Lower("name"), "id")
+    )
 
 
 # --- The IAM API's hot path (identity.rows: hand-written, measured in bench/api.py) -------

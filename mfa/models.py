@@ -17,8 +17,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
-from identity import arns, crypto
-from identity.models import PATH_VALIDATOR, Account
+from identity import arns, crypto, selectors
+from identity.models import PATH_VALIDATOR, Account, OrganizationalUnit
 
 MAX_DEVICES_PER_USER = 8
 
@@ -227,20 +227,28 @@ class RootMFAWave(models.Model):
     """One step of an organization's root-MFA rollout: which accounts, from when, how much grace.
 
     The management account comes first (a wave of its own); member accounts
-    follow in waves of chosen accounts or of all of them, present and future.
-    An account's enforcement is the earliest wave that covers it.
+    follow in waves of chosen accounts, of chosen OUs (every member account
+    below them, present and future, wherever it moves from) or of all of them,
+    present and future. An account's enforcement is the earliest wave that
+    covers it.
     """
 
     class Scope(models.TextChoices):
         MANAGEMENT = "management", _("The management account")
         ALL_MEMBERS = "all_members", _("All member accounts")
         SELECTED = "selected", _("Chosen member accounts")
+        OUS = "ous", _("Member accounts in chosen OUs")
 
     organization = models.ForeignKey(
         "identity.Organization", on_delete=models.CASCADE, related_name="root_mfa_waves"
     )
     scope = models.CharField(_("accounts"), max_length=16, choices=Scope.choices)
     accounts = models.ManyToManyField(Account, blank=True, related_name="root_mfa_waves")
+    # With the OUS scope: the OUs whose subtrees it covers. Deleting an OU (only an empty one
+    # can be) takes it out of the waves that named it.
+    organizational_units = models.ManyToManyField(
+        OrganizationalUnit, blank=True, related_name="root_mfa_waves"
+    )
     starts_at = models.DateTimeField(_("start"))
     grace_days = models.PositiveSmallIntegerField(_("grace period (days)"))
     created_by = models.CharField(max_length=2048)  # the ARN of who scheduled it
@@ -259,13 +267,27 @@ class RootMFAWave(models.Model):
     def __str__(self) -> str:
         return f"{self.get_scope_display()} from {self.starts_at:%Y-%m-%d}"
 
-    def covers(self, account: Account, selected_ids: set[str] | None = None) -> bool:
+    def covers(
+        self,
+        account: Account,
+        selected_ids: set[str] | None = None,
+        ou_ancestor_ids: set[str] | None = None,
+    ) -> bool:
+        """Whether this wave reaches ``account``. ``selected_ids`` are the wave's chosen
+        accounts (or OUs, with the OUS scope); ``ou_ancestor_ids`` the OUs above the account
+        (its own OU and every one above it): both are read when not given."""
         if self.scope == self.Scope.MANAGEMENT:
             return account.pk == account.organization.management_account_id
         if account.pk == account.organization.management_account_id:
             return False
         if self.scope == self.Scope.ALL_MEMBERS:
             return True
+        if self.scope == self.Scope.OUS:
+            if selected_ids is None:
+                selected_ids = {ou.pk for ou in self.organizational_units.all()}
+            if ou_ancestor_ids is None:
+                ou_ancestor_ids = selectors.organizational_unit_ancestor_ids(account)
+            return not selected_ids.isdisjoint(ou_ancestor_ids)
         if selected_ids is None:
             selected_ids = {a.pk for a in self.accounts.all()}
         return account.pk in selected_ids

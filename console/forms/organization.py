@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import password_field
 from identity.models import ACCOUNT_ALIAS_VALIDATOR, E164_VALIDATOR
+from identity.selectors import organizational_unit_paths, organizational_units_in_tree_order
 
 from .common import DeleteConfirmForm, _PasswordPairMixin
 
@@ -62,7 +63,8 @@ class AccountCreateForm(_PasswordPairMixin, forms.Form):
 
 
 class RootMFAWaveForm(forms.Form):
-    """Schedule root MFA enforcement for the management account or a wave of member accounts."""
+    """Schedule root MFA enforcement for the management account or a wave of member accounts:
+    all of them, chosen ones, or those in chosen OUs (their whole subtrees)."""
 
     scope = forms.ChoiceField(label=_("Accounts"), widget=forms.RadioSelect)
     accounts = forms.ModelMultipleChoiceField(
@@ -71,6 +73,15 @@ class RootMFAWaveForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only with “Chosen member accounts”."),
+    )
+    organizational_units = forms.MultipleChoiceField(
+        label=_("Organizational units"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only with “Member accounts in chosen OUs”: every member account in these OUs and "
+            "in the OUs below them, including accounts moved or added there later."
+        ),
     )
     start = forms.DateField(
         label=_("Start date"),
@@ -87,7 +98,8 @@ class RootMFAWaveForm(forms.Form):
         help_text=_("Counted from each root user's first prompt. After it, MFA is mandatory."),
     )
 
-    def __init__(self, organization, *args, **kwargs):
+    def __init__(self, organization, units, *args, **kwargs):
+        """``units``: the organization's OUs (``identity.selectors.organizational_units``)."""
         from mfa.models import RootMFAWave
 
         super().__init__(*args, **kwargs)
@@ -100,6 +112,20 @@ class RootMFAWaveForm(forms.Form):
         self.fields["accounts"].label_from_instance = lambda account: (
             f"{account.name} ({account.id})"
         )
+        paths = organizational_unit_paths(units)
+        self.units = {unit.pk: unit for unit in units}
+        self.fields["organizational_units"].choices = [
+            (unit.pk, f"{paths[unit.pk]} ({unit.pk})")
+            for unit, _depth in organizational_units_in_tree_order(units)
+        ]
+        if not units:  # nothing to choose: the scope is not offered either
+            self.fields["scope"].choices = [
+                choice for choice in RootMFAWave.Scope.choices if choice[0] != RootMFAWave.Scope.OUS
+            ]
+            del self.fields["organizational_units"]
+
+    def clean_organizational_units(self):
+        return [self.units[pk] for pk in self.cleaned_data["organizational_units"]]
 
 
 class RootMFAResetForm(DeleteConfirmForm):
@@ -114,6 +140,53 @@ class RootMFAResetForm(DeleteConfirmForm):
 
     def __init__(self, account_id: str, *args, **kwargs):
         super().__init__(account_id, *args, label=_("To confirm, enter the account ID"), **kwargs)
+
+
+class OrganizationalUnitNameForm(forms.Form):
+    """A new OU's name, or an OU's new name."""
+
+    name = forms.CharField(
+        label=_("OU name"),
+        max_length=128,
+        help_text=_(
+            "1 to 128 characters. Two OUs in the same place cannot share a name, whatever "
+            "the capitals."
+        ),
+    )
+
+
+class OrganizationalUnitDeleteForm(DeleteConfirmForm):
+    """Deleting an OU: its name typed."""
+
+    def __init__(self, name: str, *args, **kwargs):
+        super().__init__(name, *args, label=_("To confirm, enter the OU's name"), **kwargs)
+
+
+class AccountMoveForm(forms.Form):
+    """Where an account goes: the root or an OU (shown with its path)."""
+
+    destination = forms.ChoiceField(label=_("Move to"))
+
+    def __init__(self, root_id: str, units, current_id: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        paths = organizational_unit_paths(units)
+        self.units = {unit.pk: unit for unit in units}
+        self.root_id = root_id
+        choices = [(root_id, _("Root (%(id)s)") % {"id": root_id})] + [
+            (unit.pk, f"{paths[unit.pk]} ({unit.pk})")
+            for unit, _depth in organizational_units_in_tree_order(units)
+        ]
+        self.fields["destination"].choices = [
+            (value, _("%(place)s — where it is now") % {"place": label})
+            if value == current_id
+            else (value, label)
+            for value, label in choices
+        ]
+
+    def clean_destination(self):
+        """The OU, or None for the root."""
+        value = self.cleaned_data["destination"]
+        return None if value == self.root_id else self.units[value]
 
 
 class RootAccessKeysForm(forms.Form):

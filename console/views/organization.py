@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from identity import services
+from identity import selectors, services
 from identity.authorization import Permission
 from identity.credentials import selectors as credential_selectors
 from identity.credentials import services as credential_services
@@ -62,8 +62,13 @@ class RootMFA(OrganizationPage):
     template_name = "console/root_mfa.html"
     form_class = RootMFAWaveForm
 
+    @cached_property
+    def units(self):
+        """The organization's OUs: the form's choices, and where each account sits."""
+        return selectors.organizational_units(self.organization)
+
     def form_args(self):
-        return (self.organization,)
+        return (self.organization, self.units)
 
     def get_initial(self):
         return {
@@ -80,6 +85,7 @@ class RootMFA(OrganizationPage):
             organization=self.organization,
             scope=data["scope"],
             accounts=list(data["accounts"]),
+            organizational_units=data.get("organizational_units", []),
             start=data["start"],
             grace_days=data["grace_days"],
             request=self.request,
@@ -102,7 +108,7 @@ class RootMFA(OrganizationPage):
             waves=waves,
             now=timezone.now(),
             page=page,
-            rows=enforcement.statuses(page.object_list, waves),
+            rows=enforcement.statuses(page.object_list, waves, units=self.units),
             **context,
         )
 

@@ -12,14 +12,13 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from .. import arns, authn_state
 from ..models import (
     Account,
     PolicyVersion,
-    SCPAttachment,
     ServiceControlPolicy,
     User,
 )
@@ -170,30 +169,84 @@ def _user_and_group_policies(
         return cursor.fetchall()
 
 
+# The SCP chain of a member account in one round trip: its OU and every OU above it (a
+# recursive walk up the parents, at most five), and the SCPs attached to the root, to those OUs
+# and to the account. The same query whatever the depth; hand-written, as the query above is.
+# Rows: ('ou', ou id, name, depth from the account (1: its own OU), NULL, NULL) and
+# ('scp', ou id or NULL, NULL, attachment id, account id or NULL, policy ARN).
+_SCP_CHAIN = """
+WITH RECURSIVE chain(id, name, parent_id, depth) AS (
+    SELECT ou."id", ou."name", ou."parent_id", 1
+      FROM "identity_organizationalunit" ou
+     WHERE ou."id" = %s AND ou."organization_id" = %s
+    UNION ALL
+    SELECT ou."id", ou."name", ou."parent_id", chain.depth + 1
+      FROM "identity_organizationalunit" ou JOIN chain ON ou."id" = chain.parent_id
+     WHERE chain.depth < 16
+)
+SELECT 'ou', chain.id, chain.name, chain.depth, NULL, NULL FROM chain
+UNION ALL
+SELECT 'scp', a."organizational_unit_id", NULL, a."id", a."account_id", a."policy_arn"
+  FROM "identity_scpattachment" a
+ WHERE a."organization_id" = %s
+   AND (a."account_id" = %s
+        OR a."organizational_unit_id" IN (SELECT chain.id FROM chain)
+        OR (a."account_id" IS NULL AND a."organizational_unit_id" IS NULL))
+"""
+
+
+def ou_level_name(name: str, ou_id: str) -> str:
+    """An OU's level as explanations name it: ``OU Engineering (ou-ab12-cd34ef56)``."""
+    return f"OU {name} ({ou_id})"
+
+
 def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], ...]:
-    """The SCP chain of ``account``: the organization's, then the account's. None for management."""
+    """The SCP chain of ``account``, from the top: the organization root, each OU from the one
+    under the root down to the account's own, then the account. None for the management account.
+
+    Two queries at most, whatever the depth: the chain with its attachments, then the
+    organization's own SCPs among them (none when only AWS's are attached). A level with
+    nothing attached has FullAWSAccess, as AWS attaches it to every root, OU and account
+    (``scp_detach`` keeps at least one SCP on every target that has any).
+    """
     organization = account.organization
     if organization.management_account_id == account.pk:
         return ()
-    attachments = list(
-        SCPAttachment.objects.filter(organization=organization).filter(
-            Q(account__isnull=True) | Q(account=account)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SCP_CHAIN,
+            [account.organizational_unit_id, organization.pk, organization.pk, account.pk],
         )
-    )
-    custom_ids = {a.policy_arn.rsplit("/", 1)[-1] for a in attachments}
-    custom = {
-        scp.arn: scp
-        for scp in ServiceControlPolicy.objects.filter(
-            organization=organization, policy_id__in=custom_ids
-        ).select_related("organization")
+        rows = cursor.fetchall()
+    chain = sorted((row for row in rows if row[0] == "ou"), key=lambda row: -row[3])
+    attachments = sorted((row for row in rows if row[0] == "scp"), key=lambda row: row[3])
+    attached: dict[str | None, list[str]] = {}  # by OU id; "" the account, None the root
+    for _kind, ou_id, _name, _position, account_id, arn in attachments:
+        attached.setdefault("" if account_id else ou_id, []).append(arn)
+    custom_ids = {
+        arn.rsplit("/", 1)[-1]
+        for _kind, _ou, _name, _position, _account, arn in attachments
+        if catalog.aws_scp(arn) is None
     }
+    custom = (
+        {
+            scp.arn: scp
+            for scp in ServiceControlPolicy.objects.filter(
+                organization=organization, policy_id__in=custom_ids
+            ).select_related("organization")
+        }
+        if custom_ids
+        else {}
+    )
+    targets = [
+        ("organization root", None),
+        *((ou_level_name(name, ou_id), ou_id) for _kind, ou_id, name, *_rest in chain),
+        ("account", ""),
+    ]
     levels = []
-    for level, target in (("organization root", None), ("account", account.pk)):
-        attached = [a.policy_arn for a in attachments if a.account_id == target] or [
-            catalog.FULL_AWS_ACCESS
-        ]
+    for level, target in targets:
         policies = []
-        for arn in attached:
+        for arn in attached.get(target) or [catalog.FULL_AWS_ACCESS]:
             managed = catalog.aws_scp(arn)
             if managed is not None:
                 named = named_policy(managed.name, managed.document, "scp")
@@ -202,7 +255,7 @@ def scp_levels(account: Account) -> tuple[tuple[str, tuple[NamedPolicy, ...]], .
             else:
                 named = None
             if named:
-                policies.append(named)
+                policies.append(NamedPolicy(named.name, named.policy, "scp", level))
         levels.append((level, tuple(policies)))
     return tuple(levels)
 

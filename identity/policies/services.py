@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import arns, audit
+from .. import arns, audit, ids
 from ..audit_events import Event
 from ..models import (
     Account,
@@ -19,6 +19,7 @@ from ..models import (
     Group,
     InlinePolicy,
     Organization,
+    OrganizationalUnit,
     PolicyAttachment,
     PolicyVersion,
     SCPAttachment,
@@ -26,7 +27,7 @@ from ..models import (
     User,
 )
 from ..policy import PolicyError, PolicyWarning, size_without_whitespace, warnings
-from .catalog import FULL_AWS_ACCESS, aws_managed
+from .catalog import FULL_AWS_ACCESS, aws_managed, aws_scp
 
 MAX_VERSIONS = 5
 MAX_MANAGED_SIZE = 6144  # characters without whitespace, as AWS
@@ -443,34 +444,79 @@ def scp_create(
     return scp
 
 
+def _scp_target(
+    organization: Organization,
+    account: Account | None,
+    organizational_unit: OrganizationalUnit | None,
+) -> tuple[dict, str]:
+    """The attachments' filter of one target (the root when both are None) and its id as AWS
+    names it (``r-…``, ``ou-…`` or the account's)."""
+    if account is not None and organizational_unit is not None:
+        raise ValueError("an SCP is attached to one target")
+    target = account or organizational_unit
+    if target is not None and target.organization_id != organization.pk:
+        raise ValidationError(_("That target is not in this organization."), code="TargetNotFound")
+    if account is not None:
+        return {"account": account}, account.pk
+    if organizational_unit is not None:
+        return {"organizational_unit": organizational_unit}, organizational_unit.pk
+    return (
+        {"account__isnull": True, "organizational_unit__isnull": True},
+        ids.organization_root_id(organization.pk),
+    )
+
+
+def _known_scp(organization: Organization, policy_arn: str) -> bool:
+    if aws_scp(policy_arn) is not None:
+        return True
+    policy_id = policy_arn.rsplit("/", 1)[-1]
+    scp = (
+        ServiceControlPolicy.objects.filter(organization=organization, policy_id=policy_id)
+        .select_related("organization")
+        .first()
+    )
+    return scp is not None and scp.arn == policy_arn
+
+
 @transaction.atomic
 def scp_attach(
     *,
     actor: User,
     organization: Organization,
     policy_arn: str,
-    account: Account | None,
+    account: Account | None = None,
+    organizational_unit: OrganizationalUnit | None = None,
     request=None,
 ):
-    if not SCPAttachment.objects.filter(organization=organization, account=account).exists():
+    """Attach an SCP to the root (no account, no OU), an OU or an account."""
+    target, target_id = _scp_target(organization, account, organizational_unit)
+    if not _known_scp(organization, policy_arn):
+        raise ValidationError(
+            _("There is no such SCP in this organization."), code="PolicyNotFound"
+        )
+    attachments = SCPAttachment.objects.filter(organization=organization, **target)
+    if not attachments.exists():
         # The implicit FullAWSAccess becomes explicit, as AWS has it attached from the start.
         SCPAttachment.objects.create(
-            organization=organization, account=account, policy_arn=FULL_AWS_ACCESS
+            organization=organization,
+            account=account,
+            organizational_unit=organizational_unit,
+            policy_arn=FULL_AWS_ACCESS,
         )
-    _attachment, created = SCPAttachment.objects.get_or_create(
-        organization=organization, account=account, policy_arn=policy_arn
-    )
-    if not created:
+    if attachments.filter(policy_arn=policy_arn).exists():
         return
+    SCPAttachment.objects.create(
+        organization=organization,
+        account=account,
+        organizational_unit=organizational_unit,
+        policy_arn=policy_arn,
+    )
     audit.record(
         Event.ATTACH_POLICY,
         actor=actor,
         account_id=organization.management_account_id,
         request=request,
-        request_parameters={
-            "policyArn": policy_arn,
-            "targetId": account.id if account else organization.id,
-        },
+        request_parameters={"policyArn": policy_arn, "targetId": target_id},
     )
 
 
@@ -480,10 +526,13 @@ def scp_detach(
     actor: User,
     organization: Organization,
     policy_arn: str,
-    account: Account | None,
+    account: Account | None = None,
+    organizational_unit: OrganizationalUnit | None = None,
     request=None,
 ):
-    attachments = SCPAttachment.objects.filter(organization=organization, account=account)
+    """Detach an SCP from a target; its last one stays (AWS: every target keeps one)."""
+    target, target_id = _scp_target(organization, account, organizational_unit)
+    attachments = SCPAttachment.objects.filter(organization=organization, **target)
     if attachments.exclude(policy_arn=policy_arn).count() == 0:
         raise ValidationError(
             _("Every target keeps at least one SCP: attach another before you detach this one."),
@@ -497,10 +546,7 @@ def scp_detach(
         actor=actor,
         account_id=organization.management_account_id,
         request=request,
-        request_parameters={
-            "policyArn": policy_arn,
-            "targetId": account.id if account else organization.id,
-        },
+        request_parameters={"policyArn": policy_arn, "targetId": target_id},
     )
 
 

@@ -1,8 +1,8 @@
 """Root MFA enforcement: an organization rolls it out in waves, each root user gets a grace period.
 
 The management account's root comes first; member accounts follow in waves
-(chosen accounts, or all of them, present and future), each from a start
-date. An enforced root user without an MFA device is asked to register one
+(chosen accounts, the accounts in chosen OUs and the OUs below them, or all of
+them; the last two present and future), each from a start date. An enforced root user without an MFA device is asked to register one
 at sign-in; the grace period (35 days by default) runs from that first
 prompt. During it the person may choose *Remind me later*; after it, sign-in
 goes no further than the device-registration pages.
@@ -22,9 +22,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import audit
+from identity import audit, selectors
 from identity.audit_events import Event
-from identity.models import Account, Organization, User
+from identity.models import Account, Organization, OrganizationalUnit, User
 from mfa.models import MFADevice, RootMFAPrompt, RootMFAWave
 
 DAY = timedelta(days=1)
@@ -64,9 +64,11 @@ class RootMFAStatus:
 
 
 def organization_waves(organization_id: str) -> list[RootMFAWave]:
-    """Every wave of an organization with its chosen accounts (two queries)."""
+    """Every wave of an organization with its chosen accounts and OUs (three queries)."""
     return list(
-        RootMFAWave.objects.filter(organization_id=organization_id).prefetch_related("accounts")
+        RootMFAWave.objects.filter(organization_id=organization_id).prefetch_related(
+            "accounts", "organizational_units"
+        )
     )
 
 
@@ -85,12 +87,26 @@ def organization_wave_get(organization: Organization, wave_id: int) -> RootMFAWa
     return wave
 
 
-def covering_wave(account: Account, waves: list[RootMFAWave]) -> RootMFAWave | None:
-    """The earliest wave that covers ``account``: its start and grace period apply."""
+def _chosen(wave: RootMFAWave) -> set[str]:
+    """The ids the wave chose: OUs with the OUS scope, accounts otherwise (prefetched)."""
+    if wave.scope == RootMFAWave.Scope.OUS:
+        return {unit.pk for unit in wave.organizational_units.all()}
+    return {account.pk for account in wave.accounts.all()}
+
+
+def covering_wave(
+    account: Account, waves: list[RootMFAWave], *, ou_ancestor_ids: set[str] | None = None
+) -> RootMFAWave | None:
+    """The earliest wave that covers ``account``: its start and grace period apply.
+
+    ``ou_ancestor_ids``: the account's OU and the OUs above it, read (one query) when a wave
+    chose OUs and they are not given."""
+    if ou_ancestor_ids is None and any(w.scope == RootMFAWave.Scope.OUS for w in waves):
+        ou_ancestor_ids = selectors.organizational_unit_ancestor_ids(account)
     covering = [
         wave
         for wave in waves
-        if wave.covers(account, selected_ids={a.pk for a in wave.accounts.all()})
+        if wave.covers(account, selected_ids=_chosen(wave), ou_ancestor_ids=ou_ancestor_ids)
     ]
     return min(covering, key=lambda wave: (wave.starts_at, wave.pk), default=None)
 
@@ -102,8 +118,9 @@ def status_of(
     root_has_mfa: bool,
     prompt: RootMFAPrompt | None,
     now: datetime,
+    ou_ancestor_ids: set[str] | None = None,
 ) -> RootMFAStatus:
-    wave = covering_wave(account, waves)
+    wave = covering_wave(account, waves, ou_ancestor_ids=ou_ancestor_ids)
     if root_has_mfa:
         return RootMFAStatus(Status.REGISTERED, wave)
     if wave is None:
@@ -135,9 +152,24 @@ def organization_accounts_with_status(organization: Organization) -> QuerySet[Ac
     )
 
 
-def statuses(accounts, waves: list[RootMFAWave], *, now: datetime | None = None) -> list:
-    """``(account, status)`` for accounts from ``organization_accounts_with_status``."""
+def statuses(
+    accounts,
+    waves: list[RootMFAWave],
+    *,
+    now: datetime | None = None,
+    units: list[OrganizationalUnit] | None = None,
+) -> list:
+    """``(account, status)`` for accounts from ``organization_accounts_with_status``.
+
+    When a wave chose OUs, each account's OUs come from ``units`` (the organization's OUs),
+    read here in one query when not given."""
     now = now or timezone.now()
+    accounts = list(accounts)
+    parents: dict[str, str | None] = {}
+    if accounts and any(w.scope == RootMFAWave.Scope.OUS for w in waves):
+        if units is None:
+            units = selectors.organizational_units(accounts[0].organization)
+        parents = {unit.pk: unit.parent_id for unit in units}
     return [
         (
             account,
@@ -147,10 +179,20 @@ def statuses(accounts, waves: list[RootMFAWave], *, now: datetime | None = None)
                 root_has_mfa=account.root_has_mfa,
                 prompt=getattr(account, "root_mfa_prompt", None),
                 now=now,
+                ou_ancestor_ids=_ancestors(parents, account.organizational_unit_id),
             ),
         )
         for account in accounts
     ]
+
+
+def _ancestors(parents: dict[str, str | None], unit_id: str | None) -> set[str]:
+    """``unit_id`` and every OU above it, from ``{OU id: parent id}``."""
+    found: set[str] = set()
+    while unit_id is not None and unit_id not in found:
+        found.add(unit_id)
+        unit_id = parents.get(unit_id)
+    return found
 
 
 def is_enforced(account: Account, *, now: datetime | None = None) -> bool:
@@ -228,6 +270,7 @@ def wave_create(
     accounts: list[Account],
     start: date,
     grace_days: int,
+    organizational_units: list[OrganizationalUnit] = (),
     request=None,
 ) -> RootMFAWave:
     """Schedule a wave. The management account first; member waves start no earlier than it."""
@@ -250,7 +293,7 @@ def wave_create(
                 _("MFA is already enforced on the management account's root user."),
                 code="exists",
             )
-        accounts = []
+        accounts, organizational_units = [], []
     else:
         if management_wave is None:
             raise ValidationError(
@@ -279,6 +322,15 @@ def wave_create(
                 )
         else:
             accounts = []
+        if scope == RootMFAWave.Scope.OUS:
+            if not organizational_units:
+                raise ValidationError({"organizational_units": _("Choose at least one OU.")})
+            if any(unit.organization_id != organization.pk for unit in organizational_units):
+                raise ValidationError(
+                    {"organizational_units": _("Choose OUs of this organization.")}
+                )
+        else:
+            organizational_units = []
     wave = RootMFAWave.objects.create(
         organization=organization,
         scope=scope,
@@ -287,6 +339,7 @@ def wave_create(
         created_by=actor.arn,
     )
     wave.accounts.set(accounts)
+    wave.organizational_units.set(organizational_units)
     audit.record(
         Event.ENABLE_ROOT_MFA_ENFORCEMENT,
         request=request,
@@ -295,6 +348,7 @@ def wave_create(
             "organizationId": wave.organization_id,
             "scope": wave.scope,
             "accountIds": sorted(a.pk for a in accounts),
+            "organizationalUnitIds": sorted(unit.pk for unit in organizational_units),
             "startDate": timezone.localdate(wave.starts_at).isoformat(),
             "gracePeriodDays": wave.grace_days,
         },
@@ -328,6 +382,7 @@ def wave_cancel(*, actor: User, wave: RootMFAWave, request=None) -> None:
             "organizationId": wave.organization_id,
             "scope": wave.scope,
             "accountIds": sorted(a.pk for a in wave.accounts.all()),
+            "organizationalUnitIds": sorted(unit.pk for unit in wave.organizational_units.all()),
             "startDate": timezone.localdate(wave.starts_at).isoformat(),
             "gracePeriodDays": wave.grace_days,
         },

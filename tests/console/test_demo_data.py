@@ -4,7 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from console.management.commands.demo_data import DEMO_PASSWORD, DEMO_ROOT_EMAIL
+from console.management.commands.demo_data import (
+    DEMO_MEMBER_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_ROOT_EMAIL,
+)
 from identity.models import Account, User
 from tests.conftest import signin_iam, signin_root
 
@@ -74,3 +78,29 @@ def test_demo_data_adds_the_saml_application_for_the_demo_service_provider(tmp_p
     assert values["TOBIRA_SP_IDP_METADATA_URL"].endswith(
         f"/o/{application.organization_id}/saml/metadata"
     )
+
+
+def test_demo_data_has_a_small_ou_tree_with_an_scp(client):
+    from identity.models import OrganizationalUnit
+    from identity.policies import loading
+
+    call_command("demo_data", stdout=StringIO())
+    call_command("demo_data", stdout=StringIO())
+    paths = {
+        (unit.parent.name if unit.parent else None, unit.name)
+        for unit in OrganizationalUnit.objects.select_related("parent")
+    }
+    assert paths == {(None, "Workloads"), ("Workloads", "Production"), (None, "Sandbox")}
+    production = Account.objects.get(root_email=DEMO_MEMBER_EMAIL)
+    assert production.organizational_unit.name == "Production"
+    levels = dict(loading.scp_levels(production))
+    workloads = next(level for level in levels if level.startswith("OU Workloads"))
+    assert [p.name for p in levels[workloads]] == ["FullAWSAccess", "protect-password-policy"]
+    # The member account's root user, even, cannot change its password policy.
+    signin_root(client, DEMO_MEMBER_EMAIL, DEMO_PASSWORD)
+    response = client.post(
+        reverse("console:password_policy", args=[production.pk]),
+        {"minimum_password_length": "20"},
+    )
+    assert response.status_code == 403
+    assert "protect-password-policy attached to the OU Workloads" in response.content.decode()

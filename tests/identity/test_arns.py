@@ -45,6 +45,9 @@ def test_organization_and_sso_arns():
     assert arns.organization_root(MGMT, ORG) == (
         "arn:aws:organizations::111122223333:root/o-abcdef1234/r-abcd"
     )
+    assert arns.organizational_unit(MGMT, ORG, "ou-abcd-1234wxyz") == (
+        "arn:aws:organizations::111122223333:ou/o-abcdef1234/ou-abcd-1234wxyz"
+    )
     assert arns.organization_account(MGMT, ORG, ACCOUNT) == (
         "arn:aws:organizations::111122223333:account/o-abcdef1234/444455556666"
     )

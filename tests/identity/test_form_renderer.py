@@ -342,6 +342,16 @@ def _things(*names):
     return [SimpleNamespace(pk=n, id=n, name=n, permission_set_id=n) for n in names]
 
 
+def _units():
+    """Two OUs, the second under the first, for the forms that offer OUs."""
+    return [
+        SimpleNamespace(pk="ou-abcd-11111111", id="ou-abcd-11111111", name=HOSTILE, parent_id=None),
+        SimpleNamespace(
+            pk="ou-abcd-22222222", id="ou-abcd-22222222", name="b", parent_id="ou-abcd-11111111"
+        ),
+    ]
+
+
 def _device(pk, name):
     return SimpleNamespace(pk=pk, name=name, get_kind_display=lambda: "Authenticator app")
 
@@ -378,6 +388,12 @@ def _builders():
         "PolicyAttachTargetForm": [((_things(*names), _things(*names)), {}), (([], []), {})],
         "SimulatorForm": [((_things(*names),), {})],
         "RootMFAWaveForm": "organization",
+        "OrganizationalUnitDeleteForm": [((HOSTILE,), {})],
+        "AccountMoveForm": [
+            (("r-abcd", _units(), "r-abcd"), {}),
+            (("r-abcd", _units(), "ou-abcd-22222222"), {}),
+            (("r-abcd", [], "r-abcd"), {}),
+        ],
         "RootAccessKeysForm": [((True,), {}), ((False,), {})],
         "OIDCApplicationForm": [((), {}), ((), {"editing": True})],
         "SAMLApplicationForm": [((), {}), ((), {"editing": True})],
@@ -410,7 +426,7 @@ def test_every_project_form_renders_the_same_bytes(form_class):
         from tests.conftest import make_organization
 
         organization = make_organization()
-        variants = [((organization,), {})]
+        variants = [((organization, []), {}), ((organization, _units()), {})]
     elif variants is None:
         required = [
             p

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from identity import arns, generation, services
+from identity import arns, generation, organization_units, services
 from identity.credentials import selectors as credential_selectors
 from identity.credentials import services as credential_services
 from identity.credentials.models import AccessKey, SessionCredential, Status
@@ -170,7 +170,7 @@ def test_what_the_api_caches_is_read_only_from_watched_tables(
     make_iam_user, member_account, member_root
 ):
     """Loading a signing key and a principal's policies, in their widest form (a member account
-    with a custom SCP, a user in a group, inline, AWS managed and customer managed policies, a
+    in an OU, with custom SCPs on both, a user in a group, inline, AWS managed and customer managed policies, a
     session credential), reads no table that ``WATCHED`` leaves out: a new table read there
     must be watched too, or the cache would keep what it says."""
     organization = member_account.organization
@@ -190,6 +190,13 @@ def test_what_the_api_caches_is_read_only_from_watched_tables(
     policies.scp_attach(
         actor=None, organization=organization, policy_arn=scp.arn, account=member_account
     )
+    unit = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Engineering"
+    )
+    policies.scp_attach(
+        actor=None, organization=organization, policy_arn=scp.arn, organizational_unit=unit
+    )
+    organization_units.account_move(actor=None, account=member_account, destination=unit)
     key, _secret = credential_services.access_key_create(actor=None, user=user)
     session = SessionCredential.objects.create(
         access_key_id="ASIA" + "T" * 16,
@@ -206,7 +213,11 @@ def test_what_the_api_caches_is_read_only_from_watched_tables(
         assert credential_selectors.signing_key_lookup(session.access_key_id).parent == key
         loaded = loading.principal_policies(found.user)
     assert len(loaded.identity) == 5  # the baseline, SelfService and GroupInline, two attached
-    assert [name for name, _policies in loaded.scp_levels] == ["organization root", "account"]
+    assert [name for name, _policies in loaded.scp_levels] == [
+        "organization root",
+        f"OU Engineering ({unit.pk})",
+        "account",
+    ]
     read = set().union(*(_tables(query["sql"]) for query in captured.captured_queries))
     assert read, "no query was captured"
     assert read <= set(generation.WATCHED), read - set(generation.WATCHED)

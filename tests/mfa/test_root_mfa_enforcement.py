@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from identity import services
+from identity import organization_units, services
 from identity.models import AuditEvent
 from mfa.models import RootMFAPrompt, RootMFAWave
 from tests.conftest import PASSWORD, error_text, root_of, signin_iam, signin_root
@@ -276,13 +276,14 @@ def test_status_page_queries_do_not_grow_with_accounts(
     schedule(client)
     add(2, 0)
     schedule(client, scope="selected", accounts=[a.id for a in organization.accounts.all()[1:]])
-    # Session and user, organization, waves and their accounts, the page's count and rows,
-    # the form's member accounts: the same 8 queries for 3 accounts and for 23.
-    with django_assert_max_num_queries(8):
+    # Session and user, organization, waves with their accounts and their OUs, the page's
+    # count and rows, the form's member accounts, the organization's OUs: the same 10 queries
+    # for 3 accounts and for 23.
+    with django_assert_max_num_queries(10):
         assert client.get(PAGE).status_code == 200
     add(20, 2)
     schedule(client, scope="selected", accounts=[a.id for a in organization.accounts.all()[1:]])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         assert client.get(PAGE).status_code == 200
 
 
@@ -372,3 +373,159 @@ def test_while_the_prompt_holds_the_top_bar_offers_only_sign_out(client, managem
     assert f'action="{reverse("accounts:signout")}"' in topbar
     client.post(PROMPT)  # Remind me later: the console opens, and the top bar offers it
     assert f'href="{HOME}"' in client.get(HOME).content.decode().split("</header>")[0]
+
+
+# --- Waves of OUs ---------------------------------------------------------------------------
+
+
+def _member(organization, management_root, name, email, unit=None):
+    account = services.account_create(
+        actor=management_root,
+        organization=organization,
+        name=name,
+        root_email=email,
+        root_password=PASSWORD,
+    )
+    if unit is not None:
+        organization_units.account_move(actor=None, account=account, destination=unit)
+    return account
+
+
+def _status(page: str, account) -> str:
+    return re.search(rf'data-account="{account.id}">.*?<td class="status-(\w+)">', page, re.S)[1]
+
+
+def test_a_wave_of_ous_covers_their_subtrees_present_and_future(
+    client, management_root, organization, clock
+):
+    def unit(name, parent=None):
+        return organization_units.organizational_unit_create(
+            actor=None, organization=organization, parent=parent, name=name
+        )
+
+    engineering = unit("Engineering")
+    platform = unit("Platform", parent=engineering)
+    sales = unit("Sales")
+    in_engineering = _member(organization, management_root, "Eng", "eng@example.test", engineering)
+    in_platform = _member(organization, management_root, "Plat", "plat@example.test", platform)
+    in_sales = _member(organization, management_root, "Sales", "sales@example.test", sales)
+    under_root = _member(organization, management_root, "Root", "top@example.test")
+    # The management account sits in Engineering too: its own wave covers it, never this one.
+    organization_units.account_move(
+        actor=None, account=management_root.account, destination=engineering
+    )
+
+    client.force_login(management_root)
+    page = client.get(PAGE).content.decode()
+    assert "Member accounts in chosen OUs" in page and "Engineering / Platform" in page
+    schedule(client)
+    response = schedule(client, scope="ous", organizational_units=[engineering.pk])
+    assert response.status_code == 302, error_text(response)
+    wave = RootMFAWave.objects.get(scope="ous")
+    assert list(wave.organizational_units.all()) == [engineering]
+    event = AuditEvent.objects.get(
+        event_name="EnableRootMFAEnforcement", request_parameters__scope="ous"
+    )
+    assert event.request_parameters["organizationalUnitIds"] == [engineering.pk]
+
+    page = client.get(PAGE).content.decode()
+    assert f"Engineering (<code>{engineering.pk}</code>)" in page
+    assert _status(page, in_engineering) == _status(page, in_platform) == "not_prompted"
+    assert _status(page, in_sales) == _status(page, under_root) == "not_enforced"
+    assert _status(page, management_root.account) == "not_prompted"  # by the management wave
+    assert services_covering(management_root.account) == "management"
+
+    # Present and future: an account moved below Engineering, or created and moved there later.
+    organization_units.account_move(actor=None, account=in_sales, destination=platform)
+    later = _member(organization, management_root, "Later", "later@example.test", platform)
+    page = client.get(PAGE).content.decode()
+    assert _status(page, in_sales) == _status(page, later) == "not_prompted"
+    client.post(reverse("accounts:signout"))
+    assert signin_root(client, "later@example.test")["Location"] == PROMPT
+    client.post(reverse("accounts:signout"))
+    assert signin_root(client, "top@example.test")["Location"] == HOME
+    client.post(reverse("accounts:signout"))
+    # Moved out of the subtree, the account is no longer covered.
+    organization_units.account_move(actor=None, account=in_platform, destination=None)
+    assert signin_root(client, "plat@example.test")["Location"] == HOME
+
+
+def services_covering(account) -> str:
+    from mfa.enforcement import services as enforcement
+
+    wave = enforcement.covering_wave(
+        account, enforcement.organization_waves(account.organization_id)
+    )
+    return wave.scope
+
+
+def test_a_wave_of_ous_needs_ous_of_this_organization(
+    client, management_root, organization, other_organization, clock
+):
+    theirs = organization_units.organizational_unit_create(
+        actor=None, organization=other_organization, parent=None, name="Theirs"
+    )
+    ours = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Ours"
+    )
+    client.force_login(management_root)
+    schedule(client)
+    response = schedule(client, scope="ous")
+    assert "Choose at least one OU." in response.content.decode()
+    response = schedule(client, scope="ous", organizational_units=[theirs.pk])
+    assert "Select a valid choice" in response.content.decode()
+    assert RootMFAWave.objects.count() == 1
+    # OUs chosen with another scope are not kept.
+    schedule(client, scope="all_members", organizational_units=[ours.pk])
+    assert not RootMFAWave.objects.get(scope="all_members").organizational_units.exists()
+
+
+def test_without_ous_the_form_offers_no_ou_scope(client, management_root, clock):
+    client.force_login(management_root)
+    page = client.get(PAGE).content.decode()
+    assert 'value="ous"' not in page and "organizational_units" not in page
+
+
+def test_status_page_queries_do_not_grow_with_ous(
+    client, management_root, organization, clock, django_assert_max_num_queries
+):
+    def grow(n, start):
+        parent = None
+        for i in range(start, start + n):
+            parent = organization_units.organizational_unit_create(
+                actor=None,
+                organization=organization,
+                parent=parent if i % 4 else None,
+                name=f"U{i}",
+            )
+            _member(organization, management_root, f"M{i}", f"m{i}@example.test", parent)
+        return parent
+
+    client.force_login(management_root)
+    schedule(client)
+    top = grow(2, 0)
+    schedule(client, scope="ous", organizational_units=[top.pk])
+    with django_assert_max_num_queries(10):
+        assert client.get(PAGE).status_code == 200
+    grow(20, 2)
+    schedule(
+        client,
+        scope="ous",
+        organizational_units=list(organization.organizational_units.values_list("pk", flat=True)),
+    )
+    with django_assert_max_num_queries(10):
+        page = client.get(PAGE).content.decode()
+    assert page.count("status-not_prompted") == 22 + 1
+
+
+def test_a_deleted_ou_leaves_its_waves(client, management_root, organization, clock):
+    empty = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Empty"
+    )
+    client.force_login(management_root)
+    schedule(client)
+    schedule(client, scope="ous", organizational_units=[empty.pk], start="2026-12-20")
+    organization_units.organizational_unit_delete(actor=management_root, unit=empty)
+    wave = RootMFAWave.objects.get(scope="ous")
+    assert not wave.organizational_units.exists()
+    assert "none left (their OUs were deleted)" in client.get(PAGE).content.decode()

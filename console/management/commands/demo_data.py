@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from identity import arns, services
+from identity import arns, organization_units, services
 from identity.models import Account, User
 from identity.policies import catalog
 from identity.policies import services as policy_services
@@ -96,6 +96,7 @@ class Command(BaseCommand):
                         path="/robots/",
                     )
                 _sso_demo(root, organization, management, production)
+                _demo_structure(root, organization, production)
                 created = True
             else:
                 created = False
@@ -116,6 +117,7 @@ class Command(BaseCommand):
                   (forced-mfa-self-manage + IAMReadOnlyAccess: assign an MFA device, then sign in with it)
   IAM user (must change password at first sign-in): bob / {DEMO_PASSWORD}
   Member account root: {DEMO_MEMBER_EMAIL} / {DEMO_PASSWORD}
+                  (in OU Workloads > Production: SCP protect-password-policy on Workloads)
   SSO access portal (recommended for people): {base}/start/{organization_id}
                   user sora / {DEMO_PASSWORD} (registers an MFA device at first sign-in;
                   AdministratorAccess in production, ReadOnly everywhere through group Engineers)
@@ -131,6 +133,47 @@ class Command(BaseCommand):
                   access keys: the root user creates alice's on IAM → Users → alice
 """
         )
+
+
+def _demo_structure(root, organization, production) -> None:
+    """A small OU tree: Workloads > Production (the production account, under an SCP that keeps
+    its password policy as the organization set it) and an empty Sandbox."""
+    workloads = organization_units.organizational_unit_create(
+        actor=root, organization=organization, parent=None, name="Workloads"
+    )
+    prod = organization_units.organizational_unit_create(
+        actor=root, organization=organization, parent=workloads, name="Production"
+    )
+    organization_units.organizational_unit_create(
+        actor=root, organization=organization, parent=None, name="Sandbox"
+    )
+    organization_units.account_move(actor=root, account=production, destination=prod)
+    guard = policy_services.scp_create(
+        actor=root,
+        organization=organization,
+        name="protect-password-policy",
+        description="Member accounts keep the password policy the organization gave them.",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "KeepPasswordPolicy",
+                        "Effect": "Deny",
+                        "Action": [
+                            "iam:UpdateAccountPasswordPolicy",
+                            "iam:DeleteAccountPasswordPolicy",
+                        ],
+                        "Resource": "*",
+                    }
+                ],
+            },
+            indent=2,
+        ),
+    )
+    policy_services.scp_attach(
+        actor=root, organization=organization, policy_arn=guard.arn, organizational_unit=workloads
+    )
 
 
 DEMO_APPLICATION = "Demo wiki"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identity', '0008_outbox'),
+        ('identity', '0009_organizational_units'),
     ]
 
     operations = [
