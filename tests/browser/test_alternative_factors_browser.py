@@ -25,19 +25,24 @@ def twilio(settings, live_server, twilio_standin):
     settings.TWILIO_FROM_NUMBER = "+15005550006"
 
 
-def test_lost_device_to_console_through_email_and_phone(
-    page, shoot, live_server, twilio, member_root, member_account, mailoutbox
-):
+def at_the_mfa_step_with_a_lost_device(page, member_root, member_account):
+    """The member account's root has a phone number and a TOTP device it lost; its password is
+    accepted and the MFA step asks for the device."""
     member_account.contact_phone = "+81312345678"
     member_account.save(update_fields=["contact_phone"])
     device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
     VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
-
     page.goto("/signin")
     page.fill("#id_email", "member-root@example.test")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/mfa")
+
+
+def test_lost_device_to_console_through_email_and_phone(
+    page, shoot, live_server, twilio, member_root, member_account, mailoutbox
+):
+    at_the_mfa_step_with_a_lost_device(page, member_root, member_account)
     page.click("text=Troubleshoot MFA")
     page.click("text=Sign in using alternative factors")
     page.wait_for_url("**/recovery/start")
@@ -95,16 +100,7 @@ def test_with_the_broker_down_the_email_is_promised_not_asked_for_again(
         raise OSError("connection refused")
 
     monkeypatch.setattr(tasks.send_recovery_email, "apply_async", broker_down)
-    member_account.contact_phone = "+81312345678"
-    member_account.save(update_fields=["contact_phone"])
-    device, _key = totp_services.virtual_mfa_device_create(user=member_root, name="lost-phone")
-    VirtualMFADevice.objects.filter(pk=device.pk).update(confirmed=True)
-
-    page.goto("/signin")
-    page.fill("#id_email", "member-root@example.test")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/mfa")
+    at_the_mfa_step_with_a_lost_device(page, member_root, member_account)
     page.goto("/recovery/start")
     page.click("button:has-text('Send verification email')")
     page.wait_for_url("**/recovery/email-sent")
