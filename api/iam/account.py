@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 from accounts import flows as account_flows
-from identity import passwords, services
+from identity import arns, passwords, services
 from identity.authorization import Permission
 from identity.models import Account, AccountPasswordPolicy, CustomerPolicy, Group, User
-from identity.policies import loading
+from identity.policies import catalog, loading
 from identity.policies.services import MAX_ATTACHED, MAX_MANAGED_SIZE, MAX_VERSIONS
 from mfa.models import MFADevice
 
@@ -210,6 +210,21 @@ MAX_SIMULATED_PAIRS = 1000  # one request's evaluations: bounded whatever the re
 _DECISIONS = {"Allow": "allowed", "ExplicitDeny": "explicitDeny", "ImplicitDeny": "implicitDeny"}
 
 
+def _source_policy_type(decision, user: User) -> str:
+    """AWS's ``PolicySourceType`` of the policy that decided: ``user`` or ``group`` for an
+    inline policy, ``aws-managed`` or ``user-managed`` for a managed one (the boundary too)."""
+    name = decision.policy
+    if decision.stage == "boundary":
+        return "aws-managed" if catalog.aws_managed(user.permissions_boundary) else "user-managed"
+    if name.endswith(")") and " (inline, " in name:
+        return "group" if " (inline, group " in name else "user"
+    if name == loading.SELF_SERVICE_BASELINE_NAME or catalog.aws_managed(
+        arns.aws_managed_policy(name)
+    ):
+        return "aws-managed"
+    return "user-managed"
+
+
 @operation("iam", "SimulatePrincipalPolicy", Permission("iam:SimulatePrincipalPolicy", _source_arn))
 def simulate_principal_policy(call: Call) -> dict:
     source = call.input["PolicySourceArn"]
@@ -237,15 +252,14 @@ def simulate_principal_policy(call: Call) -> dict:
     for resource in resources:
         asked = {"actions": call.input["ActionNames"], "resource": resource, "mfa": mfa}
         by_boundary = loading.boundary_allows(user, loaded, context=context, **asked)
+        by_organizations = loading.organizations_allow(user, loaded, context=context, **asked)
         for action, decision in loading.simulate(user, context=context, loaded=loaded, **asked):
             matched = []
-            if decision.policy:
+            if decision.policy and decision.stage != "scp":  # SCPs: OrganizationsDecisionDetail
                 matched.append(
                     {
                         "SourcePolicyId": decision.policy,
-                        "SourcePolicyType": "IAM Policy"
-                        if decision.decision != "ImplicitDeny"
-                        else "none",
+                        "SourcePolicyType": _source_policy_type(decision, user),
                     }
                 )
             result = {
@@ -255,6 +269,7 @@ def simulate_principal_policy(call: Call) -> dict:
                 "MatchedStatements": matched,
                 "MissingContextValues": [],
                 "EvalDecisionDetails": {},
+                "OrganizationsDecisionDetail": {"AllowedByOrganizations": by_organizations[action]},
             }
             if by_boundary is not None:  # as AWS: only for a principal with a boundary
                 result["PermissionsBoundaryDecisionDetail"] = {

@@ -326,6 +326,21 @@ def boundary_allows(
     ``PermissionsBoundaryDecisionDetail``. None when the user has no boundary."""
     if loaded.boundary is None:
         return None
+    return _alone(user, actions, resource, mfa, context, boundary=loaded.boundary)
+
+
+def organizations_allow(
+    user: User, loaded: PrincipalPolicies, *, actions, resource: str, mfa: bool, context: dict
+) -> dict[str, bool]:
+    """Whether the SCPs of every level above ``user``'s account alone let each action through,
+    whatever the other policies say: AWS's ``OrganizationsDecisionDetail`` (always allowed in
+    the management account, which SCPs do not reach)."""
+    return _alone(user, actions, resource, mfa, context, scp_levels=loaded.scp_levels)
+
+
+def _alone(user: User, actions, resource: str, mfa: bool, context: dict, **stage) -> dict:
+    """Each action's answer from one stage (``boundary=`` or ``scp_levels=``) alone: the
+    identity policies allow anything."""
     values = _simulation_values(user, mfa=mfa, context=context)
     return {
         action: evaluate(
@@ -333,7 +348,7 @@ def boundary_allows(
             resource=resource,
             context=context_of(values),
             identity_policies=_ANYTHING,
-            boundary=loaded.boundary,
+            **stage,
         ).allowed
         for action in actions
     }

@@ -152,6 +152,13 @@ def test_a_boundary_caps_a_signed_call_and_the_simulator_says_so(live_server, ad
     assert by_action["iam:ListUsers"]["PermissionsBoundaryDecisionDetail"] == {
         "AllowedByPermissionsBoundary": True
     }
+    # What decided, typed as AWS types policies: the AWS managed policy that allowed.
+    assert by_action["iam:ListUsers"]["MatchedStatements"] == [
+        {"SourcePolicyId": "AdministratorAccess", "SourcePolicyType": "aws-managed"}
+    ]
+    assert by_action["iam:ListUsers"]["OrganizationsDecisionDetail"] == {
+        "AllowedByOrganizations": True
+    }
     # A user without a boundary: no detail, as AWS.
     plain = iam_admin.simulate_principal_policy(
         PolicySourceArn=arns.user(dana.account_id, "/", "before"), ActionNames=["iam:GetUser"]
@@ -247,3 +254,102 @@ def test_aws_delegation_example(live_server, management_account, management_root
         assert _error(call)["Code"] == "AccessDenied"
     assert User.objects.get(name="Nikhil").permissions_boundary == x_company
     assert User.objects.get(name="Zhang").permissions_boundary == delegated_boundary
+
+
+def _allow(*actions, effect="Allow") -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": effect, "Action": list(actions), "Resource": "*"}],
+        }
+    )
+
+
+def test_the_simulator_types_what_decided_as_aws_does(
+    live_server, organization, management_root, member_account, member_root
+):
+    """MatchedStatements' SourcePolicyType is AWS's enum (user, group, aws-managed,
+    user-managed) and SCPs answer in OrganizationsDecisionDetail, naming no statement."""
+    from identity import organization_units as structure
+
+    workloads = structure.organizational_unit_create(
+        actor=management_root, organization=organization, parent=None, name="Workloads"
+    )
+    structure.account_move(actor=management_root, account=member_account, destination=workloads)
+    guard = policies.scp_create(
+        actor=None,
+        organization=organization,
+        name="NoRoles",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "iam:ListRoles", "Resource": "*"},
+                ],
+            }
+        ),
+    )
+    policies.scp_attach(
+        actor=None, organization=organization, policy_arn=guard.arn, organizational_unit=workloads
+    )
+    iam, _ = aws.clients(live_server.url, *aws.access_key(member_root))
+    iam.create_user(UserName="ivy")
+    iam.put_user_policy(UserName="ivy", PolicyName="Own", PolicyDocument=_allow("iam:CreateUser"))
+    iam.create_group(GroupName="Readers")
+    iam.add_user_to_group(GroupName="Readers", UserName="ivy")
+    iam.put_group_policy(
+        GroupName="Readers", PolicyName="Shared", PolicyDocument=_allow("iam:CreateGroup")
+    )
+    lister = iam.create_policy(PolicyName="Lister", PolicyDocument=_allow("iam:CreatePolicy"))
+    iam.attach_user_policy(UserName="ivy", PolicyArn=lister["Policy"]["Arn"])
+    iam.attach_user_policy(UserName="ivy", PolicyArn=READ_ONLY)
+    cap = iam.create_policy(
+        PolicyName="Cap", PolicyDocument=_allow("iam:DeleteUser", effect="Deny")
+    )
+    iam.put_user_permissions_boundary(UserName="ivy", PermissionsBoundary=cap["Policy"]["Arn"])
+
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=arns.user(member_account.pk, "/", "ivy"),
+        ActionNames=["iam:CreateUser", "iam:ListRoles", "iam:DeleteUser"],
+    )["EvaluationResults"]
+    by_action = {r["EvalActionName"]: r for r in results}
+
+    def matched(action):
+        return [
+            (m["SourcePolicyId"], m["SourcePolicyType"])
+            for m in by_action[action]["MatchedStatements"]
+        ]
+
+    # The boundary allows nothing (a Deny alone), so nothing is allowed: each Allow is named by
+    # the boundary, typed as a customer's managed policy.
+    assert {r["EvalDecision"] for r in results} == {"implicitDeny", "explicitDeny"}
+    assert matched("iam:DeleteUser") == [("Cap", "user-managed")]
+    assert by_action["iam:DeleteUser"]["EvalDecision"] == "explicitDeny"
+    assert by_action["iam:ListRoles"]["EvalDecision"] == "explicitDeny"
+    assert matched("iam:ListRoles") == []  # an SCP: named in its own detail, not here
+    assert by_action["iam:ListRoles"]["OrganizationsDecisionDetail"] == {
+        "AllowedByOrganizations": False
+    }
+    assert by_action["iam:CreateUser"]["OrganizationsDecisionDetail"] == {
+        "AllowedByOrganizations": True
+    }
+
+    # Without the boundary, each Allow names its policy and AWS's type for it.
+    iam.delete_user_permissions_boundary(UserName="ivy")
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=arns.user(member_account.pk, "/", "ivy"),
+        ActionNames=[
+            "iam:CreateUser",
+            "iam:CreateGroup",
+            "iam:CreatePolicy",
+            "iam:GetAccountSummary",
+        ],
+    )["EvaluationResults"]
+    by_action = {r["EvalActionName"]: r for r in results}
+    assert {r["EvalDecision"] for r in results} == {"allowed"}
+    assert matched("iam:CreateUser") == [("Own (inline, user ivy)", "user")]
+    assert matched("iam:CreateGroup") == [("Shared (inline, group Readers)", "group")]
+    assert matched("iam:CreatePolicy") == [("Lister", "user-managed")]
+    assert matched("iam:GetAccountSummary") == [("IAMReadOnlyAccess", "aws-managed")]
+    assert all("PermissionsBoundaryDecisionDetail" not in r for r in results)
