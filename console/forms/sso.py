@@ -22,6 +22,7 @@ from sso import services
 from sso.models import SSOSettings
 
 from .common import _PasswordPairMixin
+from .policies import DocumentForm
 
 _CODE_ATTRS = {"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
 
@@ -220,8 +221,9 @@ def format_policy_references(refs: list[dict]) -> str:
     )
 
 
-class PermissionSetForm(forms.Form):
-    """Create (with a name) or edit (the name stays, as AWS) a permission set."""
+class PermissionSetForm(DocumentForm):
+    """Create (with a name) or edit (the name stays, as AWS) a permission set. Its inline policy
+    shows the editor's warnings, and saves with them once they are seen (``DocumentForm``)."""
 
     name = forms.CharField(
         label=_("Permission set name"),

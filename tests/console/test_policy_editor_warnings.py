@@ -153,3 +153,34 @@ def test_an_identity_policy_without_statements_is_an_error(admin, management_acc
         response.content.decode()
     )
     assert warnings_panel(response) == ""
+
+
+def test_a_permission_set_s_inline_policy_warns_alike(admin, organization):
+    from sso.models import PermissionSet
+
+    url = reverse("console:sso_permission_set_create")
+    body = {
+        "name": "Developers",
+        "description": "",
+        "session_duration_hours": "1",
+        "customer_policy_refs": "",
+        "document": NOTHING,
+    }
+    first = admin.post(url, body)
+    assert first.status_code == 200
+    assert "Statement[0].Action[1]" in warnings_panel(first)
+    assert not PermissionSet.objects.filter(name="Developers").exists()
+    # What was typed stays for the second look.
+    assert html.escape(NOTHING) in first.content.decode()
+
+    saved = admin.post(url, {**body, "save_with_warnings": seen(first)})
+    assert saved.status_code == 302
+    developers = PermissionSet.objects.get(organization=organization, name="Developers")
+    assert developers.inline_policy == NOTHING
+
+    # Opened again, the stored policy shows its warnings; a clean one saves at once.
+    detail = saved["Location"]
+    assert "Statement[0].Action[1]" in warnings_panel(admin.get(detail))
+    assert admin.post(detail, {**body, "document": CLEAN}).status_code == 302
+    developers.refresh_from_db()
+    assert json.loads(developers.inline_policy) == json.loads(CLEAN)
