@@ -464,7 +464,19 @@ def _ou_chain_ids(ou_id: str) -> list[str]:
 
 def organizational_unit_chain(ou: OrganizationalUnit) -> list[OrganizationalUnit]:
     """The OUs from the top (under the root) down to ``ou``, ``ou`` last: two queries."""
-    chain = _ou_chain_ids(ou.pk)
+    return _ou_chain(ou.pk)
+
+
+def account_organizational_units(account: Account) -> list[OrganizationalUnit]:
+    """The OUs from the top down to ``account``'s own: none, and no query, for an account
+    directly under the root."""
+    if account.organizational_unit_id is None:
+        return []
+    return _ou_chain(account.organizational_unit_id)
+
+
+def _ou_chain(ou_id: str) -> list[OrganizationalUnit]:
+    chain = _ou_chain_ids(ou_id)
     found = {
         unit.pk: unit
         for unit in OrganizationalUnit.objects.filter(pk__in=chain).select_related("organization")

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from accounts import flows as signin_flows
-from identity import arns, authn_state, selectors
+from identity import arns, authn_state, ids, selectors
 from identity.authorization import Permission
 from mfa.base import selectors as mfa_selectors
 from mfa.base import services as mfa_services
@@ -37,8 +37,14 @@ class AccountDetail(AccountPage):
             account.pk != account.organization.management_account_id
             and request.user.account_id != account.pk
         )
+        organization = account.organization
+        in_organization = arns.organization_account(
+            organization.management_account_id, organization.pk, account.pk
+        )
         can = self.permitted(
             {
+                "list_parents": ("organizations:ListParents", in_organization),
+                "move": ("organizations:MoveAccount", in_organization),
                 "reset_root_mfa": ("iam:DeactivateMFADevice", root.arn),
                 "list_users": ("iam:ListUsers", arns.user(account.id, "/", "*")),
                 "create_user": ("iam:CreateUser", arns.user(account.id, "/", "*")),
@@ -57,6 +63,13 @@ class AccountDetail(AccountPage):
         )
         if not can["create_user"]:  # perhaps with a permissions boundary (the delegation case)
             can["create_user"] = may_create_users(self)
+        # Where the account sits: told to the management account's principals who may list
+        # its parents (AWS: organizations:ListParents), as AWS Organizations tells no member.
+        sees_structure = (
+            request.user.account_id == organization.management_account_id
+            and not getattr(request.user, "is_sso", False)
+            and can["list_parents"]
+        )
         return self.render_page(
             root=root,
             user_count=people["iam_users"],
@@ -65,6 +78,11 @@ class AccountDetail(AccountPage):
             can_set_up_sso=can["set_up_sso"]
             and request.user.account_id == account.organization.management_account_id,
             can=can,
+            organizational_units=(
+                selectors.account_organizational_units(account) if sees_structure else None
+            ),
+            root_id=ids.organization_root_id(organization.pk),
+            can_move=sees_structure and can["move"],
         )
 
 

@@ -605,3 +605,54 @@ def test_a_new_account_from_the_console_starts_under_the_root(admin, organizatio
     fresh = Account.objects.get(name="Fresh")
     assert fresh.organizational_unit is None
     assert f'data-account="{fresh.pk}"' in admin.get(TREE).content.decode()
+
+
+def test_an_account_s_page_tells_the_management_account_where_it_sits(
+    admin, client, organization, management_root, member_account, member_root, make_unit
+):
+    engineering = make_unit("Engineering")
+    platform = make_unit("Platform <b>", parent=engineering)
+    page_url = reverse("console:account_detail", args=[member_account.pk])
+    # Directly under the root: the root alone, with a Move link.
+    html = admin.get(page_url).content.decode()
+    where = re.search(r'data-testid="account-ou">(.*?)</dd>', html, re.S).group(1)
+    assert reverse("console:organization_parent", args=[root_id(organization)]) in where
+    assert reverse("console:account_move", args=[member_account.pk]) in where
+
+    structure.account_move(actor=management_root, account=member_account, destination=platform)
+    html = admin.get(page_url).content.decode()
+    where = re.search(r'data-testid="account-ou">(.*?)</dd>', html, re.S).group(1)
+    for unit in (engineering, platform):
+        assert reverse("console:organization_parent", args=[unit.pk]) in where
+    assert "Platform &lt;b&gt;" in where and "<b>" not in where
+    assert re.sub(r"<[^>]+>", "", where).split("Move")[0].split() == [
+        "Root",
+        "/",
+        "Engineering",
+        "/",
+        "Platform",
+        "&lt;b&gt;",
+    ]
+
+    # The member account's own root is not told the organization's structure.
+    client.force_login(member_root)
+    html = client.get(page_url).content.decode()
+    assert client.get(page_url).status_code == 200
+    assert 'data-testid="account-ou"' not in html
+    assert "Engineering" not in html
+
+
+def test_an_account_s_page_hides_where_it_sits_from_who_may_not_list_parents(
+    client, organization, management_account, member_account, make_iam_user
+):
+    auditor = make_iam_user(name="auditor", self_service=False)
+    policies.inline_policy_put(
+        actor=None,
+        user=auditor,
+        name="iam-only",
+        document=document({"Effect": "Allow", "Action": "iam:GetAccountSummary", "Resource": "*"}),
+    )
+    signin_iam(client, "example-corp", "auditor")
+    page = client.get(reverse("console:account_detail", args=[management_account.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="account-ou"' not in page.content.decode()
