@@ -14,9 +14,11 @@ from identity import selectors
 from identity.authorization import AnyOf, Permission
 from identity.policies import catalog, loading
 from identity.policies import services as policy_services
+from identity.policy import IMPLICIT_DENY
 
 from ..base import AccountPage, UserPage, user_arn
 from ..forms.policies import AttachPolicyForm, InlinePolicyForm
+from .errors import MFA_KEYS
 
 
 def attach_choices(account):
@@ -170,6 +172,7 @@ class UserPermissions(UserPage):
         effective = loading.effective_permissions(user, EFFECTIVE_ACTIONS)
         for row in effective:
             row["decided_by"] = _effective_decided_by(row, user.permissions_boundary)
+            row["conditional"] = _conditional_keys(row["mfa"])
         return super().get_context_data(
             form=form,
             attached=attached,
@@ -190,6 +193,34 @@ def _effective_decided_by(row: dict, boundary_arn: str) -> str:
         "without": without,
         "with_mfa": with_mfa,
     }
+
+
+# The keys the console puts in a request's context, as AWS spells them (the engine lower-cases).
+_KEY_SPELLING = {
+    key.lower(): key
+    for key in (
+        "iam:PermissionsBoundary",
+        "iam:PolicyARN",
+        "aws:SourceIp",
+        "aws:SecureTransport",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:PrincipalArn",
+        "aws:PrincipalAccount",
+        "aws:PrincipalType",
+        "aws:username",
+        "aws:userid",
+    )
+}
+
+
+def _conditional_keys(decision) -> list[str]:
+    """For a row the table denies only because it asks without a request: the condition keys of
+    the Allow statements that named the action and resource (MFA keys are the columns' business).
+    Nothing for an allow or an explicit deny."""
+    if decision.decision != IMPLICIT_DENY:
+        return []
+    return [_KEY_SPELLING.get(key, key) for key in decision.condition_keys if key not in MFA_KEYS]
 
 
 class UserPolicyDetach(UserPage):

@@ -361,3 +361,27 @@ def test_aws_delegation_example_in_the_console(client, management_account, manag
         assert "explicitly denied by statement NoBoundaryUserDelete" in text(refused)
     assert fresh(nikhil).permissions_boundary == x_company
     assert fresh(zhang).permissions_boundary == delegated_boundary
+
+
+def test_effective_permissions_say_an_action_is_allowed_only_under_conditions(
+    client, management_account, management_root
+):
+    """The table asks without a request's context, so Zhang's CreateUser (allowed only with
+    XCompanyBoundaries as the new user's boundary) is not a plain "Denied": the row says which
+    condition keys would allow it. MFA keys stay the MFA column's business."""
+    zhang, _x_company, _boundary = delegation(management_account, management_root)
+    client.force_login(management_root)
+    page = client.get(url("console:user_permissions", zhang))
+    assert page.status_code == 200
+    html = page.content.decode()
+    row = re.search(r"<tr>\s*<td><code>iam:CreateUser</code>.*?</tr>", html, re.S).group(0)
+    assert 'data-testid="conditional"' in row
+    assert "iam:PermissionsBoundary" in text_of(row)
+    assert "Only when the request meets conditions on" in text_of(row)
+    # A row no Allow statement names stays a plain Denied, with no conditions.
+    row = re.search(r"<tr>\s*<td><code>iam:DeleteUser</code>.*?</tr>", html, re.S).group(0)
+    assert 'data-testid="conditional"' not in row
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unwrap_arns(html)))
