@@ -466,6 +466,16 @@ def _scp_target(
     )
 
 
+MAX_SCPS_PER_TARGET = 5  # AWS Organizations' quota per root, OU or account
+
+
+def _lock_scp_targets(organization: Organization) -> None:
+    """One attach or detach at a time per organization: each counts a target's attachments
+    before it changes them (the quota, the last one kept). The organization's row, locked first
+    as the OU services lock it."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+
+
 def _known_scp(organization: Organization, policy_arn: str) -> bool:
     if aws_scp(policy_arn) is not None:
         return True
@@ -488,14 +498,28 @@ def scp_attach(
     organizational_unit: OrganizationalUnit | None = None,
     request=None,
 ):
-    """Attach an SCP to the root (no account, no OU), an OU or an account."""
+    """Attach an SCP to the root (no account, no OU), an OU or an account: five at most
+    (AWS's quota, FullAWSAccess included)."""
     target, target_id = _scp_target(organization, account, organizational_unit)
+    _lock_scp_targets(organization)
     if not _known_scp(organization, policy_arn):
         raise ValidationError(
             _("There is no such SCP in this organization."), code="PolicyNotFound"
         )
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
-    if not attachments.exists():
+    attached = set(attachments.values_list("policy_arn", flat=True))
+    if policy_arn in (attached or {FULL_AWS_ACCESS}):  # attached already (the implicit one too)
+        return
+    if len(attached or {FULL_AWS_ACCESS}) >= MAX_SCPS_PER_TARGET:
+        raise ValidationError(
+            _(
+                "A root, an OU or an account can have at most %(count)d SCPs attached. Detach "
+                "one before you attach another."
+            )
+            % {"count": MAX_SCPS_PER_TARGET},
+            code="ConstraintViolation",
+        )
+    if not attached:
         # The implicit FullAWSAccess becomes explicit, as AWS has it attached from the start.
         SCPAttachment.objects.create(
             organization=organization,
@@ -503,8 +527,6 @@ def scp_attach(
             organizational_unit=organizational_unit,
             policy_arn=FULL_AWS_ACCESS,
         )
-    if attachments.filter(policy_arn=policy_arn).exists():
-        return
     SCPAttachment.objects.create(
         organization=organization,
         account=account,
@@ -532,6 +554,7 @@ def scp_detach(
 ):
     """Detach an SCP from a target; its last one stays (AWS: every target keeps one)."""
     target, target_id = _scp_target(organization, account, organizational_unit)
+    _lock_scp_targets(organization)
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
     if attachments.exclude(policy_arn=policy_arn).count() == 0:
         raise ValidationError(

@@ -302,6 +302,84 @@ def test_attach_and_detach_on_an_ou_name_the_ou(organization, management_root, m
     assert {e.request_parameters["targetId"] for e in events} == {unit.pk}
 
 
+@pytest.mark.parametrize("target", ["root", "ou", "account"])
+def test_a_target_holds_at_most_five_scps(organization, member_account, make_unit, target):
+    """AWS's quota: five SCPs attached to a root, an OU or an account, FullAWSAccess included."""
+    where = {
+        "root": {},
+        "ou": {"organizational_unit": make_unit("Engineering")},
+        "account": {"account": member_account},
+    }[target]
+    guards = [
+        policies.scp_create(
+            actor=None, organization=organization, name=f"guard{n}", document=DENY_CREATE_USER
+        )
+        for n in range(5)
+    ]
+    for guard in guards[:4]:  # with FullAWSAccess: five
+        policies.scp_attach(actor=None, organization=organization, policy_arn=guard.arn, **where)
+    with pytest.raises(ValidationError, match="at most 5 SCPs") as refused:
+        policies.scp_attach(
+            actor=None, organization=organization, policy_arn=guards[4].arn, **where
+        )
+    assert refused.value.code == "ConstraintViolation"
+    # Attaching one already there is no change, not a sixth.
+    policies.scp_attach(actor=None, organization=organization, policy_arn=guards[0].arn, **where)
+    assert not SCPAttachment.objects.filter(policy_arn=guards[4].arn).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_detaches_racing_on_one_target_leave_it_an_scp(organization, make_unit):
+    """Two SCPs on an OU, each detached at once from its own connection: one goes, the other is
+    refused as the last (five rounds). Without a lock both would see another one left."""
+    import threading
+
+    from django.db import connections
+
+    unit = make_unit("Engineering")
+    guard = policies.scp_create(
+        actor=None, organization=organization, name="guard", document=DENY_CREATE_USER
+    )
+    for round_ in range(5):
+        policies.scp_attach(
+            actor=None, organization=organization, policy_arn=guard.arn, organizational_unit=unit
+        )
+        if not SCPAttachment.objects.filter(
+            organizational_unit=unit, policy_arn=catalog.FULL_AWS_ACCESS
+        ).exists():
+            policies.scp_attach(
+                actor=None,
+                organization=organization,
+                policy_arn=catalog.FULL_AWS_ACCESS,
+                organizational_unit=unit,
+            )
+        barrier = threading.Barrier(2)
+        outcomes = []
+
+        def detach(arn):
+            barrier.wait()
+            try:
+                policies.scp_detach(
+                    actor=None, organization=organization, policy_arn=arn, organizational_unit=unit
+                )
+                outcomes.append("done")
+            except ValidationError as error:
+                outcomes.append(error.code)
+            finally:
+                connections.close_all()
+
+        threads = [
+            threading.Thread(target=detach, args=(arn,))
+            for arn in (guard.arn, catalog.FULL_AWS_ACCESS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes) == ["done", "last"], round_
+        assert SCPAttachment.objects.filter(organizational_unit=unit).count() == 1
+
+
 # --- The SCP chain -------------------------------------------------------------------------
 
 
