@@ -356,7 +356,7 @@ def test_detaches_racing_on_one_target_leave_it_an_scp(organization, make_unit):
         barrier = threading.Barrier(2)
         outcomes = []
 
-        def detach(arn):
+        def detach(arn, barrier=barrier, outcomes=outcomes):
             barrier.wait()
             try:
                 policies.scp_detach(
