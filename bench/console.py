@@ -52,17 +52,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import bench_database_url  # noqa: E402
+from bench._common import use_bench_services  # noqa: E402
 
 # bench.signin reads these when imported (bench.events and bench.api import it): our database.
-os.environ["BENCH_DATABASE_URL"] = bench_database_url(
-    os.environ.get("DATABASE_URL", ""),
+use_bench_services(
     "_bench_console",
     "postgres://postgres@127.0.0.1:5432/tobira_bench_console",
-)
-os.environ.setdefault("BENCH_CACHE_URL", os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13"))
-os.environ.setdefault(
-    "BENCH_BROKER_URL", os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
+    own_database=True,
 )
 
 from bench.api import (  # noqa: E402

@@ -29,16 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from bench._common import bench_database_url  # noqa: E402
+from bench._common import use_bench_services  # noqa: E402
 
-os.environ.setdefault(
-    "BENCH_DATABASE_URL",
-    bench_database_url(
-        os.environ.get("DATABASE_URL", ""),
-        "_bench_events",
-        "postgres://postgres@127.0.0.1:5432/tobira_bench_events",
-    ),
-)
+use_bench_services("_bench_events", "postgres://postgres@127.0.0.1:5432/tobira_bench_events")
 os.environ["CELERY_BROKER_URL"] = "memory://"
 
 from bench.signin import fresh_database, server_env  # noqa: E402

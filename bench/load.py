@@ -55,21 +55,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import bench_database_url  # noqa: E402
+from bench._common import use_bench_services  # noqa: E402
 
 # bench.signin reads these when imported: a database of our own, the worktree's Redis.
-os.environ.setdefault(
-    "BENCH_DATABASE_URL",
-    bench_database_url(
-        os.environ.get("DATABASE_URL", ""),
-        "_bench_load",
-        "postgres://postgres@127.0.0.1:5432/tobira_bench_load",
-    ),
-)
-os.environ.setdefault("BENCH_CACHE_URL", os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13"))
-os.environ.setdefault(
-    "BENCH_BROKER_URL", os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
-)
+use_bench_services("_bench_load", "postgres://postgres@127.0.0.1:5432/tobira_bench_load")
 
 from bench import portal  # noqa: E402
 from bench.signin import PASSWORD, add_app, prepare, server_env  # noqa: E402

@@ -143,7 +143,16 @@ SELF_SERVICE_POLICY = json.dumps(
 
 @pytest.fixture
 def make_iam_user(management_root):
-    def make(account=None, name="alice", password=PASSWORD, self_service=True, **kwargs):
+    def make(
+        account=None,
+        name="alice",
+        password=PASSWORD,
+        self_service=True,
+        managed=(),
+        inline=None,
+        **kwargs,
+    ):
+        """An IAM user; ``managed``: policy ARNs to attach, ``inline``: {name: document}."""
         from identity.policies import services as policies
 
         account = account or management_root.account
@@ -154,6 +163,10 @@ def make_iam_user(management_root):
             policies.inline_policy_put(
                 actor=None, user=user, name="SelfService", document=SELF_SERVICE_POLICY
             )
+        for arn in managed:
+            policies.policy_attach(actor=None, account=account, policy_arn=arn, user=user)
+        for policy_name, document in (inline or {}).items():
+            policies.inline_policy_put(actor=None, user=user, name=policy_name, document=document)
         return user
 
     return make

@@ -15,7 +15,7 @@ from identity import arns, services
 from identity.models import AuditEvent, User
 from identity.policies import services as policies
 from tests.support import aws
-from tests.support.boundaries import delegation
+from tests.support.boundaries import NO_DELETES, delegation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,20 +172,7 @@ def test_an_explicit_deny_in_a_boundary_wins(live_server, admin, make_iam_user):
     policies.policy_attach(actor=None, account=dana.account, policy_arn=ADMIN, user=dana)
     no_deletes = iam_admin.create_policy(
         PolicyName="NoDeletes",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"},
-                    {
-                        "Sid": "NoDeletes",
-                        "Effect": "Deny",
-                        "Action": "iam:Delete*",
-                        "Resource": "*",
-                    },
-                ],
-            }
-        ),
+        PolicyDocument=NO_DELETES,
     )["Policy"]["Arn"]
     iam_admin.put_user_permissions_boundary(UserName="dana", PermissionsBoundary=no_deletes)
     iam, _ = aws.clients(live_server.url, *aws.access_key(dana))

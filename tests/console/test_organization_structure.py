@@ -21,6 +21,7 @@ from tests.conftest import PASSWORD, error_text, signin_iam, unwrap_arns
 pytestmark = pytest.mark.django_db
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+ORGANIZATIONS_FULL_ACCESS = "arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"
 TREE = reverse("console:organization_structure")
 SCPS = reverse("console:scp_list")
 
@@ -448,25 +449,24 @@ def test_an_iam_administrator_is_held_to_its_policies_on_ous(
 ):
     engineering = make_unit("Engineering")
     sandbox = make_unit("Sandbox")
-    ops = make_iam_user(name="ops", self_service=False)
-    policies.policy_attach(
-        actor=None,
-        account=management_account,
-        policy_arn="arn:aws:iam::aws:policy/AWSOrganizationsFullAccess",
-        user=ops,
-    )
-    policies.inline_policy_put(
-        actor=None,
-        user=ops,
-        name="not-into-engineering",
-        document=document(
-            {"Effect": "Deny", "Action": "organizations:MoveAccount", "Resource": engineering.arn},
-            {
-                "Effect": "Deny",
-                "Action": "organizations:DeleteOrganizationalUnit",
-                "Resource": "arn:aws:organizations::*:ou/*",
-            },
-        ),
+    make_iam_user(
+        name="ops",
+        self_service=False,
+        managed=[ORGANIZATIONS_FULL_ACCESS],
+        inline={
+            "not-into-engineering": document(
+                {
+                    "Effect": "Deny",
+                    "Action": "organizations:MoveAccount",
+                    "Resource": engineering.arn,
+                },
+                {
+                    "Effect": "Deny",
+                    "Action": "organizations:DeleteOrganizationalUnit",
+                    "Resource": "arn:aws:organizations::*:ou/*",
+                },
+            )
+        },
     )
     signin_iam(client, "example-corp", "ops")
     assert client.get(TREE).status_code == 200

@@ -15,7 +15,7 @@ from identity import arns, services
 from identity.models import AuditEvent, CustomerPolicy, User
 from identity.policies import services as policies
 from tests.conftest import error_text, unwrap_arns
-from tests.support.boundaries import delegation
+from tests.support.boundaries import NO_DELETES, delegation
 
 pytestmark = pytest.mark.django_db
 
@@ -214,20 +214,7 @@ def test_an_explicit_deny_in_a_boundary_wins(
         actor=None,
         account=management_account,
         name="NoDeletes",
-        document=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"},
-                    {
-                        "Sid": "NoDeletes",
-                        "Effect": "Deny",
-                        "Action": "iam:Delete*",
-                        "Resource": "*",
-                    },
-                ],
-            }
-        ),
+        document=NO_DELETES,
     )
     services.user_permissions_boundary_put(actor=None, user=dana, policy_arn=no_deletes.arn)
     browser = client_factory()

@@ -115,20 +115,15 @@ def test_deny_detach_of_a_guardrail_scp_is_bypassed(
         policy_arn=guard.arn,
         account=member_account,
     )
-    ops = make_iam_user(name="ops", self_service=False)
-    policies.policy_attach(
-        actor=None,
-        account=management_account,
-        policy_arn="arn:aws:iam::aws:policy/AWSOrganizationsFullAccess",
-        user=ops,
-    )
-    policies.inline_policy_put(
-        actor=None,
-        user=ops,
-        name="keep-guard",
-        document=_doc(
-            {"Effect": "Deny", "Action": "organizations:DetachPolicy", "Resource": guard.arn}
-        ),
+    make_iam_user(
+        name="ops",
+        self_service=False,
+        managed=["arn:aws:iam::aws:policy/AWSOrganizationsFullAccess"],
+        inline={
+            "keep-guard": _doc(
+                {"Effect": "Deny", "Action": "organizations:DetachPolicy", "Resource": guard.arn}
+            )
+        },
     )
     signin_iam(client, "example-corp", "ops")
     client.post(

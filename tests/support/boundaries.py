@@ -12,6 +12,17 @@ import json
 from identity import arns, services
 from identity.policies import services as policies
 
+# A boundary that allows everything but denies every iam:Delete* (its Deny wins over any Allow).
+NO_DELETES = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "NoDeletes", "Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"},
+        ],
+    }
+)
+
 
 def delegation(account, management_root):
     """María's policies (with the account's ARNs) and Zhang, bounded by DelegatedUserBoundary."""
