@@ -91,6 +91,15 @@ def test_build_a_structure_move_an_account_attach_an_scp_delete_an_ou(
     expect(
         page.locator(f"[data-node='{platform.pk}'] [data-account='{member_account.pk}']")
     ).to_be_visible()
+    # The account's own page says where it sits, each parent a link.
+    page.goto(f"/console/accounts/{member_account.pk}/")
+    where = page.locator("[data-testid=account-ou]")
+    expect(where).to_contain_text("Root / Engineering / Platform")
+    shoot(page, "account-detail-ou-en")
+    where.get_by_role("link", name="Platform").click()
+    page.wait_for_url(f"**/organization/structure/{platform.pk}")
+    expect(page.locator("[data-testid=accounts]")).to_contain_text("Example production")
+    page.goto("/console/organization/structure")
 
     # An SCP attached to Engineering, from the SCP page: the tree shows it on Engineering.
     page.click("main .panel-head >> text=Service control policies")
@@ -152,6 +161,7 @@ def test_build_a_structure_move_an_account_attach_an_scp_delete_an_ou(
         ("ou-delete-not-empty-ja", f"/console/organization/ous/{engineering.pk}/delete"),
         ("account-move-ja", f"/console/organization/accounts/{member_account.pk}/move"),
         ("ou-detail-ja", f"/console/organization/structure/{platform.pk}"),
+        ("account-detail-ou-ja", f"/console/accounts/{member_account.pk}/"),
         ("scps-with-ous-ja", "/console/organization/scps"),
     ):
         response = page.goto(path)

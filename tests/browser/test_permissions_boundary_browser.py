@@ -7,20 +7,9 @@ from playwright.sync_api import expect
 from identity import arns
 from identity.models import User
 from identity.policies import services as policies
-from tests.support.browser import carry_session
+from tests.support.browser import carry_session, in_both_languages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def in_both_languages(page, shoot, name: str) -> None:
-    shoot(page, f"{name}-en")
-    with page.expect_navigation():
-        page.select_option("#lang-select", "ja")
-    expect(page.locator("html")).to_have_attribute("lang", "ja")
-    shoot(page, f"{name}-ja")
-    with page.expect_navigation():
-        page.select_option("#lang-select", "en")
-    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def test_set_a_boundary_see_the_simulator_name_it_and_remove_it(
@@ -86,3 +75,24 @@ def test_set_a_boundary_see_the_simulator_name_it_and_remove_it(
     page.fill("#id_name", "nikhil")
     page.select_option("#id_permissions_boundary", label="IAMReadOnlyAccess")
     in_both_languages(page, shoot, "user-create-boundary")
+
+
+def test_a_delegated_administrator_s_effective_permissions_say_what_creating_users_needs(
+    page, shoot, live_server, management_account, management_root
+):
+    """Zhang (AWS's delegation example) may create users only with XCompanyBoundaries: his
+    effective permissions say so rather than a plain Denied."""
+    from tests.support.boundaries import delegation
+
+    zhang, _x_company, _boundary = delegation(management_account, management_root)
+    carry_session(page, live_server, user=management_root)
+    page.goto(f"/console/accounts/{management_account.id}/users/{zhang.name}/permissions")
+    row = page.locator("[data-testid=effective] tr", has_text="iam:CreateUser")
+    expect(row.locator("[data-testid=conditional]")).to_contain_text(
+        "Only when the request meets conditions on iam:PermissionsBoundary"
+    )
+    expect(page.locator("[data-testid=effective-boundary]")).to_contain_text(
+        "DelegatedUserBoundary"
+    )
+    row.scroll_into_view_if_needed()
+    in_both_languages(page, shoot, "effective-permissions-conditional")

@@ -108,3 +108,25 @@ def test_the_editor_shows_warnings_and_saves_once_they_are_seen(page, shoot, man
         "“iam:” can match no action"
     )
     shoot(page, "policy-detail-warnings-en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("[data-testid=policy-warnings]")).to_contain_text("Statement[0].Action[1]")
+    expect(page.locator("[data-testid=policy-warnings]")).not_to_contain_text("can match no action")
+    shoot(page, "policy-detail-warnings-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
+
+    # A permission set's inline policy warns alike, and keeps what was typed.
+    page.goto("/console/organization/sso/permission-sets/new")
+    page.fill("#id_name", "OfficeReaders")
+    page.fill("#id_document", WITH_WARNINGS)
+    page.click("button:has-text('Create permission set')")
+    expect(page.locator("[data-testid=policy-warnings]")).to_contain_text(
+        "“iam:” can match no action"
+    )
+    expect(page.locator("#id_name")).to_have_value("OfficeReaders")
+    shoot(page, "permission-set-warnings-en")
+    page.check("#id_save_with_warnings")
+    page.click("button:has-text('Create permission set')")
+    expect(page.locator(".messages")).to_contain_text("OfficeReaders")

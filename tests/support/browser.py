@@ -67,3 +67,16 @@ def register_key(page, shoot=None, name=None):
         shoot(page, f"{name}-setup")
     page.click("button:has-text('Continue')")
     page.wait_for_url("**/security-credentials")
+
+
+def in_both_languages(page, shoot, name: str) -> None:
+    """Shoot the page as ``<name>-en``, then in Japanese as ``<name>-ja`` (the language menu
+    reloads it), and back to English."""
+    shoot(page, f"{name}-en")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ja")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    shoot(page, f"{name}-ja")
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
