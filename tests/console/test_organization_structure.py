@@ -625,7 +625,7 @@ def test_an_account_s_page_tells_the_management_account_where_it_sits(
     for unit in (engineering, platform):
         assert reverse("console:organization_parent", args=[unit.pk]) in where
     assert "Platform &lt;b&gt;" in where and "<b>" not in where
-    assert re.sub(r"<[^>]+>", "", where).split("Move")[0].split() == [
+    assert re.sub(r"<[^>]+>", "", where).split("·")[0].split() == [
         "Root",
         "/",
         "Engineering",
