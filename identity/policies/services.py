@@ -466,6 +466,26 @@ def _scp_target(
     )
 
 
+def _lock_target(organization: Organization, organizational_unit: OrganizationalUnit | None):
+    """Lock the organization's SCP attachments for this transaction, and the OU when it is the
+    target: two changes to one target cannot both pass their checks (two detaches each leaving
+    one SCP would leave none, which is FullAWSAccess again), and an OU deleted meanwhile is a
+    clean refusal. The organization's row is locked ``FOR NO KEY UPDATE``, so rows that only
+    refer to it (a new account, an OU) are not held up; the OU's row conflicts with its
+    deletion's ``FOR UPDATE``."""
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).get()
+    if organizational_unit is None:
+        return
+    if (
+        not OrganizationalUnit.objects.select_for_update(no_key=True)
+        .filter(pk=organizational_unit.pk, organization=organization)
+        .exists()
+    ):
+        raise ValidationError(
+            _("That OU no longer exists."), code="OrganizationalUnitNotFoundException"
+        )
+
+
 def _known_scp(organization: Organization, policy_arn: str) -> bool:
     if aws_scp(policy_arn) is not None:
         return True
@@ -490,6 +510,7 @@ def scp_attach(
 ):
     """Attach an SCP to the root (no account, no OU), an OU or an account."""
     target, target_id = _scp_target(organization, account, organizational_unit)
+    _lock_target(organization, organizational_unit)
     if not _known_scp(organization, policy_arn):
         raise ValidationError(
             _("There is no such SCP in this organization."), code="PolicyNotFound"
@@ -532,6 +553,7 @@ def scp_detach(
 ):
     """Detach an SCP from a target; its last one stays (AWS: every target keeps one)."""
     target, target_id = _scp_target(organization, account, organizational_unit)
+    _lock_target(organization, organizational_unit)
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
     if attachments.exclude(policy_arn=policy_arn).count() == 0:
         raise ValidationError(
