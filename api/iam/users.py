@@ -16,6 +16,7 @@ from .common import (
     named_user,
     require_user,
     tags_from_input,
+    target_boundary,
     target_user_arn,
     user_shape,
 )
@@ -202,6 +203,9 @@ def put_user_permissions_boundary(call: Call) -> None:
         "iam:DeleteUserPermissionsBoundary",
         target_user_arn,
         resource_doc="the user named by `UserName`",
+        # The boundary being removed, as AWS sets it: a Deny conditioned on it must hold.
+        context=target_boundary,
+        context_doc="the user's `iam:PermissionsBoundary` (when it has one)",
     ),
 )
 def delete_user_permissions_boundary(call: Call) -> None:

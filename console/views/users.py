@@ -364,7 +364,11 @@ class UserDetail(UserPage):
                 "permissions": ("iam:ListAttachedUserPolicies", arn),
                 "assign_mfa": ("iam:EnableMFADevice", arn),
                 "remove_mfa": ("iam:DeactivateMFADevice", arn),
-                "remove_boundary": ("iam:DeleteUserPermissionsBoundary", arn),
+                "remove_boundary": (
+                    "iam:DeleteUserPermissionsBoundary",
+                    arn,
+                    with_boundary(user.permissions_boundary),
+                ),
                 **program_access.questions(arn),
             }
         )
@@ -455,7 +459,13 @@ class UserPermissionsBoundaryDelete(UserPage):
     """Remove the user's permissions boundary, after a confirmation: it may widen what the user
     can do to all that their policies allow."""
 
-    permission = Permission("iam:DeleteUserPermissionsBoundary", user_arn, "`USER`")
+    permission = Permission(
+        "iam:DeleteUserPermissionsBoundary",
+        user_arn,
+        "`USER`",
+        note="with the user's `iam:PermissionsBoundary` (the one removed) in the context",
+        context=lambda page: with_boundary(page.user.permissions_boundary),
+    )
     template_name = "console/user_permissions_boundary_delete.html"
 
     def get(self, request, *args, **kwargs):

@@ -469,11 +469,24 @@ def _scp_target(
 MAX_SCPS_PER_TARGET = 5  # AWS Organizations' quota per root, OU or account
 
 
-def _lock_scp_targets(organization: Organization) -> None:
-    """One attach or detach at a time per organization: each counts a target's attachments
-    before it changes them (the quota, the last one kept). The organization's row, locked first
-    as the OU services lock it."""
-    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+def _lock_target(organization: Organization, organizational_unit: OrganizationalUnit | None):
+    """Lock the organization's SCP attachments for this transaction, and the OU when it is the
+    target: two changes to one target cannot both pass their checks (two detaches each leaving
+    one SCP would leave none, which is FullAWSAccess again), and an OU deleted meanwhile is a
+    clean refusal. The organization's row is locked ``FOR NO KEY UPDATE``, so rows that only
+    refer to it (a new account, an OU) are not held up; the OU's row conflicts with its
+    deletion's ``FOR UPDATE``."""
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).get()
+    if organizational_unit is None:
+        return
+    if (
+        not OrganizationalUnit.objects.select_for_update(no_key=True)
+        .filter(pk=organizational_unit.pk, organization=organization)
+        .exists()
+    ):
+        raise ValidationError(
+            _("That OU no longer exists."), code="OrganizationalUnitNotFoundException"
+        )
 
 
 def _known_scp(organization: Organization, policy_arn: str) -> bool:
@@ -501,14 +514,14 @@ def scp_attach(
     """Attach an SCP to the root (no account, no OU), an OU or an account: five at most
     (AWS's quota, FullAWSAccess included)."""
     target, target_id = _scp_target(organization, account, organizational_unit)
-    _lock_scp_targets(organization)
+    _lock_target(organization, organizational_unit)
     if not _known_scp(organization, policy_arn):
         raise ValidationError(
             _("There is no such SCP in this organization."), code="PolicyNotFound"
         )
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
     attached = set(attachments.values_list("policy_arn", flat=True))
-    if policy_arn in (attached or {FULL_AWS_ACCESS}):  # attached already (the implicit one too)
+    if policy_arn in attached:
         return
     if len(attached or {FULL_AWS_ACCESS}) >= MAX_SCPS_PER_TARGET:
         raise ValidationError(
@@ -520,13 +533,16 @@ def scp_attach(
             code="ConstraintViolation",
         )
     if not attached:
-        # The implicit FullAWSAccess becomes explicit, as AWS has it attached from the start.
+        # The implicit FullAWSAccess becomes explicit, as AWS has it attached from the start
+        # (attaching FullAWSAccess itself only does that: the same policies apply, no event).
         SCPAttachment.objects.create(
             organization=organization,
             account=account,
             organizational_unit=organizational_unit,
             policy_arn=FULL_AWS_ACCESS,
         )
+        if policy_arn == FULL_AWS_ACCESS:
+            return
     SCPAttachment.objects.create(
         organization=organization,
         account=account,
@@ -554,7 +570,7 @@ def scp_detach(
 ):
     """Detach an SCP from a target; its last one stays (AWS: every target keeps one)."""
     target, target_id = _scp_target(organization, account, organizational_unit)
-    _lock_scp_targets(organization)
+    _lock_target(organization, organizational_unit)
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
     if attachments.exclude(policy_arn=policy_arn).count() == 0:
         raise ValidationError(

@@ -340,3 +340,44 @@ def test_the_simulator_types_what_decided_as_aws_does(
     assert matched("iam:CreatePolicy") == [("Lister", "user-managed")]
     assert matched("iam:GetAccountSummary") == [("IAMReadOnlyAccess", "aws-managed")]
     assert all("PermissionsBoundaryDecisionDetail" not in r for r in results)
+
+
+def test_a_deny_conditioned_on_the_boundary_keeps_it_from_being_removed(
+    live_server, admin, management_account, make_iam_user
+):
+    """DeleteUserPermissionsBoundary carries the boundary being removed as
+    ``iam:PermissionsBoundary`` (as AWS's service authorization reference lists it): a Deny
+    conditioned on it holds, and without the key it never matched (the boundary came off)."""
+    iam_admin, _ = admin
+    guarded = iam_admin.create_policy(PolicyName="Guarded", PolicyDocument=ALLOW_S3)["Policy"]
+    dana = make_iam_user(name="dana", self_service=False)
+    policies.policy_attach(actor=None, account=dana.account, policy_arn=ADMIN, user=dana)
+    iam_admin.put_user_policy(
+        UserName="dana",
+        PolicyName="KeepTheGuardedBoundary",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "KeepGuarded",
+                        "Effect": "Deny",
+                        "Action": "iam:DeleteUserPermissionsBoundary",
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"iam:PermissionsBoundary": guarded["Arn"]}},
+                    }
+                ],
+            }
+        ),
+    )
+    iam_admin.create_user(UserName="held", PermissionsBoundary=guarded["Arn"])
+    iam_admin.create_user(UserName="loose", PermissionsBoundary=READ_ONLY)
+    iam, _ = aws.clients(live_server.url, *aws.access_key(dana))
+
+    error = _error(lambda: iam.delete_user_permissions_boundary(UserName="held"))
+    assert error["Code"] == "AccessDenied"
+    assert error["Message"].endswith("with an explicit deny in an identity-based policy")
+    assert User.objects.get(name="held").permissions_boundary == guarded["Arn"]
+    # Another boundary is no concern of that Deny.
+    iam.delete_user_permissions_boundary(UserName="loose")
+    assert User.objects.get(name="loose").permissions_boundary == ""

@@ -656,3 +656,42 @@ def test_an_account_s_page_hides_where_it_sits_from_who_may_not_list_parents(
     page = client.get(reverse("console:account_detail", args=[management_account.pk]))
     assert page.status_code == 200
     assert 'data-testid="account-ou"' not in page.content.decode()
+
+
+def test_an_ou_name_is_text_on_every_page_that_shows_it(
+    admin, organization, management_root, member_account, make_unit
+):
+    """An OU's name is whatever the management account typed: every page, the breadcrumbs,
+    the tree, the pickers (paths) and the messages show it escaped, never as markup."""
+    payload = '<img src=x onerror="alert(1)">'
+    outer = make_unit(payload)
+    inner = make_unit(f"{payload} inner", parent=outer)
+    structure.account_move(actor=management_root, account=member_account, destination=inner)
+    policies.scp_attach(
+        actor=None,
+        organization=organization,
+        policy_arn=catalog.FULL_AWS_ACCESS,
+        organizational_unit=inner,
+    )
+    pages = [
+        TREE,
+        SCPS,
+        reverse("console:organization_parent", args=[outer.pk]),
+        reverse("console:organization_parent", args=[inner.pk]),
+        reverse("console:organizational_unit_create", args=[inner.pk]),
+        reverse("console:organizational_unit_rename", args=[inner.pk]),
+        reverse("console:organizational_unit_delete", args=[inner.pk]),
+        reverse("console:account_move", args=[member_account.pk]),
+        reverse("console:scp_detail", args=[catalog.FULL_AWS_ACCESS.rsplit("/", 1)[-1]]),
+        reverse("console:root_mfa"),
+    ]
+    for url in pages:
+        html = admin.get(url).content.decode()
+        assert "&lt;img src=x onerror=" in html, url
+        assert "<img src=x" not in html, url
+    renamed = admin.post(
+        reverse("console:organizational_unit_rename", args=[outer.pk]),
+        {"name": f"{payload} renamed"},
+        follow=True,
+    ).content.decode()
+    assert "&lt;img src=x onerror=" in renamed and "<img src=x" not in renamed

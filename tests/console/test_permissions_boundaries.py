@@ -232,6 +232,57 @@ def test_an_explicit_deny_in_a_boundary_wins(
     assert '<td data-testid="decided-by">Permissions boundary NoDeletes</td>' in simulated
 
 
+def test_a_deny_conditioned_on_the_boundary_keeps_it_on_the_user(
+    client_factory, dana, alice, management_account
+):
+    """Removing a boundary is asked with that boundary as ``iam:PermissionsBoundary``, as the
+    API asks it: a Deny conditioned on it refuses the page (and hides its button)."""
+    guarded = policies.customer_policy_create(
+        actor=None,
+        account=management_account,
+        name="Guarded",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            }
+        ),
+    )
+    policies.inline_policy_put(
+        actor=None,
+        user=dana,
+        name="KeepTheGuardedBoundary",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Sid": "KeepGuarded",
+                    "Effect": "Deny",
+                    "Action": "iam:DeleteUserPermissionsBoundary",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"iam:PermissionsBoundary": guarded.arn}},
+                },
+            }
+        ),
+    )
+    services.user_permissions_boundary_put(actor=None, user=alice, policy_arn=guarded.arn)
+    browser = client_factory()
+    browser.force_login(dana)
+    remove_url = url("console:user_permissions_boundary_delete", alice)
+    assert remove_url not in browser.get(url("console:user_detail", alice)).content.decode()
+    assert browser.get(remove_url).status_code == 403
+    refused = browser.post(remove_url)
+    assert refused.status_code == 403
+    assert "explicitly denied by statement KeepGuarded" in text(refused)
+    assert fresh(alice).permissions_boundary == guarded.arn
+
+    # Another boundary is no concern of that Deny.
+    services.user_permissions_boundary_put(actor=None, user=alice, policy_arn=READ_ONLY)
+    assert remove_url in browser.get(url("console:user_detail", alice)).content.decode()
+    assert browser.post(remove_url).status_code == 302
+    assert fresh(alice).permissions_boundary == ""
+
+
 # --- A policy used as a boundary ----------------------------------------------------------------
 
 

@@ -328,58 +328,6 @@ def test_a_target_holds_at_most_five_scps(organization, member_account, make_uni
     assert not SCPAttachment.objects.filter(policy_arn=guards[4].arn).exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_detaches_racing_on_one_target_leave_it_an_scp(organization, make_unit):
-    """Two SCPs on an OU, each detached at once from its own connection: one goes, the other is
-    refused as the last (five rounds). Without a lock both would see another one left."""
-    import threading
-
-    from django.db import connections
-
-    unit = make_unit("Engineering")
-    guard = policies.scp_create(
-        actor=None, organization=organization, name="guard", document=DENY_CREATE_USER
-    )
-    for round_ in range(5):
-        policies.scp_attach(
-            actor=None, organization=organization, policy_arn=guard.arn, organizational_unit=unit
-        )
-        if not SCPAttachment.objects.filter(
-            organizational_unit=unit, policy_arn=catalog.FULL_AWS_ACCESS
-        ).exists():
-            policies.scp_attach(
-                actor=None,
-                organization=organization,
-                policy_arn=catalog.FULL_AWS_ACCESS,
-                organizational_unit=unit,
-            )
-        barrier = threading.Barrier(2)
-        outcomes = []
-
-        def detach(arn, barrier=barrier, outcomes=outcomes):
-            barrier.wait()
-            try:
-                policies.scp_detach(
-                    actor=None, organization=organization, policy_arn=arn, organizational_unit=unit
-                )
-                outcomes.append("done")
-            except ValidationError as error:
-                outcomes.append(error.code)
-            finally:
-                connections.close_all()
-
-        threads = [
-            threading.Thread(target=detach, args=(arn,))
-            for arn in (guard.arn, catalog.FULL_AWS_ACCESS)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert sorted(outcomes) == ["done", "last"], round_
-        assert SCPAttachment.objects.filter(organizational_unit=unit).count() == 1
-
-
 # --- The SCP chain -------------------------------------------------------------------------
 
 
@@ -599,3 +547,86 @@ def test_a_deletion_racing_a_move_and_a_creation_leaves_nothing_in_a_deleted_ou(
             assert "done" in (outcomes["move"], outcomes["create"])
             OrganizationalUnit.objects.filter(parent=target).delete()
             Account.objects.filter(pk=member_account.pk).update(organizational_unit=None)
+
+
+# --- SCP attachments racing each other -------------------------------------------------------
+
+
+def _in_threads(first, second):
+    """``first`` runs in a transaction held open until ``second`` has had its chance to run
+    (it is then finished, or waiting for a lock ``first`` holds); each outcome: "done" or the
+    ValidationError's message."""
+    import threading
+
+    from django.db import connections, transaction
+
+    outcomes, acted, release = {}, threading.Event(), threading.Event()
+
+    def run(name, action, hold=False):
+        try:
+            with transaction.atomic():
+                action()
+                if hold:
+                    acted.set()
+                    release.wait(timeout=30)
+            outcomes[name] = "done"
+        except ValidationError as error:
+            outcomes[name] = error.messages[0]
+        except Exception as error:  # noqa: BLE001 - a database error is an outcome here
+            outcomes[name] = type(error).__name__
+        finally:
+            acted.set()
+            connections.close_all()
+
+    one = threading.Thread(target=run, args=("first", first, True))
+    one.start()
+    assert acted.wait(timeout=30)
+    two = threading.Thread(target=run, args=("second", second))
+    two.start()
+    two.join(timeout=0.5)
+    release.set()
+    for thread in (one, two):
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
+    """Each detach alone leaves an SCP on the OU; together they must not leave none (which is
+    FullAWSAccess again: the allow-list and the Deny both gone)."""
+    unit = make_unit("Engineering")
+    scp = policies.scp_create(
+        actor=None, organization=organization, name="guard", document=DENY_CREATE_USER
+    )
+    policies.scp_attach(
+        actor=None, organization=organization, policy_arn=scp.arn, organizational_unit=unit
+    )
+
+    def detach(arn):
+        return lambda: policies.scp_detach(
+            actor=None, organization=organization, policy_arn=arn, organizational_unit=unit
+        )
+
+    outcomes = _in_threads(detach(catalog.FULL_AWS_ACCESS), detach(scp.arn))
+    assert outcomes == {
+        "first": "done",
+        "second": "Every target keeps at least one SCP: attach another before you detach this one.",
+    }
+    assert list(SCPAttachment.objects.values_list("policy_arn", flat=True)) == [scp.arn]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_attach_racing_the_deletion_of_its_ou_is_refused_cleanly(organization, make_unit):
+    unit = make_unit("Doomed")
+    outcomes = _in_threads(
+        lambda: structure.organizational_unit_delete(actor=None, unit=unit),
+        lambda: policies.scp_attach(
+            actor=None,
+            organization=organization,
+            policy_arn=catalog.FULL_AWS_ACCESS,
+            organizational_unit=unit,
+        ),
+    )
+    assert outcomes == {"first": "done", "second": "That OU no longer exists."}
+    assert not SCPAttachment.objects.exists()
