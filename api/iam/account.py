@@ -159,6 +159,18 @@ def _set_password(call: Call, *, create: bool) -> None:
     password = call.input.get("Password")
     if not create and password is None:  # UpdateLoginProfile may only flip the reset flag
         raise ApiError("InvalidInput", "Give the new Password.")
+    if call.input.get("PasswordResetRequired", False):
+        # Tobira attaches IAMUserChangePassword to a user who must change their password (as
+        # AWS's console does): that attach is asked as the caller's own.
+        boundary = user.permissions_boundary
+        call.require(
+            "iam:AttachUserPolicy",
+            user.arn,
+            {
+                "iam:PolicyARN": services.CHANGE_PASSWORD_POLICY,
+                **({"iam:PermissionsBoundary": boundary} if boundary else {}),
+            },
+        )
     try:
         services.iam_user_console_access_set(
             actor=call.user,

@@ -11,6 +11,7 @@ import time
 from functools import cached_property
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -158,6 +159,35 @@ def _new_user_arn(page) -> str:
     return arns.user(page.account.id, data["path"] or "/", data["name"])
 
 
+def _may_grant_password_change(page, user_arn_: str, boundary: dict) -> None:
+    """AWS's console attaches IAMUserChangePassword, with the caller's credentials, to a user
+    who must create a new password: here the same attach is asked as what it is
+    (``iam:AttachUserPolicy`` on the user, the policy and the user's boundary in the context),
+    and a refusal is an error on the box, what was typed kept."""
+    allowed = Permission(
+        "iam:AttachUserPolicy",
+        lambda _page: user_arn_,
+        context=lambda _page: {"iam:PolicyARN": services.CHANGE_PASSWORD_POLICY, **boundary},
+    ).allowed(page.request, page, account=page.authorization_account)
+    if not allowed:
+        raise ValidationError(
+            {
+                "password_reset_required": _(
+                    "A user who must create a new password needs the policy "
+                    "IAMUserChangePassword, and you may not attach it "
+                    "(iam:AttachUserPolicy). Untick this box, or ask an administrator for that "
+                    "permission."
+                )
+            }
+        )
+
+
+CHANGE_PASSWORD_NOTE = (
+    "; and, when the user must create a new password, `iam:AttachUserPolicy` on the user with "
+    "`iam:PolicyARN` IAMUserChangePassword (AWS's console attaches it)"
+)
+
+
 class UserCreate(BoundaryChoicePage, AccountPage):
     permission = Permission(
         "iam:CreateUser",
@@ -170,7 +200,7 @@ class UserCreate(BoundaryChoicePage, AccountPage):
         "iam:CreateUser",
         _new_user_arn,
         "the new user's ARN (path and name as typed)",
-        note="with the chosen `iam:PermissionsBoundary`, if any",
+        note="with the chosen `iam:PermissionsBoundary`, if any" + CHANGE_PASSWORD_NOTE,
         context=lambda page: page.chosen_boundary(),
     )
     boundary_optional = True
@@ -180,6 +210,8 @@ class UserCreate(BoundaryChoicePage, AccountPage):
     sensitive_post_parameters = ("password",)
 
     def perform(self, data):
+        if data["password_reset_required"]:
+            _may_grant_password_change(self, _new_user_arn(self), self.chosen_boundary())
         return services.iam_user_create(
             actor=self.request.user,
             account=self.account,
@@ -300,7 +332,9 @@ class UserPasswordShown(UserPage):
 
 
 class UserConsoleAccess(UserPage):
-    permission = Permission("iam:UpdateLoginProfile", user_arn, "`USER`")
+    permission = Permission(
+        "iam:UpdateLoginProfile", user_arn, "`USER`", note=CHANGE_PASSWORD_NOTE.lstrip("; ")
+    )
     template_name = "console/user_console_access.html"
     form_class = ConsolePasswordForm
     bare_errors_to = "password"
@@ -314,6 +348,9 @@ class UserConsoleAccess(UserPage):
         return super().get_context_data(password_rules=rules, **context)
 
     def perform(self, data):
+        if data["password_reset_required"]:
+            user = self.user
+            _may_grant_password_change(self, user.arn, with_boundary(user.permissions_boundary))
         services.iam_user_console_access_set(
             actor=self.request.user,
             user=self.user,

@@ -381,3 +381,28 @@ def test_a_deny_conditioned_on_the_boundary_keeps_it_from_being_removed(
     # Another boundary is no concern of that Deny.
     iam.delete_user_permissions_boundary(UserName="loose")
     assert User.objects.get(name="loose").permissions_boundary == ""
+
+
+def test_password_reset_required_is_the_attach_it_takes(live_server, admin, make_iam_user):
+    """PasswordResetRequired attaches IAMUserChangePassword, so the caller is asked
+    iam:AttachUserPolicy for it (the policy and the user's boundary in the context)."""
+    iam_admin, _ = admin
+    make_iam_user(
+        name="hr",
+        self_service=False,
+        inline={"passwords-only": _allow("iam:CreateUser", "iam:CreateLoginProfile")},
+    )
+    hr = User.objects.get(name="hr")
+    iam, _ = aws.clients(live_server.url, *aws.access_key(hr))
+    iam.create_user(UserName="nikhil")
+    error = _error(
+        lambda: iam.create_login_profile(
+            UserName="nikhil", Password="A-long-Passw0rd-2026!", PasswordResetRequired=True
+        )
+    )
+    assert error["Code"] == "AccessDenied"
+    assert "iam:AttachUserPolicy" in error["Message"]
+    nikhil = User.objects.get(name="nikhil")
+    assert not nikhil.has_usable_password()
+    iam.create_login_profile(UserName="nikhil", Password="A-long-Passw0rd-2026!")
+    assert User.objects.get(name="nikhil").has_usable_password()
