@@ -86,6 +86,8 @@ class BoundaryChoiceMixin:
             elif value != "" or keep_empty:
                 shown.append((value, label))
         field.choices = shown
+        if not field.required and "" not in allowed:  # optional in the form, not for this person
+            field.label = _("Permissions boundary")
 
 
 BOUNDARY_HELP = _(

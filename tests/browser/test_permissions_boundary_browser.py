@@ -96,3 +96,31 @@ def test_a_delegated_administrator_s_effective_permissions_say_what_creating_use
     )
     row.scroll_into_view_if_needed()
     in_both_languages(page, shoot, "effective-permissions-conditional")
+
+
+def test_a_delegated_administrator_creates_a_user_with_the_boundary_he_must_give(
+    page, shoot, live_server, management_account, management_root
+):
+    """AWS's delegation example as Zhang lives it: Create user says a boundary is required and
+    offers XCompanyBoundaries alone; the user he creates has it, and may change their password."""
+    from tests.support.boundaries import delegation
+
+    zhang, x_company, _boundary = delegation(management_account, management_root)
+    carry_session(page, live_server, user=zhang)
+    page.goto(f"/console/accounts/{management_account.id}/users/")
+    page.get_by_role("link", name="Create user").first.click()
+    page.wait_for_url("**/users/new")
+    expect(page.locator("[data-testid=boundary-required]")).to_contain_text(
+        "only with a permissions boundary"
+    )
+    expect(page.locator("#id_permissions_boundary option")).to_have_count(1)
+    expect(page.locator("label[for=id_permissions_boundary]")).to_have_text("Permissions boundary")
+    page.fill("#id_name", "nikhil")
+    in_both_languages(page, shoot, "user-create-delegated")
+    page.fill("#id_name", "nikhil")
+    page.select_option("#id_permissions_boundary", label="XCompanyBoundaries")
+    page.click("main button:has-text('Create user')")
+    expect(page.locator("[data-testid=generated-password]")).to_be_visible()
+    nikhil = User.objects.get(name="nikhil")
+    assert nikhil.permissions_boundary == x_company
+    assert nikhil.password_reset_required  # the box, ticked by default, was his to tick
