@@ -34,10 +34,11 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-# bench.signin reads this when imported: a database of our own, so both benches can exist.
-os.environ.setdefault(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tobira_bench_portal"
-)
+from bench._common import use_bench_services  # noqa: E402
+
+# bench.signin reads these when imported: a database of our own (so both benches can exist,
+# in each worktree), the worktree's Redis.
+use_bench_services("_bench_portal", "postgres://postgres@127.0.0.1:5432/tobira_bench_portal")
 
 from bench.signin import (  # noqa: E402
     DEVICE,

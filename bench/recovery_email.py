@@ -25,11 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tobira_bench_recovery"
-)
-BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
-CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
+from bench._common import use_bench_services  # noqa: E402
+
+use_bench_services("_bench_recovery", "postgres://postgres@127.0.0.1:5432/tobira_bench_recovery")
+DATABASE_URL = os.environ["BENCH_DATABASE_URL"]
+BROKER_URL = os.environ["BENCH_BROKER_URL"]
+CACHE_URL = os.environ["BENCH_CACHE_URL"]
 
 
 def free_port() -> int:
@@ -87,7 +88,7 @@ def main() -> None:
             "-m",
             "celery",
             "-A",
-            "identity",
+            "config",
             "worker",
             "--concurrency=2",
             "--without-gossip",

@@ -52,11 +52,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._common import use_bench_services  # noqa: E402
+
+# Run on its own: a database of its own (in each worktree) and the worktree's Redis; imported by
+# another bench: what that bench chose first.
+use_bench_services("_bench_signin", "postgres://postgres@127.0.0.1:5432/tobira_bench")
+
 PASSWORD = "Bench-Passphrase-2026!"
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tobira_bench"
-)
-CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
+DATABASE_URL = os.environ["BENCH_DATABASE_URL"]
+CACHE_URL = os.environ["BENCH_CACHE_URL"]
 DATABASE_NAME = DATABASE_URL.rsplit("/", 1)[1]  # dropped and created again by prepare()
 
 
