@@ -18,6 +18,7 @@ from identity.policies import catalog, loading
 from identity.policies import services as policies
 from identity.policy import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, context_of, evaluate
 from tests.conftest import PASSWORD
+from tests.support.races import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -552,45 +553,6 @@ def test_a_deletion_racing_a_move_and_a_creation_leaves_nothing_in_a_deleted_ou(
 # --- SCP attachments racing each other -------------------------------------------------------
 
 
-def _in_threads(first, second):
-    """``first`` runs in a transaction held open until ``second`` has had its chance to run
-    (it is then finished, or waiting for a lock ``first`` holds); each outcome: "done" or the
-    ValidationError's message."""
-    import threading
-
-    from django.db import connections, transaction
-
-    outcomes, acted, release = {}, threading.Event(), threading.Event()
-
-    def run(name, action, hold=False):
-        try:
-            with transaction.atomic():
-                action()
-                if hold:
-                    acted.set()
-                    release.wait(timeout=30)
-            outcomes[name] = "done"
-        except ValidationError as error:
-            outcomes[name] = error.messages[0]
-        except Exception as error:  # noqa: BLE001 - a database error is an outcome here
-            outcomes[name] = type(error).__name__
-        finally:
-            acted.set()
-            connections.close_all()
-
-    one = threading.Thread(target=run, args=("first", first, True))
-    one.start()
-    assert acted.wait(timeout=30)
-    two = threading.Thread(target=run, args=("second", second))
-    two.start()
-    two.join(timeout=0.5)
-    release.set()
-    for thread in (one, two):
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
     """Each detach alone leaves an SCP on the OU; together they must not leave none (which is
@@ -608,7 +570,7 @@ def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
             actor=None, organization=organization, policy_arn=arn, organizational_unit=unit
         )
 
-    outcomes = _in_threads(detach(catalog.FULL_AWS_ACCESS), detach(scp.arn))
+    outcomes = in_threads(detach(catalog.FULL_AWS_ACCESS), detach(scp.arn))
     assert outcomes == {
         "first": "done",
         "second": "Every target keeps at least one SCP: attach another before you detach this one.",
@@ -619,7 +581,7 @@ def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
 @pytest.mark.django_db(transaction=True)
 def test_an_attach_racing_the_deletion_of_its_ou_is_refused_cleanly(organization, make_unit):
     unit = make_unit("Doomed")
-    outcomes = _in_threads(
+    outcomes = in_threads(
         lambda: structure.organizational_unit_delete(actor=None, unit=unit),
         lambda: policies.scp_attach(
             actor=None,
