@@ -18,6 +18,8 @@ and a creation or a move under the same OU cannot both pass their checks.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -35,8 +37,35 @@ def parent_id_of(organization_id: str, unit: OrganizationalUnit | None) -> str:
     return unit.pk if unit is not None else ids.organization_root_id(organization_id)
 
 
+# Characters a name would not show as what it is with: every control character (C0, DEL and
+# C1: category Cc), the line and paragraph separators (Zl, Zp), and the bidirectional formatting
+# characters (embeddings, overrides, isolates and the marks), which can make "Prod\u202elaeb"
+# read as "Prodbeal" beside the real one.
+_BIDI_FORMATTING = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def _misleading(character: str) -> bool:
+    return character in _BIDI_FORMATTING or unicodedata.category(character) in ("Cc", "Zl", "Zp")
+
+
 def _checked_name(name: str) -> str:
     name = (name or "").strip()
+    misleading = next((c for c in name if _misleading(c)), None)
+    if misleading is not None:
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _(
+                        "An OU name has no control characters, line breaks or marks that change "
+                        "the direction of text: remove %(character)s."
+                    )
+                    % {"character": f"U+{ord(misleading):04X}"},
+                    code="invalid",
+                )
+            }
+        )
     unit = OrganizationalUnit(name=name)
     try:
         unit.clean_fields(exclude=["id", "organization", "parent", "created"])

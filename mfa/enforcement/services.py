@@ -261,6 +261,31 @@ def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
+def _lock_units(organization: Organization, units: list[OrganizationalUnit]) -> None:
+    """Lock the chosen OUs until the wave is saved: a deletion of one waits, then takes it out
+    of the wave as it does for any wave; one deleted first is a clean refusal, not a link to a
+    missing OU that fails at commit. The rows conflict with the deletion's ``FOR UPDATE``."""
+    there = set(
+        OrganizationalUnit.objects.select_for_update(no_key=True)
+        .filter(organization=organization, pk__in=[unit.pk for unit in units])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    gone = sorted((unit for unit in units if unit.pk not in there), key=lambda unit: unit.name)
+    if gone:
+        raise ValidationError(
+            {
+                "organizational_units": [
+                    ValidationError(
+                        _("The OU %(name)s no longer exists.") % {"name": unit.name},
+                        code="OrganizationalUnitNotFoundException",
+                    )
+                    for unit in gone
+                ]
+            }
+        )
+
+
 @transaction.atomic
 def wave_create(
     *,
@@ -274,8 +299,9 @@ def wave_create(
     request=None,
 ) -> RootMFAWave:
     """Schedule a wave. The management account first; member waves start no earlier than it."""
-    # One organization's rollout changes one at a time.
-    Organization.objects.select_for_update().filter(pk=organization.pk).get()
+    # One organization's rollout changes one at a time. ``FOR NO KEY UPDATE``, as the OU
+    # services lock it: the organization first, then the OUs (see ``_lock_units``).
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).get()
     if start < timezone.localdate():
         raise ValidationError({"start": _("The start date cannot be in the past.")}, code="past")
     if not 1 <= grace_days <= MAX_GRACE_DAYS:
@@ -329,6 +355,7 @@ def wave_create(
                 raise ValidationError(
                     {"organizational_units": _("Choose OUs of this organization.")}
                 )
+            _lock_units(organization, organizational_units)
         else:
             organizational_units = []
     wave = RootMFAWave.objects.create(

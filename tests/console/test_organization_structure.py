@@ -268,6 +268,29 @@ def test_create_nest_rename_move_and_delete(admin, organization, management_root
     )
 
 
+def test_a_name_that_would_show_as_another_is_refused_on_the_name_field(
+    admin, organization, make_unit
+):
+    """The service's refusal of a right-to-left override (or a C1 control) is the name field's
+    error on the create and the rename pages, and nothing is saved."""
+    create = reverse("console:organizational_unit_create", args=[root_id(organization)])
+    response = admin.post(create, {"name": "Prod\u202etset"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "An OU name has no control characters, line breaks or marks that change the direction "
+        "of text: remove U+202E."
+    ]
+    assert not OrganizationalUnit.objects.exists()
+    unit = make_unit("Production")
+    response = admin.post(
+        reverse("console:organizational_unit_rename", args=[unit.pk]), {"name": "Prod\x9b"}
+    )
+    assert response.status_code == 200
+    assert "remove U+009B" in response.context["form"].errors["name"][0]
+    unit.refresh_from_db()
+    assert unit.name == "Production"
+
+
 def test_a_move_into_an_unknown_place_is_a_form_error(
     admin, organization, other_organization, member_account, make_unit
 ):

@@ -18,6 +18,7 @@ from identity.policies import catalog, loading
 from identity.policies import services as policies
 from identity.policy import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, context_of, evaluate
 from tests.conftest import PASSWORD
+from tests.support.races import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +125,61 @@ def test_names_follow_aws_rules(make_unit, name):
     assert not OrganizationalUnit.objects.exists()
 
 
-def test_names_may_be_any_printable_text(make_unit):
-    assert make_unit("研究開発 / R&D <team>").name == "研究開発 / R&D <team>"
-    assert make_unit("x" * 128).name == "x" * 128
+@pytest.mark.parametrize(
+    "character",
+    [
+        "\x1b",  # ESC: C0, as before
+        "\x7f",  # DEL
+        "\x85",  # NEL: C1 (U+0080 to U+009F), category Cc like C0
+        "\x9b",  # CSI
+        "\u2028",  # LINE SEPARATOR (Zl)
+        "\u2029",  # PARAGRAPH SEPARATOR (Zp)
+        "\u202a",  # LEFT-TO-RIGHT EMBEDDING
+        "\u202b",  # RIGHT-TO-LEFT EMBEDDING
+        "\u202c",  # POP DIRECTIONAL FORMATTING
+        "\u202d",  # LEFT-TO-RIGHT OVERRIDE
+        "\u202e",  # RIGHT-TO-LEFT OVERRIDE: "Prod\u202edevnull" shows as "Prodllunved"
+        "\u2066",  # LEFT-TO-RIGHT ISOLATE
+        "\u2067",  # RIGHT-TO-LEFT ISOLATE
+        "\u2068",  # FIRST STRONG ISOLATE
+        "\u2069",  # POP DIRECTIONAL ISOLATE
+        "\u200e",  # LEFT-TO-RIGHT MARK
+        "\u200f",  # RIGHT-TO-LEFT MARK
+        "\u061c",  # ARABIC LETTER MARK
+    ],
+)
+def test_names_hold_nothing_that_shows_them_as_something_else(make_unit, character):
+    """Control characters of any range, line and paragraph separators and the bidirectional
+    formatting characters are refused on the name, the character named; mid-name, as ends are
+    stripped (where Python's strip drops some of them)."""
+    with pytest.raises(ValidationError) as refused:
+        make_unit(f"Prod{character}uction")
+    code = f"U+{ord(character):04X}"
+    assert refused.value.error_dict["name"][0].messages == [
+        "An OU name has no control characters, line breaks or marks that change the "
+        f"direction of text: remove {code}."
+    ]
+    unit = make_unit("Production")
+    with pytest.raises(ValidationError) as refused:
+        structure.organizational_unit_rename(actor=None, unit=unit, name=f"Prod{character}2")
+    assert code in refused.value.error_dict["name"][0].messages[0]
+    assert list(OrganizationalUnit.objects.values_list("name", flat=True)) == ["Production"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "研究開発 / R&D <team>",
+        "本番 🚀",
+        "👩‍💻 Developers",  # a zero-width joiner (Cf, not a direction mark) inside the emoji
+        "מחקר ופיתוח",  # right-to-left text itself is a name like any other
+        "البحث والتطوير",
+        "Café — naïve ½",
+        "x" * 128,
+    ],
+)
+def test_names_may_be_any_printable_text(make_unit, name):
+    assert make_unit(name).name == name
 
 
 def test_ous_nest_five_deep_at_most(make_unit):
@@ -552,45 +605,6 @@ def test_a_deletion_racing_a_move_and_a_creation_leaves_nothing_in_a_deleted_ou(
 # --- SCP attachments racing each other -------------------------------------------------------
 
 
-def _in_threads(first, second):
-    """``first`` runs in a transaction held open until ``second`` has had its chance to run
-    (it is then finished, or waiting for a lock ``first`` holds); each outcome: "done" or the
-    ValidationError's message."""
-    import threading
-
-    from django.db import connections, transaction
-
-    outcomes, acted, release = {}, threading.Event(), threading.Event()
-
-    def run(name, action, hold=False):
-        try:
-            with transaction.atomic():
-                action()
-                if hold:
-                    acted.set()
-                    release.wait(timeout=30)
-            outcomes[name] = "done"
-        except ValidationError as error:
-            outcomes[name] = error.messages[0]
-        except Exception as error:  # noqa: BLE001 - a database error is an outcome here
-            outcomes[name] = type(error).__name__
-        finally:
-            acted.set()
-            connections.close_all()
-
-    one = threading.Thread(target=run, args=("first", first, True))
-    one.start()
-    assert acted.wait(timeout=30)
-    two = threading.Thread(target=run, args=("second", second))
-    two.start()
-    two.join(timeout=0.5)
-    release.set()
-    for thread in (one, two):
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
     """Each detach alone leaves an SCP on the OU; together they must not leave none (which is
@@ -608,7 +622,7 @@ def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
             actor=None, organization=organization, policy_arn=arn, organizational_unit=unit
         )
 
-    outcomes = _in_threads(detach(catalog.FULL_AWS_ACCESS), detach(scp.arn))
+    outcomes = in_threads(detach(catalog.FULL_AWS_ACCESS), detach(scp.arn))
     assert outcomes == {
         "first": "done",
         "second": "Every target keeps at least one SCP: attach another before you detach this one.",
@@ -619,7 +633,7 @@ def test_two_detaches_at_once_leave_the_target_one_scp(organization, make_unit):
 @pytest.mark.django_db(transaction=True)
 def test_an_attach_racing_the_deletion_of_its_ou_is_refused_cleanly(organization, make_unit):
     unit = make_unit("Doomed")
-    outcomes = _in_threads(
+    outcomes = in_threads(
         lambda: structure.organizational_unit_delete(actor=None, unit=unit),
         lambda: policies.scp_attach(
             actor=None,

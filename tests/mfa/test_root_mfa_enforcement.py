@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from identity import organization_units, services
-from identity.models import AuditEvent
+from identity.models import AuditEvent, OrganizationalUnit
 from mfa.models import RootMFAPrompt, RootMFAWave
 from tests.conftest import PASSWORD, error_text, root_of, signin_iam, signin_root
+from tests.support.races import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -529,3 +531,105 @@ def test_a_deleted_ou_leaves_its_waves(client, management_root, organization, cl
     wave = RootMFAWave.objects.get(scope="ous")
     assert not wave.organizational_units.exists()
     assert "none left (their OUs were deleted)" in client.get(PAGE).content.decode()
+
+
+def _ous_wave(organization, management_root, units):
+    from mfa.enforcement import services as enforcement
+
+    return enforcement.wave_create(
+        actor=management_root,
+        organization=organization,
+        scope=RootMFAWave.Scope.OUS,
+        accounts=[],
+        organizational_units=units,
+        start=timezone.localdate(),
+        grace_days=35,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wave_racing_the_deletion_of_its_ou_is_refused_cleanly(management_root, organization):
+    """The OU is deleted while the wave is being created: the wave is refused with a message
+    naming the OU, not an IntegrityError when its link to the OU is checked at commit."""
+    from mfa.enforcement import services as enforcement
+
+    enforcement.wave_create(
+        actor=management_root,
+        organization=organization,
+        scope=RootMFAWave.Scope.MANAGEMENT,
+        accounts=[],
+        start=timezone.localdate(),
+        grace_days=35,
+    )
+    kept = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Kept"
+    )
+    doomed = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Doomed"
+    )
+    outcomes = in_threads(
+        lambda: organization_units.organizational_unit_delete(actor=None, unit=doomed),
+        lambda: _ous_wave(organization, management_root, [kept, doomed]),
+    )
+    assert outcomes == {"first": "done", "second": "The OU Doomed no longer exists."}
+    assert not RootMFAWave.objects.filter(scope="ous").exists()
+    assert not AuditEvent.objects.filter(
+        event_name="EnableRootMFAEnforcement", request_parameters__scope="ous"
+    ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ou_deleted_while_its_wave_is_created_leaves_the_wave(management_root, organization):
+    """The other order: the wave first, the deletion waits for it and then takes the OU out of
+    it, as it does for a wave that was already there."""
+    from mfa.enforcement import services as enforcement
+
+    enforcement.wave_create(
+        actor=management_root,
+        organization=organization,
+        scope=RootMFAWave.Scope.MANAGEMENT,
+        accounts=[],
+        start=timezone.localdate(),
+        grace_days=35,
+    )
+    kept = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Kept"
+    )
+    doomed = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Doomed"
+    )
+    outcomes = in_threads(
+        lambda: _ous_wave(organization, management_root, [kept, doomed]),
+        lambda: organization_units.organizational_unit_delete(actor=None, unit=doomed),
+    )
+    assert outcomes == {"first": "done", "second": "done"}
+    wave = RootMFAWave.objects.get(scope="ous")
+    assert list(wave.organizational_units.all()) == [kept]
+    assert not OrganizationalUnit.objects.filter(pk=doomed.pk).exists()
+
+
+def test_an_ou_deleted_after_the_form_checked_it_is_a_form_error(
+    client, management_root, organization, clock, monkeypatch
+):
+    """The console page: the OU passes the form's checks, is deleted before the service runs,
+    and the page says so on the OU field (no 500, no wave)."""
+    from console.forms.organization import RootMFAWaveForm
+
+    doomed = organization_units.organizational_unit_create(
+        actor=None, organization=organization, parent=None, name="Doomed"
+    )
+    checked = RootMFAWaveForm.clean_organizational_units
+
+    def checked_then_deleted(form):
+        units = checked(form)
+        organization_units.organizational_unit_delete(actor=None, unit=doomed)
+        return units
+
+    client.force_login(management_root)
+    schedule(client)
+    monkeypatch.setattr(RootMFAWaveForm, "clean_organizational_units", checked_then_deleted)
+    response = schedule(client, scope="ous", organizational_units=[doomed.pk])
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["organizational_units"] == ["The OU Doomed no longer exists."]
+    assert list(RootMFAWave.objects.values_list("scope", flat=True)) == ["management"]
