@@ -108,7 +108,8 @@ def chain_in(units, unit_id: str | None) -> list:
 
 class OrganizationStructure(OrganizationPage):
     """The tree: the root, the OUs nested under it, the accounts in each, and their SCPs. A
-    constant number of queries whatever the size (``selectors.organization_structure``)."""
+    constant number of queries whatever the size (``selectors.organization_structure``). An OU
+    whose children the principal may not list shows no OU or account inside it."""
 
     permission = Permission("organizations:ListChildren", root_arn, ROOT_DOC)
     template_name = "console/organization_structure.html"
@@ -118,8 +119,18 @@ class OrganizationStructure(OrganizationPage):
             self.organization, accounts_per_parent=ACCOUNTS_PER_PARENT
         )
         names = scp_names(self.organization)
+        # Each OU's contents are asked of the engine as its own page asks them (ListChildren on
+        # the OU): one refused shows itself, since its parent may be listed, but nothing inside.
+        listable = self.permitted(
+            {
+                node.id: ("organizations:ListChildren", node.unit.arn)
+                for node in nodes
+                if node.unit is not None
+            }
+        )
         for node in nodes:
             node.scp_names = named(node.scps, names)
+            node.listed = node.unit is None or listable[node.id]
             for account in node.accounts:
                 account.scp_names = named(account.scps, names)
         return super().get_context_data(

@@ -507,6 +507,48 @@ def test_an_iam_administrator_is_held_to_its_policies_on_ous(
     assert AuditEvent.objects.filter(event_name="MoveAccount", error_code="AccessDenied").exists()
 
 
+def test_the_tree_hides_what_is_in_an_ou_its_viewer_may_not_list(
+    client, organization, management_root, member_account, make_unit, make_iam_user
+):
+    """The tree asks organizations:ListChildren of every OU, as each parent's page does: an OU
+    refused shows itself (its parent may be listed) but none of its OUs or accounts."""
+    engineering = make_unit("Engineering")
+    platform = make_unit("Platform", parent=engineering)
+    secret = make_unit("Secret Project", parent=platform)
+    structure.account_move(actor=None, account=member_account, destination=platform)
+    make_iam_user(
+        name="ops",
+        self_service=False,
+        managed=[ORGANIZATIONS_FULL_ACCESS],
+        inline={
+            "not-inside-platform": document(
+                {
+                    "Effect": "Deny",
+                    "Action": "organizations:ListChildren",
+                    "Resource": platform.arn,
+                }
+            )
+        },
+    )
+    signin_iam(client, "example-corp", "ops")
+    assert client.get(reverse("console:organization_parent", args=[platform.pk])).status_code == (
+        403
+    )
+    page = client.get(TREE).content.decode()
+    assert 'data-node="' + engineering.pk in page
+    row = node(page, platform.pk)
+    assert "Platform" in row
+    assert "Delete" not in row  # its contents are unknown to the viewer
+    assert 'data-testid="not-listed"' in page.split(f'data-node="{platform.pk}"', 1)[1]
+    assert secret.pk not in page and "Secret Project" not in page
+    assert member_account.pk not in page
+    # The management root sees it all.
+    client.force_login(management_root)
+    page = client.get(TREE).content.decode()
+    assert secret.pk in page and f'data-account="{member_account.pk}"' in page
+    assert 'data-testid="not-listed"' not in page
+
+
 # --- The tenant boundary, from the other side ---------------------------------------------
 
 
