@@ -51,8 +51,15 @@ class SCPIdConverter(_Text):
     regex = "p-[0-9A-Za-z_]{8,128}"
 
 
+class SCPTargetIdConverter(_Text):
+    """What an SCP attaches to: the root (``r-…``), an OU or an account."""
+
+    regex = ParentIdConverter.regex + "|" + AccountIdConverter.regex
+
+
 register_converter(AccountIdConverter, "account_id")
 register_converter(OrganizationalUnitIdConverter, "ou_id")
 register_converter(ParentIdConverter, "parent_id")
 register_converter(SCPIdConverter, "scp_id")
+register_converter(SCPTargetIdConverter, "scp_target_id")
 register_converter(IAMNameConverter, "iam_name")

@@ -47,6 +47,11 @@ urlpatterns = [
     path("organization/scps", scps.SCPList.as_view(), name="scp_list"),
     path("organization/scps/<scp_id:policy_id>", scps.SCPDetail.as_view(), name="scp_detail"),
     path(
+        "organization/scps/<scp_id:policy_id>/detach/<scp_target_id:target_id>",
+        scps.SCPDetach.as_view(),
+        name="scp_detach",
+    ),
+    path(
         "organization/structure",
         organization_units.OrganizationStructure.as_view(),
         name="organization_structure",

@@ -530,6 +530,23 @@ def organizational_units_in_tree_order(units: list[OrganizationalUnit]) -> list[
     return ordered
 
 
+def organization_accounts_governed(
+    organization: Organization, units: list[OrganizationalUnit], unit_id: str | None
+) -> int:
+    """How many accounts an SCP on the root (``unit_id`` None) or on an OU reaches: every
+    account below it, but the management account, whom SCPs never restrict. One query."""
+    accounts = Account.objects.filter(organization=organization).exclude(
+        pk=organization.management_account_id
+    )
+    if unit_id is None:
+        return accounts.count()
+    below, frontier = {unit_id}, {unit_id}
+    while frontier:
+        frontier = {unit.pk for unit in units if unit.parent_id in frontier} - below
+        below |= frontier
+    return accounts.filter(organizational_unit_id__in=below).count()
+
+
 @dataclass
 class StructureNode:
     """The root or an OU in the organization's tree, with what is directly under it."""

@@ -191,6 +191,11 @@ def signin_iam(client, account, user_name, password=PASSWORD, **extra):
     )
 
 
+def scp_detach_url(policy_arn: str, target_id: str) -> str:
+    """The console's page that confirms and makes the detach of an SCP from a target."""
+    return reverse("console:scp_detach", args=[policy_arn.rsplit("/", 1)[-1], target_id])
+
+
 _ARN_MARKUP = re.compile(r'<span class="arn">((?:<span>[^<]*</span>(?:<wbr>)?)+)</span>')
 
 

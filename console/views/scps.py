@@ -1,11 +1,14 @@
 """The organization's service control policies: the catalog, new SCPs, where they apply.
 
 Targets are the organization root, its OUs and its accounts. The list shows every target with
-its SCPs (the root and the OUs on every page, the accounts a page at a time) and attaches and
-detaches there; each SCP's own page lists every target it is attached to.
+its SCPs (the root and the OUs on every page, the accounts a page at a time) and attaches there;
+each SCP's own page lists every target it is attached to. A detach, from either, is confirmed
+on a page of its own that says what it changes and for how many accounts.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,18 +20,63 @@ from django.utils.translation import gettext as _
 
 from identity import arns, ids, selectors
 from identity.authorization import AnyOf, Permission
-from identity.models import SCPAttachment
+from identity.models import Account, OrganizationalUnit, SCPAttachment
 from identity.policies import catalog
 from identity.policies import services as policy_services
+from identity.policy import parse
 
 from ..base import OrganizationPage, organization_arn, page_of
 from ..forms.policies import SCPCreateForm
+from .organization_units import scp_names
 
 OPS = {
     "create": "organizations:CreatePolicy",
     "attach": "organizations:AttachPolicy",
-    "detach": "organizations:DetachPolicy",
 }
+TARGET_DOC = (
+    "the target's ARN (`arn:aws:organizations::MGMT:root/o-…/r-…`, `…:ou/o-…/ou-…` or "
+    "`…:account/o-…/ACCOUNT`)"
+)
+
+
+@dataclass
+class Target:
+    """Where an SCP attaches: the root, an OU or an account of the organization."""
+
+    id: str
+    arn: str
+    kind: str  # "root", "ou" or "account"
+    label: str
+    account: Account | None = None
+    unit: OrganizationalUnit | None = None
+
+
+def target_of(organization, units, target_id: str) -> Target:
+    """The organization's root, OU or account by its id; 404 for any other."""
+    management, root_id = (
+        organization.management_account_id,
+        ids.organization_root_id(organization.pk),
+    )
+    if target_id in (organization.pk, root_id):  # the organization's id: the root, as before
+        arn = arns.organization_root(management, organization.pk)
+        return Target(root_id, arn, "root", _("Root"))
+    if target_id.startswith("ou-"):
+        unit = next((u for u in units if u.pk == target_id), None)
+        if unit is None:
+            raise Http404
+        path = selectors.organizational_unit_paths(units)[unit.pk]
+        return Target(unit.pk, unit.arn, "ou", path, unit=unit)
+    account = organization.accounts.filter(pk=target_id).first() if target_id else None
+    if account is None:
+        raise Http404
+    arn = arns.organization_account(management, organization.pk, account.pk)
+    return Target(account.pk, arn, "account", f"{account.name} ({account.pk})", account=account)
+
+
+def list_page(page: str) -> str:
+    """The SCP list at the page of accounts it was on (a number, never a URL)."""
+    url = reverse("console:scp_list")
+    return f"{url}?page={int(page)}" if page.isdigit() else url
 
 
 class SCPList(OrganizationPage):
@@ -38,20 +86,12 @@ class SCPList(OrganizationPage):
     post_permission = AnyOf(
         {
             **{op: Permission(action, organization_arn) for op, action in OPS.items()},
-            # Both resources of attach and detach: the policy, and the target it goes on.
-            **{
-                f"{op}:policy": Permission(OPS[op], lambda page: page.scp_arn)
-                for op in ("attach", "detach")
-            },
-            **{
-                f"{op}:target": Permission(OPS[op], lambda page: page.target_arn)
-                for op in ("attach", "detach")
-            },
+            # Both resources of an attach: the policy, and the target it goes on.
+            "attach:policy": Permission(OPS["attach"], lambda page: page.scp_arn),
+            "attach:target": Permission(OPS["attach"], lambda page: page.target.arn),
         },
-        doc="`organizations:CreatePolicy`; `organizations:AttachPolicy` or "
-        "`organizations:DetachPolicy`",
-        resource_doc="`ORG`; for attach and detach also the SCP's ARN and the target's ARN "
-        "(`arn:aws:organizations::MGMT:root/o-…/r-…`, `…:ou/o-…/ou-…` or `…:account/o-…/ACCOUNT`)",
+        doc="`organizations:CreatePolicy` or `organizations:AttachPolicy`",
+        resource_doc=f"`ORG`; for an attach also the SCP's ARN and {TARGET_DOC}",
     )
     template_name = "console/scp_list.html"
 
@@ -86,7 +126,7 @@ class SCPList(OrganizationPage):
                     messages.success(request, _("The SCP was created."))
                     return redirect("console:scp_list")
             else:
-                self._attachment(op)
+                self._attach()
                 messages.success(request, _("The SCP attachments were updated."))
                 return redirect(back)
         except ValidationError as error:
@@ -98,55 +138,22 @@ class SCPList(OrganizationPage):
         return self.render_page(create_form=create_form)
 
     def _back(self) -> str:
-        """Where an attach or detach returns: the SCP's own page when it came from there (by
-        the policy's id, never a URL), else this list at the page it was on."""
-        policy_id = self.request.POST.get("return_to", "")
-        if policy_id:
-            if self._policy_by_id(policy_id) is None:
-                raise Http404
-            return reverse("console:scp_detail", args=[policy_id])
-        page = self.request.POST.get("page", "")
-        url = reverse("console:scp_list")
-        return f"{url}?page={int(page)}" if page.isdigit() else url
+        """Where an attach returns: this list at the page it was on."""
+        return list_page(self.request.POST.get("page", ""))
 
-    def _policy_by_id(self, policy_id: str):
-        for arn, policy in [*self.catalog.items(), *self.own.items()]:
-            if arn.rsplit("/", 1)[-1] == policy_id:
-                return policy
-        return None
-
-    def _attachment(self, op: str) -> None:
-        organization, post = self.organization, self.request.POST
-        self.scp_arn = post.get("policy_arn", "")
+    def _attach(self) -> None:
+        self.scp_arn = self.request.POST.get("policy_arn", "")
         if self.scp_arn not in self.own and self.scp_arn not in self.catalog:
             raise Http404
-        target_id = post.get("target", "")
-        management, root_id = (
-            organization.management_account_id,
-            ids.organization_root_id(organization.pk),
-        )
-        account = unit = None
-        if target_id in (organization.pk, root_id):  # the organization's id: the root, as before
-            self.target_arn = arns.organization_root(management, organization.pk)
-        elif target_id.startswith("ou-"):
-            unit = next((u for u in self.units if u.pk == target_id), None)
-            if unit is None:
-                raise Http404
-            self.target_arn = unit.arn
-        else:
-            account = organization.accounts.filter(pk=target_id).first() if target_id else None
-            if account is None:
-                raise Http404
-            self.target_arn = arns.organization_account(management, organization.pk, account.pk)
-        self.require(self.post_permission[f"{op}:policy"])
-        self.require(self.post_permission[f"{op}:target"])
-        service = policy_services.scp_attach if op == "attach" else policy_services.scp_detach
-        service(
+        self.target = target_of(self.organization, self.units, self.request.POST.get("target", ""))
+        self.require(self.post_permission["attach:policy"])
+        self.require(self.post_permission["attach:target"])
+        policy_services.scp_attach(
             actor=self.request.user,
-            organization=organization,
+            organization=self.organization,
             policy_arn=self.scp_arn,
-            account=account,
-            organizational_unit=unit,
+            account=self.target.account,
+            organizational_unit=self.target.unit,
             request=self.request,
         )
 
@@ -178,7 +185,7 @@ class SCPList(OrganizationPage):
                 kind,
                 depth,
                 [
-                    (arn, names.get(arn, arn))
+                    (arn, names.get(arn, arn), arn.rsplit("/", 1)[-1])
                     for arn in (attached.get(target_id) or [catalog.FULL_AWS_ACCESS])
                 ],
                 target_id not in attached,
@@ -245,5 +252,96 @@ class SCPDetail(OrganizationPage):
             ],
             page=page,
             implicit=arn == catalog.FULL_AWS_ACCESS,
+            **context,
+        )
+
+
+class SCPDetach(OrganizationPage):
+    """Detach an SCP from a target, once confirmed: the page says what the target keeps, what
+    the detach opens or closes, and how many accounts it reaches. Asked on both resources of
+    AWS's DetachPolicy, the policy and the target, for the page and for the detach."""
+
+    permission = Permission(
+        "organizations:DetachPolicy",
+        lambda page: page.policy.arn,
+        f"the SCP's ARN and {TARGET_DOC}",
+    )
+    target_permission = Permission("organizations:DetachPolicy", lambda page: page.target.arn)
+    template_name = "console/scp_detach.html"
+
+    def load(self) -> None:
+        super().load()
+        self.policy = selectors.organization_scp_get(self.request.user, self.kwargs["policy_id"])
+        self.units = selectors.organizational_units(self.organization)
+        self.target = target_of(self.organization, self.units, self.kwargs["target_id"])
+
+    def authorize(self) -> None:
+        super().authorize()
+        self.require(self.target_permission)
+
+    @property
+    def back(self) -> str:
+        """Where the page returns: the SCP list at its page when it came from there, else the
+        SCP's own page (from a page number, never a URL)."""
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        if source.get("from") == "list":
+            return list_page(source.get("page", ""))
+        return reverse("console:scp_detail", args=[self.kwargs["policy_id"]])
+
+    def attached(self) -> list[str]:
+        """The SCPs on the target, FullAWSAccess when none is stored (implicit)."""
+        target = self.target
+        attached = selectors.organization_scp_targets(
+            self.organization, account_ids=[target.account.pk] if target.account else []
+        )
+        return attached.get(target.id) or [catalog.FULL_AWS_ACCESS]
+
+    def post(self, request, *args, **kwargs):
+        if self.policy.arn not in self.attached():
+            return self.render_page()  # it says there is nothing to detach
+        try:
+            policy_services.scp_detach(
+                actor=request.user,
+                organization=self.organization,
+                policy_arn=self.policy.arn,
+                account=self.target.account,
+                organizational_unit=self.target.unit,
+                request=request,
+            )
+        except ValidationError as error:
+            return self.render_page(refused=" ".join(error.messages))
+        messages.success(
+            request,
+            _("%(policy)s was detached from %(target)s.")
+            % {"policy": self.policy.name, "target": self.target.label},
+        )
+        return redirect(self.back)
+
+    def get_context_data(self, **context):
+        organization, target = self.organization, self.target
+        attached = self.attached()
+        names = scp_names(organization)
+        effects = {
+            statement.effect for statement in parse(self.policy.document, scp=True).statements
+        }
+        if target.account is not None:
+            reaches = int(target.account.pk != organization.management_account_id)
+        else:
+            reaches = selectors.organization_accounts_governed(
+                organization, self.units, target.unit.pk if target.unit else None
+            )
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        return super().get_context_data(
+            policy=self.policy,
+            policy_id=self.kwargs["policy_id"],
+            target=target,
+            is_attached=self.policy.arn in attached,
+            remaining=[names.get(arn, arn) for arn in attached if arn != self.policy.arn],
+            denies="Deny" in effects,
+            allows="Allow" in effects,
+            reaches=reaches,
+            back=self.back,
+            came_from=source.get("from", "") if source.get("from") == "list" else "",
+            page_number=source.get("page", "") if source.get("page", "").isdigit() else "",
             **context,
         )

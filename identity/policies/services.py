@@ -572,14 +572,15 @@ def scp_detach(
     target, target_id = _scp_target(organization, account, organizational_unit)
     _lock_target(organization, organizational_unit)
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
-    if attachments.exclude(policy_arn=policy_arn).count() == 0:
+    attached = set(attachments.values_list("policy_arn", flat=True))
+    if policy_arn not in (attached or {FULL_AWS_ACCESS}):  # none stored: FullAWSAccess, implicit
+        return
+    if not attached - {policy_arn}:
         raise ValidationError(
             _("Every target keeps at least one SCP: attach another before you detach this one."),
             code="last",
         )
-    deleted, _by_model = attachments.filter(policy_arn=policy_arn).delete()
-    if not deleted:
-        return
+    attachments.filter(policy_arn=policy_arn).delete()
     audit.record(
         Event.DETACH_POLICY,
         actor=actor,

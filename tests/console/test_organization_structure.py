@@ -16,7 +16,7 @@ from identity import organization_units as structure
 from identity.models import Account, AuditEvent, OrganizationalUnit, SCPAttachment
 from identity.policies import catalog
 from identity.policies import services as policies
-from tests.conftest import PASSWORD, error_text, signin_iam, unwrap_arns
+from tests.conftest import PASSWORD, error_text, scp_detach_url, signin_iam, unwrap_arns
 
 pytestmark = pytest.mark.django_db
 
@@ -342,15 +342,7 @@ def test_scps_attach_to_ous_and_each_scp_lists_every_target(
     assert "Engineering / Platform" in body and guard.arn in body
 
     # Detached from its own page, the SCP's page comes back.
-    response = admin.post(
-        SCPS,
-        {
-            "op": "detach",
-            "policy_arn": guard.arn,
-            "target": platform.pk,
-            "return_to": guard.policy_id,
-        },
-    )
+    response = admin.post(scp_detach_url(guard.arn, platform.pk))
     assert response["Location"] == detail
     assert f'data-target="{platform.pk}"' not in admin.get(detail).content.decode()
     assert SCPAttachment.objects.filter(organizational_unit=platform).get().policy_arn == (
@@ -452,7 +444,7 @@ def test_a_missing_allow_on_an_ou_denies_a_console_request_naming_it(
         ),
     )
     admin.post(SCPS, {"op": "attach", "policy_arn": reads.arn, "target": platform.pk})
-    admin.post(SCPS, {"op": "detach", "policy_arn": catalog.FULL_AWS_ACCESS, "target": platform.pk})
+    admin.post(scp_detach_url(catalog.FULL_AWS_ACCESS, platform.pk))
 
     ops = client_factory()
     signin_iam(ops, "example-prod", "ops")
@@ -539,6 +531,8 @@ def test_the_tree_hides_what_is_in_an_ou_its_viewer_may_not_list(
     row = node(page, platform.pk)
     assert "Platform" in row
     assert "Delete" not in row  # its contents are unknown to the viewer
+    # Nor a link to its page, which would only refuse them.
+    assert f'href="{reverse("console:organization_parent", args=[platform.pk])}"' not in row
     assert 'data-testid="not-listed"' in page.split(f'data-node="{platform.pk}"', 1)[1]
     assert secret.pk not in page and "Secret Project" not in page
     assert member_account.pk not in page
@@ -560,6 +554,10 @@ def _urls(organization, unit, account, scp):
         ("console:organizational_unit_delete", [unit.pk], {"confirmation": unit.name}),
         ("console:account_move", [account.pk], {"destination": root_id(organization)}),
         ("console:scp_detail", [scp.policy_id], {}),
+        ("console:scp_detach", [scp.policy_id, unit.pk], {}),
+        # AWS's SCP, which every organization has, on this organization's OU and account.
+        ("console:scp_detach", ["p-FullAWSAccess", unit.pk], {}),
+        ("console:scp_detach", ["p-FullAWSAccess", account.pk], {}),
     ]
 
 
@@ -598,14 +596,13 @@ def test_no_ou_account_or_scp_of_another_organization_is_reachable(
             for response in (client.get(url), client.post(url, body)):
                 assert response.status_code == 404, (intruder, name)
                 assert unit.name not in response.content.decode()
-    # The SCP list of the intruder's own organization: attach or detach with this
-    # organization's OU, account or SCP is a 404 too.
+    # The SCP list of the intruder's own organization: an attach with this organization's OU,
+    # account or SCP is a 404 too.
     other_own = root_id(principal.account.organization)
     for body in (
         {"op": "attach", "policy_arn": catalog.FULL_AWS_ACCESS, "target": unit.pk},
         {"op": "attach", "policy_arn": catalog.FULL_AWS_ACCESS, "target": member_account.pk},
         {"op": "attach", "policy_arn": scp.arn, "target": other_own},
-        {"op": "detach", "policy_arn": catalog.FULL_AWS_ACCESS, "target": unit.pk},
         {"op": "attach", "policy_arn": scp.arn, "target": unit.pk, "return_to": scp.policy_id},
     ):
         response = client.post(SCPS, body)
@@ -649,6 +646,10 @@ def test_the_management_root_reaches_every_page(admin, organization, member_acco
         ("console:organizational_unit_delete", ["ou-zzzz-zzzzzzzz"]),
         ("console:account_move", ["000000000000"]),
         ("console:scp_detail", ["p-zzzzzzzz"]),
+        ("console:scp_detach", ["p-zzzzzzzz", "r-zzzz"]),
+        ("console:scp_detach", ["p-FullAWSAccess", "r-zzzz"]),
+        ("console:scp_detach", ["p-FullAWSAccess", "ou-zzzz-zzzzzzzz"]),
+        ("console:scp_detach", ["p-FullAWSAccess", "000000000000"]),
     ],
 )
 def test_unknown_ids_are_404(admin, name, args):

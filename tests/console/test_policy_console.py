@@ -10,7 +10,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from identity.models import AuditEvent, CustomerPolicy, InlinePolicy, PolicyAttachment
 from identity.policies import catalog
 from identity.policies import services as policies
-from tests.conftest import PASSWORD, error_text, signin_iam
+from tests.conftest import PASSWORD, error_text, scp_detach_url, signin_iam
 
 pytestmark = pytest.mark.django_db
 
@@ -208,19 +208,16 @@ def test_scps_cap_member_accounts_but_not_the_management_account(
     )
 
     # Without FullAWSAccess at the account, nothing is allowed there any more.
-    admin.post(
-        url, {"op": "detach", "policy_arn": catalog.FULL_AWS_ACCESS, "target": member_account.id}
-    )
+    admin.post(scp_detach_url(catalog.FULL_AWS_ACCESS, member_account.id))
     response = member.get(reverse("console:user_list", args=[member_account.id]))
     assert response.status_code == 403
     assert (
         "no service control policy attached to the account allows it" in response.content.decode()
     )
     # The last SCP of a target stays.
-    response = admin.post(
-        url, {"op": "detach", "policy_arn": scp.arn, "target": member_account.id}, follow=True
-    )
+    response = admin.post(scp_detach_url(scp.arn, member_account.id))
     assert "Every target keeps at least one SCP" in response.content.decode()
+    assert organization.scp_attachments.filter(policy_arn=scp.arn).count() == 2
 
 
 def test_scps_of_another_organization_are_out_of_reach(

@@ -10,7 +10,7 @@ from identity.models import PolicyAttachment, User
 from identity.policies import services as policies
 from identity.policy import NamedPolicy, PolicyError, context_of, evaluate, parse
 from identity.policy.document import _parse_text
-from tests.conftest import make_organization, root_of, signin_iam
+from tests.conftest import make_organization, root_of, scp_detach_url, signin_iam
 
 pytestmark = pytest.mark.django_db
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -126,10 +126,7 @@ def test_deny_detach_of_a_guardrail_scp_is_bypassed(
         },
     )
     signin_iam(client, "example-corp", "ops")
-    client.post(
-        reverse("console:scp_list"),
-        {"op": "detach", "policy_arn": guard.arn, "target": member_account.id},
-    )
+    assert client.post(scp_detach_url(guard.arn, member_account.id)).status_code == 403
     assert organization.scp_attachments.filter(policy_arn=guard.arn).exists()
 
 

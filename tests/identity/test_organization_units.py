@@ -355,6 +355,29 @@ def test_attach_and_detach_on_an_ou_name_the_ou(organization, management_root, m
     assert {e.request_parameters["targetId"] for e in events} == {unit.pk}
 
 
+def test_detaching_what_is_not_attached_changes_nothing_and_the_implicit_one_stays(
+    organization, make_unit
+):
+    """An SCP not on the target: nothing to detach, no event. FullAWSAccess when none is stored
+    is the target's last SCP, implicit: refused as the last, not passed over."""
+    unit = make_unit("Engineering")
+    scp = policies.scp_create(
+        actor=None, organization=organization, name="guard", document=DENY_CREATE_USER
+    )
+    policies.scp_detach(
+        actor=None, organization=organization, policy_arn=scp.arn, organizational_unit=unit
+    )
+    with pytest.raises(ValidationError, match="Every target keeps at least one SCP"):
+        policies.scp_detach(
+            actor=None,
+            organization=organization,
+            policy_arn=catalog.FULL_AWS_ACCESS,
+            organizational_unit=unit,
+        )
+    assert not SCPAttachment.objects.exists()
+    assert not AuditEvent.objects.filter(event_name="DetachPolicy").exists()
+
+
 @pytest.mark.parametrize("target", ["root", "ou", "account"])
 def test_a_target_holds_at_most_five_scps(organization, member_account, make_unit, target):
     """AWS's quota: five SCPs attached to a root, an OU or an account, FullAWSAccess included."""
