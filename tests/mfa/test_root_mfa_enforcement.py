@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from identity import organization_units, services
 from identity.models import AuditEvent, OrganizationalUnit
+from mfa.enforcement import services as enforcement
 from mfa.models import RootMFAPrompt, RootMFAWave
 from tests.conftest import PASSWORD, error_text, root_of, signin_iam, signin_root
 from tests.support.races import in_threads
@@ -453,8 +454,6 @@ def test_a_wave_of_ous_covers_their_subtrees_present_and_future(
 
 
 def services_covering(account) -> str:
-    from mfa.enforcement import services as enforcement
-
     wave = enforcement.covering_wave(
         account, enforcement.organization_waves(account.organization_id)
     )
@@ -534,8 +533,6 @@ def test_a_deleted_ou_leaves_its_waves(client, management_root, organization, cl
 
 
 def _ous_wave(organization, management_root, units):
-    from mfa.enforcement import services as enforcement
-
     return enforcement.wave_create(
         actor=management_root,
         organization=organization,
@@ -547,12 +544,8 @@ def _ous_wave(organization, management_root, units):
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_wave_racing_the_deletion_of_its_ou_is_refused_cleanly(management_root, organization):
-    """The OU is deleted while the wave is being created: the wave is refused with a message
-    naming the OU, not an IntegrityError when its link to the OU is checked at commit."""
-    from mfa.enforcement import services as enforcement
-
+def _kept_and_doomed(organization, management_root):
+    """A wave on the management account (so an OUs wave may follow), and two OUs for one."""
     enforcement.wave_create(
         actor=management_root,
         organization=organization,
@@ -561,12 +554,19 @@ def test_a_wave_racing_the_deletion_of_its_ou_is_refused_cleanly(management_root
         start=timezone.localdate(),
         grace_days=35,
     )
-    kept = organization_units.organizational_unit_create(
-        actor=None, organization=organization, parent=None, name="Kept"
-    )
-    doomed = organization_units.organizational_unit_create(
-        actor=None, organization=organization, parent=None, name="Doomed"
-    )
+    return [
+        organization_units.organizational_unit_create(
+            actor=None, organization=organization, parent=None, name=name
+        )
+        for name in ("Kept", "Doomed")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wave_racing_the_deletion_of_its_ou_is_refused_cleanly(management_root, organization):
+    """The OU is deleted while the wave is being created: the wave is refused with a message
+    naming the OU, not an IntegrityError when its link to the OU is checked at commit."""
+    kept, doomed = _kept_and_doomed(organization, management_root)
     outcomes = in_threads(
         lambda: organization_units.organizational_unit_delete(actor=None, unit=doomed),
         lambda: _ous_wave(organization, management_root, [kept, doomed]),
@@ -582,22 +582,7 @@ def test_a_wave_racing_the_deletion_of_its_ou_is_refused_cleanly(management_root
 def test_an_ou_deleted_while_its_wave_is_created_leaves_the_wave(management_root, organization):
     """The other order: the wave first, the deletion waits for it and then takes the OU out of
     it, as it does for a wave that was already there."""
-    from mfa.enforcement import services as enforcement
-
-    enforcement.wave_create(
-        actor=management_root,
-        organization=organization,
-        scope=RootMFAWave.Scope.MANAGEMENT,
-        accounts=[],
-        start=timezone.localdate(),
-        grace_days=35,
-    )
-    kept = organization_units.organizational_unit_create(
-        actor=None, organization=organization, parent=None, name="Kept"
-    )
-    doomed = organization_units.organizational_unit_create(
-        actor=None, organization=organization, parent=None, name="Doomed"
-    )
+    kept, doomed = _kept_and_doomed(organization, management_root)
     outcomes = in_threads(
         lambda: _ous_wave(organization, management_root, [kept, doomed]),
         lambda: organization_units.organizational_unit_delete(actor=None, unit=doomed),
