@@ -73,10 +73,15 @@ def target_of(organization, units, target_id: str) -> Target:
     return Target(account.pk, arn, "account", f"{account.name} ({account.pk})", account=account)
 
 
+def page_number(value: str) -> str:
+    """A page number as typed in the query (ASCII digits, at most six), or ''."""
+    return value if value.isascii() and value.isdecimal() and len(value) <= 6 else ""
+
+
 def list_page(page: str) -> str:
     """The SCP list at the page of accounts it was on (a number, never a URL)."""
     url = reverse("console:scp_list")
-    return f"{url}?page={int(page)}" if page.isdigit() else url
+    return f"{url}?page={int(page)}" if page_number(page) else url
 
 
 class SCPList(OrganizationPage):
@@ -299,8 +304,9 @@ class SCPDetach(OrganizationPage):
     def post(self, request, *args, **kwargs):
         if self.policy.arn not in self.attached():
             return self.render_page()  # it says there is nothing to detach
+        back = self.back
         try:
-            policy_services.scp_detach(
+            detached = policy_services.scp_detach(
                 actor=request.user,
                 organization=self.organization,
                 policy_arn=self.policy.arn,
@@ -310,12 +316,14 @@ class SCPDetach(OrganizationPage):
             )
         except ValidationError as error:
             return self.render_page(refused=" ".join(error.messages))
+        if not detached:  # another detach came first: the page says it is no longer there
+            return self.render_page()
         messages.success(
             request,
             _("%(policy)s was detached from %(target)s.")
             % {"policy": self.policy.name, "target": self.target.label},
         )
-        return redirect(self.back)
+        return redirect(back)
 
     def get_context_data(self, **context):
         organization, target = self.organization, self.target
@@ -326,6 +334,8 @@ class SCPDetach(OrganizationPage):
         }
         if target.account is not None:
             reaches = int(target.account.pk != organization.management_account_id)
+        elif not self.permitted({"list": ("organizations:ListChildren", target.arn)})["list"]:
+            reaches = None  # what is inside is not theirs to count, as on the tree
         else:
             reaches = selectors.organization_accounts_governed(
                 organization, self.units, target.unit.pk if target.unit else None
@@ -342,6 +352,6 @@ class SCPDetach(OrganizationPage):
             reaches=reaches,
             back=self.back,
             came_from=source.get("from", "") if source.get("from") == "list" else "",
-            page_number=source.get("page", "") if source.get("page", "").isdigit() else "",
+            page_number=page_number(source.get("page", "")),
             **context,
         )

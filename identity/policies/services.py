@@ -567,14 +567,15 @@ def scp_detach(
     account: Account | None = None,
     organizational_unit: OrganizationalUnit | None = None,
     request=None,
-):
-    """Detach an SCP from a target; its last one stays (AWS: every target keeps one)."""
+) -> bool:
+    """Detach an SCP from a target; its last one stays (AWS: every target keeps one). False
+    when it was not attached (another detach came first, say): nothing changed."""
     target, target_id = _scp_target(organization, account, organizational_unit)
     _lock_target(organization, organizational_unit)
     attachments = SCPAttachment.objects.filter(organization=organization, **target)
     attached = set(attachments.values_list("policy_arn", flat=True))
     if policy_arn not in (attached or {FULL_AWS_ACCESS}):  # none stored: FullAWSAccess, implicit
-        return
+        return False
     if not attached - {policy_arn}:
         raise ValidationError(
             _("Every target keeps at least one SCP: attach another before you detach this one."),
@@ -588,6 +589,7 @@ def scp_detach(
         request=request,
         request_parameters={"policyArn": policy_arn, "targetId": target_id},
     )
+    return True
 
 
 @transaction.atomic

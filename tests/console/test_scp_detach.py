@@ -261,3 +261,66 @@ def test_detach_is_asked_on_the_policy_as_well_as_the_target(
     assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     assert SCPAttachment.objects.filter(policy_arn=guard.arn, organizational_unit=engineering)
+
+
+@pytest.mark.parametrize("page", ["²", "9" * 5000, "-1", "1e3"])
+def test_a_page_number_that_is_not_one_returns_to_the_first_page(
+    admin, organization, member_account, guard, page
+):
+    attach(organization, guard.arn, account=member_account)
+    url = scp_detach_url(guard.arn, member_account.pk)
+    assert admin.get(url, {"from": "list", "page": page}).status_code == 200
+    response = admin.post(url, {"from": "list", "page": page})
+    assert response.status_code == 302 and response["Location"] == SCPS
+
+
+def test_a_detach_another_made_first_is_not_claimed(
+    admin, organization, engineering, guard, monkeypatch
+):
+    """Two tabs, one SCP: the second detach finds it gone under the lock and says so."""
+    from console.views import scps
+
+    attach(organization, guard.arn, unit=engineering)
+    url = scp_detach_url(guard.arn, engineering.pk)
+    checked = scps.SCPDetach.attached
+
+    def checked_then_detached_elsewhere(view):
+        found = checked(view)
+        policies.scp_detach(
+            actor=None, organization=organization, policy_arn=guard.arn, organizational_unit=unit
+        )
+        return found
+
+    unit = engineering
+    monkeypatch.setattr(scps.SCPDetach, "attached", checked_then_detached_elsewhere)
+    response = admin.post(url)
+    assert response.status_code == 200
+    assert 'data-testid="not-attached"' in response.content.decode()
+    assert "was detached" not in text(response)
+
+
+def test_how_many_accounts_an_ou_holds_is_told_only_to_who_may_list_it(
+    client, organization, management_root, engineering, guard, make_iam_user
+):
+    new_account(organization, management_root, "inside", unit=engineering)
+    attach(organization, guard.arn, unit=engineering)
+    make_iam_user(
+        name="ops",
+        self_service=False,
+        managed=[ORGANIZATIONS_FULL_ACCESS],
+        inline={
+            "not-inside-engineering": document(
+                {
+                    "Effect": "Deny",
+                    "Action": "organizations:ListChildren",
+                    "Resource": engineering.arn,
+                }
+            )
+        },
+    )
+    signin_iam(client, "example-corp", "ops")
+    response = client.get(scp_detach_url(guard.arn, engineering.pk))
+    assert response.status_code == 200
+    page = text(response)
+    assert "1 account" not in page
+    assert "Not shown: your policies do not allow organizations:ListChildren on it." in page
