@@ -94,6 +94,17 @@ def new_account(organization, management_root, name, unit=None):
     return account
 
 
+def signin_denied(client, make_iam_user, action, resource):
+    """Sign in as ops: AWSOrganizationsFullAccess but for one action on one resource."""
+    make_iam_user(
+        name="ops",
+        self_service=False,
+        managed=[ORGANIZATIONS_FULL_ACCESS],
+        inline={"but": document({"Effect": "Deny", "Action": action, "Resource": resource})},
+    )
+    signin_iam(client, "example-corp", "ops")
+
+
 def test_the_page_says_what_a_deny_scp_s_detach_opens_and_for_how_many_accounts(
     admin, organization, management_root, engineering, platform, guard
 ):
@@ -217,21 +228,7 @@ def test_detach_is_asked_on_the_target_as_well_as_the_policy(
 ):
     attach(organization, guard.arn, unit=engineering)
     attach(organization, guard.arn, unit=platform)
-    make_iam_user(
-        name="ops",
-        self_service=False,
-        managed=[ORGANIZATIONS_FULL_ACCESS],
-        inline={
-            "not-from-engineering": document(
-                {
-                    "Effect": "Deny",
-                    "Action": "organizations:DetachPolicy",
-                    "Resource": engineering.arn,
-                }
-            )
-        },
-    )
-    signin_iam(client, "example-corp", "ops")
+    signin_denied(client, make_iam_user, "organizations:DetachPolicy", engineering.arn)
     refused = scp_detach_url(guard.arn, engineering.pk)
     assert client.get(refused).status_code == 403
     assert client.post(refused).status_code == 403
@@ -246,17 +243,7 @@ def test_detach_is_asked_on_the_policy_as_well_as_the_target(
     client, organization, engineering, guard, make_iam_user
 ):
     attach(organization, guard.arn, unit=engineering)
-    make_iam_user(
-        name="ops",
-        self_service=False,
-        managed=[ORGANIZATIONS_FULL_ACCESS],
-        inline={
-            "keep-the-guard": document(
-                {"Effect": "Deny", "Action": "organizations:DetachPolicy", "Resource": guard.arn}
-            )
-        },
-    )
-    signin_iam(client, "example-corp", "ops")
+    signin_denied(client, make_iam_user, "organizations:DetachPolicy", guard.arn)
     url = scp_detach_url(guard.arn, engineering.pk)
     assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
@@ -304,21 +291,7 @@ def test_how_many_accounts_an_ou_holds_is_told_only_to_who_may_list_it(
 ):
     new_account(organization, management_root, "inside", unit=engineering)
     attach(organization, guard.arn, unit=engineering)
-    make_iam_user(
-        name="ops",
-        self_service=False,
-        managed=[ORGANIZATIONS_FULL_ACCESS],
-        inline={
-            "not-inside-engineering": document(
-                {
-                    "Effect": "Deny",
-                    "Action": "organizations:ListChildren",
-                    "Resource": engineering.arn,
-                }
-            )
-        },
-    )
-    signin_iam(client, "example-corp", "ops")
+    signin_denied(client, make_iam_user, "organizations:ListChildren", engineering.arn)
     response = client.get(scp_detach_url(guard.arn, engineering.pk))
     assert response.status_code == 200
     page = text(response)
