@@ -285,12 +285,16 @@ class SCPDetach(OrganizationPage):
         self.require(self.target_permission)
 
     @property
+    def origin(self):
+        """The query, or the form, that says where the page was opened from."""
+        return self.request.POST if self.request.method == "POST" else self.request.GET
+
+    @property
     def back(self) -> str:
         """Where the page returns: the SCP list at its page when it came from there, else the
         SCP's own page (from a page number, never a URL)."""
-        source = self.request.POST if self.request.method == "POST" else self.request.GET
-        if source.get("from") == "list":
-            return list_page(source.get("page", ""))
+        if self.origin.get("from") == "list":
+            return list_page(self.origin.get("page", ""))
         return reverse("console:scp_detail", args=[self.kwargs["policy_id"]])
 
     def attached(self) -> list[str]:
@@ -302,8 +306,6 @@ class SCPDetach(OrganizationPage):
         return attached.get(target.id) or [catalog.FULL_AWS_ACCESS]
 
     def post(self, request, *args, **kwargs):
-        if self.policy.arn not in self.attached():
-            return self.render_page()  # it says there is nothing to detach
         back = self.back
         try:
             detached = policy_services.scp_detach(
@@ -316,7 +318,7 @@ class SCPDetach(OrganizationPage):
             )
         except ValidationError as error:
             return self.render_page(refused=" ".join(error.messages))
-        if not detached:  # another detach came first: the page says it is no longer there
+        if not detached:  # not attached (another detach came first): the page says so
             return self.render_page()
         messages.success(
             request,
@@ -340,7 +342,6 @@ class SCPDetach(OrganizationPage):
             reaches = selectors.organization_accounts_governed(
                 organization, self.units, target.unit.pk if target.unit else None
             )
-        source = self.request.POST if self.request.method == "POST" else self.request.GET
         return super().get_context_data(
             policy=self.policy,
             policy_id=self.kwargs["policy_id"],
@@ -351,7 +352,7 @@ class SCPDetach(OrganizationPage):
             allows="Allow" in effects,
             reaches=reaches,
             back=self.back,
-            came_from=source.get("from", "") if source.get("from") == "list" else "",
-            page_number=page_number(source.get("page", "")),
+            came_from_list=self.origin.get("from") == "list",
+            page_number=page_number(self.origin.get("page", "")),
             **context,
         )

@@ -269,17 +269,18 @@ def test_a_detach_another_made_first_is_not_claimed(
 
     attach(organization, guard.arn, unit=engineering)
     url = scp_detach_url(guard.arn, engineering.pk)
-    checked = scps.SCPDetach.attached
+    authorized = scps.SCPDetach.authorize
 
-    def checked_then_detached_elsewhere(view):
-        found = checked(view)
+    def authorized_then_detached_elsewhere(view):
+        authorized(view)
         policies.scp_detach(
-            actor=None, organization=organization, policy_arn=guard.arn, organizational_unit=unit
+            actor=None,
+            organization=organization,
+            policy_arn=guard.arn,
+            organizational_unit=engineering,
         )
-        return found
 
-    unit = engineering
-    monkeypatch.setattr(scps.SCPDetach, "attached", checked_then_detached_elsewhere)
+    monkeypatch.setattr(scps.SCPDetach, "authorize", authorized_then_detached_elsewhere)
     response = admin.post(url)
     assert response.status_code == 200
     assert 'data-testid="not-attached"' in response.content.decode()
