@@ -63,6 +63,15 @@ def test_detach_an_scp_after_reading_what_it_changes(
     expect(page.locator(f"[data-testid=targets] tr[data-target='{engineering.pk}']")).to_have_count(
         0
     )
+    # Back to the confirmation, and reloaded: there is nothing left to detach, and no button.
+    page.go_back()
+    page.reload()
+    expect(page.locator("[data-testid=not-attached]")).to_contain_text(
+        "no-new-users is not attached to Engineering"
+    )
+    expect(page.get_by_role("button", name="Detach")).to_have_count(0)
+    page.get_by_role("link", name="Back").click()
+    page.wait_for_url(f"**/organization/scps/{guard.policy_id}")
 
     # From the list, Cancel goes back to the list.
     page.goto("/console/organization/scps")
